@@ -1,0 +1,48 @@
+# Dovecote. `make dev` runs the gateway locally; `make test` runs every test.
+# Both install what is missing first (into .tools/ and node_modules/), then skip it next time.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PORT ?= 8787
+export PORT
+
+# What a Worker build depends on: rebuild only when one of these changed.
+SOURCES := $(shell find gateway/src macros/src examples -name '*.rs' 2>/dev/null) \
+	gateway/Cargo.toml macros/Cargo.toml Cargo.toml Cargo.lock tools.toml
+
+.PHONY: dev test unit e2e conformance bench install clean
+
+## dev: install what is missing, build, and serve on http://127.0.0.1:$(PORT)/mcp
+dev: install build/default/index.js
+	@scripts/dev-vars.sh
+	@scripts/dev.sh
+
+## test: unit, macro and compile-fail tests, then end-to-end tests and the conformance suite
+test: install unit e2e conformance
+	@echo "all tests passed"
+
+install:
+	@scripts/install.sh
+
+unit: install
+	@source scripts/env.sh && cargo test --workspace --quiet
+
+build/default/index.js: $(SOURCES) | install
+	@scripts/build.sh default
+
+build/conformance/index.js: $(SOURCES) e2e/conformance/tools.toml | install
+	@scripts/build.sh conformance --features conformance
+
+e2e: build/default/index.js build/conformance/index.js
+	@source scripts/env.sh && node --test --test-concurrency=1 e2e/*.test.mjs
+
+## conformance: the official MCP conformance suite, both protocol generations
+conformance: build/conformance/index.js
+	@source scripts/env.sh && node e2e/conformance/run.mjs
+
+## bench: throughput, latency and CPU per request against a constant-answer floor
+bench: install
+	@scripts/build.sh bench --opt
+	@source scripts/env.sh && node bench/run.mjs
+
+clean:
+	rm -rf build target/wasm32-unknown-unknown

@@ -1,0 +1,139 @@
+//! The gateway's own HTTP request and response types: what the router and the protocol code
+//! see, so they run natively in tests. The Workers layer converts to and from them.
+
+/// Request headers, looked up case-insensitively.
+#[derive(Debug, Clone, Default)]
+pub struct Headers(Vec<(String, String)>);
+
+impl Headers {
+    /// Headers from name/value pairs.
+    pub fn new(pairs: Vec<(String, String)>) -> Self {
+        Self(pairs)
+    }
+
+    /// The first value of `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Adds a header.
+    pub fn push(&mut self, name: &str, value: &str) {
+        self.0.push((name.to_owned(), value.to_owned()));
+    }
+}
+
+/// An incoming request.
+#[derive(Debug, Clone)]
+pub struct HttpRequest {
+    /// `GET`, `POST`, … (upper case).
+    pub method: String,
+    /// The full URL the client asked for.
+    pub url: String,
+    /// The path part of the URL.
+    pub path: String,
+    /// The headers.
+    pub headers: Headers,
+    /// The body, read up to the configured limit.
+    pub body: Vec<u8>,
+}
+
+impl HttpRequest {
+    /// A request, with its path taken from `url`.
+    pub fn new(method: &str, url: &str, headers: Headers, body: Vec<u8>) -> Self {
+        let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+        let path_and_query = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
+        let path = path_and_query
+            .split(['?', '#'])
+            .next()
+            .unwrap_or("/")
+            .to_owned();
+        Self {
+            method: method.to_ascii_uppercase(),
+            url: url.to_owned(),
+            path,
+            headers,
+            body,
+        }
+    }
+
+    /// The scheme and authority of the URL, e.g. `http://127.0.0.1:8787`.
+    pub fn origin(&self) -> &str {
+        let end = self.url.find("://").map_or(0, |i| i + 3);
+        let rest = &self.url[end..];
+        let host_end = rest.find('/').map_or(self.url.len(), |i| end + i);
+        &self.url[..host_end]
+    }
+}
+
+/// A response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpResponse {
+    /// Status code.
+    pub status: u16,
+    /// Headers, in order.
+    pub headers: Vec<(String, String)>,
+    /// Body bytes.
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// An empty response.
+    pub fn empty(status: u16) -> Self {
+        Self {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// A JSON response.
+    pub fn json(status: u16, body: impl Into<Vec<u8>>) -> Self {
+        Self::empty(status)
+            .with_header("Content-Type", "application/json")
+            .with_body(body)
+    }
+
+    /// Adds a header.
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Sets the body.
+    pub fn with_body(mut self, body: impl Into<Vec<u8>>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    /// The first value of header `name`.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_and_origin_come_from_the_url() {
+        let r = HttpRequest::new(
+            "post",
+            "http://127.0.0.1:8787/mcp?x=1",
+            Headers::default(),
+            vec![],
+        );
+        assert_eq!(r.path, "/mcp");
+        assert_eq!(r.origin(), "http://127.0.0.1:8787");
+        assert_eq!(r.method, "POST");
+        let bare = HttpRequest::new("GET", "https://example.com", Headers::default(), vec![]);
+        assert_eq!(bare.path, "/");
+        assert_eq!(bare.origin(), "https://example.com");
+    }
+}

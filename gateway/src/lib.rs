@@ -1,0 +1,30 @@
+//! Dovecote: an MCP gateway between AI agents and the outside world, as one Cloudflare Worker.
+//!
+//! `router` routes; `mcp` speaks the protocol; `toolbox` holds the tools' registry types and
+//! `tools` the gateway's own tools; `objects` holds the Durable Object logic; `platform` is the
+//! seam to the host (Workers in wasm, memory and SQLite natively).
+
+// Lets `#[tool]`-generated `::dovecote_gateway::…` paths resolve inside this crate too.
+extern crate self as dovecote_gateway;
+
+pub mod config;
+pub mod http;
+pub mod knowledge;
+pub mod mcp;
+pub mod objects;
+pub mod origin;
+pub mod platform;
+pub mod ratelimit;
+pub mod router;
+pub mod toolbox;
+pub mod tools;
+#[cfg(target_arch = "wasm32")]
+mod worker_entry;
+
+pub use dovecote_macros::{tool, toolbox};
+
+#[doc(hidden)]
+pub mod __private {
+    //! Re-exports for macro-generated code.
+    pub use serde_json;
+}

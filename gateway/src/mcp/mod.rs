@@ -1,0 +1,15 @@
+//! MCP over Streamable HTTP: both the stateless 2026-07-28 protocol and the session-era 2025
+//! revisions on one endpoint. Knows nothing of cookies, channels or events; tools come from
+//! the `toolbox`, storage from the `platform`.
+
+pub mod catalog;
+pub mod dispatch;
+pub mod headers;
+pub mod jsonrpc;
+pub mod session;
+pub mod transport;
+pub mod version;
+
+pub use catalog::Catalog;
+pub use transport::{handle, McpServer};
+pub use version::ProtocolVersion;

@@ -1,0 +1,151 @@
+//! The platform seam: the few things the gateway needs from its host — key-value storage with
+//! TTLs, Durable Objects with SQL, a clock, randomness. Workers implements them in `workers`
+//! (wasm only); `native` implements them in memory and with real SQLite for `cargo test`.
+//! Nothing here imports the rest of the gateway.
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod native;
+#[cfg(target_arch = "wasm32")]
+pub mod workers;
+
+use async_trait::async_trait;
+
+/// A failure of the host platform (storage unreachable, object crashed). Internal: callers
+/// log it and answer with a generic message, never its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformError(pub String);
+
+impl std::fmt::Display for PlatformError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Eventually consistent key-value storage with expiry (Workers KV).
+#[async_trait(?Send)]
+pub trait Kv {
+    /// The value at `key`, unless absent or expired.
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, PlatformError>;
+    /// Stores `value`; with `ttl_secs` it expires after that many seconds (KV's minimum is 60).
+    async fn put(
+        &self,
+        key: &str,
+        value: &[u8],
+        ttl_secs: Option<u64>,
+    ) -> Result<(), PlatformError>;
+    /// Removes `key`.
+    async fn delete(&self, key: &str) -> Result<(), PlatformError>;
+}
+
+/// A value bound to or read from SQL.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SqlValue {
+    /// NULL.
+    Null,
+    /// INTEGER.
+    Integer(i64),
+    /// REAL.
+    Real(f64),
+    /// TEXT.
+    Text(String),
+    /// BLOB.
+    Blob(Vec<u8>),
+}
+
+impl SqlValue {
+    /// The integer, if this is one.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Self::Integer(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// The text, if this is text.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Self::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl From<i64> for SqlValue {
+    fn from(v: i64) -> Self {
+        Self::Integer(v)
+    }
+}
+
+impl From<&str> for SqlValue {
+    fn from(v: &str) -> Self {
+        Self::Text(v.to_owned())
+    }
+}
+
+impl From<String> for SqlValue {
+    fn from(v: String) -> Self {
+        Self::Text(v)
+    }
+}
+
+/// Durable Object SQL limits, enforced by the native adapter too so tests cannot pass on code
+/// that fails in production.
+pub mod sql_limits {
+    /// Largest string, BLOB or row, in bytes.
+    pub const MAX_VALUE_BYTES: usize = 2 * 1024 * 1024;
+}
+
+/// A SQL error: the statement or its values were refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqlError(pub String);
+
+impl std::fmt::Display for SqlError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A Durable Object's SQLite database. Synchronous, as in Workers: statements between two
+/// awaits commit together, so a handler that does not await is atomic. `BEGIN`, `COMMIT` and
+/// `SAVEPOINT` are refused.
+pub trait Sql {
+    /// Runs one statement with positional `?` parameters and returns its rows.
+    fn exec(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Vec<SqlValue>>, SqlError>;
+}
+
+/// The logic of a Durable Object class: bytes in, bytes out, over its own SQL. The same
+/// function runs inside workerd and, natively, over rusqlite.
+pub type ObjectHandler = fn(class: &str, sql: &dyn Sql, now_ms: u64, request: &[u8]) -> Vec<u8>;
+
+/// Named Durable Objects: one instance per (class, name), each with its own SQL database.
+#[async_trait(?Send)]
+pub trait Objects {
+    /// Sends `request` to the object `name` of `class` and returns its answer.
+    async fn call(&self, class: &str, name: &str, request: &[u8])
+        -> Result<Vec<u8>, PlatformError>;
+}
+
+/// Wall-clock time.
+pub trait Clock {
+    /// Milliseconds since the Unix epoch.
+    fn now_ms(&self) -> u64;
+}
+
+/// Cryptographically secure randomness.
+pub trait Random {
+    /// Fills `buf` with random bytes.
+    fn fill(&self, buf: &mut [u8]);
+}
+
+/// Everything the host provides, borrowed for one request.
+#[derive(Clone, Copy)]
+pub struct Platform<'a> {
+    /// Key-value storage.
+    pub kv: &'a dyn Kv,
+    /// Durable Objects.
+    pub objects: &'a dyn Objects,
+    /// The clock.
+    pub clock: &'a dyn Clock,
+    /// Randomness.
+    pub random: &'a dyn Random,
+}

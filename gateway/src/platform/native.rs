@@ -1,0 +1,259 @@
+//! Native implementations of the platform seam for `cargo test` and benchmarks: an in-memory
+//! KV with TTLs, Durable Objects over real SQLite (rusqlite) with Workers' limits, a settable
+//! clock, and OS randomness.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use rusqlite::types::{Value as Sv, ValueRef};
+
+use super::{
+    sql_limits, Clock, Kv, ObjectHandler, Objects, PlatformError, Random, Sql, SqlError, SqlValue,
+};
+
+/// A clock that moves only when told to.
+#[derive(Debug)]
+pub struct ManualClock(Cell<u64>);
+
+impl ManualClock {
+    /// A clock reading `now_ms`.
+    pub fn new(now_ms: u64) -> Self {
+        Self(Cell::new(now_ms))
+    }
+
+    /// Moves the clock forward.
+    pub fn advance_ms(&self, ms: u64) {
+        self.0.set(self.0.get() + ms);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now_ms(&self) -> u64 {
+        self.0.get()
+    }
+}
+
+/// Randomness from the operating system.
+#[derive(Debug, Default)]
+pub struct OsRandom;
+
+impl Random for OsRandom {
+    fn fill(&self, buf: &mut [u8]) {
+        // The OS generator failing leaves no safe fallback; tests would see the zeros.
+        let _ = getrandom::getrandom(buf);
+    }
+}
+
+/// In-memory KV with expiry read from a clock.
+pub struct MemoryKv<'c> {
+    clock: &'c dyn Clock,
+    entries: RefCell<HashMap<String, (Vec<u8>, Option<u64>)>>,
+}
+
+impl<'c> MemoryKv<'c> {
+    /// An empty store whose TTLs follow `clock`.
+    pub fn new(clock: &'c dyn Clock) -> Self {
+        Self {
+            clock,
+            entries: RefCell::default(),
+        }
+    }
+}
+
+#[async_trait(?Send)]
+impl Kv for MemoryKv<'_> {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, PlatformError> {
+        let now = self.clock.now_ms();
+        let mut entries = self.entries.borrow_mut();
+        match entries.get(key) {
+            Some((_, Some(expires))) if *expires <= now => {
+                entries.remove(key);
+                Ok(None)
+            }
+            Some((value, _)) => Ok(Some(value.clone())),
+            None => Ok(None),
+        }
+    }
+
+    async fn put(
+        &self,
+        key: &str,
+        value: &[u8],
+        ttl_secs: Option<u64>,
+    ) -> Result<(), PlatformError> {
+        let expires = ttl_secs.map(|t| self.clock.now_ms() + t * 1000);
+        self.entries
+            .borrow_mut()
+            .insert(key.to_owned(), (value.to_vec(), expires));
+        Ok(())
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), PlatformError> {
+        self.entries.borrow_mut().remove(key);
+        Ok(())
+    }
+}
+
+/// An SQLite database that behaves as a Durable Object's does: no explicit transactions,
+/// no value over 2 MB.
+pub struct SqliteSql(rusqlite::Connection);
+
+impl SqliteSql {
+    /// A fresh in-memory database.
+    pub fn open() -> Self {
+        Self(rusqlite::Connection::open_in_memory().expect("in-memory SQLite opens"))
+    }
+}
+
+impl Default for SqliteSql {
+    fn default() -> Self {
+        Self::open()
+    }
+}
+
+fn refuses_transactions(sql: &str) -> bool {
+    let head: String = sql
+        .trim_start()
+        .chars()
+        .take(16)
+        .collect::<String>()
+        .to_ascii_uppercase();
+    ["BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"]
+        .iter()
+        .any(|kw| head.starts_with(kw))
+}
+
+fn value_size(v: &SqlValue) -> usize {
+    match v {
+        SqlValue::Text(s) => s.len(),
+        SqlValue::Blob(b) => b.len(),
+        _ => 8,
+    }
+}
+
+impl Sql for SqliteSql {
+    fn exec(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Vec<SqlValue>>, SqlError> {
+        if refuses_transactions(sql) {
+            return Err(SqlError(
+                "Durable Object SQL refuses explicit transactions; use the object's atomicity"
+                    .into(),
+            ));
+        }
+        if params.iter().map(value_size).sum::<usize>() > sql_limits::MAX_VALUE_BYTES {
+            return Err(SqlError(
+                "SQLITE_TOOBIG: string, blob or row exceeds 2 MB".into(),
+            ));
+        }
+        let mut stmt = self.0.prepare(sql).map_err(|e| SqlError(e.to_string()))?;
+        let bound: Vec<Sv> = params
+            .iter()
+            .map(|p| match p {
+                SqlValue::Null => Sv::Null,
+                SqlValue::Integer(i) => Sv::Integer(*i),
+                SqlValue::Real(r) => Sv::Real(*r),
+                SqlValue::Text(s) => Sv::Text(s.clone()),
+                SqlValue::Blob(b) => Sv::Blob(b.clone()),
+            })
+            .collect();
+        let columns = stmt.column_count();
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(bound))
+            .map_err(|e| SqlError(e.to_string()))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| SqlError(e.to_string()))? {
+            let mut values = Vec::with_capacity(columns);
+            for i in 0..columns {
+                let v = row.get_ref(i).map_err(|e| SqlError(e.to_string()))?;
+                values.push(match v {
+                    ValueRef::Null => SqlValue::Null,
+                    ValueRef::Integer(i) => SqlValue::Integer(i),
+                    ValueRef::Real(r) => SqlValue::Real(r),
+                    ValueRef::Text(t) => SqlValue::Text(String::from_utf8_lossy(t).into_owned()),
+                    ValueRef::Blob(b) => SqlValue::Blob(b.to_vec()),
+                });
+            }
+            if values.iter().map(value_size).sum::<usize>() > sql_limits::MAX_VALUE_BYTES {
+                return Err(SqlError("SQLITE_TOOBIG: row exceeds 2 MB".into()));
+            }
+            out.push(values);
+        }
+        Ok(out)
+    }
+}
+
+/// Durable Objects in process: one SQLite database per (class, name), the same handler code
+/// as in workerd, and the shared clock.
+pub struct LocalObjects<'c> {
+    handler: ObjectHandler,
+    clock: &'c dyn Clock,
+    databases: RefCell<HashMap<(String, String), std::rc::Rc<SqliteSql>>>,
+}
+
+impl<'c> LocalObjects<'c> {
+    /// Objects whose requests go to `handler`.
+    pub fn new(handler: ObjectHandler, clock: &'c dyn Clock) -> Self {
+        Self {
+            handler,
+            clock,
+            databases: RefCell::default(),
+        }
+    }
+
+    /// The database of one object, for tests that inspect or corrupt it.
+    pub fn database(&self, class: &str, name: &str) -> std::rc::Rc<SqliteSql> {
+        self.databases
+            .borrow_mut()
+            .entry((class.to_owned(), name.to_owned()))
+            .or_default()
+            .clone()
+    }
+}
+
+#[async_trait(?Send)]
+impl Objects for LocalObjects<'_> {
+    async fn call(
+        &self,
+        class: &str,
+        name: &str,
+        request: &[u8],
+    ) -> Result<Vec<u8>, PlatformError> {
+        let db = self.database(class, name);
+        Ok((self.handler)(class, &*db, self.clock.now_ms(), request))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kv_entries_expire_when_the_clock_passes_their_ttl() {
+        let clock = ManualClock::new(1_000_000);
+        let kv = MemoryKv::new(&clock);
+        pollster::block_on(kv.put("k", b"v", Some(60))).unwrap();
+        clock.advance_ms(59_999);
+        assert_eq!(
+            pollster::block_on(kv.get("k")).unwrap(),
+            Some(b"v".to_vec())
+        );
+        clock.advance_ms(1);
+        assert_eq!(pollster::block_on(kv.get("k")).unwrap(), None);
+    }
+
+    #[test]
+    fn sql_refuses_transactions_and_oversized_rows_like_durable_objects() {
+        let db = SqliteSql::open();
+        db.exec("CREATE TABLE t (v BLOB)", &[]).unwrap();
+        assert!(db.exec("begin", &[]).is_err());
+        assert!(db.exec("  SAVEPOINT a", &[]).is_err());
+        let big = SqlValue::Blob(vec![0; sql_limits::MAX_VALUE_BYTES + 1]);
+        assert!(db.exec("INSERT INTO t VALUES (?)", &[big]).is_err());
+        let fits = SqlValue::Blob(vec![0; sql_limits::MAX_VALUE_BYTES]);
+        db.exec("INSERT INTO t VALUES (?)", &[fits]).unwrap();
+        assert_eq!(
+            db.exec("SELECT count(*) FROM t", &[]).unwrap()[0][0],
+            SqlValue::Integer(1)
+        );
+    }
+}

@@ -1,0 +1,130 @@
+//! The Workers implementation of the seam: KV, Durable Object stubs and their SQL storage,
+//! `Date.now()`, and `crypto.getRandomValues`. The only module besides `worker_entry` that
+//! touches `worker` types.
+
+use async_trait::async_trait;
+use worker::{Env, Method, Request, RequestInit, SqlStorage, SqlStorageValue};
+
+use super::{Clock, Kv, Objects, PlatformError, Random, Sql, SqlError, SqlValue};
+
+fn platform_error(e: impl std::fmt::Display) -> PlatformError {
+    PlatformError(e.to_string())
+}
+
+/// A KV namespace binding.
+pub struct WorkersKv(pub worker::kv::KvStore);
+
+#[async_trait(?Send)]
+impl Kv for WorkersKv {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, PlatformError> {
+        self.0.get(key).bytes().await.map_err(platform_error)
+    }
+
+    async fn put(
+        &self,
+        key: &str,
+        value: &[u8],
+        ttl_secs: Option<u64>,
+    ) -> Result<(), PlatformError> {
+        let mut put = self.0.put_bytes(key, value).map_err(platform_error)?;
+        if let Some(ttl) = ttl_secs {
+            // KV refuses TTLs under a minute.
+            put = put.expiration_ttl(ttl.max(60));
+        }
+        put.execute().await.map_err(platform_error)
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), PlatformError> {
+        self.0.delete(key).await.map_err(platform_error)
+    }
+}
+
+/// Durable Object namespaces, looked up by binding name in the Worker's env.
+pub struct WorkersObjects<'e>(pub &'e Env);
+
+#[async_trait(?Send)]
+impl Objects for WorkersObjects<'_> {
+    async fn call(
+        &self,
+        class: &str,
+        name: &str,
+        request: &[u8],
+    ) -> Result<Vec<u8>, PlatformError> {
+        let stub = self
+            .0
+            .durable_object(class)
+            .map_err(platform_error)?
+            .get_by_name(name)
+            .map_err(platform_error)?;
+        let mut init = RequestInit::new();
+        init.with_method(Method::Post)
+            .with_body(Some(js_sys::Uint8Array::from(request).into()));
+        let req =
+            Request::new_with_init("https://object.internal/", &init).map_err(platform_error)?;
+        let mut resp = stub.fetch_with_request(req).await.map_err(platform_error)?;
+        resp.bytes().await.map_err(platform_error)
+    }
+}
+
+/// A Durable Object's SQL storage.
+pub struct WorkersSql(pub SqlStorage);
+
+impl Sql for WorkersSql {
+    fn exec(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Vec<SqlValue>>, SqlError> {
+        let bindings = params
+            .iter()
+            .map(|p| match p {
+                SqlValue::Null => SqlStorageValue::Null,
+                SqlValue::Integer(i) => SqlStorageValue::Integer(*i),
+                SqlValue::Real(r) => SqlStorageValue::Float(*r),
+                SqlValue::Text(s) => SqlStorageValue::String(s.clone()),
+                SqlValue::Blob(b) => SqlStorageValue::Blob(b.clone()),
+            })
+            .collect::<Vec<_>>();
+        let cursor = self
+            .0
+            .exec(sql, bindings)
+            .map_err(|e| SqlError(e.to_string()))?;
+        cursor
+            .raw()
+            .map(|row| {
+                row.map_err(|e| SqlError(e.to_string())).map(|values| {
+                    values
+                        .into_iter()
+                        .map(|v| match v {
+                            SqlStorageValue::Null => SqlValue::Null,
+                            SqlStorageValue::Boolean(b) => SqlValue::Integer(i64::from(b)),
+                            SqlStorageValue::Integer(i) => SqlValue::Integer(i),
+                            SqlStorageValue::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => {
+                                // JavaScript numbers come back as floats; keep integers integral.
+                                SqlValue::Integer(f as i64)
+                            }
+                            SqlStorageValue::Float(f) => SqlValue::Real(f),
+                            SqlStorageValue::String(s) => SqlValue::Text(s),
+                            SqlStorageValue::Blob(b) => SqlValue::Blob(b),
+                        })
+                        .collect()
+                })
+            })
+            .collect()
+    }
+}
+
+/// `Date.now()`.
+pub struct WorkersClock;
+
+impl Clock for WorkersClock {
+    fn now_ms(&self) -> u64 {
+        worker::Date::now().as_millis()
+    }
+}
+
+/// `crypto.getRandomValues`.
+pub struct WorkersRandom;
+
+impl Random for WorkersRandom {
+    fn fill(&self, buf: &mut [u8]) {
+        // getrandom's `js` backend calls crypto.getRandomValues, which does not fail in Workers.
+        let _ = getrandom::getrandom(buf);
+    }
+}

@@ -1,0 +1,107 @@
+//! Per-caller, per-tool rate limits from `tools.toml`, exact across isolates: each caller has
+//! one `RateLimiter` Durable Object, which decides with GCRA over its own SQLite row per tool.
+
+mod gcra;
+
+use serde::{Deserialize, Serialize};
+
+use crate::platform::{Objects, PlatformError, Sql};
+use crate::toolbox::Rate;
+
+pub use gcra::Decision;
+
+/// The Durable Object binding (and class) that holds the counters.
+pub const BINDING: &str = "RATE_LIMITER";
+
+#[derive(Serialize, Deserialize)]
+struct TakeRequest<'a> {
+    key: &'a str,
+    count: u32,
+    period_ms: u64,
+}
+
+/// Takes one call of `key` (a tool name) for `caller` under `rate`.
+pub async fn take(
+    objects: &dyn Objects,
+    caller: &str,
+    key: &str,
+    rate: Rate,
+) -> Result<Decision, PlatformError> {
+    let request = TakeRequest {
+        key,
+        count: rate.count,
+        period_ms: rate.period.millis(),
+    };
+    let body = serde_json::to_vec(&request).map_err(|e| PlatformError(e.to_string()))?;
+    let answer = objects.call(BINDING, caller, &body).await?;
+    serde_json::from_slice(&answer).map_err(|_| {
+        PlatformError(format!(
+            "rate limiter answered {}",
+            String::from_utf8_lossy(&answer)
+        ))
+    })
+}
+
+/// The object's side: one request, answered over its SQL.
+pub fn handle(sql: &dyn Sql, now_ms: u64, request: &[u8]) -> Vec<u8> {
+    let answer = match serde_json::from_slice::<TakeRequest>(request) {
+        Ok(r) => gcra::take(sql, now_ms, r.key, r.count, r.period_ms)
+            .map(|d| serde_json::to_value(d).unwrap_or_default())
+            .unwrap_or_else(|e| serde_json::json!({"error": e.to_string()})),
+        Err(e) => serde_json::json!({"error": format!("bad request: {e}")}),
+    };
+    answer.to_string().into_bytes()
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::platform::native::{LocalObjects, ManualClock};
+    use crate::toolbox::RatePeriod;
+
+    fn only_limiter(_: &str, sql: &dyn Sql, now: u64, req: &[u8]) -> Vec<u8> {
+        handle(sql, now, req)
+    }
+
+    #[test]
+    fn callers_are_limited_separately_and_recover_as_time_passes() {
+        let clock = ManualClock::new(1_700_000_000_000);
+        let objects = LocalObjects::new(only_limiter, &clock);
+        let rate = Rate {
+            count: 3,
+            period: RatePeriod::Minute,
+        };
+        let take =
+            |caller: &str| pollster::block_on(take(&objects, caller, "calculate", rate)).unwrap();
+        for _ in 0..3 {
+            assert_eq!(take("alice"), Decision::Allowed);
+        }
+        let Decision::Limited { retry_after_ms } = take("alice") else {
+            panic!("4th call allowed")
+        };
+        assert_eq!(retry_after_ms, 20_000);
+        assert_eq!(take("bob"), Decision::Allowed);
+        clock.advance_ms(19_999);
+        assert!(matches!(
+            take("alice"),
+            Decision::Limited { retry_after_ms: 1 }
+        ));
+        clock.advance_ms(1);
+        assert_eq!(take("alice"), Decision::Allowed);
+    }
+
+    #[test]
+    fn a_garbled_request_is_an_error_answer_not_a_panic() {
+        let clock = ManualClock::new(0);
+        let objects = LocalObjects::new(only_limiter, &clock);
+        let rate = Rate {
+            count: 1,
+            period: RatePeriod::Second,
+        };
+        let db = objects.database(BINDING, "x");
+        assert!(String::from_utf8(handle(&*db, 0, b"{nope"))
+            .unwrap()
+            .contains("error"));
+        assert!(pollster::block_on(take(&objects, "x", "t", rate)).is_ok());
+    }
+}

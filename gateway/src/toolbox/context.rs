@@ -1,0 +1,176 @@
+//! `ToolContext`: what a tool may use — who is calling, the platform (storage, clock), and a
+//! way to send progress and log notifications before its result. Never the raw request.
+
+use std::cell::RefCell;
+
+use serde_json::{json, Value};
+
+use super::ToolError;
+use crate::platform::Platform;
+
+/// Who is calling, as far as the gateway knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// Stable identifier: the signed-in subject, or `anonymous:<address>` without sign-in.
+    pub id: String,
+    /// Whether the caller signed in.
+    pub authenticated: bool,
+    /// The OAuth client the caller used, when known.
+    pub client_id: Option<String>,
+    /// The scopes granted to this caller.
+    pub scopes: Vec<String>,
+    /// The caller's address (`CF-Connecting-IP`), when known.
+    pub address: Option<String>,
+}
+
+impl Principal {
+    /// A caller without sign-in, holding `scopes`, identified by address.
+    pub fn anonymous(address: Option<String>, scopes: Vec<String>) -> Self {
+        let id = format!("anonymous:{}", address.as_deref().unwrap_or("unknown"));
+        Self {
+            id,
+            authenticated: false,
+            client_id: None,
+            scopes,
+            address,
+        }
+    }
+
+    /// Whether the caller holds `scope`.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
+}
+
+/// A notification a tool sends before its result (progress, log message).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notification {
+    /// JSON-RPC method, e.g. `notifications/progress`.
+    pub method: &'static str,
+    /// Its params.
+    pub params: Value,
+}
+
+/// RFC 5424 levels as MCP names them, lowest first.
+const LOG_LEVELS: [&str; 8] = [
+    "debug",
+    "info",
+    "notice",
+    "warning",
+    "error",
+    "critical",
+    "alert",
+    "emergency",
+];
+
+/// The context a tool runs in.
+pub struct ToolContext<'a> {
+    principal: &'a Principal,
+    platform: &'a Platform<'a>,
+    progress_token: Option<Value>,
+    log_level: Option<&'static str>,
+    notifications: RefCell<Vec<Notification>>,
+    client_capabilities: Option<Value>,
+    missing_capability: RefCell<Option<&'static str>>,
+}
+
+impl<'a> ToolContext<'a> {
+    /// A context for one call. `progress_token` comes from the request's `_meta`;
+    /// `log_level` is the level the client asked for (no log messages without one).
+    pub fn new(
+        principal: &'a Principal,
+        platform: &'a Platform<'a>,
+        progress_token: Option<Value>,
+        log_level: Option<&str>,
+    ) -> Self {
+        let log_level = log_level.and_then(|l| LOG_LEVELS.iter().copied().find(|x| *x == l));
+        Self {
+            principal,
+            platform,
+            progress_token,
+            log_level,
+            notifications: RefCell::default(),
+            client_capabilities: None,
+            missing_capability: RefCell::default(),
+        }
+    }
+
+    /// Records the capabilities the client declared (2026-07-28 sends them on every request).
+    pub fn with_client_capabilities(mut self, capabilities: Value) -> Self {
+        self.client_capabilities = Some(capabilities);
+        self
+    }
+
+    /// Fails unless the client declared `capability` (e.g. `sampling`). When it did not, the
+    /// call is answered with the protocol's missing-capability error instead of a result.
+    /// Clients whose capabilities are unknown (the session era) are taken to have it.
+    pub fn require_client_capability(&self, capability: &'static str) -> Result<(), ToolError> {
+        match &self.client_capabilities {
+            Some(caps) if caps.get(capability).is_none() => {
+                *self.missing_capability.borrow_mut() = Some(capability);
+                Err(ToolError::new(format!(
+                    "This tool needs the client capability `{capability}`"
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The capability a tool required and the client lacked, if any.
+    pub fn missing_capability(&self) -> Option<&'static str> {
+        *self.missing_capability.borrow()
+    }
+
+    /// Who is calling.
+    pub fn principal(&self) -> &Principal {
+        self.principal
+    }
+
+    /// Storage, clock and randomness.
+    pub fn platform(&self) -> &Platform<'a> {
+        self.platform
+    }
+
+    /// Reports progress, if the client asked for it (sent before the result).
+    pub fn progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
+        let Some(token) = &self.progress_token else {
+            return;
+        };
+        let mut params = json!({"progressToken": token, "progress": progress});
+        if let Some(total) = total {
+            params["total"] = json!(total);
+        }
+        if let Some(message) = message {
+            params["message"] = json!(message);
+        }
+        self.push("notifications/progress", params);
+    }
+
+    /// Sends a log message at `level` if the client asked for that level or a lower one.
+    pub fn log(&self, level: &str, logger: &str, data: Value) {
+        let Some(threshold) = self.log_level else {
+            return;
+        };
+        let rank = |l: &str| LOG_LEVELS.iter().position(|x| *x == l);
+        match (rank(level), rank(threshold)) {
+            (Some(r), Some(t)) if r >= t => {
+                self.push(
+                    "notifications/message",
+                    json!({"level": level, "logger": logger, "data": data}),
+                );
+            }
+            _ => {}
+        }
+    }
+
+    /// The notifications sent so far, in order.
+    pub fn take_notifications(&self) -> Vec<Notification> {
+        std::mem::take(&mut *self.notifications.borrow_mut())
+    }
+
+    fn push(&self, method: &'static str, params: Value) {
+        self.notifications
+            .borrow_mut()
+            .push(Notification { method, params });
+    }
+}

@@ -1,0 +1,14 @@
+//! The tool registry: the types `#[tool]` and `toolbox!` generate, and what the MCP core
+//! calls to describe and run a tool. Everything here can also be written by hand.
+
+mod args;
+mod context;
+mod def;
+mod policy;
+mod result;
+
+pub use args::{empty_input_schema, input_schema, parse_args, schema_of};
+pub use context::{Notification, Principal, ToolContext};
+pub use def::{Annotations, CallFn, ToolDef};
+pub use policy::{Rate, RatePeriod, ScopeDecl, ToolEntry, ToolPolicy, Toolbox};
+pub use result::{CallToolResult, Content, IntoCallToolResult, IntoToolOutput, ToolError};

@@ -1,0 +1,54 @@
+//! The gateway's tools: declared in `tools.toml`, written as `#[tool]` fns here and in
+//! `examples/tools/`, collected by `toolbox!` (which checks the two agree at compile time).
+
+#[path = "../../../examples/tools/calculate.rs"]
+pub mod calculate;
+#[cfg(feature = "conformance")]
+pub mod fixtures;
+#[path = "../../../examples/tools/knowledge_base.rs"]
+pub mod knowledge_base;
+pub mod user_info;
+
+use std::sync::OnceLock;
+
+use crate::mcp::Catalog;
+use crate::toolbox;
+
+#[cfg(not(feature = "conformance"))]
+toolbox! {
+    manifest = "../../../tools.toml",
+    tools = [
+        user_info::get_user_info,
+        calculate::calculate,
+        knowledge_base::search_knowledge_base,
+        knowledge_base::create_document,
+    ],
+}
+
+// The conformance suite's fixture tools, in a build of their own (`--features conformance`).
+#[cfg(feature = "conformance")]
+toolbox! {
+    manifest = "../../../e2e/conformance/tools.toml",
+    tools = [
+        fixtures::test_simple_text,
+        fixtures::test_image_content,
+        fixtures::test_audio_content,
+        fixtures::test_embedded_resource,
+        fixtures::test_multiple_content_types,
+        fixtures::test_error_handling,
+        fixtures::test_tool_with_progress,
+        fixtures::test_tool_with_logging,
+        fixtures::test_logging_tool,
+        fixtures::test_missing_capability,
+        fixtures::test_streaming_elicitation,
+        fixtures::json_schema_2020_12_tool,
+        user_info::get_user_info,
+        calculate::calculate,
+    ],
+}
+
+/// The descriptors of `TOOLBOX`, serialized once per isolate.
+pub fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(|| Catalog::build(&TOOLBOX))
+}

@@ -1,0 +1,38 @@
+//! `get_user_info`: who the caller is, as far as the gateway knows.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::tool;
+use crate::toolbox::{ToolContext, ToolError};
+
+/// What the gateway knows of the caller.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct UserInfo {
+    /// Stable identifier of the caller.
+    pub id: String,
+    /// Whether the caller signed in.
+    pub authenticated: bool,
+    /// The OAuth client used, when signed in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// Scopes the caller holds.
+    pub scopes: Vec<String>,
+    /// The caller's network address, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+}
+
+/// Returns who you are as far as this gateway knows: your identifier, whether you signed in,
+/// the OAuth client and scopes you hold, and your network address.
+#[tool(title = "Who am I", read_only, idempotent, open_world = false)]
+pub async fn get_user_info(ctx: &ToolContext<'_>) -> Result<UserInfo, ToolError> {
+    let p = ctx.principal();
+    Ok(UserInfo {
+        id: p.id.clone(),
+        authenticated: p.authenticated,
+        client_id: p.client_id.clone(),
+        scopes: p.scopes.clone(),
+        address: p.address.clone(),
+    })
+}

@@ -1,0 +1,133 @@
+//! The Worker's entry points: the fetch handler and the Durable Object classes. Converts
+//! between `worker` types and the gateway's own, and reads configuration from the env.
+
+use worker::{
+    durable_object, event, Context, DurableObject, Env, Request, Response, Result, State,
+};
+
+use crate::config::{signing_key, Config};
+use crate::http::{Headers, HttpRequest, HttpResponse};
+use crate::platform::workers::{
+    WorkersClock, WorkersKv, WorkersObjects, WorkersRandom, WorkersSql,
+};
+use crate::platform::{Clock, Platform};
+use crate::router::{self, Gateway};
+
+/// The KV namespace binding.
+const KV_BINDING: &str = "DOVECOTE_KV";
+
+fn var(env: &Env, name: &str) -> Option<String> {
+    env.var(name)
+        .ok()
+        .map(|v| v.to_string())
+        .or_else(|| env.secret(name).ok().map(|s| s.to_string()))
+}
+
+async fn to_http(mut req: Request, max_body: usize) -> Result<HttpRequest> {
+    let headers = Headers::new(req.headers().entries().collect());
+    let url = req.url()?.to_string();
+    let declared = headers
+        .get("content-length")
+        .and_then(|l| l.trim().parse::<usize>().ok());
+    // An oversized declared body is refused unread; the MCP layer answers 413 from the header.
+    let body = if declared.is_some_and(|l| l > max_body) {
+        Vec::new()
+    } else {
+        req.bytes().await.unwrap_or_default()
+    };
+    Ok(HttpRequest::new(
+        &req.method().to_string(),
+        &url,
+        headers,
+        body,
+    ))
+}
+
+fn from_http(resp: HttpResponse) -> Result<Response> {
+    let headers = worker::Headers::new();
+    for (name, value) in &resp.headers {
+        headers.append(name, value)?;
+    }
+    let response = if resp.body.is_empty() {
+        Response::empty()?
+    } else {
+        Response::from_bytes(resp.body)?
+    };
+    Ok(response.with_status(resp.status).with_headers(headers))
+}
+
+fn misconfigured(why: &str) -> Result<Response> {
+    worker::console_error!("dovecote: configuration error: {why}");
+    let body = serde_json::json!({"error": "server_misconfigured", "error_description": why});
+    from_http(HttpResponse::json(503, body.to_string()))
+}
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    let config = match Config::from_vars(|name| var(&env, name)) {
+        Ok(c) => c,
+        Err(e) => return misconfigured(&e.0),
+    };
+    let key = match var(&env, "DOVECOTE_SIGNING_KEY")
+        .map(|k| signing_key(&k))
+        .transpose()
+    {
+        Ok(k) => k,
+        Err(e) => return misconfigured(&e.0),
+    };
+    let kv = WorkersKv(env.kv(KV_BINDING)?);
+    let objects = WorkersObjects(&env);
+    let platform = Platform {
+        kv: &kv,
+        objects: &objects,
+        clock: &WorkersClock,
+        random: &WorkersRandom,
+    };
+    let gateway = Gateway {
+        config: &config,
+        platform,
+        signing_key: key.as_deref(),
+    };
+    let request = to_http(req, config.max_body_bytes).await?;
+    from_http(router::route(&gateway, &request).await)
+}
+
+/// Answers one request to a Durable Object with the class's logic over its SQL storage.
+async fn serve_object(class: &str, state: &State, mut req: Request) -> Result<Response> {
+    let body = req.bytes().await?;
+    let sql = WorkersSql(state.storage().sql());
+    let answer = crate::objects::handle(class, &sql, WorkersClock.now_ms(), &body);
+    Response::from_bytes(answer)
+}
+
+/// Per-caller rate-limit counters (`RATE_LIMITER`).
+#[durable_object]
+pub struct RateLimiter {
+    state: State,
+}
+
+impl DurableObject for RateLimiter {
+    fn new(state: State, _env: Env) -> Self {
+        Self { state }
+    }
+
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        serve_object(crate::ratelimit::BINDING, &self.state, req).await
+    }
+}
+
+/// Per-caller knowledge base of the example tools (`KNOWLEDGE_BASE`).
+#[durable_object]
+pub struct KnowledgeBase {
+    state: State,
+}
+
+impl DurableObject for KnowledgeBase {
+    fn new(state: State, _env: Env) -> Self {
+        Self { state }
+    }
+
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        serve_object(crate::knowledge::BINDING, &self.state, req).await
+    }
+}

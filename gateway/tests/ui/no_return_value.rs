@@ -1,0 +1,7 @@
+use dovecote_gateway::tool;
+
+/// Says hello.
+#[tool]
+pub async fn hello() {}
+
+fn main() {}

@@ -1,0 +1,358 @@
+//! `tools.toml`: read from TOML into a typed `Manifest` and validated, every mistake with its
+//! line and its fix. Pure: no files, no tokens.
+
+use std::ops::Range;
+
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+
+mod rules;
+
+use rules::{check_description, check_non_empty, check_scope_name};
+pub use rules::{parse_rate, Period, Rate};
+
+/// A scope a client may ask for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    /// `dovecote:read`.
+    pub name: String,
+    /// The line the consent page shows.
+    pub description: String,
+}
+
+/// What `[tools.<name>]` says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    /// `enabled`, default true.
+    pub enabled: bool,
+    /// `scope`, a declared scope.
+    pub scope: String,
+    /// `rate`.
+    pub rate: Rate,
+    /// `title` override.
+    pub title: Option<String>,
+    /// `description` override.
+    pub description: Option<String>,
+}
+
+/// A `[tools.<name>]` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tool {
+    /// The key: the tool's fn name.
+    pub name: String,
+    /// The line of the key, for errors about the tool as a whole.
+    pub line: usize,
+    /// The entry, or `None` when it has mistakes (they are in the error list).
+    pub policy: Option<Policy>,
+}
+
+/// A manifest as far as it is valid: scopes and tools in file order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Manifest {
+    /// `[scopes]`.
+    pub scopes: Vec<Scope>,
+    /// `[tools.*]`.
+    pub tools: Vec<Tool>,
+}
+
+/// A mistake in the manifest: its 1-based line and a message ending in the fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestError {
+    /// 1-based line.
+    pub line: usize,
+    /// `<what is wrong> — <the fix>`.
+    pub message: String,
+}
+
+/// Reads `source`. `Err` when it is not valid TOML; otherwise the manifest as far as it is
+/// valid, and every mistake in it by line (none means it is entirely valid).
+pub fn parse(source: &str) -> Result<(Manifest, Vec<ManifestError>), ManifestError> {
+    let root = DeTable::parse(source).map_err(|e| ManifestError {
+        line: line_of(source, e.span().map_or(0, |s| s.start)),
+        message: format!(
+            "{} — fix the TOML syntax",
+            e.message().trim_end_matches('.')
+        ),
+    })?;
+    let mut reader = Reader {
+        source,
+        errors: Vec::new(),
+    };
+    let mut manifest = Manifest::default();
+    let mut tools = None;
+    for (key, value) in in_file_order(root.get_ref()) {
+        match &**key.get_ref() {
+            "scopes" => manifest.scopes = reader.scopes(value),
+            "tools" => tools = Some(value),
+            other => reader.error(
+                key.span(),
+                format!("unknown key `{other}` — a manifest has only [scopes] and [tools.<fn name>] tables"),
+            ),
+        }
+    }
+    if let Some(tools) = tools {
+        manifest.tools = reader.tools(tools, &manifest.scopes);
+    }
+    let mut errors = reader.errors;
+    errors.sort_by_key(|e| e.line);
+    Ok((manifest, errors))
+}
+
+/// The entries of `table` in the order they appear in the file (`DeTable` sorts by key).
+fn in_file_order<'t, 'i>(
+    table: &'t DeTable<'i>,
+) -> Vec<(
+    &'t Spanned<toml::de::DeString<'i>>,
+    &'t Spanned<DeValue<'i>>,
+)> {
+    let mut entries: Vec<_> = table.iter().collect();
+    entries.sort_by_key(|(key, _)| key.span().start);
+    entries
+}
+
+/// The 1-based line of byte `offset`.
+fn line_of(source: &str, offset: usize) -> usize {
+    let end = offset.min(source.len());
+    source.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// Walks the parsed document, collecting mistakes.
+struct Reader<'s> {
+    source: &'s str,
+    errors: Vec<ManifestError>,
+}
+
+impl Reader<'_> {
+    fn error(&mut self, span: Range<usize>, message: String) {
+        self.errors.push(ManifestError {
+            line: line_of(self.source, span.start),
+            message,
+        });
+    }
+
+    /// `[scopes]`: `"name" = "description"` lines.
+    fn scopes(&mut self, value: &Spanned<DeValue>) -> Vec<Scope> {
+        let DeValue::Table(table) = value.get_ref() else {
+            let found = kind(value.get_ref());
+            let fix = "write a [scopes] table with lines `\"name\" = \"description\"`";
+            self.error(
+                value.span(),
+                format!("`scopes` is {found}, not a table — {fix}"),
+            );
+            return Vec::new();
+        };
+        let mut scopes = Vec::new();
+        for (key, value) in in_file_order(table) {
+            let name = &**key.get_ref();
+            if let Err(problem) = check_scope_name(name) {
+                self.error(key.span(), problem);
+            }
+            let Some(description) = value.get_ref().as_str() else {
+                let found = kind(value.get_ref());
+                let fix = format!("write `\"{name}\" = \"What it lets a client do\"`");
+                self.error(
+                    value.span(),
+                    format!("scope `{name}` is {found}, not its description — {fix}"),
+                );
+                continue;
+            };
+            if let Err(problem) = check_description(description, 200) {
+                self.error(
+                    value.span(),
+                    format!("the description of scope `{name}` {problem}"),
+                );
+            }
+            scopes.push(Scope {
+                name: name.to_owned(),
+                description: description.to_owned(),
+            });
+        }
+        scopes
+    }
+
+    /// `[tools.<name>]` tables.
+    fn tools(&mut self, value: &Spanned<DeValue>, scopes: &[Scope]) -> Vec<Tool> {
+        let DeValue::Table(table) = value.get_ref() else {
+            let found = kind(value.get_ref());
+            let fix = "write one [tools.<fn name>] table per tool";
+            self.error(
+                value.span(),
+                format!("`tools` is {found}, not a table — {fix}"),
+            );
+            return Vec::new();
+        };
+        in_file_order(table)
+            .into_iter()
+            .map(|(key, value)| {
+                let name = key.get_ref().to_string();
+                let line = line_of(self.source, key.span().start);
+                let policy = self.policy(&name, key.span(), value, scopes);
+                Tool { name, line, policy }
+            })
+            .collect()
+    }
+
+    /// One tool's table; `None` if anything in it is wrong.
+    fn policy(
+        &mut self,
+        tool: &str,
+        key_span: Range<usize>,
+        value: &Spanned<DeValue>,
+        scopes: &[Scope],
+    ) -> Option<Policy> {
+        let DeValue::Table(table) = value.get_ref() else {
+            let found = kind(value.get_ref());
+            let fix = format!("write a [tools.{tool}] table with `scope` and `rate`");
+            self.error(
+                value.span(),
+                format!("`tools.{tool}` is {found}, not a table — {fix}"),
+            );
+            return None;
+        };
+        let errors_before = self.errors.len();
+        let (mut enabled, mut scope, mut rate, mut title, mut description) =
+            (true, None, None, None, None);
+        for (key, value) in in_file_order(table) {
+            let span = value.span();
+            match (&**key.get_ref(), value.get_ref()) {
+                ("enabled", DeValue::Boolean(flag)) => enabled = *flag,
+                ("scope", DeValue::String(text)) => {
+                    scope = self.scope_ref(tool, text, span, scopes)
+                }
+                ("rate", DeValue::String(text)) => rate = self.rate(tool, text, span),
+                ("title", DeValue::String(text)) => {
+                    title = self.text(text, span, &format!("the title of tool `{tool}`"), 100);
+                }
+                ("description", DeValue::String(text)) => {
+                    description =
+                        self.text(text, span, &format!("the description of tool `{tool}`"), 0);
+                }
+                (key @ ("enabled" | "scope" | "rate" | "title" | "description"), value) => {
+                    let (expected, example) = match key {
+                        "enabled" => ("a boolean", "enabled = true"),
+                        "scope" => ("a string", "scope = \"dovecote:read\""),
+                        "rate" => ("a string", "rate = \"60/minute\""),
+                        "title" => ("a string", "title = \"Calculator\""),
+                        _ => (
+                            "a string",
+                            "description = \"What it does, and when to use it.\"",
+                        ),
+                    };
+                    let found = kind(value);
+                    let problem = format!("`{key}` of tool `{tool}` is {found}, not {expected}");
+                    self.error(span, format!("{problem} — write `{example}`"));
+                }
+                (other, _) => {
+                    let fix = "the keys are enabled, scope, rate, title and description";
+                    self.error(
+                        key.span(),
+                        format!("tool `{tool}` has an unknown key `{other}` — {fix}"),
+                    );
+                }
+            }
+        }
+        if !table.iter().any(|(k, _)| k.get_ref() == "scope") {
+            let fix = format!("add `scope = \"…\"`{}", one_of(scopes, ", one of: "));
+            self.error(
+                key_span.clone(),
+                format!("tool `{tool}` has no `scope` — {fix}"),
+            );
+        }
+        if !table.iter().any(|(k, _)| k.get_ref() == "rate") {
+            let fix =
+                "add `rate = \"60/minute\"` (calls per caller per second, minute, hour or day)";
+            self.error(key_span, format!("tool `{tool}` has no `rate` — {fix}"));
+        }
+        let policy = Policy {
+            enabled,
+            scope: scope?,
+            rate: rate?,
+            title,
+            description,
+        };
+        (self.errors.len() == errors_before).then_some(policy)
+    }
+
+    /// A tool's `scope`, which must be declared under [scopes].
+    fn scope_ref(
+        &mut self,
+        tool: &str,
+        scope: &str,
+        span: Range<usize>,
+        scopes: &[Scope],
+    ) -> Option<String> {
+        if scopes.iter().any(|s| s.name == scope) {
+            return Some(scope.to_owned());
+        }
+        let problem = format!("tool `{tool}` names scope `{scope}`, which is not declared");
+        self.error(
+            span,
+            format!(
+                "{problem} — add it under [scopes]{}",
+                one_of(scopes, " or use one of: ")
+            ),
+        );
+        None
+    }
+
+    /// A tool's `rate`.
+    fn rate(&mut self, tool: &str, rate: &str, span: Range<usize>) -> Option<Rate> {
+        let parsed = parse_rate(rate);
+        if parsed.is_none() {
+            let fix = "write `<count>/<period>` with a count from 1 to 1000000 and a period of \
+                       second, minute, hour or day, e.g. `60/minute`";
+            self.error(
+                span,
+                format!("the rate `{rate}` of tool `{tool}` is not valid — {fix}"),
+            );
+        }
+        parsed
+    }
+
+    /// A title or description override; `max` characters on one line, or any text if 0.
+    fn text(&mut self, text: &str, span: Range<usize>, what: &str, max: usize) -> Option<String> {
+        let checked = if max == 0 {
+            check_non_empty(text)
+        } else {
+            check_description(text, max)
+        };
+        match checked {
+            Ok(()) => Some(text.to_owned()),
+            Err(problem) => {
+                self.error(span, format!("{what} {problem}"));
+                None
+            }
+        }
+    }
+}
+
+/// `a string`, `an integer`, … for "is … , not …" messages.
+fn kind(value: &DeValue) -> String {
+    let kind = value.type_str();
+    let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {kind}")
+}
+
+/// `", one of: a, b"`, or nothing when no scope is declared.
+fn one_of(scopes: &[Scope], lead: &str) -> String {
+    let names: Vec<&str> = scopes
+        .iter()
+        .map(|s| s.name.as_str())
+        .filter(|name| check_scope_name(name).is_ok())
+        .collect();
+    if names.is_empty() {
+        return String::new();
+    }
+    format!("{lead}{}", names.join(", "))
+}
+
+#[cfg(test)]
+mod tests;

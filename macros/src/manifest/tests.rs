@@ -1,0 +1,327 @@
+//! Unit tests of manifest validation: every kind of mistake, with its line.
+
+use super::*;
+
+/// The errors of a manifest that is valid TOML, as `line: message`.
+fn errors(source: &str) -> Vec<String> {
+    let (_, errors) = parse(source).expect("valid TOML");
+    errors
+        .into_iter()
+        .map(|e| format!("{}: {}", e.line, e.message))
+        .collect()
+}
+
+/// The one error of `source`, which must have exactly one.
+fn error(source: &str) -> String {
+    let errors = errors(source);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    errors.into_iter().next().unwrap()
+}
+
+const SCOPES: &str = "[scopes]\n\"dovecote:read\" = \"See who you are\"\n";
+
+#[test]
+fn a_valid_manifest_in_file_order() {
+    let source = r#"# Scopes a client can ask for.
+[scopes]
+"z:write" = "Change things"
+"a:read" = "See things"
+
+[tools.whoami]
+scope = "a:read"
+rate = "60/minute"
+
+[tools.calculate]
+enabled = false
+scope = "z:write"
+rate = "1000000/day"
+title = "Calculator"
+description = """Does sums.
+Several lines are fine here."""
+
+[tools]
+inline = { scope = "a:read", rate = "1/second" }
+"#;
+    let (manifest, errors) = parse(source).unwrap();
+    assert_eq!(errors, []);
+    let scopes: Vec<_> = manifest
+        .scopes
+        .iter()
+        .map(|s| (s.name.as_str(), s.description.as_str()))
+        .collect();
+    assert_eq!(
+        scopes,
+        [("z:write", "Change things"), ("a:read", "See things")]
+    );
+    assert_eq!(
+        manifest.tools,
+        [
+            Tool {
+                name: "whoami".into(),
+                line: 6,
+                policy: Some(Policy {
+                    enabled: true,
+                    scope: "a:read".into(),
+                    rate: Rate {
+                        count: 60,
+                        period: Period::Minute
+                    },
+                    title: None,
+                    description: None,
+                }),
+            },
+            Tool {
+                name: "calculate".into(),
+                line: 10,
+                policy: Some(Policy {
+                    enabled: false,
+                    scope: "z:write".into(),
+                    rate: Rate {
+                        count: 1_000_000,
+                        period: Period::Day
+                    },
+                    title: Some("Calculator".into()),
+                    description: Some("Does sums.\nSeveral lines are fine here.".into()),
+                }),
+            },
+            Tool {
+                name: "inline".into(),
+                line: 19,
+                policy: Some(Policy {
+                    enabled: true,
+                    scope: "a:read".into(),
+                    rate: Rate {
+                        count: 1,
+                        period: Period::Second
+                    },
+                    title: None,
+                    description: None,
+                }),
+            },
+        ]
+    );
+}
+
+#[test]
+fn an_empty_manifest_is_valid() {
+    assert_eq!(parse("").unwrap(), (Manifest::default(), Vec::new()));
+}
+
+#[test]
+fn syntax_errors_have_a_line() {
+    let e = parse("[scopes]\n\"a\" = \"b\"\n[tools.x]\nscope = \"a\nrate = 1\n").unwrap_err();
+    assert_eq!(e.line, 4);
+    assert!(
+        e.message.ends_with(" — fix the TOML syntax"),
+        "{}",
+        e.message
+    );
+    assert!(e.message.contains("string"), "{}", e.message);
+    let dup = parse("[scopes]\n\"a\" = \"b\"\n\"a\" = \"c\"\n").unwrap_err();
+    assert_eq!(
+        (dup.line, dup.message.as_str()),
+        (3, "duplicate key — fix the TOML syntax")
+    );
+}
+
+#[test]
+fn unknown_top_level_keys() {
+    let errs = errors("name = \"x\"\n[scopes]\n[tool.x]\nscope = \"a\"\n");
+    assert_eq!(
+        errs,
+        [
+            "1: unknown key `name` — a manifest has only [scopes] and [tools.<fn name>] tables",
+            "3: unknown key `tool` — a manifest has only [scopes] and [tools.<fn name>] tables",
+        ]
+    );
+}
+
+#[test]
+fn scope_mistakes() {
+    assert_eq!(
+        error("scopes = \"a\"\n"),
+        "1: `scopes` is a string, not a table — write a [scopes] table with lines `\"name\" = \"description\"`"
+    );
+    assert_eq!(
+        error("[scopes]\n\n\"Dovecote:Read\" = \"x\"\n"),
+        "3: scope name `Dovecote:Read` is not valid — use 1 to 64 characters of a-z, 0-9, `:`, `.`, `_` and `-`, e.g. `dovecote:read`"
+    );
+    assert!(
+        error(&format!("[scopes]\n\"{}\" = \"x\"\n", "a".repeat(65)))
+            .starts_with("2: scope name `aaaa")
+    );
+    assert!(error("[scopes]\n\"\" = \"x\"\n").starts_with("2: scope name `` is not valid"));
+    assert!(error("[scopes]\noffline_access = \"x\"\n")
+        .starts_with("2: scope `offline_access` is reserved"));
+    assert!(errors(&format!("[scopes]\n\"{}\" = \"x\"\n", "a".repeat(64))).is_empty());
+    assert_eq!(
+        error("[scopes]\n\"a:b\" = 5\n"),
+        "2: scope `a:b` is an integer, not its description — write `\"a:b\" = \"What it lets a client do\"`"
+    );
+    assert_eq!(
+        error("[scopes]\n\"a:b\" = \"  \"\n"),
+        "2: the description of scope `a:b` is empty — write what a reader needs to know, or leave the key out"
+    );
+    assert_eq!(
+        error("[scopes]\n\"a:b\" = \"\"\"one\ntwo\"\"\"\n"),
+        "2: the description of scope `a:b` spans several lines — write it on one line"
+    );
+    assert_eq!(
+        error(&format!("[scopes]\n\"a:b\" = \"{}\"\n", "é".repeat(201))),
+        "2: the description of scope `a:b` is 201 characters long — shorten it to 200 at most"
+    );
+    assert!(errors(&format!("[scopes]\n\"a:b\" = \"{}\"\n", "é".repeat(200))).is_empty());
+}
+
+#[test]
+fn tool_table_mistakes() {
+    assert_eq!(
+        error("tools = [1]\n"),
+        "1: `tools` is an array, not a table — write one [tools.<fn name>] table per tool"
+    );
+    assert_eq!(
+        error("[tools]\nx = \"60/minute\"\n"),
+        "2: `tools.x` is a string, not a table — write a [tools.x] table with `scope` and `rate`"
+    );
+    assert_eq!(
+        error(&format!("{SCOPES}\n[tools.x]\nscope = \"dovecote:read\"\nrate = \"1/day\"\nrat = \"1/day\"\n")),
+        "7: tool `x` has an unknown key `rat` — the keys are enabled, scope, rate, title and description"
+    );
+}
+
+#[test]
+fn missing_keys_point_at_the_tool() {
+    let errs = errors(&format!("{SCOPES}\n[tools.x]\nenabled = true\n"));
+    assert_eq!(
+        errs,
+        [
+            "4: tool `x` has no `scope` — add `scope = \"…\"`, one of: dovecote:read",
+            "4: tool `x` has no `rate` — add `rate = \"60/minute\"` (calls per caller per second, minute, hour or day)",
+        ]
+    );
+    let (manifest, _) = parse(&format!("{SCOPES}\n[tools.x]\n")).unwrap();
+    assert_eq!(
+        manifest.tools,
+        [Tool {
+            name: "x".into(),
+            line: 4,
+            policy: None
+        }],
+        "kept, without a policy"
+    );
+}
+
+#[test]
+fn wrong_types() {
+    let errs = errors(&format!(
+        "{SCOPES}[tools.x]\nenabled = \"yes\"\nscope = 5\nrate = 60\ntitle = true\ndescription = []\n"
+    ));
+    assert_eq!(
+        errs,
+        [
+            "4: `enabled` of tool `x` is a string, not a boolean — write `enabled = true`",
+            "5: `scope` of tool `x` is an integer, not a string — write `scope = \"dovecote:read\"`",
+            "6: `rate` of tool `x` is an integer, not a string — write `rate = \"60/minute\"`",
+            "7: `title` of tool `x` is a boolean, not a string — write `title = \"Calculator\"`",
+            "8: `description` of tool `x` is an array, not a string — write `description = \"What it does, and when to use it.\"`",
+        ]
+    );
+}
+
+#[test]
+fn undeclared_scopes() {
+    let source = format!("{SCOPES}\n[tools.calculate]\nscope = \"kb:read\"\nrate = \"1/day\"\n");
+    assert_eq!(
+        error(&source),
+        "5: tool `calculate` names scope `kb:read`, which is not declared — add it under [scopes] or use one of: dovecote:read"
+    );
+    assert_eq!(
+        error("[tools.calculate]\nscope = \"kb:read\"\nrate = \"1/day\"\n"),
+        "2: tool `calculate` names scope `kb:read`, which is not declared — add it under [scopes]"
+    );
+}
+
+#[test]
+fn rates() {
+    for (rate, count, period) in [
+        ("1/second", 1, Period::Second),
+        ("60/minute", 60, Period::Minute),
+        ("24/hour", 24, Period::Hour),
+        ("1000000/day", 1_000_000, Period::Day),
+        (" 5 / minute ", 5, Period::Minute),
+    ] {
+        assert_eq!(parse_rate(rate), Some(Rate { count, period }), "{rate}");
+    }
+    for rate in [
+        "60",
+        "0/minute",
+        "1000001/day",
+        "60/min",
+        "60/minutes",
+        "-1/second",
+        "+1/second",
+        "1.5/hour",
+        "/minute",
+        "60/",
+        "",
+        "99999999999/day",
+        "1/second/2",
+    ] {
+        assert_eq!(parse_rate(rate), None, "{rate}");
+    }
+    assert_eq!(
+        error(&format!("{SCOPES}[tools.x]\nscope = \"dovecote:read\"\nrate = \"60/min\"\n")),
+        "5: the rate `60/min` of tool `x` is not valid — write `<count>/<period>` with a count from 1 to 1000000 and a period of second, minute, hour or day, e.g. `60/minute`"
+    );
+}
+
+#[test]
+fn overrides_must_say_something() {
+    let errs = errors(&format!(
+        "{SCOPES}[tools.x]\nscope = \"dovecote:read\"\nrate = \"1/day\"\ntitle = \"\"\ndescription = \" \"\n"
+    ));
+    assert_eq!(
+        errs,
+        [
+            "6: the title of tool `x` is empty — write what a reader needs to know, or leave the key out",
+            "7: the description of tool `x` is empty — write what a reader needs to know, or leave the key out",
+        ]
+    );
+    assert_eq!(
+        error(&format!(
+            "{SCOPES}[tools.x]\nscope = \"dovecote:read\"\nrate = \"1/day\"\ntitle = \"a\\nb\"\n"
+        )),
+        "6: the title of tool `x` spans several lines — write it on one line"
+    );
+}
+
+#[test]
+fn every_mistake_at_once_with_its_line() {
+    let source = r#"[scopes]
+"ok:read" = "Fine"
+"BAD" = "Fine"
+
+[tools.a]
+scope = "nope"
+rate = "fast"
+
+[tools.b]
+scope = "ok:read"
+rate = "1/day"
+colour = "red"
+
+[extra]
+"#;
+    let (manifest, errs) = parse(source).unwrap();
+    let lines: Vec<usize> = errs.iter().map(|e| e.line).collect();
+    assert_eq!(lines, [3, 6, 7, 12, 14], "{errs:#?}");
+    assert!(manifest.tools.iter().all(|t| t.policy.is_none()));
+    assert_eq!(
+        manifest
+            .tools
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect::<Vec<_>>(),
+        ["a", "b"]
+    );
+}

@@ -1,0 +1,257 @@
+//! `toolbox!`: reads `tools.toml`, checks it against the listed `#[tool]` fns, and emits
+//! `pub const TOOLBOX`, each tool's `ToolDef` joined with its manifest entry.
+
+use std::path::{Path, PathBuf};
+
+use proc_macro2::{Literal, Span, TokenStream};
+use quote::quote;
+use syn::ext::IdentExt;
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{Ident, LitStr, Token};
+
+use crate::ctxt::Ctxt;
+use crate::manifest::{self, Manifest, Period, Policy};
+use crate::tool::option;
+
+/// Replaces the manifest path when set at build time (the e2e tests build with another one).
+const OVERRIDE_VAR: &str = "DOVECOTE_TOOLS_MANIFEST";
+
+/// Expands `toolbox! { manifest = "…", tools = [...] }`.
+pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
+    let override_path = std::env::var(OVERRIDE_VAR).ok().filter(|p| !p.is_empty());
+    expand_at(input, override_path, invoking_dir())
+}
+
+/// `expand` with the environment made explicit: `base` is where a relative path starts.
+pub fn expand_at(
+    input: TokenStream,
+    override_path: Option<String>,
+    base: PathBuf,
+) -> syn::Result<TokenStream> {
+    let input: Input = syn::parse2(input)?;
+    let mut cx = Ctxt::new();
+    for problem in input.problems {
+        cx.syn_error(problem);
+    }
+    let (Some(lit), Some(tools)) = (&input.manifest, &input.tools) else {
+        if input.manifest.is_none() {
+            cx.error_at(
+                Span::call_site(),
+                "toolbox! needs `manifest = \"…\"`: the path of tools.toml, relative to this file",
+            );
+        }
+        if input.tools.is_none() {
+            cx.error_at(
+                Span::call_site(),
+                "toolbox! needs `tools = [...]`: the paths of the #[tool] fns it serves",
+            );
+        }
+        return cx.check().map(|()| TokenStream::new());
+    };
+
+    let (path, shown, fix) = match override_path {
+        Some(path) => (
+            PathBuf::from(&path),
+            path,
+            format!("fix or unset {OVERRIDE_VAR}"),
+        ),
+        None => {
+            let fix = "the path is relative to the file that invokes toolbox!".to_owned();
+            (base.join(lit.value()), lit.value(), fix)
+        }
+    };
+    let path = std::path::absolute(&path).unwrap_or(path);
+    let source = match std::fs::read_to_string(&path) {
+        Ok(source) => source,
+        Err(e) => {
+            cx.error_spanned_by(
+                lit,
+                format_args!("{shown}: cannot read {}: {e} — {fix}", path.display()),
+            );
+            return cx.check().map(|()| TokenStream::new());
+        }
+    };
+    let (manifest, errors) = match manifest::parse(&source) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            cx.error_spanned_by(lit, format_args!("{shown}:{}: {}", e.line, e.message));
+            return cx.check().map(|()| TokenStream::new());
+        }
+    };
+    for e in errors {
+        cx.error_spanned_by(lit, format_args!("{shown}:{}: {}", e.line, e.message));
+    }
+    let defs = agree(&manifest, tools, lit, &shown, &mut cx);
+    cx.check()?;
+    Ok(emit(&manifest, &defs, &path))
+}
+
+/// The directory of the file that invokes the macro, else the crate root.
+fn invoking_dir() -> PathBuf {
+    let file = proc_macro::is_available()
+        .then(|| proc_macro::Span::call_site().local_file())
+        .flatten();
+    match file.as_deref().and_then(Path::parent) {
+        Some(dir) => dir.to_path_buf(),
+        None => std::env::var_os("CARGO_MANIFEST_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_default(),
+    }
+}
+
+/// What the invocation says; unknown or repeated keys are `problems`, reported with the rest.
+struct Input {
+    manifest: Option<LitStr>,
+    tools: Option<Punctuated<syn::Path, Token![,]>>,
+    problems: Vec<syn::Error>,
+}
+
+impl Parse for Input {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let mut this = Self {
+            manifest: None,
+            tools: None,
+            problems: Vec::new(),
+        };
+        while !input.is_empty() {
+            let key: Ident = input.parse()?;
+            input.parse::<Token![=]>()?;
+            let repeated = match key.to_string().as_str() {
+                "manifest" => this.manifest.replace(input.parse()?).is_some(),
+                "tools" => {
+                    let content;
+                    syn::bracketed!(content in input);
+                    let paths =
+                        Punctuated::parse_terminated_with(&content, syn::Path::parse_mod_style)?;
+                    this.tools.replace(paths).is_some()
+                }
+                _ => {
+                    input.parse::<syn::Expr>()?;
+                    let message = format!("unknown key `{key}` — toolbox! takes `manifest = \"…\"` and `tools = [...]`");
+                    this.problems.push(syn::Error::new(key.span(), message));
+                    false
+                }
+            };
+            if repeated {
+                this.problems.push(syn::Error::new(
+                    key.span(),
+                    format!("`{key}` is given twice — keep one"),
+                ));
+            }
+            if !input.is_empty() {
+                input.parse::<Token![,]>()?;
+            }
+        }
+        Ok(this)
+    }
+}
+
+/// Checks that the list and the manifest name the same tools (the manifest key is the fn
+/// name). Returns the path of each listed tool's `ToolDef` const, by manifest key.
+fn agree(
+    manifest: &Manifest,
+    tools: &Punctuated<syn::Path, Token![,]>,
+    lit: &LitStr,
+    shown: &str,
+    cx: &mut Ctxt,
+) -> Vec<(String, syn::Path)> {
+    let mut defs: Vec<(String, syn::Path)> = Vec::new();
+    for path in tools {
+        let Some(last) = path.segments.last() else {
+            continue;
+        };
+        let name = last.ident.unraw().to_string();
+        if defs.iter().any(|(n, _)| *n == name) {
+            let fix = "remove it (manifest keys are fn names, so listed fns need distinct names)";
+            cx.error_spanned_by(
+                path,
+                format_args!("tool `{name}` is already in the list — {fix}"),
+            );
+            continue;
+        }
+        if !manifest.tools.iter().any(|t| t.name == name) {
+            let fix = format!("add [tools.{name}] with a scope and a rate to {shown}");
+            cx.error_spanned_by(
+                path,
+                format_args!("tool `{name}` has no entry in the manifest — {fix}"),
+            );
+        }
+        let mut def = path.clone();
+        if let Some(last) = def.segments.last_mut() {
+            last.ident = crate::tool::def_ident(&last.ident);
+        }
+        defs.push((name, def));
+    }
+    for tool in &manifest.tools {
+        if !defs.iter().any(|(n, _)| *n == tool.name) {
+            let name = &tool.name;
+            let problem = format!(
+                "tool `{name}` is declared in the manifest but no #[tool] fn named `{name}` is in toolbox!'s tools list"
+            );
+            let fix = format!("add the fn to the list or remove [tools.{name}]");
+            cx.error_spanned_by(
+                lit,
+                format_args!("{shown}:{}: {problem} — {fix}", tool.line),
+            );
+        }
+    }
+    defs
+}
+
+/// The `TOOLBOX` const; called only when the manifest and the list agree.
+fn emit(manifest: &Manifest, defs: &[(String, syn::Path)], path: &Path) -> TokenStream {
+    let toolbox = quote!(::dovecote_gateway::toolbox);
+    let scopes = manifest.scopes.iter().map(|s| {
+        let (name, description) = (&s.name, &s.description);
+        quote!(#toolbox::ScopeDecl { name: #name, description: #description })
+    });
+    let tools = manifest.tools.iter().filter_map(|tool| {
+        let (_, def) = defs.iter().find(|(n, _)| *n == tool.name)?;
+        let Policy {
+            enabled,
+            scope,
+            rate,
+            title,
+            description,
+        } = tool.policy.as_ref()?;
+        let count = Literal::u32_unsuffixed(rate.count);
+        let period = Ident::new(
+            match rate.period {
+                Period::Second => "Second",
+                Period::Minute => "Minute",
+                Period::Hour => "Hour",
+                Period::Day => "Day",
+            },
+            Span::call_site(),
+        );
+        let (title, description) = (option(title.as_ref()), option(description.as_ref()));
+        Some(quote! {
+            #toolbox::ToolEntry {
+                def: #def,
+                policy: #toolbox::ToolPolicy {
+                    enabled: #enabled,
+                    scope: #scope,
+                    rate: #toolbox::Rate { count: #count, period: #toolbox::RatePeriod::#period },
+                    title: #title,
+                    description: #description,
+                },
+            }
+        })
+    });
+    let path = path.to_string_lossy();
+    quote! {
+        // Rebuild when the manifest or its override changes.
+        const _: &str = ::std::include_str!(#path);
+        const _: ::std::option::Option<&str> = ::std::option_env!(#OVERRIDE_VAR);
+
+        /// Every tool this gateway was built with, joined with its `tools.toml` entry.
+        pub const TOOLBOX: #toolbox::Toolbox = #toolbox::Toolbox {
+            scopes: &[#(#scopes),*],
+            tools: &[#(#tools),*],
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests;
