@@ -45,10 +45,16 @@ impl Random for OsRandom {
     }
 }
 
+/// A stored value and when it expires.
+struct KvEntry {
+    value: Vec<u8>,
+    expires_at_ms: Option<u64>,
+}
+
 /// In-memory KV with expiry read from a clock.
 pub struct MemoryKv<'c> {
     clock: &'c dyn Clock,
-    entries: RefCell<HashMap<String, (Vec<u8>, Option<u64>)>>,
+    entries: RefCell<HashMap<String, KvEntry>>,
 }
 
 impl<'c> MemoryKv<'c> {
@@ -67,11 +73,11 @@ impl Kv for MemoryKv<'_> {
         let now = self.clock.now_ms();
         let mut entries = self.entries.borrow_mut();
         match entries.get(key) {
-            Some((_, Some(expires))) if *expires <= now => {
+            Some(e) if e.expires_at_ms.is_some_and(|t| t <= now) => {
                 entries.remove(key);
                 Ok(None)
             }
-            Some((value, _)) => Ok(Some(value.clone())),
+            Some(e) => Ok(Some(e.value.clone())),
             None => Ok(None),
         }
     }
@@ -82,10 +88,9 @@ impl Kv for MemoryKv<'_> {
         value: &[u8],
         ttl_secs: Option<u64>,
     ) -> Result<(), PlatformError> {
-        let expires = ttl_secs.map(|t| self.clock.now_ms() + t * 1000);
-        self.entries
-            .borrow_mut()
-            .insert(key.to_owned(), (value.to_vec(), expires));
+        let expires_at_ms = ttl_secs.map(|t| self.clock.now_ms() + t * 1000);
+        let entry = KvEntry { value: value.to_vec(), expires_at_ms };
+        self.entries.borrow_mut().insert(key.to_owned(), entry);
         Ok(())
     }
 

@@ -221,6 +221,13 @@ fn attribute_mistakes() {
     assert!(errors(quote!(name = "a.b-c_D9"), item.clone()).is_empty());
     let long = "x".repeat(129);
     assert_eq!(errors(quote!(name = #long), item.clone()).len(), 1);
+    let long_fn = format_ident!("{}", "f".repeat(129));
+    let too_long = errors(
+        quote!(),
+        quote!(/// Doc.
+        async fn #long_fn() -> CallToolResult { todo!() }),
+    );
+    assert_eq!(too_long.len(), 1, "the fn name is checked too");
     let empty_title = errors(quote!(title = " "), item);
     assert!(empty_title[0].starts_with("the title is empty"));
 }

@@ -1,17 +1,33 @@
 //! Unit tests of `toolbox!`: manifests written to a temporary directory, tokens from `quote!`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use quote::quote;
 
 use super::*;
 
+/// A temporary directory, removed when dropped.
+struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// A fresh directory holding `tools.toml` with `source`.
-fn dir_with(test: &str, source: &str) -> PathBuf {
+fn dir_with(test: &str, source: &str) -> TempDir {
     let dir = std::env::temp_dir().join(format!("dovecote-macros-{}-{test}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("tools.toml"), source).unwrap();
-    dir
+    TempDir(dir)
 }
 
 /// Every error message of expanding `input` with `base` as the invoking file's directory.
@@ -44,7 +60,7 @@ fn emits_the_toolbox_in_manifest_order() {
         manifest = "tools.toml",
         tools = [crate::examples::calculate, r#whoami,]
     );
-    let out = expand_at(input, None, dir.clone())
+    let out = expand_at(input, None, dir.to_path_buf())
         .unwrap()
         .to_string()
         .replace(' ', "");
@@ -92,7 +108,7 @@ fn the_override_replaces_the_path() {
     let err = expand_at(
         quote!(manifest = "tools.toml", tools = []),
         Some(path.clone()),
-        dir,
+        dir.to_path_buf(),
     )
     .unwrap_err();
     let messages: Vec<String> = err.into_iter().map(|e| e.to_string()).collect();
@@ -124,7 +140,10 @@ fn manifest_errors_name_the_file_as_written_and_the_line() {
 #[test]
 fn syntax_errors_stop_before_the_agreement_checks() {
     let dir = dir_with("syntax", "[scopes]\n\"a:b\" = \"c\n");
-    let errs = errors(quote!(manifest = "tools.toml", tools = [x, y]), dir);
+    let errs = errors(
+        quote!(manifest = "tools.toml", tools = [x, y]),
+        dir.to_path_buf(),
+    );
     assert_eq!(errs.len(), 1, "{errs:?}");
     assert!(
         errs[0].starts_with("tools.toml:2: ") && errs[0].ends_with(" — fix the TOML syntax"),
@@ -140,7 +159,7 @@ fn the_list_and_the_manifest_must_agree() {
             manifest = "tools.toml",
             tools = [whoami, a::stray, b::whoami]
         ),
-        dir,
+        dir.to_path_buf(),
     );
     assert_eq!(
         errs,
@@ -155,7 +174,7 @@ fn the_list_and_the_manifest_must_agree() {
 #[test]
 fn invocation_mistakes() {
     let dir = dir_with("invocation", MANIFEST);
-    let errs = errors(quote!(), dir.clone());
+    let errs = errors(quote!(), dir.to_path_buf());
     assert_eq!(errs.len(), 2, "{errs:?}");
     assert!(errs[0].starts_with("toolbox! needs `manifest = \"…\"`"));
     assert!(errs[1].starts_with("toolbox! needs `tools = [...]`"));
@@ -167,7 +186,7 @@ fn invocation_mistakes() {
             extra = 1,
             tools = [whoami, calculate]
         ),
-        dir.clone(),
+        dir.to_path_buf(),
     );
     assert_eq!(
         errs,
@@ -177,7 +196,10 @@ fn invocation_mistakes() {
         ]
     );
 
-    let errs = errors(quote!(manifest = "missing.toml", tools = []), dir.clone());
+    let errs = errors(
+        quote!(manifest = "missing.toml", tools = []),
+        dir.to_path_buf(),
+    );
     assert_eq!(errs.len(), 1);
     assert!(
         errs[0].starts_with("missing.toml: cannot read "),
@@ -189,7 +211,12 @@ fn invocation_mistakes() {
     );
 
     assert!(
-        expand_at(quote!(manifest = "tools.toml", tools = [a<T>]), None, dir).is_err(),
+        expand_at(
+            quote!(manifest = "tools.toml", tools = [a<T>]),
+            None,
+            dir.to_path_buf()
+        )
+        .is_err(),
         "no generics"
     );
 }

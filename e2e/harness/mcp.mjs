@@ -1,0 +1,42 @@
+// Raw MCP requests for tests that check exact HTTP behaviour (status, headers, bodies), where
+// an SDK client would hide it. Real SDK clients are used for everything else.
+export const MODERN = "2026-07-28";
+
+export const modernMeta = (extra = {}) => ({
+  "io.modelcontextprotocol/protocolVersion": MODERN,
+  "io.modelcontextprotocol/clientCapabilities": {},
+  ...extra,
+});
+
+/** POSTs a 2026-07-28 request with matching headers; `headers` overrides them. */
+export async function modern(url, method, params = {}, { id = 1, headers = {} } = {}) {
+  const body = { jsonrpc: "2.0", id, method, params: { ...params, _meta: modernMeta(params._meta) } };
+  const h = {
+    "content-type": "application/json",
+    accept: "application/json, text/event-stream",
+    "mcp-protocol-version": MODERN,
+    "mcp-method": method,
+    ...(params.name ? { "mcp-name": params.name } : {}),
+    ...headers,
+  };
+  for (const [k, v] of Object.entries(h)) if (v === undefined) delete h[k];
+  return post(url, JSON.stringify(body), h);
+}
+
+/** POSTs `body` as is. Returns {status, headers, text, json}. */
+export async function post(url, body, headers = {}) {
+  const r = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers },
+    body,
+  });
+  const text = await r.text();
+  let json;
+  try { json = JSON.parse(text); } catch { json = undefined; }
+  return { status: r.status, headers: r.headers, text, json };
+}
+
+/** The JSON-RPC messages of an SSE body, in order. */
+export function sseMessages(text) {
+  return text.split("\n").filter((l) => l.startsWith("data:")).map((l) => JSON.parse(l.slice(5)));
+}
