@@ -89,7 +89,10 @@ impl Kv for MemoryKv<'_> {
         ttl_secs: Option<u64>,
     ) -> Result<(), PlatformError> {
         let expires_at_ms = ttl_secs.map(|t| self.clock.now_ms() + t * 1000);
-        let entry = KvEntry { value: value.to_vec(), expires_at_ms };
+        let entry = KvEntry {
+            value: value.to_vec(),
+            expires_at_ms,
+        };
         self.entries.borrow_mut().insert(key.to_owned(), entry);
         Ok(())
     }
