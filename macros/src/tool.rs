@@ -268,7 +268,9 @@ fn output(func: &ItemFn, cx: &mut Ctxt) -> Type {
     }
 }
 
-/// The doc comment: lines joined with `\n`, each without its one leading space, trimmed.
+/// The doc comment as Markdown reads it: each line without its one leading space, and the
+/// lines of a paragraph joined with a space (source wrapping is not meaning), while blank
+/// lines, list items and indented code keep their line breaks.
 fn doc_comment(attrs: &[Attribute]) -> String {
     let lines: Vec<String> = attrs
         .iter()
@@ -287,7 +289,32 @@ fn doc_comment(attrs: &[Attribute]) -> String {
                 .collect::<Vec<_>>()
         })
         .collect();
-    lines.join("\n").trim().to_owned()
+    let mut out = String::new();
+    let mut previous_joins = false;
+    for line in &lines {
+        let keeps_break = line.trim().is_empty()
+            || line.starts_with("    ")
+            || line.starts_with('\t')
+            || ["- ", "* ", "+ ", "```", "#"]
+                .iter()
+                .any(|m| line.trim_start().starts_with(m))
+            || line
+                .trim_start()
+                .split_once(". ")
+                .is_some_and(|(n, _)| n.parse::<u32>().is_ok());
+        if !out.is_empty() {
+            out.push(if previous_joins && !keeps_break {
+                ' '
+            } else {
+                '\n'
+            });
+        }
+        out.push_str(if keeps_break { line } else { line.trim() });
+        previous_joins = !line.trim().is_empty()
+            && !line.starts_with("    ")
+            && !line.trim_start().starts_with("```");
+    }
+    out.trim().to_owned()
 }
 
 /// Checks a wire name against MCP's `[A-Za-z0-9_.-]{1,128}`.

@@ -76,7 +76,24 @@ fn the_description_keeps_the_inner_indentation_and_drops_one_leading_space() {
     };
     assert_eq!(
         doc_comment(&func.attrs),
-        "First line.\n\n    code\nBlock\ndoc"
+        "First line.\n\n    code\nBlock doc"
+    );
+}
+
+#[test]
+fn wrapped_lines_become_one_paragraph_but_lists_keep_their_breaks() {
+    let func: ItemFn = syn::parse_quote! {
+        /// Sends a message to a channel,
+        /// formatted for the service.
+        ///
+        /// Options:
+        /// - title
+        /// - link
+        async fn f() -> CallToolResult { todo!() }
+    };
+    assert_eq!(
+        doc_comment(&func.attrs),
+        "Sends a message to a channel, formatted for the service.\n\nOptions:\n- title\n- link"
     );
 }
 
