@@ -75,7 +75,10 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Ok(k) => k,
         Err(e) => return misconfigured(&e.0),
     };
-    let kv = WorkersKv(env.kv(KV_BINDING)?);
+    let kv = WorkersKv {
+        env: &env,
+        binding: KV_BINDING,
+    };
     let objects = WorkersObjects(&env);
     let platform = Platform {
         kv: &kv,

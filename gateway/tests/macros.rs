@@ -187,7 +187,7 @@ fn descriptions_titles_and_annotations() {
     let calculate = TOOLBOX.get("calculate").unwrap();
     assert_eq!(
         calculate.def.description,
-        "Performs arithmetic: add or divide.\n\n Division by zero is an error."
+        "Performs arithmetic: add or divide.\n\nDivision by zero is an error."
     );
     assert_eq!(calculate.title(), Some("Calculator"));
     assert_eq!(

@@ -64,6 +64,9 @@ pub struct Call<'a> {
 pub struct Reply {
     /// The result object.
     pub result: Value,
+    /// A member of the result that is already serialized (`tools/list`'s descriptors), to
+    /// be spliced in rather than parsed and serialized again on every request.
+    pub raw_member: Option<(&'static str, String)>,
     /// Notifications, in order.
     pub notifications: Vec<Notification>,
 }
@@ -72,7 +75,21 @@ impl Reply {
     fn of(result: Value) -> Self {
         Self {
             result,
+            raw_member: None,
             notifications: Vec::new(),
+        }
+    }
+
+    /// The result as JSON text.
+    pub fn result_text(&self) -> String {
+        let text = self.result.to_string();
+        match &self.raw_member {
+            None => text,
+            Some((key, raw)) => {
+                let inner = &text[1..text.len() - 1];
+                let sep = if inner.is_empty() { "" } else { "," };
+                format!("{{{inner}{sep}\"{key}\":{raw}}}")
+            }
         }
     }
 }
@@ -255,6 +272,7 @@ async fn tools_call(call: &Call<'_>) -> Result<Reply, RpcError> {
     }
     Ok(Reply {
         result: result_json(&result),
+        raw_member: None,
         notifications: ctx.take_notifications(),
     })
 }

@@ -99,9 +99,9 @@ impl RpcError {
     }
 }
 
-/// A successful response body.
-pub fn result_body(id: &RequestId, result: &Value) -> String {
-    json!({"jsonrpc": "2.0", "id": id.0, "result": result}).to_string()
+/// A successful response body around a result already serialized.
+pub fn result_body(id: &RequestId, result: &str) -> String {
+    format!(r#"{{"jsonrpc":"2.0","id":{},"result":{result}}}"#, id.0)
 }
 
 /// A notification as the server sends it.

@@ -358,13 +358,12 @@ fn session_of(server: &McpServer<'_>, req: &HttpRequest) -> Result<ProtocolVersi
 
 fn reply_response(
     id: &RequestId,
-    reply: Reply,
+    mut reply: Reply,
     version: ProtocolVersion,
     accepts: Accepts,
 ) -> HttpResponse {
-    let mut result = reply.result;
     if !version.is_session_era() {
-        if let Some(obj) = result.as_object_mut() {
+        if let Some(obj) = reply.result.as_object_mut() {
             obj.insert("resultType".into(), Value::from("complete"));
             let meta = obj
                 .entry("_meta")
@@ -374,7 +373,7 @@ fn reply_response(
             }
         }
     }
-    let body = jsonrpc::result_body(id, &result);
+    let body = jsonrpc::result_body(id, &reply.result_text());
     let use_sse = accepts.sse && (!accepts.json || !reply.notifications.is_empty());
     if !use_sse {
         return HttpResponse::json(200, body);

@@ -11,13 +11,25 @@ fn platform_error(e: impl std::fmt::Display) -> PlatformError {
     PlatformError(e.to_string())
 }
 
-/// A KV namespace binding.
-pub struct WorkersKv(pub worker::kv::KvStore);
+/// A KV namespace binding, looked up when first used so that a request that needs no KV
+/// never fails for want of one.
+pub struct WorkersKv<'e> {
+    /// The Worker's env.
+    pub env: &'e Env,
+    /// The binding's name.
+    pub binding: &'static str,
+}
+
+impl WorkersKv<'_> {
+    fn store(&self) -> Result<worker::kv::KvStore, PlatformError> {
+        self.env.kv(self.binding).map_err(platform_error)
+    }
+}
 
 #[async_trait(?Send)]
-impl Kv for WorkersKv {
+impl Kv for WorkersKv<'_> {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, PlatformError> {
-        self.0.get(key).bytes().await.map_err(platform_error)
+        self.store()?.get(key).bytes().await.map_err(platform_error)
     }
 
     async fn put(
@@ -26,7 +38,10 @@ impl Kv for WorkersKv {
         value: &[u8],
         ttl_secs: Option<u64>,
     ) -> Result<(), PlatformError> {
-        let mut put = self.0.put_bytes(key, value).map_err(platform_error)?;
+        let mut put = self
+            .store()?
+            .put_bytes(key, value)
+            .map_err(platform_error)?;
         if let Some(ttl) = ttl_secs {
             // KV refuses TTLs under a minute.
             put = put.expiration_ttl(ttl.max(60));
@@ -35,7 +50,7 @@ impl Kv for WorkersKv {
     }
 
     async fn delete(&self, key: &str) -> Result<(), PlatformError> {
-        self.0.delete(key).await.map_err(platform_error)
+        self.store()?.delete(key).await.map_err(platform_error)
     }
 }
 

@@ -1,0 +1,174 @@
+// `make bench`: the gateway against a constant-answer Rust Worker (the floor), both served by
+// the `workerd` binary directly (no wrangler dev proxy, which alone costs ~4 ms of CPU per
+// request). Rounds alternate floor and gateway so drift hits both; CPU per request is
+// workerd's own user+system time over the run, from /proc. Prints a table, also written to
+// build/bench/results.json.
+import { spawn } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import autocannon from "autocannon";
+import { ROOT, freePort } from "../e2e/harness/worker.mjs";
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 2);
+const TICKS = 100; // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s.
+const WORKERD = join(ROOT, "node_modules/.bin/workerd");
+
+const meta = {
+  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+  "io.modelcontextprotocol/clientCapabilities": {},
+};
+const REQUESTS = {
+  "tools/list": { method: "tools/list", params: { _meta: meta } },
+  "tools/call calculate": {
+    method: "tools/call",
+    params: { name: "calculate", arguments: { operation: "power", a: 7, b: 8 }, _meta: meta },
+  },
+};
+
+function capnp(build, port, disk) {
+  const gateway = build === "bench";
+  const bindings = gateway
+    ? `bindings = [
+        (name = "DOVECOTE_ENV", text = "development"),
+        (name = "RATE_LIMITER", durableObjectNamespace = "RateLimiter"),
+        (name = "KNOWLEDGE_BASE", durableObjectNamespace = "KnowledgeBase"),
+      ],
+      durableObjectNamespaces = [
+        (className = "RateLimiter", uniqueKey = "dovecote-bench-rl", enableSql = true),
+        (className = "KnowledgeBase", uniqueKey = "dovecote-bench-kb", enableSql = true),
+      ],
+      durableObjectStorage = (localDisk = "disk"),`
+    : "";
+  return `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    (name = "main", worker = .w),
+    (name = "disk", disk = (path = "${disk}", writable = true)),
+  ],
+  sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
+);
+const w :Workerd.Worker = (
+  modules = [
+    (name = "index.js", esModule = embed "index.js"),
+    (name = "index_bg.wasm", wasm = embed "index_bg.wasm"),
+  ],
+  compatibilityDate = "2026-10-01",
+  ${bindings}
+);
+`;
+}
+
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / TICKS; // utime, stime
+}
+
+async function serve(build) {
+  const port = await freePort();
+  const tmp = mkdtempSync(join(tmpdir(), "dovecote-bench-"));
+  const disk = join(tmp, "do");
+  mkdirSync(disk);
+  // capnp embeds files relative to the config, so the build is copied beside it.
+  for (const f of ["index.js", "index_bg.wasm"]) copyFileSync(join(ROOT, "build", build, f), join(tmp, f));
+  const config = join(tmp, "config.capnp");
+  writeFileSync(config, capnp(build, port, disk));
+  const started = performance.now();
+  const child = spawn(WORKERD, ["serve", config, "--experimental"], { stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  child.stdout.on("data", (d) => (log += d));
+  child.stderr.on("data", (d) => (log += d));
+  const url = `http://127.0.0.1:${port}/mcp`;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`workerd exited: ${log}`);
+    try {
+      const r = await fetch(url, post(REQUESTS["tools/list"]));
+      if (r.ok) { await r.text(); break; }
+    } catch { /* starting */ }
+    await new Promise((ok) => setTimeout(ok, 20));
+  }
+  const coldStartMs = performance.now() - started;
+  return { url, child, coldStartMs, stop: () => { child.kill("SIGTERM"); rmSync(tmp, { recursive: true, force: true }); } };
+}
+
+function post(request) {
+  return {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "mcp-protocol-version": "2026-07-28",
+      "mcp-method": request.method,
+      ...(request.params.name ? { "mcp-name": request.params.name } : {}),
+      host: "127.0.0.1",
+    },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, ...request }),
+  };
+}
+
+async function measure(server, request) {
+  const init = post(request);
+  const before = cpuSeconds(server.child.pid);
+  const result = await autocannon({
+    url: server.url, method: "POST", headers: init.headers, body: init.body,
+    connections: CONNECTIONS, duration: SECONDS,
+  });
+  const cpu = cpuSeconds(server.child.pid) - before;
+  const requests = result.requests.total;
+  if (result.non2xx || result.errors) throw new Error(`${result.non2xx} non-2xx and ${result.errors} errors`);
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, cpuMs: (cpu * 1000) / requests };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const floor = await serve("floor");
+const gateway = await serve("bench");
+const runs = {};
+try {
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const [name, request] of Object.entries(REQUESTS)) {
+      for (const [who, server] of [["floor", floor], ["gateway", gateway]]) {
+        const m = await measure(server, request);
+        ((runs[name] ??= { floor: [], gateway: [] })[who]).push(m);
+        console.error(`round ${round} ${name.padEnd(22)} ${who.padEnd(8)} ${m.rps.toFixed(0)} req/s  p50 ${m.p50} ms  p99 ${m.p99} ms  ${m.cpuMs.toFixed(3)} ms CPU/req`);
+      }
+    }
+  }
+} finally {
+  floor.stop();
+  gateway.stop();
+}
+
+const size = (build) => {
+  const wasm = readFileSync(join(ROOT, "build", build, "index_bg.wasm"));
+  const js = readFileSync(join(ROOT, "build", build, "index.js"));
+  return { raw: wasm.length + js.length, gzip: gzipSync(wasm, { level: 9 }).length + gzipSync(js, { level: 9 }).length };
+};
+const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
+const results = { rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, requests: {}, size: {}, coldStartMs: {} };
+console.log(`\nDovecote benchmark: workerd serve, ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${SECONDS} s (medians)\n`);
+console.log("request                  worker    req/s    p50 ms  p99 ms  CPU ms/req");
+for (const [name, r] of Object.entries(runs)) {
+  const row = {};
+  for (const who of ["floor", "gateway"]) {
+    const m = {
+      rps: median(r[who].map((x) => x.rps)), p50: median(r[who].map((x) => x.p50)),
+      p99: median(r[who].map((x) => x.p99)), cpuMs: median(r[who].map((x) => x.cpuMs)),
+    };
+    row[who] = m;
+    console.log(`${name.padEnd(24)} ${who.padEnd(8)} ${m.rps.toFixed(0).padStart(6)}  ${String(m.p50).padStart(7)} ${String(m.p99).padStart(7)}  ${m.cpuMs.toFixed(3).padStart(9)}`);
+  }
+  row.ownCpuMs = row.gateway.cpuMs - row.floor.cpuMs;
+  row.rpsRatio = row.gateway.rps / row.floor.rps;
+  row.cpuRatio = row.gateway.cpuMs / row.floor.cpuMs;
+  console.log(`${"".padEnd(24)} gateway's own CPU: ${row.ownCpuMs.toFixed(3)} ms/req; gateway/floor: ${row.rpsRatio.toFixed(2)}× req/s, ${row.cpuRatio.toFixed(2)}× CPU\n`);
+  results.requests[name] = row;
+}
+for (const build of ["floor", "bench"]) results.size[build] = size(build);
+results.coldStartMs = { floor: floor.coldStartMs, gateway: gateway.coldStartMs };
+console.log(`upload size    gateway ${kib(results.size.bench.raw)} raw, ${kib(results.size.bench.gzip)} gzipped; floor ${kib(results.size.floor.raw)} raw, ${kib(results.size.floor.gzip)} gzipped`);
+console.log(`cold start     gateway ${gateway.coldStartMs.toFixed(0)} ms, floor ${floor.coldStartMs.toFixed(0)} ms (workerd start to first answered request)`);
+writeFileSync(join(ROOT, "build", "bench", "results.json"), JSON.stringify(results, null, 2));
