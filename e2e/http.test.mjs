@@ -242,6 +242,18 @@ describe("size, media types and methods", () => {
       assert.ok(!allow.includes(method), `${method} is not in Allow`);
     }
   });
+
+  test("OPTIONS /mcp without an Origin advertises the same methods as the 405 answers", async () => {
+    // RFC 9110 §9.3.7/§10.2.1: Allow lists the methods the resource supports; GET and DELETE
+    // on /mcp answer 405, so they must not be advertised.
+    const get = await fetch(worker.url, { method: "GET" });
+    await get.text();
+    const options = await fetch(worker.url, { method: "OPTIONS" });
+    await options.text();
+    assert.equal(options.status, 204);
+    const set = (h) => (h ?? "").split(",").map((m) => m.trim()).filter(Boolean).sort();
+    assert.deepEqual(set(options.headers.get("allow")), set(get.headers.get("allow")));
+  });
 });
 
 describe("Origin and Host (DNS rebinding) and CORS", () => {
@@ -549,7 +561,7 @@ test("no malformed request gets a 5xx", async () => {
     modernBody("tools/call", { name: "create_document", arguments: { title: "", content: "" } }),
     modernBody("tools/call", { name: "create_document", arguments: { title: "t", content: "c", tags: ["x".repeat(500)] } }),
     modernBody("tools/list", { cursor: { nested: true } }),
-    '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"_meta":{' + '"k":'.repeat(0) + "}}}",
+    '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"_meta":{}}}',
   ];
   for (const body of bodies) {
     const r = await post(worker.url, body, h);

@@ -191,6 +191,25 @@ describe("v2 client pinned to 2026-07-28", () => {
     assert.deepEqual(none.structuredContent.results, []);
   });
 
+  test("search finds words with non-ASCII capitals, in any case", async () => {
+    // Searching ignores case (see "PIGEON" above); that must hold beyond ASCII too.
+    const created = await client.callTool({
+      name: "create_document",
+      arguments: { title: "Österreich notes", content: "Wien, then Graz; Ärger with the Édouard ferry." },
+    });
+    assert.notEqual(created.isError, true, text(created));
+    const id = created.structuredContent.id;
+    for (const query of ["Österreich", "österreich", "ÖSTERREICH", "Ärger", "ärger", "Édouard", "édouard"]) {
+      const r = await client.callTool({ name: "search_knowledge_base", arguments: { query } });
+      assert.notEqual(r.isError, true, text(r));
+      assert.deepEqual(
+        r.structuredContent.results.map((hit) => hit.id),
+        [id],
+        `query ${JSON.stringify(query)} finds the document`,
+      );
+    }
+  });
+
   test("LIKE wildcards in a query are matched literally", async () => {
     for (const query of ["%", "_", "%%"]) {
       const r = await client.callTool({ name: "search_knowledge_base", arguments: { query } });
