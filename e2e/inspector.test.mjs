@@ -26,8 +26,8 @@ async function inspector(args, { exitCode = 0 } = {}) {
       cwd: home,
       timeout: 60_000,
       maxBuffer: 16 * 1024 * 1024,
-      // Keep the CLI's catalog out of the real home folder.
-      env: { ...process.env, MCP_CATALOG_PATH: join(home, "mcp.json") },
+      // Keep the CLI's catalog and storage out of the real home folder.
+      env: { ...process.env, HOME: home, MCP_CATALOG_PATH: join(home, "mcp.json") },
     }));
     code = 0;
   } catch (e) {

@@ -40,6 +40,9 @@ fi
 lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ "$(cat node_modules/.dovecote-lock 2>/dev/null)" != "$lock_sum" ]; then
   step "installing npm packages from package-lock.json"
-  npm ci --no-audit --no-fund --loglevel=error
+  # Not `npm ci`: the registry here lacks the macOS and Windows builds of workerd, so the
+  # lock cannot list them, and `npm ci` refuses a lock without them. This installs exactly
+  # the locked versions and never rewrites the lock.
+  npm install --no-audit --no-fund --no-save --loglevel=error
   echo "$lock_sum" > node_modules/.dovecote-lock
 fi

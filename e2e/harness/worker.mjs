@@ -63,7 +63,10 @@ export async function startWorker({ build = "default", vars = {} } = {}) {
   };
   const deadline = Date.now() + 60_000;
   while (true) {
-    if (child.exitCode !== null) throw new Error(`wrangler exited (${child.exitCode}):\n${output}`);
+    if (child.exitCode !== null) {
+      rmSync(state, { recursive: true, force: true });
+      throw new Error(`wrangler exited (${child.exitCode}):\n${output}`);
+    }
     try {
       const r = await fetch(origin + "/");
       if (r.status === 200) break;

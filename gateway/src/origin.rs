@@ -81,13 +81,13 @@ pub fn check(req: &HttpRequest, config: &Config) -> Verdict {
 }
 
 /// The answer to a CORS preflight from an allowed origin.
-pub fn preflight(origin: &str, req: &HttpRequest) -> HttpResponse {
+pub fn preflight(origin: &str, methods: &str, req: &HttpRequest) -> HttpResponse {
     let requested = req
         .headers
         .get("access-control-request-headers")
         .unwrap_or(ALLOWED_HEADERS);
     with_cors(HttpResponse::empty(204), origin)
-        .with_header("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")
+        .with_header("Access-Control-Allow-Methods", methods)
         .with_header("Access-Control-Allow-Headers", requested)
         .with_header("Access-Control-Max-Age", "86400")
 }

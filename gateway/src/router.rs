@@ -34,9 +34,10 @@ pub async fn route(gateway: &Gateway<'_>, req: &HttpRequest) -> HttpResponse {
         Verdict::Forbidden(why) => return json_error(403, "forbidden", &why),
     };
     let response = if req.method == "OPTIONS" {
-        match &cors_origin {
-            Some(origin) => return origin::preflight(origin, req),
-            None => HttpResponse::empty(204).with_header("Allow", "GET, POST, DELETE, OPTIONS"),
+        match (allowed_methods(&req.path), &cors_origin) {
+            (None, _) => not_found(req),
+            (Some(methods), Some(origin)) => return origin::preflight(origin, methods, req),
+            (Some(methods), None) => HttpResponse::empty(204).with_header("Allow", methods),
         }
     } else {
         match req.path.as_str() {
@@ -60,17 +61,32 @@ pub async fn route(gateway: &Gateway<'_>, req: &HttpRequest) -> HttpResponse {
                 })
                 .to_string(),
             ),
-            _ => json_error(
-                404,
-                "not_found",
-                &format!("Nothing is served at {}", req.path),
-            ),
+            "/" => json_error(405, "method_not_allowed", "Use GET")
+                .with_header("Allow", "GET, OPTIONS"),
+            _ => not_found(req),
         }
     };
     match cors_origin {
         Some(origin) => origin::with_cors(response, &origin),
         None => response,
     }
+}
+
+/// The methods each path answers, for `Allow` and CORS preflights.
+fn allowed_methods(path: &str) -> Option<&'static str> {
+    match path {
+        "/mcp" => Some("POST, OPTIONS"),
+        "/" => Some("GET, OPTIONS"),
+        _ => None,
+    }
+}
+
+fn not_found(req: &HttpRequest) -> HttpResponse {
+    json_error(
+        404,
+        "not_found",
+        &format!("Nothing is served at {}", req.path),
+    )
 }
 
 /// The origin clients should use: the configured public URL, else the request's.

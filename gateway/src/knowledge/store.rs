@@ -54,7 +54,14 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS documents (
     title TEXT NOT NULL,
     content TEXT NOT NULL,
     tags TEXT NOT NULL,
-    created_at_ms INTEGER NOT NULL)";
+    created_at_ms INTEGER NOT NULL,
+    -- title, tags and content lower-cased by Rust: SQLite's lower() and LIKE fold ASCII only.
+    folded TEXT NOT NULL)";
+
+/// The text a search matches against: lower-cased with Unicode rules.
+fn folded(title: &str, tags: &[String], content: &str) -> String {
+    format!("{}\n{}\n{}", title, tags.join(" "), content).to_lowercase()
+}
 
 fn refuse<T>(why: String) -> Result<T, String> {
     Err(why)
@@ -97,8 +104,15 @@ pub(super) fn create(sql: &dyn Sql, now_ms: u64, doc: NewDocument) -> Result<Doc
     let tags_json = serde_json::to_string(&tags).map_err(storage)?;
     let rows = sql
         .exec(
-            "INSERT INTO documents (title, content, tags, created_at_ms) VALUES (?, ?, ?, ?) RETURNING id",
-            &[title.into(), doc.content.clone().into(), tags_json.into(), SqlValue::Integer(now_ms as i64)],
+            "INSERT INTO documents (title, content, tags, created_at_ms, folded) \
+             VALUES (?, ?, ?, ?, ?) RETURNING id",
+            &[
+                title.into(),
+                doc.content.clone().into(),
+                tags_json.into(),
+                SqlValue::Integer(now_ms as i64),
+                folded(title, &tags, &doc.content).into(),
+            ],
         )
         .map_err(storage)?;
     let id = rows
@@ -150,9 +164,7 @@ pub(super) fn search(sql: &dyn Sql, query: &str, limit: usize) -> Result<Vec<Sea
         return refuse("`query` must contain at least one word".into());
     }
     sql.exec(SCHEMA, &[]).map_err(storage)?;
-    let clause =
-        vec!["lower(title || ' ' || tags || ' ' || content) LIKE ? ESCAPE '\\'"; terms.len()]
-            .join(" OR ");
+    let clause = vec!["folded LIKE ? ESCAPE '\\'"; terms.len()].join(" OR ");
     let mut params: Vec<SqlValue> = terms.iter().map(|t| like_pattern(t).into()).collect();
     params.push(SqlValue::Integer(MAX_CANDIDATES));
     let rows = sql
@@ -239,6 +251,27 @@ mod tests {
         // LIKE wildcards in a query are literal characters.
         assert_eq!(search(&db, "%", 5).unwrap().len(), 1);
         assert!(search(&db, "   ", 5).is_err());
+    }
+
+    #[test]
+    fn case_folds_beyond_ascii() {
+        let db = SqliteSql::open();
+        let d = doc(
+            "Österreich notes",
+            "Wien, then Graz; Ärger with the Édouard ferry.",
+            &[],
+        );
+        create(&db, 1, d).unwrap();
+        for q in [
+            "Österreich",
+            "österreich",
+            "ÖSTERREICH",
+            "ärger",
+            "ÉDOUARD",
+            "wien",
+        ] {
+            assert_eq!(search(&db, q, 5).unwrap().len(), 1, "{q}");
+        }
     }
 
     #[test]
