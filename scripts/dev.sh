@@ -12,7 +12,7 @@ cat <<MSG
 
   Connect a client:
     Claude Code      claude mcp add --transport http dovecote $url
-    MCP Inspector    npx @modelcontextprotocol/inspector-cli --cli $url --method tools/list
+    MCP Inspector    node_modules/.bin/mcp-inspector --cli $url --method tools/list
     Claude.ai        Settings → Connectors → Add custom connector → URL ending in /mcp
                      (Claude.ai needs a public https URL: deploy, or tunnel to this port)
 

@@ -64,7 +64,7 @@ fn tool_error(e: KnowledgeError) -> ToolError {
     match e {
         KnowledgeError::Refused(why) => ToolError::new(why),
         KnowledgeError::Platform(p) => {
-            dovecote_gateway::mcp::dispatch::log_internal("knowledge base", &p.0);
+            dovecote_gateway::log::internal("knowledge base", &p.0);
             ToolError::new("The knowledge base is unavailable just now; retry in a few seconds")
         }
     }

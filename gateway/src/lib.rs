@@ -10,6 +10,7 @@ extern crate self as dovecote_gateway;
 pub mod config;
 pub mod http;
 pub mod knowledge;
+pub mod log;
 pub mod mcp;
 pub mod objects;
 pub mod origin;

@@ -397,7 +397,21 @@ mod notifying {
         CallToolResult::text("3")
     }
 
-    toolbox! { manifest = "fixtures/notifying.toml", tools = [slow_count] }
+    /// The arguments of `regional`.
+    #[derive(serde::Deserialize, schemars::JsonSchema)]
+    pub struct RegionArgs {
+        /// Mirrored in `Mcp-Param-Region`.
+        #[schemars(extend("x-mcp-header" = "Region"))]
+        pub region: String,
+    }
+
+    /// Echoes the region.
+    #[tool]
+    pub async fn regional(args: RegionArgs) -> CallToolResult {
+        CallToolResult::text(args.region)
+    }
+
+    toolbox! { manifest = "fixtures/notifying.toml", tools = [slow_count, regional] }
 }
 
 fn call_notifying(accept: &str, meta: Value) -> HttpResponse {
@@ -493,4 +507,66 @@ fn notifications_stream_as_sse_before_the_result_and_logs_need_a_level() {
         Some("application/json"),
         "a JSON-only client gets JSON"
     );
+}
+
+fn call_regional(region: &str, header: Option<&str>) -> HttpResponse {
+    let clock = ManualClock::new(0);
+    let o = objects(&clock);
+    let kv = MemoryKv::new(&clock);
+    let platform = Platform {
+        kv: &kv,
+        objects: &o,
+        clock: &clock,
+        random: &OsRandom,
+    };
+    let config = Config::default();
+    let catalog = Catalog::build(&notifying::TOOLBOX);
+    let server = McpServer {
+        config: &config,
+        platform,
+        toolbox: &notifying::TOOLBOX,
+        catalog: &catalog,
+        signing_key: None,
+    };
+    let body = modern_body(
+        4,
+        "tools/call",
+        json!({"name": "regional", "arguments": {"region": region}}),
+    );
+    let mut headers = vec![
+        ("MCP-Protocol-Version", MODERN),
+        ("Mcp-Method", "tools/call"),
+        ("Mcp-Name", "regional"),
+    ];
+    if let Some(h) = header {
+        headers.push(("Mcp-Param-Region", h));
+    }
+    let principal = Principal::anonymous(None, vec!["test:read".into()]);
+    pollster::block_on(mcp::handle(&server, &request(&headers, &body), &principal))
+}
+
+#[test]
+fn arguments_marked_x_mcp_header_must_be_mirrored_in_their_header() {
+    assert_eq!(call_regional("Hello", Some("Hello")).status, 200);
+    assert_eq!(
+        call_regional("Hello", Some("=?base64?SGVsbG8=?=")).status,
+        200
+    );
+    assert_eq!(
+        call_regional("=?base64?SGVsbG8=", Some("=?base64?SGVsbG8=")).status,
+        200
+    );
+    for bad in [
+        None,
+        Some("Goodbye"),
+        Some("=?base64?SGVsbG8?="),
+        Some("=?base64?SGVs!!!bG8=?="),
+    ] {
+        let r = call_regional("Hello", bad);
+        assert_eq!(
+            (r.status, body(&r)["error"]["code"].clone()),
+            (400, json!(-32020)),
+            "{bad:?}"
+        );
+    }
 }

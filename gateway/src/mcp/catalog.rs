@@ -9,8 +9,36 @@ use super::jsonrpc::{RpcError, INVALID_PARAMS};
 use crate::toolbox::{ToolEntry, Toolbox};
 
 struct Entry {
+    name: &'static str,
     scope: &'static str,
     json: String,
+    header_params: Vec<HeaderParam>,
+}
+
+/// An argument the client must mirror in an `Mcp-Param-<header>` request header (the
+/// property carries `"x-mcp-header": "<header>"` in the tool's input schema).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderParam {
+    /// The argument's name.
+    pub property: String,
+    /// The header's suffix.
+    pub header: String,
+}
+
+fn header_params(input_schema: &Value) -> Vec<HeaderParam> {
+    let Some(properties) = input_schema.get("properties").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    properties
+        .iter()
+        .filter_map(|(property, schema)| {
+            let header = schema.get("x-mcp-header")?.as_str()?;
+            Some(HeaderParam {
+                property: property.clone(),
+                header: header.to_owned(),
+            })
+        })
+        .collect()
 }
 
 /// Serialized descriptors, in manifest order.
@@ -76,11 +104,14 @@ impl Catalog {
         let entries = toolbox
             .enabled()
             .map(|tool| {
-                let json = descriptor(tool).to_string();
+                let descriptor = descriptor(tool);
+                let json = descriptor.to_string();
                 fingerprint = fnv1a(json.as_bytes(), fingerprint);
                 Entry {
+                    name: tool.def.name,
                     scope: tool.policy.scope,
                     json,
+                    header_params: header_params(&descriptor["inputSchema"]),
                 }
             })
             .collect();
@@ -88,6 +119,14 @@ impl Catalog {
             entries,
             fingerprint,
         }
+    }
+
+    /// The arguments tool `name` wants mirrored in `Mcp-Param-*` headers.
+    pub fn header_params(&self, name: &str) -> &[HeaderParam] {
+        self.entries
+            .iter()
+            .find(|e| e.name == name)
+            .map_or(&[], |e| &e.header_params)
     }
 
     fn cursor(&self, offset: usize) -> String {

@@ -242,7 +242,7 @@ async fn tools_call(call: &Call<'_>) -> Result<Reply, RpcError> {
             )))));
         }
         Err(e) => {
-            log_internal("rate limiter", &e.0);
+            crate::log::internal("rate limiter", &e.0);
             return Ok(Reply::of(result_json(&CallToolResult::error(
                 "The gateway could not check its rate limit just now; retry in a few seconds.",
             ))));
@@ -279,12 +279,4 @@ async fn tools_call(call: &Call<'_>) -> Result<Reply, RpcError> {
 
 fn result_json(result: &CallToolResult) -> Value {
     Value::Object(result.to_json())
-}
-
-/// Logs an internal failure without request data.
-pub fn log_internal(what: &str, detail: &str) {
-    #[cfg(target_arch = "wasm32")]
-    worker::console_error!("dovecote: {what} failed: {detail}");
-    #[cfg(not(target_arch = "wasm32"))]
-    eprintln!("dovecote: {what} failed: {detail}");
 }

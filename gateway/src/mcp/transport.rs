@@ -166,7 +166,7 @@ async fn stateless_request(
             return error(&e, None);
         }
     };
-    let version = match stateless_version(req, &method, &params) {
+    let version = match stateless_version(req, &method, &params, server.catalog) {
         Ok(v) => v,
         Err(e) => return error(&e, Some(&id)),
     };
@@ -190,6 +190,7 @@ fn stateless_version(
     req: &HttpRequest,
     method: &str,
     params: &Map<String, Value>,
+    catalog: &Catalog,
 ) -> Result<ProtocolVersion, RpcError> {
     let meta = params.get("_meta").and_then(Value::as_object);
     let requested = meta
@@ -248,6 +249,21 @@ fn stateless_version(
                     format!("`{key}` is required"),
                 ))
             }
+        }
+    }
+    if method == "tools/call" {
+        let name = params
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let arguments = params.get("arguments").and_then(Value::as_object);
+        for param in catalog.header_params(name) {
+            let value = match arguments.and_then(|a| a.get(&param.property)) {
+                None | Some(Value::Null) => continue,
+                Some(Value::String(s)) => s.clone(),
+                Some(other) => other.to_string(),
+            };
+            headers::expect(&req.headers, &format!("Mcp-Param-{}", param.header), &value)?;
         }
     }
     Ok(version)

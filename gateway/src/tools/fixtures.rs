@@ -155,3 +155,17 @@ impl JsonSchema for Contact {
 pub async fn json_schema_2020_12_tool(_args: Contact) -> CallToolResult {
     CallToolResult::text("ok")
 }
+
+/// The arguments of `test_custom_header`.
+#[derive(Deserialize, JsonSchema)]
+pub struct RegionArgs {
+    /// A region, mirrored in the `Mcp-Param-Region` header.
+    #[schemars(extend("x-mcp-header" = "Region"))]
+    pub region: String,
+}
+
+/// Echoes a region that the client also sends as the `Mcp-Param-Region` header.
+#[tool]
+pub async fn test_custom_header(args: RegionArgs) -> CallToolResult {
+    CallToolResult::text(format!("region: {}", args.region))
+}

@@ -42,6 +42,7 @@ toolbox! {
         fixtures::test_missing_capability,
         fixtures::test_streaming_elicitation,
         fixtures::json_schema_2020_12_tool,
+        fixtures::test_custom_header,
         user_info::get_user_info,
         calculate::calculate,
     ],

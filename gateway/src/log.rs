@@ -1,0 +1,10 @@
+//! Logging of internal failures: what failed and the platform's reason, never request data
+//! or secrets. Workers' console in wasm, stderr natively.
+
+/// Logs that `what` failed because of `detail`.
+pub fn internal(what: &str, detail: &str) {
+    #[cfg(target_arch = "wasm32")]
+    worker::console_error!("dovecote: {what} failed: {detail}");
+    #[cfg(not(target_arch = "wasm32"))]
+    eprintln!("dovecote: {what} failed: {detail}");
+}
