@@ -19,6 +19,7 @@ pub mod ratelimit;
 pub mod router;
 pub mod toolbox;
 pub mod tools;
+pub mod web;
 #[cfg(target_arch = "wasm32")]
 mod worker_entry;
 
