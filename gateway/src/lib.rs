@@ -8,10 +8,12 @@
 extern crate self as dovecote_gateway;
 
 pub mod config;
+pub mod grants;
 pub mod http;
 pub mod knowledge;
 pub mod log;
 pub mod mcp;
+pub mod oauth;
 pub mod objects;
 pub mod origin;
 pub mod platform;

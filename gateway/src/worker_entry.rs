@@ -134,3 +134,19 @@ impl DurableObject for KnowledgeBase {
         serve_object(crate::knowledge::BINDING, &self.state, req).await
     }
 }
+
+/// OAuth grants, one object per grant (`GRANTS`).
+#[durable_object]
+pub struct GrantStore {
+    state: State,
+}
+
+impl DurableObject for GrantStore {
+    fn new(state: State, _env: Env) -> Self {
+        Self { state }
+    }
+
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        serve_object(crate::grants::BINDING, &self.state, req).await
+    }
+}

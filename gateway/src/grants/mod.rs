@@ -1,0 +1,167 @@
+//! OAuth grants, one `GrantStore` Durable Object per grant: the grant, its authorization code
+//! and its tokens' hashes. KV is eventually consistent; a code redeemed twice or a rotated
+//! refresh token reused must get one answer, so those rules run here, in the object.
+
+mod store;
+
+use serde::{Deserialize, Serialize};
+
+use crate::platform::{Objects, PlatformError, Sql};
+
+pub use store::{CodeRedemption, Grant, NewTokens, Refusal};
+
+/// The Durable Object binding (and class) that holds grants.
+pub const BINDING: &str = "GRANTS";
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+enum Request {
+    Create {
+        grant: Grant,
+        code_hash: String,
+        redirect_uri: String,
+        challenge: String,
+        code_expires_ms: u64,
+    },
+    RedeemCode {
+        redemption: CodeRedemption,
+        tokens: NewTokens,
+    },
+    Refresh {
+        refresh_hash: String,
+        client_id: String,
+        tokens: NewTokens,
+    },
+    Revoke,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Answer<T> {
+    Ok(T),
+    Failed(String),
+}
+
+async fn ask<T: serde::de::DeserializeOwned>(
+    objects: &dyn Objects,
+    grant_id: &str,
+    request: &Request,
+) -> Result<T, PlatformError> {
+    let body = serde_json::to_vec(request).map_err(|e| PlatformError(e.to_string()))?;
+    let answer = objects.call(BINDING, grant_id, &body).await?;
+    match serde_json::from_slice::<Answer<T>>(&answer) {
+        Ok(Answer::Ok(v)) => Ok(v),
+        Ok(Answer::Failed(why)) => Err(PlatformError(why)),
+        Err(e) => Err(PlatformError(format!("grant store answered badly: {e}"))),
+    }
+}
+
+/// Stores a new grant with its authorization code.
+pub async fn create(
+    objects: &dyn Objects,
+    grant: Grant,
+    code_hash: String,
+    redirect_uri: String,
+    challenge: String,
+    code_expires_ms: u64,
+) -> Result<(), PlatformError> {
+    let id = grant.id.clone();
+    ask(
+        objects,
+        &id,
+        &Request::Create {
+            grant,
+            code_hash,
+            redirect_uri,
+            challenge,
+            code_expires_ms,
+        },
+    )
+    .await
+}
+
+/// Redeems an authorization code of grant `grant_id`.
+pub async fn redeem_code(
+    objects: &dyn Objects,
+    grant_id: &str,
+    redemption: CodeRedemption,
+    tokens: NewTokens,
+) -> Result<Result<Grant, Refusal>, PlatformError> {
+    ask(
+        objects,
+        grant_id,
+        &Request::RedeemCode { redemption, tokens },
+    )
+    .await
+}
+
+/// Rotates a refresh token of grant `grant_id`.
+pub async fn refresh(
+    objects: &dyn Objects,
+    grant_id: &str,
+    refresh_hash: String,
+    client_id: String,
+    tokens: NewTokens,
+) -> Result<Result<Grant, Refusal>, PlatformError> {
+    ask(
+        objects,
+        grant_id,
+        &Request::Refresh {
+            refresh_hash,
+            client_id,
+            tokens,
+        },
+    )
+    .await
+}
+
+/// Revokes grant `grant_id`; returns the hashes of its live access tokens.
+pub async fn revoke(objects: &dyn Objects, grant_id: &str) -> Result<Vec<String>, PlatformError> {
+    ask(objects, grant_id, &Request::Revoke).await
+}
+
+/// The object's side.
+pub fn handle(sql: &dyn Sql, now_ms: u64, request: &[u8]) -> Vec<u8> {
+    fn encode<T: Serialize>(r: Result<T, crate::platform::SqlError>) -> Vec<u8> {
+        let answer = match r {
+            Ok(v) => Answer::Ok(v),
+            Err(e) => Answer::Failed(e.0),
+        };
+        serde_json::to_vec(&answer).unwrap_or_default()
+    }
+    match serde_json::from_slice::<Request>(request) {
+        Ok(Request::Create {
+            grant,
+            code_hash,
+            redirect_uri,
+            challenge,
+            code_expires_ms,
+        }) => encode(store::create(
+            sql,
+            &grant,
+            &code_hash,
+            &redirect_uri,
+            &challenge,
+            code_expires_ms,
+        )),
+        Ok(Request::RedeemCode { redemption, tokens }) => {
+            encode(store::redeem_code(sql, now_ms, &redemption, &tokens))
+        }
+        Ok(Request::Refresh {
+            refresh_hash,
+            client_id,
+            tokens,
+        }) => encode(store::refresh(
+            sql,
+            now_ms,
+            &refresh_hash,
+            &client_id,
+            &tokens,
+        )),
+        Ok(Request::Revoke) => encode(store::revoke(sql, now_ms)),
+        Err(e) => encode::<()>(Err(crate::platform::SqlError(format!("bad request: {e}")))),
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests;

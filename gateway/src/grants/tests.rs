@@ -1,0 +1,219 @@
+//! The one-answer rules, over real SQLite with a moving clock.
+
+use super::*;
+use crate::platform::native::{LocalObjects, ManualClock};
+
+const MINUTE: u64 = 60_000;
+
+fn grant(now: u64) -> Grant {
+    Grant {
+        id: "g1".into(),
+        client_id: "client-a".into(),
+        subject: "user:alice".into(),
+        scopes: "dovecote:read".into(),
+        resource: "http://127.0.0.1:8787/mcp".into(),
+        sealed: "sealed-props".into(),
+        created_ms: now,
+        last_used_ms: now,
+    }
+}
+
+fn tokens(n: u32, now: u64) -> NewTokens {
+    NewTokens {
+        access_hash: format!("a{n}"),
+        access_expires_ms: now + 60 * MINUTE,
+        refresh_hash: format!("r{n}"),
+        refresh_expires_ms: now + 30 * 24 * 60 * MINUTE,
+    }
+}
+
+fn redemption() -> CodeRedemption {
+    CodeRedemption {
+        code_hash: "c1".into(),
+        client_id: "client-a".into(),
+        redirect_uri: "http://127.0.0.1:9999/cb".into(),
+        challenge_of_verifier: "challenge".into(),
+        resource: "http://127.0.0.1:8787/mcp".into(),
+    }
+}
+
+struct World {
+    clock: ManualClock,
+}
+
+impl World {
+    fn new() -> Self {
+        Self {
+            clock: ManualClock::new(1_800_000_000_000),
+        }
+    }
+    fn objects(&self) -> LocalObjects<'_> {
+        LocalObjects::new(crate::objects::handle, &self.clock)
+    }
+    fn now(&self) -> u64 {
+        use crate::platform::Clock;
+        self.clock.now_ms()
+    }
+}
+
+fn setup(w: &World, o: &LocalObjects<'_>) {
+    let g = grant(w.now());
+    let exp = w.now() + 5 * MINUTE;
+    pollster::block_on(create(
+        o,
+        g,
+        "c1".into(),
+        "http://127.0.0.1:9999/cb".into(),
+        "challenge".into(),
+        exp,
+    ))
+    .unwrap();
+}
+
+fn redeem(o: &LocalObjects<'_>, r: CodeRedemption, t: NewTokens) -> Result<Grant, Refusal> {
+    pollster::block_on(redeem_code(o, "g1", r, t)).unwrap()
+}
+
+fn rotate(o: &LocalObjects<'_>, hash: &str, t: NewTokens) -> Result<Grant, Refusal> {
+    pollster::block_on(refresh(o, "g1", hash.into(), "client-a".into(), t)).unwrap()
+}
+
+#[test]
+fn a_code_is_redeemed_once_and_a_replay_revokes_what_it_issued() {
+    let w = World::new();
+    let o = w.objects();
+    setup(&w, &o);
+    let g = redeem(&o, redemption(), tokens(1, w.now())).unwrap();
+    assert_eq!(g.subject, "user:alice");
+    match redeem(&o, redemption(), tokens(2, w.now())) {
+        Err(Refusal::Revoked { access_hashes, .. }) => assert_eq!(access_hashes, ["a1"]),
+        other => panic!("replay not refused: {other:?}"),
+    }
+    assert!(
+        matches!(
+            rotate(&o, "r1", tokens(3, w.now())),
+            Err(Refusal::Invalid { .. })
+        ),
+        "refresh after revocation"
+    );
+}
+
+#[test]
+fn each_binding_of_the_code_is_checked_and_a_failed_attempt_spends_it() {
+    type Tamper = fn(&mut CodeRedemption);
+    let cases: [(Tamper, &str); 4] = [
+        (|r| r.client_id = "client-b".into(), "another client"),
+        (
+            |r| r.redirect_uri = "http://127.0.0.1:9999/other".into(),
+            "redirect_uri",
+        ),
+        (|r| r.challenge_of_verifier = "wrong".into(), "PKCE"),
+        (
+            |r| r.resource = "https://elsewhere.example/mcp".into(),
+            "resource",
+        ),
+    ];
+    for (tamper, expected) in cases {
+        let w = World::new();
+        let o = w.objects();
+        setup(&w, &o);
+        let mut r = redemption();
+        tamper(&mut r);
+        match redeem(&o, r, tokens(1, w.now())) {
+            Err(Refusal::Invalid { why }) => assert!(why.contains(expected), "{why}"),
+            other => panic!("{expected}: {other:?}"),
+        }
+        // The legitimate holder can no longer use it either: codes are single-use.
+        assert!(redeem(&o, redemption(), tokens(2, w.now())).is_err());
+    }
+}
+
+#[test]
+fn codes_expire() {
+    let w = World::new();
+    let o = w.objects();
+    setup(&w, &o);
+    w.clock.advance_ms(5 * MINUTE);
+    match redeem(&o, redemption(), tokens(1, w.now())) {
+        Err(Refusal::Invalid { why }) => assert!(why.contains("expired")),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn refresh_tokens_rotate_tolerate_one_retry_and_revoke_on_reuse() {
+    let w = World::new();
+    let o = w.objects();
+    setup(&w, &o);
+    redeem(&o, redemption(), tokens(1, w.now())).unwrap();
+    rotate(&o, "r1", tokens(2, w.now())).unwrap();
+    // The response carrying r2 was lost: r1 works once more, replacing r2 with r3.
+    rotate(&o, "r1", tokens(3, w.now())).unwrap();
+    assert!(
+        matches!(
+            rotate(&o, "r2", tokens(9, w.now())),
+            Err(Refusal::Revoked { .. })
+        ),
+        "r2 was replaced"
+    );
+    assert!(
+        matches!(
+            rotate(&o, "r3", tokens(4, w.now())),
+            Err(Refusal::Invalid { .. })
+        ),
+        "grant is revoked"
+    );
+}
+
+#[test]
+fn reusing_a_rotated_token_after_its_successor_was_used_revokes_the_grant() {
+    let w = World::new();
+    let o = w.objects();
+    setup(&w, &o);
+    redeem(&o, redemption(), tokens(1, w.now())).unwrap();
+    rotate(&o, "r1", tokens(2, w.now())).unwrap();
+    rotate(&o, "r2", tokens(3, w.now())).unwrap();
+    match rotate(&o, "r1", tokens(4, w.now())) {
+        Err(Refusal::Revoked { access_hashes, .. }) => {
+            assert_eq!(
+                access_hashes.len(),
+                3,
+                "a1, a2 and a3 were live: {access_hashes:?}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(rotate(&o, "r3", tokens(5, w.now())).is_err());
+}
+
+#[test]
+fn refresh_tokens_expire_and_belong_to_their_client() {
+    let w = World::new();
+    let o = w.objects();
+    setup(&w, &o);
+    redeem(&o, redemption(), tokens(1, w.now())).unwrap();
+    let other = pollster::block_on(refresh(
+        &o,
+        "g1",
+        "r1".into(),
+        "client-b".into(),
+        tokens(2, w.now()),
+    ))
+    .unwrap();
+    assert!(matches!(other, Err(Refusal::Invalid { .. })));
+    w.clock.advance_ms(30 * 24 * 60 * MINUTE);
+    assert!(matches!(
+        rotate(&o, "r1", tokens(3, w.now())),
+        Err(Refusal::Invalid { .. })
+    ));
+}
+
+#[test]
+fn revocation_reports_live_access_tokens_and_stops_everything() {
+    let w = World::new();
+    let o = w.objects();
+    setup(&w, &o);
+    redeem(&o, redemption(), tokens(1, w.now())).unwrap();
+    assert_eq!(pollster::block_on(revoke(&o, "g1")).unwrap(), ["a1"]);
+    assert!(rotate(&o, "r1", tokens(2, w.now())).is_err());
+}

@@ -1,0 +1,50 @@
+//! OAuth 2.1 building blocks for Dovecote as its own authorization server and as the resource
+//! server of `/mcp`: validated types, PKCE, secrets and sealing, discovery documents, Bearer
+//! challenges, and client registration (RFC 7591 and Client ID Metadata Documents).
+//!
+//! Pure functions and types only: no HTTP, no storage, no routing, and nothing of MCP. It may
+//! call `crate::platform` (for randomness only) and the crypto crates; the router and the
+//! endpoints that store clients, codes and grants call it.
+
+mod challenge;
+mod cimd;
+mod client;
+mod error;
+mod fields;
+mod metadata;
+mod newtype;
+mod pkce;
+mod redirect;
+mod registration;
+mod scope;
+mod seal;
+mod secret;
+mod types;
+mod uri;
+
+pub use challenge::www_authenticate;
+pub use cimd::{validate_metadata_document, MAX_METADATA_DOCUMENT_BYTES};
+pub use client::{
+    ApplicationType, AuthMethod, ClientMetadata, GrantType, MAX_CLIENT_NAME_CHARS,
+    MAX_REDIRECT_URIS,
+};
+pub use error::{shown, OAuthError, MAX_ECHO_CHARS};
+pub use metadata::{
+    advertised_scopes, authorization_server_metadata, protected_resource_metadata, Issuer,
+    AUTHORIZATION_SERVER_PATH, AUTHORIZE_PATH, CLIENT_AUTH_METHODS, MCP_PATH, OFFLINE_ACCESS,
+    PROTECTED_RESOURCE_PATH, REGISTER_PATH, REVOKE_PATH, TOKEN_PATH,
+};
+pub use pkce::{
+    challenge_from_request, challenge_method, verify_s256, ChallengeMethod, CodeChallenge,
+    CodeVerifier, MAX_PKCE_LEN, MIN_PKCE_LEN, S256_CHALLENGE_LEN,
+};
+pub use redirect::{RedirectKind, RedirectUri};
+pub use registration::{parse_registration, registration_response, MAX_REGISTRATION_BYTES};
+pub use scope::{Scope, ScopeSet, MAX_SCOPES, MAX_SCOPE_LEN};
+pub use seal::{key_from_base64, SealError, Sealer, KEY_LEN};
+pub use secret::{
+    eq_constant_time, hash_secret, new_token, AccessToken, AuthorizationCode, ClientSecret,
+    RefreshToken, MAX_SECRET_LEN, TOKEN_BYTES,
+};
+pub use types::{ClientId, State, MAX_CLIENT_ID_LEN, MAX_STATE_LEN};
+pub use uri::{HttpsUrl, ResourceUri, MAX_URI_LEN};
