@@ -35,6 +35,8 @@ export async function startWorker({ build = "default", vars = {} } = {}) {
   const allVars = {
     DOVECOTE_ENV: "development",
     DOVECOTE_SIGNING_KEY: randomBytes(32).toString("base64"),
+    DOVECOTE_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+    OAUTH_PASSWORD: "dovecote-e2e-password",
     ...vars,
   };
   writeFileSync(envFile, Object.entries(allVars).map(([k, v]) => `${k}=${v}`).join("\n") + "\n");

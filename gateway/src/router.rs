@@ -5,19 +5,25 @@ use serde_json::json;
 use crate::config::Config;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::mcp::{self, McpServer};
+use crate::oauth::bearer::{self, Rejection};
+use crate::oauth::endpoints::{self, AuthServer};
+use crate::oauth::{Issuer, Settings};
 use crate::origin::{self, Verdict};
 use crate::platform::Platform;
 use crate::toolbox::Principal;
 use crate::tools;
 
-/// The gateway for one request: configuration, host services, and the signing key.
+/// The gateway for one request: configuration, host services, and its keys.
 pub struct Gateway<'a> {
     /// Configuration.
     pub config: &'a Config,
     /// Host services.
     pub platform: Platform<'a>,
-    /// Key for session ids (from the `DOVECOTE_SIGNING_KEY` secret).
+    /// Key for session ids and CSRF tokens (from the `DOVECOTE_SIGNING_KEY` secret).
     pub signing_key: Option<&'a [u8]>,
+    /// The authorization server's settings; `None` only in the conformance build, which
+    /// serves `/mcp` without sign-in.
+    pub oauth: Option<&'a Settings>,
 }
 
 fn json_error(status: u16, error: &str, description: &str) -> HttpResponse {
@@ -27,56 +33,13 @@ fn json_error(status: u16, error: &str, description: &str) -> HttpResponse {
     )
 }
 
-/// Serves one request.
-pub async fn route(gateway: &Gateway<'_>, req: &HttpRequest) -> HttpResponse {
-    let cors_origin = match origin::check(req, gateway.config) {
-        Verdict::Allowed(origin) => origin,
-        Verdict::Forbidden(why) => return json_error(403, "forbidden", &why),
-    };
-    let response = if req.method == "OPTIONS" {
-        match (allowed_methods(&req.path), &cors_origin) {
-            (None, _) => not_found(req),
-            (Some(methods), Some(origin)) => return origin::preflight(origin, methods, req),
-            (Some(methods), None) => HttpResponse::empty(204).with_header("Allow", methods),
-        }
-    } else {
-        match req.path.as_str() {
-            "/mcp" => {
-                let principal = caller(req);
-                let server = McpServer {
-                    config: gateway.config,
-                    platform: gateway.platform,
-                    toolbox: &tools::TOOLBOX,
-                    catalog: tools::catalog(),
-                    signing_key: gateway.signing_key,
-                };
-                mcp::handle(&server, req, &principal).await
-            }
-            "/" if req.method == "GET" => HttpResponse::json(
-                200,
-                json!({
-                    "name": "dovecote",
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "mcp": format!("{}/mcp", public_origin(gateway.config, req)),
-                })
-                .to_string(),
-            ),
-            "/" => json_error(405, "method_not_allowed", "Use GET")
-                .with_header("Allow", "GET, OPTIONS"),
-            _ => not_found(req),
-        }
-    };
-    match cors_origin {
-        Some(origin) => origin::with_cors(response, &origin),
-        None => response,
-    }
-}
-
 /// The methods each path answers, for `Allow` and CORS preflights.
 fn allowed_methods(path: &str) -> Option<&'static str> {
     match path {
-        "/mcp" => Some("POST, OPTIONS"),
+        "/mcp" | "/token" | "/revoke" | "/register" => Some("POST, OPTIONS"),
+        "/authorize" => Some("GET, POST, OPTIONS"),
         "/" => Some("GET, OPTIONS"),
+        p if p.starts_with("/.well-known/") => Some("GET, OPTIONS"),
         _ => None,
     }
 }
@@ -89,22 +52,116 @@ fn not_found(req: &HttpRequest) -> HttpResponse {
     )
 }
 
+/// Serves one request.
+pub async fn route(gateway: &Gateway<'_>, req: &HttpRequest) -> HttpResponse {
+    // Discovery documents are public: any origin may read them.
+    let public = req.path.starts_with("/.well-known/");
+    let cors_origin = match origin::check(req, gateway.config) {
+        Verdict::Allowed(origin) => origin,
+        Verdict::Forbidden(_) if public => None,
+        Verdict::Forbidden(why) => return json_error(403, "forbidden", &why),
+    };
+    if req.method == "OPTIONS" {
+        return match (allowed_methods(&req.path), &cors_origin) {
+            (None, _) => not_found(req),
+            (Some(methods), Some(origin)) => origin::preflight(origin, methods, req),
+            (Some(methods), None) => HttpResponse::empty(204).with_header("Allow", methods),
+        };
+    }
+    let response = serve(gateway, req).await;
+    match cors_origin {
+        Some(origin) => origin::with_cors(response, &origin),
+        None => response,
+    }
+}
+
+async fn serve(gateway: &Gateway<'_>, req: &HttpRequest) -> HttpResponse {
+    let issuer = match Issuer::from_origin(public_origin(gateway.config, req)) {
+        Ok(i) => i,
+        Err(e) => return json_error(400, "invalid_request", e.description()),
+    };
+    let scope_names: Vec<&str> = tools::TOOLBOX.scopes.iter().map(|s| s.name).collect();
+    if let (Some(settings), Some(key)) = (gateway.oauth, gateway.signing_key) {
+        let server = AuthServer {
+            settings,
+            platform: gateway.platform,
+            issuer: issuer.clone(),
+            signing_key: key,
+            scopes: tools::TOOLBOX.scopes,
+            address: address(req),
+            allow_loopback_metadata: false,
+        };
+        if let Some(response) = endpoints::route(&server, req).await {
+            return response;
+        }
+    }
+    match req.path.as_str() {
+        "/mcp" => {
+            let principal = match gateway.oauth {
+                None => anonymous(req),
+                Some(_) => {
+                    match bearer::principal(req, &gateway.platform, &issuer, &scope_names).await {
+                        Ok(p) => p,
+                        Err(Rejection::Unauthorized(response)) => return response,
+                    }
+                }
+            };
+            let challenge = |scope: &str| {
+                crate::oauth::www_authenticate(
+                    &issuer.protected_resource_metadata_url(),
+                    &[scope],
+                    Some((
+                        "insufficient_scope",
+                        "the access token lacks the scope this tool requires",
+                    )),
+                )
+            };
+            let server = McpServer {
+                config: gateway.config,
+                platform: gateway.platform,
+                toolbox: &tools::TOOLBOX,
+                catalog: tools::catalog(),
+                signing_key: gateway.signing_key,
+                challenge: Some(&challenge),
+            };
+            mcp::handle(&server, req, &principal).await
+        }
+        "/" if req.method == "GET" => HttpResponse::json(
+            200,
+            json!({
+                "name": "dovecote",
+                "version": env!("CARGO_PKG_VERSION"),
+                "mcp": issuer.resource().as_str(),
+            })
+            .to_string(),
+        ),
+        path if allowed_methods(path).is_some() => {
+            let allow = allowed_methods(path).unwrap_or_default();
+            json_error(405, "method_not_allowed", &format!("Use {allow}"))
+                .with_header("Allow", allow)
+        }
+        _ => not_found(req),
+    }
+}
+
 /// The origin clients should use: the configured public URL, else the request's.
 pub fn public_origin<'a>(config: &'a Config, req: &'a HttpRequest) -> &'a str {
     config.public_url.as_deref().unwrap_or_else(|| req.origin())
 }
 
-/// Who is calling. Until sign-in lands, every caller is anonymous and holds every scope;
-/// callers are told apart by address for rate limits.
-fn caller(req: &HttpRequest) -> Principal {
-    let address = req
-        .headers
+fn address(req: &HttpRequest) -> Option<String> {
+    req.headers
         .get("cf-connecting-ip")
-        .map(|a| a.trim().to_owned());
+        .map(|a| a.trim().to_owned())
+}
+
+/// The caller of the conformance build, which has no sign-in: anonymous, holding every
+/// scope, told apart by address for rate limits.
+fn anonymous(req: &HttpRequest) -> Principal {
     let scopes = tools::TOOLBOX
         .scopes
         .iter()
         .map(|s| s.name.to_owned())
         .collect();
-    Principal::anonymous(address, scopes)
+    Principal::anonymous(address(req), scopes)
 }

@@ -75,6 +75,15 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Ok(k) => k,
         Err(e) => return misconfigured(&e.0),
     };
+    // The conformance build serves /mcp without sign-in, for the suite's runner.
+    let settings = if cfg!(feature = "conformance") {
+        None
+    } else {
+        match crate::oauth::Settings::from_vars(|name| var(&env, name)) {
+            Ok(s) => Some(s),
+            Err(e) => return misconfigured(&e.0),
+        }
+    };
     let kv = WorkersKv {
         env: &env,
         binding: KV_BINDING,
@@ -90,6 +99,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         config: &config,
         platform,
         signing_key: key.as_deref(),
+        oauth: settings.as_ref(),
     };
     let request = to_http(req, config.max_body_bytes).await?;
     from_http(router::route(&gateway, &request).await)

@@ -43,6 +43,7 @@ impl World {
             config: &self.config,
             platform,
             signing_key: Some(KEY),
+            oauth: None,
         };
         pollster::block_on(route(&gateway, &req))
     }
@@ -432,6 +433,7 @@ fn call_notifying(accept: &str, meta: Value) -> HttpResponse {
         toolbox: &notifying::TOOLBOX,
         catalog: &catalog,
         signing_key: None,
+        challenge: None,
     };
     let mut params = json!({"name": "slow_count", "arguments": {}});
     let mut body: Value =
@@ -527,6 +529,7 @@ fn call_regional(region: &str, header: Option<&str>) -> HttpResponse {
         toolbox: &notifying::TOOLBOX,
         catalog: &catalog,
         signing_key: None,
+        challenge: None,
     };
     let body = modern_body(
         4,

@@ -33,6 +33,10 @@ enum Request {
         tokens: NewTokens,
     },
     Revoke,
+    RevokeIfHeld {
+        token_hash: String,
+        client_id: String,
+    },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -120,6 +124,21 @@ pub async fn revoke(objects: &dyn Objects, grant_id: &str) -> Result<Vec<String>
     ask(objects, grant_id, &Request::Revoke).await
 }
 
+/// Revokes grant `grant_id` if `client_id` holds it and `token_hash` is one of its tokens;
+/// returns the hashes of its live access tokens (none when nothing was revoked).
+pub async fn revoke_if_held(
+    objects: &dyn Objects,
+    grant_id: &str,
+    token_hash: &str,
+    client_id: &str,
+) -> Result<Vec<String>, PlatformError> {
+    let request = Request::RevokeIfHeld {
+        token_hash: token_hash.to_owned(),
+        client_id: client_id.to_owned(),
+    };
+    ask(objects, grant_id, &request).await
+}
+
 /// The object's side.
 pub fn handle(sql: &dyn Sql, now_ms: u64, request: &[u8]) -> Vec<u8> {
     fn encode<T: Serialize>(r: Result<T, crate::platform::SqlError>) -> Vec<u8> {
@@ -159,6 +178,10 @@ pub fn handle(sql: &dyn Sql, now_ms: u64, request: &[u8]) -> Vec<u8> {
             &tokens,
         )),
         Ok(Request::Revoke) => encode(store::revoke(sql, now_ms)),
+        Ok(Request::RevokeIfHeld {
+            token_hash,
+            client_id,
+        }) => encode(store::revoke_if_held(sql, now_ms, &token_hash, &client_id)),
         Err(e) => encode::<()>(Err(crate::platform::SqlError(format!("bad request: {e}")))),
     }
 }

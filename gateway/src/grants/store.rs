@@ -169,6 +169,31 @@ pub fn revoke(sql: &dyn Sql, now_ms: u64) -> Result<Vec<String>, SqlError> {
         .collect())
 }
 
+/// Revokes the grant if `client_id` holds it and `token_hash` is one of its tokens (RFC 7009
+/// revocation by a client); returns the live access token hashes, or nothing.
+pub fn revoke_if_held(
+    sql: &dyn Sql,
+    now_ms: u64,
+    token_hash: &str,
+    client_id: &str,
+) -> Result<Vec<String>, SqlError> {
+    migrate(sql)?;
+    let Some((grant, _)) = load(sql)? else {
+        return Ok(Vec::new());
+    };
+    let held = sql
+        .exec(
+            "SELECT 1 FROM refresh_tokens WHERE hash = ?1 UNION ALL SELECT 1 FROM access_tokens WHERE hash = ?1",
+            &[token_hash.into()],
+        )?
+        .len()
+        > 0;
+    if grant.client_id != client_id || !held {
+        return Ok(Vec::new());
+    }
+    revoke(sql, now_ms)
+}
+
 fn revoked(sql: &dyn Sql, now_ms: u64, why: &str) -> Result<Result<Grant, Refusal>, SqlError> {
     let access_hashes = revoke(sql, now_ms)?;
     Ok(Err(Refusal::Revoked {

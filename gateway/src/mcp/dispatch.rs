@@ -58,6 +58,8 @@ pub struct Call<'a> {
     pub toolbox: &'a Toolbox,
     /// Their serialized descriptors.
     pub catalog: &'a Catalog,
+    /// Builds the challenge of an `insufficient_scope` refusal.
+    pub challenge: Option<&'a dyn Fn(&str) -> String>,
 }
 
 /// A method's answer: its result and the notifications to send before it.
@@ -220,8 +222,24 @@ async fn tools_call(call: &Call<'_>) -> Result<Reply, RpcError> {
     let tool = call
         .toolbox
         .get(name)
-        .filter(|t| call.principal.has_scope(t.policy.scope))
         .ok_or_else(|| RpcError::new(INVALID_PARAMS, 400, format!("Unknown tool: {name}")))?;
+    let scope = tool.policy.scope;
+    if !call.principal.has_scope(scope) {
+        crate::log::internal(
+            "tools/call",
+            &format!(
+                "refused `{name}` to {}: lacks scope {scope}",
+                call.principal.id
+            ),
+        );
+        let mut e = RpcError::new(
+            INVALID_PARAMS,
+            403,
+            format!("Tool `{name}` needs the scope `{scope}`, which this access token lacks; sign in again granting it"),
+        );
+        e.www_authenticate = call.challenge.map(|c| c(scope));
+        return Err(e);
+    }
     let arguments = call.params.get("arguments").cloned().unwrap_or(Value::Null);
     let rate = tool.policy.rate;
     match ratelimit::take(

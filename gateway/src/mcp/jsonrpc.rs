@@ -63,6 +63,8 @@ pub struct RpcError {
     pub data: Option<Value>,
     /// HTTP status.
     pub status: u16,
+    /// A `WWW-Authenticate` challenge to send with it (insufficient scope).
+    pub www_authenticate: Option<String>,
 }
 
 impl RpcError {
@@ -73,6 +75,7 @@ impl RpcError {
             message: message.into(),
             data: None,
             status,
+            www_authenticate: None,
         }
     }
 

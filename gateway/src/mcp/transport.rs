@@ -26,6 +26,8 @@ pub struct McpServer<'a> {
     pub catalog: &'a Catalog,
     /// Key for signing session ids; without one, no sessions are issued.
     pub signing_key: Option<&'a [u8]>,
+    /// Builds the `WWW-Authenticate` value of an `insufficient_scope` refusal for a scope.
+    pub challenge: Option<&'a dyn Fn(&str) -> String>,
 }
 
 /// Media types the client accepts.
@@ -64,7 +66,11 @@ fn accepts(req: &HttpRequest) -> Accepts {
 }
 
 fn error(err: &RpcError, id: Option<&RequestId>) -> HttpResponse {
-    HttpResponse::json(err.status, err.to_body(id))
+    let response = HttpResponse::json(err.status, err.to_body(id));
+    match &err.www_authenticate {
+        Some(challenge) => response.with_header("WWW-Authenticate", challenge),
+        None => response,
+    }
 }
 
 /// Serves one request on `/mcp`.
@@ -179,6 +185,7 @@ async fn stateless_request(
         config: server.config,
         toolbox: server.toolbox,
         catalog: server.catalog,
+        challenge: server.challenge,
     };
     match dispatch::dispatch(&call).await {
         Ok(reply) => reply_response(&id, reply, version, accepts),
@@ -315,11 +322,14 @@ async fn session_request(
         config: server.config,
         toolbox: server.toolbox,
         catalog: server.catalog,
+        challenge: server.challenge,
     };
     // Session-era clients treat any non-2xx answer to a POST as a transport failure, so
     // JSON-RPC errors travel with 200 here.
     let response = match dispatch::dispatch(&call).await {
         Ok(reply) => reply_response(&id, reply, version, accepts),
+        // Except a refusal for want of scope, which the client must see to ask for it.
+        Err(e) if e.status == 403 => error(&e, Some(&id)),
         Err(e) => error(&e.with_status(200), Some(&id)),
     };
     match issued {

@@ -2,13 +2,16 @@
 //! server of `/mcp`: validated types, PKCE, secrets and sealing, discovery documents, Bearer
 //! challenges, and client registration (RFC 7591 and Client ID Metadata Documents).
 //!
-//! Pure functions and types only: no HTTP, no storage, no routing, and nothing of MCP. It may
-//! call `crate::platform` (for randomness only) and the crypto crates; the router and the
-//! endpoints that store clients, codes and grants call it.
+//! The building blocks are pure functions and types. `endpoints` serves the authorization
+//! server's HTTP endpoints over them, `store` keeps clients and access tokens in KV, and
+//! `bearer` checks the tokens `/mcp` receives. Nothing here knows MCP; grants' one-answer
+//! rules live in `crate::grants`.
 
+pub mod bearer;
 mod challenge;
 mod cimd;
 mod client;
+pub mod endpoints;
 mod error;
 mod fields;
 mod metadata;
@@ -19,6 +22,8 @@ mod registration;
 mod scope;
 mod seal;
 mod secret;
+mod settings;
+pub mod store;
 mod types;
 mod uri;
 
@@ -35,7 +40,7 @@ pub use metadata::{
     PROTECTED_RESOURCE_PATH, REGISTER_PATH, REVOKE_PATH, TOKEN_PATH,
 };
 pub use pkce::{
-    challenge_from_request, challenge_method, verify_s256, ChallengeMethod, CodeChallenge,
+    challenge_from_request, challenge_method, s256, verify_s256, ChallengeMethod, CodeChallenge,
     CodeVerifier, MAX_PKCE_LEN, MIN_PKCE_LEN, S256_CHALLENGE_LEN,
 };
 pub use redirect::{RedirectKind, RedirectUri};
@@ -45,6 +50,10 @@ pub use seal::{key_from_base64, SealError, Sealer, KEY_LEN};
 pub use secret::{
     eq_constant_time, hash_secret, new_token, AccessToken, AuthorizationCode, ClientSecret,
     RefreshToken, MAX_SECRET_LEN, TOKEN_BYTES,
+};
+pub use settings::{
+    Settings, DEFAULT_ACCESS_TTL_SECS, DEFAULT_CODE_TTL_SECS, DEFAULT_REFRESH_TTL_SECS,
+    SIGNIN_ATTEMPTS_PER_MINUTE,
 };
 pub use types::{ClientId, State, MAX_CLIENT_ID_LEN, MAX_STATE_LEN};
 pub use uri::{HttpsUrl, ResourceUri, MAX_URI_LEN};

@@ -112,10 +112,14 @@ pub fn challenge_from_request(
     Ok(challenge)
 }
 
+/// The S256 challenge of `verifier`: `BASE64URL(SHA256(verifier))`.
+pub fn s256(verifier: &CodeVerifier) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.secret().as_bytes()))
+}
+
 /// Whether `verifier` hashes to `challenge` under S256, compared in constant time.
 pub fn verify_s256(verifier: &CodeVerifier, challenge: &CodeChallenge) -> bool {
-    let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.secret().as_bytes()));
-    eq_constant_time(computed.as_bytes(), challenge.as_str().as_bytes())
+    eq_constant_time(s256(verifier).as_bytes(), challenge.as_str().as_bytes())
 }
 
 #[cfg(test)]

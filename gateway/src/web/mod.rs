@@ -4,5 +4,6 @@
 
 pub mod cookie;
 pub mod csrf;
+pub mod form;
 pub mod html;
 pub mod page;

@@ -1,0 +1,82 @@
+//! The resource server's side: an `Authorization: Bearer` token on `/mcp` becomes the caller's
+//! principal, or the 401 challenge that starts discovery. Only tokens this server issued for
+//! this resource are accepted; nothing else is passed anywhere.
+
+use super::store;
+use super::{hash_secret, www_authenticate, Issuer};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::platform::Platform;
+use crate::toolbox::Principal;
+
+/// Why a request has no principal.
+pub enum Rejection {
+    /// No or unusable credentials: 401 with a challenge.
+    Unauthorized(HttpResponse),
+}
+
+fn challenge(issuer: &Issuer, scopes: &[&str], error: Option<(&str, &str)>) -> HttpResponse {
+    let header = www_authenticate(&issuer.protected_resource_metadata_url(), scopes, error);
+    let body = match error {
+        Some((code, description)) => {
+            serde_json::json!({"error": code, "error_description": description})
+        }
+        None => {
+            serde_json::json!({"error": "invalid_token", "error_description": "this endpoint needs a Bearer access token; discover how to get one from the WWW-Authenticate header"})
+        }
+    };
+    HttpResponse::json(401, body.to_string()).with_header("WWW-Authenticate", &header)
+}
+
+/// The principal of `req`, from its Bearer token.
+pub async fn principal(
+    req: &HttpRequest,
+    platform: &Platform<'_>,
+    issuer: &Issuer,
+    scopes: &[&str],
+) -> Result<Principal, Rejection> {
+    let Some(header) = req.headers.get("authorization") else {
+        return Err(Rejection::Unauthorized(challenge(issuer, scopes, None)));
+    };
+    let token = header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && t.len() <= super::MAX_SECRET_LEN);
+    let invalid = |why: &str| {
+        Rejection::Unauthorized(challenge(issuer, scopes, Some(("invalid_token", why))))
+    };
+    let Some(token) = token else {
+        return Err(invalid("the Authorization header must be `Bearer <token>`"));
+    };
+    let record = match store::access(platform.kv, &hash_secret(token)).await {
+        Ok(Some(r)) => r,
+        Ok(None) => return Err(invalid("the access token is unknown, expired or revoked")),
+        Err(e) => {
+            crate::log::internal("token lookup", &e.0);
+            return Err(invalid(
+                "the access token could not be checked just now; retry",
+            ));
+        }
+    };
+    if record.expires_ms <= platform.clock.now_ms() {
+        return Err(invalid("the access token expired; refresh it"));
+    }
+    if record.resource != issuer.resource().as_str() {
+        return Err(invalid("the access token was issued for another resource"));
+    }
+    Ok(Principal {
+        id: format!("{}:{}", record.idp, record.subject),
+        authenticated: true,
+        client_id: Some(record.client_id),
+        scopes: record
+            .scopes
+            .split(' ')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        address: req
+            .headers
+            .get("cf-connecting-ip")
+            .map(|a| a.trim().to_owned()),
+    })
+}

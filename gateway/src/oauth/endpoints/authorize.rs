@@ -1,0 +1,343 @@
+//! `/authorize`: validates the authorization request, shows the sign-in and consent page,
+//! and on approval creates the grant and redirects with `code`, `state` and `iss`. Until the
+//! client and redirect URI are known good, errors are a page, never a redirect.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine;
+use serde_json::json;
+
+use super::page::{self, Consent};
+use super::{form_body, param, redirect_to, storage_failed, AuthServer};
+use crate::grants::{self, Grant};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::oauth::store::{self, StoredClient};
+use crate::oauth::{
+    challenge_from_request, hash_secret, new_token, ClientId, CodeChallenge, OAuthError, ScopeSet,
+    State, OFFLINE_ACCESS,
+};
+use crate::ratelimit::{self, Decision};
+use crate::toolbox::{Rate, RatePeriod};
+use crate::web::{csrf, form::Form};
+
+/// The parameters carried from the page to its form, in this order.
+const CARRIED: [&str; 8] = [
+    "client_id",
+    "redirect_uri",
+    "response_type",
+    "code_challenge",
+    "code_challenge_method",
+    "state",
+    "scope",
+    "resource",
+];
+
+/// A valid authorization request.
+pub(super) struct AuthRequest {
+    pub client_id: ClientId,
+    pub client: StoredClient,
+    pub redirect_uri: String,
+    pub state: Option<State>,
+    pub challenge: CodeChallenge,
+    pub scopes: ScopeSet,
+    pub resource: String,
+    /// The request's parameters, to carry through the form.
+    pub carried: Vec<(&'static str, String)>,
+}
+
+enum Failure {
+    /// Shown as a page: the client or redirect URI cannot be trusted with a redirect.
+    Page(u16, String),
+    /// Sent back to the client's redirect URI.
+    Redirect {
+        redirect_uri: String,
+        state: Option<String>,
+        error: OAuthError,
+    },
+}
+
+impl Failure {
+    fn respond(self, server: &AuthServer<'_>) -> HttpResponse {
+        match self {
+            Failure::Page(status, message) => page::error(status, &message),
+            Failure::Redirect {
+                redirect_uri,
+                state,
+                error,
+            } => {
+                let mut params = vec![
+                    ("error", error.as_str()),
+                    ("error_description", error.description()),
+                ];
+                if let Some(state) = state.as_deref() {
+                    params.push(("state", state));
+                }
+                params.push(("iss", server.issuer.as_str()));
+                redirect_to(&redirect_uri, &params)
+            }
+        }
+    }
+}
+
+async fn validate(server: &AuthServer<'_>, form: &Form) -> Result<AuthRequest, Failure> {
+    let page = |m: String| Failure::Page(400, m);
+    let get = |name: &str| form.get(name).map_err(|e| page(e));
+    let raw_client =
+        get("client_id")?.ok_or_else(|| page("The request has no client_id.".into()))?;
+    let client_id = ClientId::parse(raw_client)
+        .map_err(|e| page(format!("The client_id is not valid: {}", e.description())))?;
+    if client_id.is_metadata_url() {
+        return Err(page("This server does not fetch client metadata documents yet; register the client at /register.".into()));
+    }
+    let client = store::client(server.platform.kv, &client_id)
+        .await
+        .map_err(|e| {
+            Failure::Page(
+                503,
+                storage_failed("client lookup", &e).description().to_owned(),
+            )
+        })?
+        .ok_or_else(|| {
+            page(
+                "This client is not registered here. Ask its developer to register it again."
+                    .into(),
+            )
+        })?;
+    let redirect_uri = match get("redirect_uri")? {
+        Some(requested) => match client.metadata.redirect_uri(requested) {
+            Some(_) => requested.to_owned(),
+            None => return Err(page("The redirect_uri is not one this client registered, so the sign-in cannot continue.".into())),
+        },
+        None if client.metadata.redirect_uris.len() == 1 => client.metadata.redirect_uris[0].as_str().to_owned(),
+        None => return Err(page("The request has no redirect_uri and the client registered several.".into())),
+    };
+    // From here on the redirect URI is known good: errors go back to the client.
+    let raw_state = get("state")?.map(str::to_owned);
+    let redirect = |error: OAuthError| Failure::Redirect {
+        redirect_uri: redirect_uri.clone(),
+        state: raw_state.clone(),
+        error,
+    };
+    let state = raw_state
+        .as_deref()
+        .map(State::parse)
+        .transpose()
+        .map_err(redirect)?;
+    if get("response_type")? != Some("code") {
+        return Err(redirect(OAuthError::UnsupportedResponseType(
+            "response_type must be `code`".into(),
+        )));
+    }
+    let challenge = challenge_from_request(get("code_challenge")?, get("code_challenge_method")?)
+        .map_err(redirect)?;
+    let requested = match get("scope")? {
+        Some(s) => ScopeSet::parse(s).map_err(redirect)?,
+        None => ScopeSet::default(),
+    };
+    let known: Vec<&str> = server.scopes.iter().map(|s| s.name).collect();
+    let mut scopes = ScopeSet::default();
+    for scope in requested.iter() {
+        if scope.as_str() == OFFLINE_ACCESS {
+            continue; // Refresh tokens are issued anyway.
+        }
+        if !known.contains(&scope.as_str()) {
+            return Err(redirect(OAuthError::InvalidScope(format!(
+                "unknown scope {}; this server offers: {}",
+                crate::oauth::shown(scope.as_str()),
+                known.join(" ")
+            ))));
+        }
+        scopes.insert(scope.clone());
+    }
+    if scopes.is_empty() {
+        scopes = ScopeSet::parse(&known.join(" ")).map_err(redirect)?;
+    }
+    let resource = match get("resource")? {
+        None => server.issuer.resource().as_str().to_owned(),
+        Some(r) if r == server.issuer.resource().as_str() => r.to_owned(),
+        Some(r) => {
+            return Err(redirect(OAuthError::InvalidTarget(format!(
+                "resource {} is not this server's; use {}",
+                crate::oauth::shown(r),
+                server.issuer.resource().as_str()
+            ))))
+        }
+    };
+    let carried = CARRIED
+        .iter()
+        .filter_map(|k| form.get(k).ok().flatten().map(|v| (*k, v.to_owned())))
+        .collect();
+    Ok(AuthRequest {
+        client_id,
+        client,
+        redirect_uri,
+        state,
+        challenge,
+        scopes,
+        resource,
+        carried,
+    })
+}
+
+/// Binds a CSRF token to this exact request.
+fn purpose(request: &AuthRequest) -> String {
+    let canonical = serde_json::to_string(&request.carried).unwrap_or_default();
+    format!("authorize:{}", hash_secret(&canonical))
+}
+
+pub(super) async fn show(server: &AuthServer<'_>, req: &HttpRequest) -> HttpResponse {
+    let Some(form) = Form::from_url(&req.url) else {
+        return page::error(400, "The request URL has a malformed %-escape.");
+    };
+    let request = match validate(server, &form).await {
+        Ok(r) => r,
+        Err(f) => return f.respond(server),
+    };
+    if server.settings.password.is_none() {
+        return page::error(
+            503,
+            "Sign-in is not configured on this server: its operator must set OAUTH_PASSWORD.",
+        );
+    }
+    let issued = csrf::issue(
+        server.signing_key,
+        server.platform.random,
+        req.headers.get("cookie"),
+        &purpose(&request),
+    );
+    let consent = Consent {
+        request: &request,
+        csrf: &issued.token,
+        scopes: server.scopes,
+        error: None,
+    };
+    let response = page::consent(200, &consent);
+    match issued.set_cookie {
+        Some(cookie) => response.with_header("Set-Cookie", &cookie),
+        None => response,
+    }
+}
+
+pub(super) async fn submit(server: &AuthServer<'_>, req: &HttpRequest) -> HttpResponse {
+    let form = match form_body(req) {
+        Ok(f) => f,
+        Err(e) => return page::error(400, e.description()),
+    };
+    let request = match validate(server, &form).await {
+        Ok(r) => r,
+        Err(f) => return f.respond(server),
+    };
+    let token = param(&form, "csrf").ok().flatten().unwrap_or_default();
+    if !csrf::verify(
+        server.signing_key,
+        req.headers.get("cookie"),
+        &purpose(&request),
+        token,
+    ) {
+        return page::error(403, "This form expired or did not come from this page. Go back to the application and start the sign-in again.");
+    }
+    let deny = |why: &str| Failure::Redirect {
+        redirect_uri: request.redirect_uri.clone(),
+        state: request.state.as_ref().map(|s| s.as_str().to_owned()),
+        error: OAuthError::AccessDenied(why.into()),
+    };
+    if param(&form, "decision").ok().flatten() != Some("approve") {
+        return deny("the user denied the request").respond(server);
+    }
+    let Some(expected) = server.settings.password.as_deref() else {
+        return page::error(
+            503,
+            "Sign-in is not configured on this server: its operator must set OAUTH_PASSWORD.",
+        );
+    };
+    let caller = format!("signin:{}", server.address.as_deref().unwrap_or("unknown"));
+    let rate = Rate {
+        count: crate::oauth::SIGNIN_ATTEMPTS_PER_MINUTE,
+        period: RatePeriod::Minute,
+    };
+    match ratelimit::take(server.platform.objects, &caller, "password", rate).await {
+        Ok(Decision::Allowed) => {}
+        Ok(Decision::Limited { retry_after_ms }) => {
+            let secs = retry_after_ms.div_ceil(1000).max(1);
+            return page::error(
+                429,
+                &format!("Too many sign-in attempts. Wait {secs} seconds and try again."),
+            )
+            .with_header("Retry-After", &secs.to_string());
+        }
+        Err(e) => return page::error(503, storage_failed("sign-in rate limit", &e).description()),
+    }
+    let given = param(&form, "password").ok().flatten().unwrap_or_default();
+    if !crate::oauth::eq_constant_time(
+        hash_secret(given).as_bytes(),
+        hash_secret(expected).as_bytes(),
+    ) {
+        let consent = Consent {
+            request: &request,
+            csrf: token,
+            scopes: server.scopes,
+            error: Some("That password is not right."),
+        };
+        return page::consent(401, &consent);
+    }
+    match grant(server, &request).await {
+        Ok(code) => {
+            let mut params = vec![("code", code.as_str())];
+            if let Some(state) = &request.state {
+                params.push(("state", state.as_str()));
+            }
+            params.push(("iss", server.issuer.as_str()));
+            redirect_to(&request.redirect_uri, &params)
+        }
+        Err(e) => Failure::Redirect {
+            redirect_uri: request.redirect_uri.clone(),
+            state: request.state.as_ref().map(|s| s.as_str().to_owned()),
+            error: e,
+        }
+        .respond(server),
+    }
+}
+
+/// Creates the grant and returns its authorization code (`<grant id>.<secret>`).
+async fn grant(server: &AuthServer<'_>, request: &AuthRequest) -> Result<String, OAuthError> {
+    let Some(sealer) = server.settings.sealer.as_ref() else {
+        crate::log::internal("authorize", "DOVECOTE_ENCRYPTION_KEY is not set");
+        return Err(OAuthError::ServerError(
+            "the server cannot store grants: its operator must set DOVECOTE_ENCRYPTION_KEY".into(),
+        ));
+    };
+    let mut id = [0u8; 16];
+    server.platform.random.fill(&mut id);
+    let grant_id = B64.encode(id);
+    let props = json!({"subject": "owner", "name": "Owner", "idp": "password"}).to_string();
+    let sealed = sealer
+        .seal(
+            server.platform.random,
+            props.as_bytes(),
+            grant_id.as_bytes(),
+        )
+        .map_err(|_| OAuthError::ServerError("the grant could not be sealed".into()))?;
+    let code = format!("{grant_id}.{}", new_token(server.platform.random, ""));
+    let now = server.platform.clock.now_ms();
+    let grant = Grant {
+        id: grant_id,
+        client_id: request.client_id.as_str().to_owned(),
+        subject: "owner".into(),
+        scopes: request.scopes.to_string(),
+        resource: request.resource.clone(),
+        sealed: B64.encode(sealed),
+        created_ms: now,
+        last_used_ms: now,
+    };
+    let expires = now + server.settings.code_ttl_secs * 1000;
+    grants::create(
+        server.platform.objects,
+        grant,
+        hash_secret(&code),
+        request.redirect_uri.clone(),
+        request.challenge.as_str().to_owned(),
+        expires,
+    )
+    .await
+    .map_err(|e| storage_failed("grant creation", &e))?;
+    Ok(code)
+}

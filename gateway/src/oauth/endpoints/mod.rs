@@ -1,0 +1,126 @@
+//! The authorization server's HTTP endpoints: discovery, registration, sign-in and consent,
+//! tokens and revocation. Uses the pure building blocks of `oauth`, KV through `oauth::store`
+//! and grants through `crate::grants`.
+
+mod authorize;
+mod client_auth;
+mod discovery;
+mod page;
+mod register;
+mod revoke;
+mod token;
+
+use super::{Issuer, OAuthError, Settings};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::platform::Platform;
+use crate::toolbox::ScopeDecl;
+use crate::web::form::{Form, MAX_FORM_BYTES};
+
+/// What the endpoints need for one request.
+pub struct AuthServer<'a> {
+    /// Settings.
+    pub settings: &'a Settings,
+    /// Host services.
+    pub platform: Platform<'a>,
+    /// This server, from the public origin.
+    pub issuer: Issuer,
+    /// Key for CSRF tokens.
+    pub signing_key: &'a [u8],
+    /// Scopes declared in `tools.toml`.
+    pub scopes: &'a [ScopeDecl],
+    /// The caller's address (`CF-Connecting-IP`).
+    pub address: Option<String>,
+    /// Whether `http://` loopback client metadata documents may be fetched (development).
+    pub allow_loopback_metadata: bool,
+}
+
+/// Serves `req` if its path is one of the authorization server's.
+pub async fn route(server: &AuthServer<'_>, req: &HttpRequest) -> Option<HttpResponse> {
+    let path = req.path.as_str();
+    let method = req.method.as_str();
+    Some(match (method, path) {
+        ("GET", p) if discovery::is_protected_resource(p) => discovery::protected_resource(server),
+        ("GET", p) if discovery::is_authorization_server(p) => {
+            discovery::authorization_server(server)
+        }
+        ("POST", "/register") if server.settings.registration_open => {
+            register::register(server, req).await
+        }
+        ("GET", "/authorize") => authorize::show(server, req).await,
+        ("POST", "/authorize") => authorize::submit(server, req).await,
+        ("POST", "/token") => token::token(server, req).await,
+        ("POST", "/revoke") => revoke::revoke(server, req).await,
+        (_, "/register") if server.settings.registration_open => method_not_allowed("POST"),
+        (_, "/authorize") => method_not_allowed("GET, POST"),
+        (_, "/token" | "/revoke") => method_not_allowed("POST"),
+        _ => return None,
+    })
+}
+
+fn method_not_allowed(allow: &str) -> HttpResponse {
+    error_json(&OAuthError::InvalidRequest(format!("use {allow}")))
+        .with_status(405)
+        .with_header("Allow", allow)
+}
+
+/// An OAuth error as JSON (RFC 6749 §5.2), never cached.
+pub fn error_json(e: &OAuthError) -> HttpResponse {
+    no_store(HttpResponse::json(e.status(), e.to_json().to_string()))
+}
+
+/// A JSON body that must not be cached (tokens, credentials).
+pub fn no_store(r: HttpResponse) -> HttpResponse {
+    r.with_header("Cache-Control", "no-store")
+        .with_header("Pragma", "no-cache")
+}
+
+/// A JSON success that must not be cached.
+pub fn json_no_store(status: u16, body: serde_json::Value) -> HttpResponse {
+    no_store(HttpResponse::json(status, body.to_string()))
+}
+
+/// The form body of a POST, or the error to answer.
+fn form_body(req: &HttpRequest) -> Result<Form, OAuthError> {
+    let content_type = req
+        .headers
+        .get("content-type")
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
+        return Err(OAuthError::InvalidRequest(
+            "send the parameters as application/x-www-form-urlencoded".into(),
+        ));
+    }
+    if req.body.len() > MAX_FORM_BYTES {
+        return Err(OAuthError::InvalidRequest(format!(
+            "the body exceeds {MAX_FORM_BYTES} bytes"
+        )));
+    }
+    let text = std::str::from_utf8(&req.body)
+        .map_err(|_| OAuthError::InvalidRequest("the body is not UTF-8".into()))?;
+    Form::parse(text)
+        .ok_or_else(|| OAuthError::InvalidRequest("the body has a malformed %-escape".into()))
+}
+
+/// A parameter that must appear at most once.
+fn param<'f>(form: &'f Form, name: &str) -> Result<Option<&'f str>, OAuthError> {
+    form.get(name).map_err(OAuthError::InvalidRequest)
+}
+
+/// Logs a storage failure and answers `server_error` without its details.
+fn storage_failed(what: &str, e: &crate::platform::PlatformError) -> OAuthError {
+    crate::log::internal(what, &e.0);
+    OAuthError::ServerError("storage is unavailable just now; try again".into())
+}
+
+/// `iss`, `state` and the rest appended to a redirect URI.
+fn redirect_to(base: &str, params: &[(&str, &str)]) -> HttpResponse {
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let query: Vec<String> = params
+        .iter()
+        .map(|(k, v)| format!("{k}={}", crate::web::form::encode(v)))
+        .collect();
+    HttpResponse::empty(302)
+        .with_header("Location", &format!("{base}{sep}{}", query.join("&")))
+        .with_header("Cache-Control", "no-store")
+}

@@ -1,0 +1,95 @@
+//! The sign-in and consent page, and the error page of `/authorize`. Every value from the
+//! client is escaped; high-privilege scopes are marked.
+
+use super::authorize::AuthRequest;
+use crate::http::HttpResponse;
+use crate::toolbox::ScopeDecl;
+use crate::web::html::escape;
+use crate::web::page::render;
+
+/// Scopes the consent page marks as high privilege.
+const HIGH_PRIVILEGE: [&str; 1] = ["dovecote:env:read"];
+
+/// What the consent page shows.
+pub(super) struct Consent<'a> {
+    pub request: &'a AuthRequest,
+    pub csrf: &'a str,
+    pub scopes: &'a [ScopeDecl],
+    pub error: Option<&'a str>,
+}
+
+/// An error page for a request that cannot be sent back to the client.
+pub(super) fn error(status: u16, message: &str) -> HttpResponse {
+    render(
+        status,
+        "Sign-in cannot continue",
+        &format!("<p class=\"error\">{}</p>", escape(message)),
+    )
+}
+
+fn redirect_host(uri: &str) -> &str {
+    let rest = uri.split_once("://").map_or(uri, |(_, r)| r);
+    rest.split(['/', '?', '#']).next().unwrap_or(rest)
+}
+
+/// The page that asks the person to sign in and approve the client.
+pub(super) fn consent(status: u16, c: &Consent<'_>) -> HttpResponse {
+    let r = c.request;
+    let name = r
+        .client
+        .metadata
+        .client_name
+        .as_deref()
+        .unwrap_or("An unnamed application");
+    let mut body = format!(
+        "<p><strong>{}</strong> wants to use this Dovecote gateway on your behalf.</p>\
+         <p>After you approve, you will be sent to <code>{}</code>.</p><p>It asks to:</p><ul>",
+        escape(name),
+        escape(redirect_host(&r.redirect_uri)),
+    );
+    for scope in r.scopes.iter() {
+        let description = c
+            .scopes
+            .iter()
+            .find(|s| s.name == scope.as_str())
+            .map_or("", |s| s.description);
+        let marker = if HIGH_PRIVILEGE.contains(&scope.as_str()) {
+            " <span class=\"high\">(high privilege)</span>"
+        } else {
+            ""
+        };
+        body.push_str(&format!(
+            "<li>{}{marker} <small><code>{}</code></small></li>",
+            escape(description),
+            escape(scope.as_str())
+        ));
+    }
+    body.push_str("</ul><form method=\"post\" action=\"/authorize\">");
+    for (name, value) in &r.carried {
+        body.push_str(&format!(
+            "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
+            escape(value)
+        ));
+    }
+    body.push_str(&format!(
+        "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
+        escape(c.csrf)
+    ));
+    if let Some(error) = c.error {
+        body.push_str(&format!(
+            "<p class=\"error\" role=\"alert\">{}</p>",
+            escape(error)
+        ));
+    }
+    body.push_str(
+        "<label for=\"password\">Password</label>\
+         <input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" autofocus>\
+         <button class=\"primary\" type=\"submit\" name=\"decision\" value=\"approve\">Approve</button>\
+         <button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button></form>",
+    );
+    body.push_str(&format!(
+        "<p><small>Client id: <code>{}</code></small></p>",
+        escape(r.client_id.as_str())
+    ));
+    render(status, "Approve access", &body)
+}

@@ -1,0 +1,217 @@
+//! `/token`: the `authorization_code` grant (PKCE, redirect URI, client and resource checked
+//! by the grant's object, once) and the `refresh_token` grant (rotation). Responses are
+//! never cached.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::client_auth::authenticate;
+use super::{error_json, form_body, json_no_store, param, storage_failed, AuthServer};
+use crate::grants::{self, CodeRedemption, Grant, NewTokens, Refusal};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::oauth::store::{self, AccessRecord};
+use crate::oauth::{hash_secret, new_token, s256, CodeVerifier, OAuthError, ScopeSet};
+
+pub(super) async fn token(server: &AuthServer<'_>, req: &HttpRequest) -> HttpResponse {
+    match issued(server, req).await {
+        Ok(r) => r,
+        Err(e) => {
+            let r = error_json(&e);
+            if e.as_str() == "invalid_client" && req.headers.get("authorization").is_some() {
+                r.with_header("WWW-Authenticate", "Basic realm=\"dovecote\"")
+            } else {
+                r
+            }
+        }
+    }
+}
+
+/// The grant id a code or refresh token carries before its `.`.
+fn grant_id_of(token: &str, what: &str) -> Result<String, OAuthError> {
+    token
+        .split_once('.')
+        .map(|(id, _)| id.to_owned())
+        .filter(|id| !id.is_empty() && id.len() <= 64)
+        .ok_or_else(|| OAuthError::InvalidGrant(format!("unknown {what}")))
+}
+
+fn resource_of(
+    server: &AuthServer<'_>,
+    form: &crate::web::form::Form,
+) -> Result<String, OAuthError> {
+    let ours = server.issuer.resource().as_str();
+    match param(form, "resource")? {
+        None => Ok(ours.to_owned()),
+        Some(r) if r == ours => Ok(r.to_owned()),
+        Some(r) => Err(OAuthError::InvalidTarget(format!(
+            "resource {} is not this server's; use {ours}",
+            crate::oauth::shown(r)
+        ))),
+    }
+}
+
+async fn issued(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpResponse, OAuthError> {
+    let form = form_body(req)?;
+    let (client_id, _client) = authenticate(server, req, &form).await?;
+    let now = server.platform.clock.now_ms();
+    let random = server.platform.random;
+    let access = new_token(random, "dva_");
+    let tokens = |grant_id: &str| {
+        NewTokens {
+            access_hash: hash_secret(&access),
+            access_expires_ms: now + server.settings.access_ttl_secs * 1000,
+            refresh_hash: String::new(),
+            refresh_expires_ms: now + server.settings.refresh_ttl_secs * 1000,
+        }
+        .with_refresh(grant_id, random)
+    };
+    let (outcome, refresh, narrowed) = match param(&form, "grant_type")? {
+        Some("authorization_code") => {
+            let code = param(&form, "code")?
+                .ok_or_else(|| OAuthError::InvalidRequest("`code` is required".into()))?;
+            let verifier = param(&form, "code_verifier")?.ok_or_else(|| {
+                OAuthError::InvalidRequest("`code_verifier` is required (PKCE)".into())
+            })?;
+            let verifier = CodeVerifier::parse(verifier)?;
+            let redirect_uri = param(&form, "redirect_uri")?
+                .ok_or_else(|| OAuthError::InvalidRequest("`redirect_uri` is required".into()))?;
+            let grant_id = grant_id_of(code, "authorization code")?;
+            let (new, refresh) = tokens(&grant_id);
+            let redemption = CodeRedemption {
+                code_hash: hash_secret(code),
+                client_id: client_id.as_str().to_owned(),
+                redirect_uri: redirect_uri.to_owned(),
+                challenge_of_verifier: s256(&verifier),
+                resource: resource_of(server, &form)?,
+            };
+            let outcome = grants::redeem_code(server.platform.objects, &grant_id, redemption, new)
+                .await
+                .map_err(|e| storage_failed("code redemption", &e))?;
+            (outcome, refresh, None)
+        }
+        Some("refresh_token") => {
+            let presented = param(&form, "refresh_token")?
+                .ok_or_else(|| OAuthError::InvalidRequest("`refresh_token` is required".into()))?;
+            let grant_id = grant_id_of(presented, "refresh token")?;
+            resource_of(server, &form)?;
+            let narrowed = param(&form, "scope")?.map(ScopeSet::parse).transpose()?;
+            let (new, refresh) = tokens(&grant_id);
+            let outcome = grants::refresh(
+                server.platform.objects,
+                &grant_id,
+                hash_secret(presented),
+                client_id.as_str().to_owned(),
+                new,
+            )
+            .await
+            .map_err(|e| storage_failed("refresh", &e))?;
+            (outcome, refresh, narrowed)
+        }
+        Some(other) => {
+            return Err(OAuthError::UnsupportedGrantType(format!(
+                "grant_type {} is not supported; use authorization_code or refresh_token",
+                crate::oauth::shown(other)
+            )))
+        }
+        None => {
+            return Err(OAuthError::InvalidRequest(
+                "`grant_type` is required".into(),
+            ))
+        }
+    };
+    let grant = match outcome {
+        Ok(grant) => grant,
+        Err(Refusal::Invalid { why }) => return Err(OAuthError::InvalidGrant(why)),
+        Err(Refusal::Revoked { why, access_hashes }) => {
+            let _ = store::delete_access(server.platform.kv, &access_hashes).await;
+            return Err(OAuthError::InvalidGrant(why));
+        }
+    };
+    let granted = ScopeSet::parse(&grant.scopes).unwrap_or_default();
+    let scopes = match narrowed {
+        Some(n) if n.is_subset(&granted) => n,
+        Some(_) => {
+            return Err(OAuthError::InvalidScope(
+                "a refresh may only narrow the granted scopes".into(),
+            ))
+        }
+        None => granted,
+    };
+    let identity = identity(server, &grant)?;
+    let record = AccessRecord {
+        grant_id: grant.id.clone(),
+        client_id: grant.client_id.clone(),
+        subject: identity.subject,
+        name: identity.name,
+        idp: identity.idp,
+        scopes: scopes.to_string(),
+        resource: grant.resource.clone(),
+        expires_ms: now + server.settings.access_ttl_secs * 1000,
+    };
+    store::put_access(
+        server.platform.kv,
+        &hash_secret(&access),
+        &record,
+        server.settings.access_ttl_secs,
+    )
+    .await
+    .map_err(|e| storage_failed("token issue", &e))?;
+    Ok(json_no_store(
+        200,
+        json!({
+            "access_token": access,
+            "token_type": "Bearer",
+            "expires_in": server.settings.access_ttl_secs,
+            "refresh_token": refresh,
+            "scope": scopes.to_string(),
+        }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct Identity {
+    subject: String,
+    name: String,
+    idp: String,
+}
+
+/// The user behind a grant, from its sealed properties. A grant sealed under a retired key
+/// cannot be read: the user signs in again.
+fn identity(server: &AuthServer<'_>, grant: &Grant) -> Result<Identity, OAuthError> {
+    let sealer = server
+        .settings
+        .sealer
+        .as_ref()
+        .ok_or_else(|| OAuthError::ServerError("DOVECOTE_ENCRYPTION_KEY is not set".into()))?;
+    let sealed = B64
+        .decode(&grant.sealed)
+        .map_err(|_| OAuthError::InvalidGrant("the grant is unreadable; sign in again".into()))?;
+    let plain = sealer.open(&sealed, grant.id.as_bytes()).map_err(|_| {
+        OAuthError::InvalidGrant("the grant was sealed with a retired key; sign in again".into())
+    })?;
+    serde_json::from_slice(&plain)
+        .map_err(|_| OAuthError::InvalidGrant("the grant is unreadable; sign in again".into()))
+}
+
+trait WithRefresh {
+    fn with_refresh(
+        self,
+        grant_id: &str,
+        random: &dyn crate::platform::Random,
+    ) -> (NewTokens, String);
+}
+
+impl WithRefresh for NewTokens {
+    /// Adds a new refresh token (`<grant id>.<secret>`), returning it beside the hashes.
+    fn with_refresh(
+        mut self,
+        grant_id: &str,
+        random: &dyn crate::platform::Random,
+    ) -> (NewTokens, String) {
+        let refresh = format!("{grant_id}.{}", new_token(random, ""));
+        self.refresh_hash = hash_secret(&refresh);
+        (self, refresh)
+    }
+}

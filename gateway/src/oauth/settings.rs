@@ -1,0 +1,93 @@
+//! The authorization server's configuration: how people sign in, whether clients may
+//! register themselves, token lifetimes and the key that seals grant properties.
+
+use super::seal::{key_from_base64, Sealer};
+use crate::config::ConfigError;
+
+/// Default access token lifetime: one hour.
+pub const DEFAULT_ACCESS_TTL_SECS: u64 = 3600;
+/// Default refresh token lifetime: 30 days.
+pub const DEFAULT_REFRESH_TTL_SECS: u64 = 30 * 24 * 3600;
+/// Default authorization code lifetime: five minutes.
+pub const DEFAULT_CODE_TTL_SECS: u64 = 300;
+/// Password attempts per IP per minute; the next one gets 429.
+pub const SIGNIN_ATTEMPTS_PER_MINUTE: u32 = 5;
+
+/// Settings read from the Worker's variables and secrets.
+pub struct Settings {
+    /// `OAUTH_PASSWORD`: the password of the sign-in page.
+    pub password: Option<String>,
+    /// `OAUTH_REGISTRATION`: `open` (default) or `closed`.
+    pub registration_open: bool,
+    /// `ACCESS_TOKEN_TTL_SECS`.
+    pub access_ttl_secs: u64,
+    /// `REFRESH_TOKEN_TTL_SECS`.
+    pub refresh_ttl_secs: u64,
+    /// `AUTH_CODE_TTL_SECS`.
+    pub code_ttl_secs: u64,
+    /// `DOVECOTE_ENCRYPTION_KEY` (and `DOVECOTE_ENCRYPTION_KEY_PREVIOUS` during a rotation).
+    pub sealer: Option<Sealer>,
+}
+
+fn secs(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: u64,
+) -> Result<u64, ConfigError> {
+    match var(name)
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+    {
+        None => Ok(default),
+        Some(v) => v.parse::<u64>().ok().filter(|n| *n >= 60).ok_or_else(|| {
+            ConfigError(format!(
+                "{name} is `{v}`; it takes a number of seconds, at least 60"
+            ))
+        }),
+    }
+}
+
+impl Settings {
+    /// Reads the settings through `var`. Secret values never appear in errors.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let registration_open = match var("OAUTH_REGISTRATION").as_deref().map(str::trim) {
+            None | Some("") | Some("open") => true,
+            Some("closed") => false,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "OAUTH_REGISTRATION is `{other}`; use `open` or `closed`"
+                )))
+            }
+        };
+        let key = |name: &str| -> Result<Option<[u8; 32]>, ConfigError> {
+            var(name)
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| {
+                    key_from_base64(&v).map_err(|_| {
+                        ConfigError(format!(
+                            "{name} must be 32 random bytes, base64 (openssl rand -base64 32)"
+                        ))
+                    })
+                })
+                .transpose()
+        };
+        let sealer = match (
+            key("DOVECOTE_ENCRYPTION_KEY")?,
+            key("DOVECOTE_ENCRYPTION_KEY_PREVIOUS")?,
+        ) {
+            (Some(current), previous) => Some(
+                Sealer::new(&current, previous.as_ref().map(|k| &k[..]))
+                    .map_err(|e| ConfigError(format!("DOVECOTE_ENCRYPTION_KEY: {e}")))?,
+            ),
+            (None, _) => None,
+        };
+        Ok(Self {
+            password: var("OAUTH_PASSWORD").filter(|p| !p.is_empty()),
+            registration_open,
+            access_ttl_secs: secs(&var, "ACCESS_TOKEN_TTL_SECS", DEFAULT_ACCESS_TTL_SECS)?,
+            refresh_ttl_secs: secs(&var, "REFRESH_TOKEN_TTL_SECS", DEFAULT_REFRESH_TTL_SECS)?,
+            code_ttl_secs: secs(&var, "AUTH_CODE_TTL_SECS", DEFAULT_CODE_TTL_SECS)?,
+            sealer,
+        })
+    }
+}

@@ -1,0 +1,709 @@
+//! The authorization server in process: registration, sign-in and consent, tokens, refresh,
+//! revocation and `/mcp` behind them — and the attacks each step must refuse — over the
+//! native platform with a moving clock. `e2e/` repeats the flow in workerd with real clients.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine;
+use dovecote_gateway::config::{Config, Environment};
+use dovecote_gateway::http::{Headers, HttpRequest, HttpResponse};
+use dovecote_gateway::oauth::Settings;
+use dovecote_gateway::platform::native::{LocalObjects, ManualClock, MemoryKv, OsRandom};
+use dovecote_gateway::platform::Platform;
+use dovecote_gateway::router::{route, Gateway};
+use dovecote_gateway::web::form::{encode, Form};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+const KEY: &[u8] = b"an HMAC key of thirty-two bytes!";
+const ORIGIN: &str = "http://127.0.0.1:8787";
+const REDIRECT: &str = "http://127.0.0.1:9999/callback";
+const PASSWORD: &str = "correct horse battery staple";
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
+struct World {
+    clock: ManualClock,
+    config: Config,
+    settings: Settings,
+}
+
+fn settings() -> Settings {
+    let key = B64.encode([7u8; 32]);
+    Settings::from_vars(|name| match name {
+        "OAUTH_PASSWORD" => Some(PASSWORD.into()),
+        "DOVECOTE_ENCRYPTION_KEY" => Some(key.clone()),
+        _ => None,
+    })
+    .unwrap()
+}
+
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|_| panic!("not JSON ({}): {}", self.status, self.body))
+    }
+    /// The query parameters of the redirect.
+    fn location(&self) -> Form {
+        let l = self
+            .header("Location")
+            .unwrap_or_else(|| panic!("no redirect ({}): {}", self.status, self.body));
+        Form::from_url(l).unwrap()
+    }
+}
+
+fn challenge(verifier: &str) -> String {
+    B64.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+struct Session<'w> {
+    w: &'w World,
+    kv: MemoryKv<'w>,
+    objects: LocalObjects<'w>,
+}
+
+impl<'w> Session<'w> {
+    fn new(w: &'w World) -> Self {
+        Self {
+            w,
+            kv: MemoryKv::new(&w.clock),
+            objects: LocalObjects::new(dovecote_gateway::objects::handle, &w.clock),
+        }
+    }
+
+    fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+        let mut h = Headers::default();
+        for (k, v) in headers {
+            h.push(k, v);
+        }
+        h.push("Host", "127.0.0.1:8787");
+        let req = HttpRequest::new(
+            method,
+            &format!("{ORIGIN}{path}"),
+            h,
+            body.as_bytes().to_vec(),
+        );
+        let platform = Platform {
+            kv: &self.kv,
+            objects: &self.objects,
+            clock: &self.w.clock,
+            random: &OsRandom,
+        };
+        let gateway = Gateway {
+            config: &self.w.config,
+            platform,
+            signing_key: Some(KEY),
+            oauth: Some(&self.w.settings),
+        };
+        let HttpResponse {
+            status,
+            headers,
+            body,
+        } = pollster::block_on(route(&gateway, &req));
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8(body).unwrap(),
+        }
+    }
+
+    fn form(&self, path: &str, pairs: &[(&str, &str)], extra: &[(&str, &str)]) -> Reply {
+        let body: Vec<String> = pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={}", encode(v)))
+            .collect();
+        let mut headers = vec![("Content-Type", "application/x-www-form-urlencoded")];
+        headers.extend_from_slice(extra);
+        self.send("POST", path, &headers, &body.join("&"))
+    }
+
+    fn register(&self) -> String {
+        let meta = json!({"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none", "client_name": "Test <script>alert(1)</script>"});
+        let r = self.send(
+            "POST",
+            "/register",
+            &[("Content-Type", "application/json")],
+            &meta.to_string(),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        assert_eq!(r.header("Cache-Control"), Some("no-store"));
+        r.json()["client_id"].as_str().unwrap().to_owned()
+    }
+
+    fn authorize_query(&self, client_id: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+        let mut q: Vec<(String, String)> = [
+            ("client_id", client_id),
+            ("redirect_uri", REDIRECT),
+            ("response_type", "code"),
+            ("code_challenge", &challenge(VERIFIER)),
+            ("code_challenge_method", "S256"),
+            ("state", "st4te"),
+            ("scope", "dovecote:read"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        for (k, v) in extra {
+            q.retain(|(n, _)| n != k);
+            if !v.is_empty() {
+                q.push((k.to_string(), v.to_string()));
+            }
+        }
+        q
+    }
+
+    /// GET /authorize, then the page's form with `password`; returns the POST's reply.
+    fn sign_in(
+        &self,
+        client_id: &str,
+        extra: &[(&str, &str)],
+        password: &str,
+        decision: &str,
+    ) -> Reply {
+        let q = self.authorize_query(client_id, extra);
+        let query: Vec<String> = q
+            .iter()
+            .map(|(k, v)| format!("{k}={}", encode(v)))
+            .collect();
+        let page = self.send("GET", &format!("/authorize?{}", query.join("&")), &[], "");
+        assert_eq!(page.status, 200, "{}", page.body);
+        let cookie = page
+            .header("Set-Cookie")
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let csrf = hidden(&page.body, "csrf");
+        let mut pairs: Vec<(&str, &str)> =
+            q.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        pairs.extend([
+            ("csrf", csrf.as_str()),
+            ("password", password),
+            ("decision", decision),
+        ]);
+        self.form("/authorize", &pairs, &[("Cookie", &cookie)])
+    }
+
+    fn code(&self, client_id: &str) -> String {
+        let r = self.sign_in(client_id, &[], PASSWORD, "approve");
+        assert_eq!(r.status, 302, "{}", r.body);
+        let l = r.location();
+        assert_eq!(l.get("state").unwrap(), Some("st4te"));
+        assert_eq!(l.get("iss").unwrap(), Some(ORIGIN));
+        l.get("code").unwrap().unwrap().to_owned()
+    }
+
+    fn exchange(&self, client_id: &str, code: &str, verifier: &str) -> Reply {
+        self.form(
+            "/token",
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("code_verifier", verifier),
+                ("redirect_uri", REDIRECT),
+                ("client_id", client_id),
+            ],
+            &[],
+        )
+    }
+
+    fn tokens(&self, client_id: &str) -> (String, String) {
+        let r = self.exchange(client_id, &self.code(client_id), VERIFIER);
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.header("Cache-Control"), Some("no-store"));
+        let j = r.json();
+        (
+            j["access_token"].as_str().unwrap().to_owned(),
+            j["refresh_token"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    fn mcp(&self, token: Option<&str>, method: &str, params: Value) -> Reply {
+        let mut body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+        body["params"]["_meta"] = json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}});
+        let bearer = token.map(|t| format!("Bearer {t}"));
+        let name = params
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
+        let mut headers = vec![
+            ("Content-Type", "application/json"),
+            ("Accept", "application/json"),
+            ("MCP-Protocol-Version", "2026-07-28"),
+            ("Mcp-Method", method),
+        ];
+        if !name.is_empty() {
+            headers.push(("Mcp-Name", &name));
+        }
+        if let Some(b) = bearer.as_deref() {
+            headers.push(("Authorization", b));
+        }
+        self.send("POST", "/mcp", &headers, &body.to_string())
+    }
+}
+
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {html}"))
+        + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+fn world() -> World {
+    World {
+        clock: ManualClock::new(1_800_000_000_000),
+        config: Config {
+            environment: Environment::Development,
+            ..Config::default()
+        },
+        settings: settings(),
+    }
+}
+
+#[test]
+fn discovery_documents_name_this_server_and_its_mcp_resource() {
+    let w = world();
+    let s = Session::new(&w);
+    for path in [
+        "/.well-known/oauth-protected-resource",
+        "/.well-known/oauth-protected-resource/mcp",
+    ] {
+        let prm = s.send("GET", path, &[], "").json();
+        assert_eq!(prm["resource"], "http://127.0.0.1:8787/mcp");
+        assert_eq!(prm["authorization_servers"], json!([ORIGIN]));
+    }
+    let asm = s
+        .send("GET", "/.well-known/oauth-authorization-server", &[], "")
+        .json();
+    assert_eq!(asm["issuer"], ORIGIN);
+    assert_eq!(asm["code_challenge_methods_supported"], json!(["S256"]));
+    assert_eq!(asm["authorization_response_iss_parameter_supported"], true);
+    assert_eq!(
+        asm["registration_endpoint"],
+        "http://127.0.0.1:8787/register"
+    );
+    assert!(!asm["scopes_supported"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("offline_access")));
+}
+
+#[test]
+fn mcp_without_a_token_is_challenged_toward_discovery() {
+    let w = world();
+    let s = Session::new(&w);
+    let r = s.mcp(None, "tools/list", json!({}));
+    assert_eq!(r.status, 401);
+    let challenge = r.header("WWW-Authenticate").unwrap();
+    assert!(
+        challenge.contains(
+            r#"resource_metadata="http://127.0.0.1:8787/.well-known/oauth-protected-resource/mcp""#
+        ),
+        "{challenge}"
+    );
+    assert!(challenge.contains("scope=\""), "{challenge}");
+    let r = s.mcp(Some("dva_forged"), "tools/list", json!({}));
+    assert_eq!(r.status, 401);
+    assert!(r
+        .header("WWW-Authenticate")
+        .unwrap()
+        .contains("invalid_token"));
+}
+
+#[test]
+fn the_whole_flow_signs_in_calls_tools_refreshes_and_revokes() {
+    let w = world();
+    let s = Session::new(&w);
+    let client = s.register();
+    let (access, refresh) = s.tokens(&client);
+    let list = s.mcp(Some(&access), "tools/list", json!({}));
+    assert_eq!(list.status, 200, "{}", list.body);
+    let names: Vec<String> = list.json()["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        names,
+        ["get_user_info", "calculate"],
+        "only the granted scope's tools"
+    );
+    let me = s.mcp(
+        Some(&access),
+        "tools/call",
+        json!({"name": "get_user_info", "arguments": {}}),
+    );
+    let who = me.json()["result"]["structuredContent"].clone();
+    assert_eq!(
+        (
+            who["id"].clone(),
+            who["authenticated"].clone(),
+            who["client_id"].clone()
+        ),
+        (json!("password:owner"), json!(true), json!(client))
+    );
+
+    let refused = s.mcp(
+        Some(&access),
+        "tools/call",
+        json!({"name": "create_document", "arguments": {"title": "t", "content": "c"}}),
+    );
+    assert_eq!(refused.status, 403);
+    let challenge = refused.header("WWW-Authenticate").unwrap();
+    assert!(
+        challenge.contains("insufficient_scope") && challenge.contains("kb:write"),
+        "{challenge}"
+    );
+
+    let r = s.form(
+        "/token",
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &refresh),
+            ("client_id", &client),
+        ],
+        &[],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let new_access = r.json()["access_token"].as_str().unwrap().to_owned();
+    let new_refresh = r.json()["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(new_refresh, refresh, "refresh tokens rotate");
+    assert_eq!(
+        s.mcp(Some(&new_access), "tools/list", json!({})).status,
+        200
+    );
+
+    let r = s.form(
+        "/revoke",
+        &[("token", &new_refresh), ("client_id", &client)],
+        &[],
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        s.mcp(Some(&new_access), "tools/list", json!({})).status,
+        401,
+        "revocation reaches access tokens"
+    );
+    assert_eq!(s.mcp(Some(&access), "tools/list", json!({})).status, 401);
+}
+
+#[test]
+fn a_replayed_code_fails_and_revokes_the_tokens_it_issued() {
+    let w = world();
+    let s = Session::new(&w);
+    let client = s.register();
+    let code = s.code(&client);
+    let first = s.exchange(&client, &code, VERIFIER);
+    let access = first.json()["access_token"].as_str().unwrap().to_owned();
+    let replay = s.exchange(&client, &code, VERIFIER);
+    assert_eq!(
+        (replay.status, replay.json()["error"].clone()),
+        (400, json!("invalid_grant"))
+    );
+    assert_eq!(s.mcp(Some(&access), "tools/list", json!({})).status, 401);
+}
+
+#[test]
+fn pkce_redirect_and_resource_mismatches_are_refused() {
+    let w = world();
+    let s = Session::new(&w);
+    let client = s.register();
+    let wrong = s.exchange(&client, &s.code(&client), &"x".repeat(43));
+    assert_eq!(wrong.json()["error"], "invalid_grant");
+    assert!(wrong.json()["error_description"]
+        .as_str()
+        .unwrap()
+        .contains("PKCE"));
+    let r = s.form(
+        "/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &s.code(&client)),
+            ("code_verifier", VERIFIER),
+            ("redirect_uri", "http://127.0.0.1:9999/other"),
+            ("client_id", &client),
+        ],
+        &[],
+    );
+    assert_eq!(r.json()["error"], "invalid_grant");
+    let r = s.form(
+        "/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &s.code(&client)),
+            ("code_verifier", VERIFIER),
+            ("redirect_uri", REDIRECT),
+            ("client_id", &client),
+            ("resource", "https://evil.example/mcp"),
+        ],
+        &[],
+    );
+    assert_eq!(r.json()["error"], "invalid_target");
+    let missing = s.exchange(&client, &s.code(&client), "");
+    assert_eq!(missing.json()["error"], "invalid_request");
+}
+
+#[test]
+fn authorization_requests_are_validated_before_and_after_the_redirect_is_trusted() {
+    let w = world();
+    let s = Session::new(&w);
+    let client = s.register();
+    let get = |extra: &[(&str, &str)]| {
+        let q = s.authorize_query(&client, extra);
+        let query: Vec<String> = q
+            .iter()
+            .map(|(k, v)| format!("{k}={}", encode(v)))
+            .collect();
+        s.send("GET", &format!("/authorize?{}", query.join("&")), &[], "")
+    };
+    // An unregistered redirect URI or client is a page, never a redirect (no open redirect).
+    for extra in [
+        [("redirect_uri", "https://evil.example/cb")],
+        [("client_id", "dvc_unknown")],
+    ] {
+        let r = get(&extra);
+        assert_eq!(r.status, 400);
+        assert!(r.header("Location").is_none());
+        assert_eq!(r.header("X-Frame-Options"), Some("DENY"));
+    }
+    // A loopback redirect URI matches on any port.
+    assert_eq!(
+        get(&[("redirect_uri", "http://127.0.0.1:4321/callback")]).status,
+        200
+    );
+    for (extra, error) in [
+        (("code_challenge_method", "plain"), "invalid_request"),
+        (("code_challenge_method", ""), "invalid_request"),
+        (("code_challenge", ""), "invalid_request"),
+        (("response_type", "token"), "unsupported_response_type"),
+        (("scope", "admin:everything"), "invalid_scope"),
+        (("resource", "https://evil.example/mcp"), "invalid_target"),
+    ] {
+        let r = get(&[extra]);
+        assert_eq!(r.status, 302, "{extra:?}: {}", r.body);
+        let l = r.location();
+        assert_eq!(l.get("error").unwrap(), Some(error), "{extra:?}");
+        assert_eq!(l.get("state").unwrap(), Some("st4te"));
+        assert_eq!(l.get("iss").unwrap(), Some(ORIGIN));
+    }
+}
+
+#[test]
+fn the_consent_page_escapes_the_client_name_and_needs_its_csrf_token() {
+    let w = world();
+    let s = Session::new(&w);
+    let client = s.register();
+    let q = s.authorize_query(&client, &[]);
+    let query: Vec<String> = q
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect();
+    let page = s.send("GET", &format!("/authorize?{}", query.join("&")), &[], "");
+    assert!(page
+        .body
+        .contains("Test &lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(!page.body.contains("<script>"));
+    assert!(page
+        .header("Content-Security-Policy")
+        .unwrap()
+        .contains("frame-ancestors 'none'"));
+    let cookie = page.header("Set-Cookie").unwrap();
+    assert!(
+        cookie.starts_with("__Host-") && cookie.contains("HttpOnly") && cookie.contains("Secure")
+    );
+    let mut pairs: Vec<(&str, &str)> = q.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    pairs.extend([("password", PASSWORD), ("decision", "approve")]);
+    let jar = cookie.split(';').next().unwrap();
+    let no_token = s.form("/authorize", &pairs, &[("Cookie", jar)]);
+    assert_eq!(no_token.status, 403);
+    pairs.push(("csrf", "forged"));
+    assert_eq!(s.form("/authorize", &pairs, &[("Cookie", jar)]).status, 403);
+    let csrf = hidden(&page.body, "csrf");
+    pairs.pop();
+    pairs.push(("csrf", &csrf));
+    assert_eq!(
+        s.form("/authorize", &pairs, &[]).status,
+        403,
+        "token without its cookie"
+    );
+}
+
+#[test]
+fn denial_wrong_passwords_and_the_sixth_attempt() {
+    let w = world();
+    let s = Session::new(&w);
+    let client = s.register();
+    let denied = s.sign_in(&client, &[], "", "deny");
+    assert_eq!(
+        denied.location().get("error").unwrap(),
+        Some("access_denied")
+    );
+    for _ in 0..4 {
+        let r = s.sign_in(&client, &[], "wrong", "approve");
+        assert_eq!(r.status, 401);
+        assert!(r.body.contains("not right"));
+    }
+    assert_eq!(
+        s.sign_in(&client, &[], PASSWORD, "approve").status,
+        302,
+        "5th attempt in the minute"
+    );
+    let sixth = s.sign_in(&client, &[], PASSWORD, "approve");
+    assert_eq!(sixth.status, 429);
+    assert!(sixth.header("Retry-After").is_some());
+    w.clock.advance_ms(60_000);
+    assert_eq!(s.sign_in(&client, &[], PASSWORD, "approve").status, 302);
+}
+
+#[test]
+fn codes_and_access_tokens_expire_with_the_clock() {
+    let w = world();
+    let s = Session::new(&w);
+    let client = s.register();
+    let code = s.code(&client);
+    w.clock.advance_ms(5 * 60_000);
+    assert_eq!(
+        s.exchange(&client, &code, VERIFIER).json()["error"],
+        "invalid_grant"
+    );
+    let (access, refresh) = s.tokens(&client);
+    w.clock.advance_ms(3_600_000);
+    assert_eq!(s.mcp(Some(&access), "tools/list", json!({})).status, 401);
+    let r = s.form(
+        "/token",
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &refresh),
+            ("client_id", &client),
+        ],
+        &[],
+    );
+    assert_eq!(r.status, 200, "the refresh token outlives the access token");
+}
+
+#[test]
+fn reusing_a_rotated_refresh_token_revokes_the_grant() {
+    let w = world();
+    let s = Session::new(&w);
+    let client = s.register();
+    let (_, r1) = s.tokens(&client);
+    let refresh = |t: &str| {
+        s.form(
+            "/token",
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", t),
+                ("client_id", &client),
+            ],
+            &[],
+        )
+    };
+    let r2 = refresh(&r1).json()["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let second = refresh(&r2);
+    let a3 = second.json()["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(refresh(&r1).json()["error"], "invalid_grant");
+    assert_eq!(s.mcp(Some(&a3), "tools/list", json!({})).status, 401);
+}
+
+#[test]
+fn registration_refuses_bad_metadata_precisely() {
+    let w = world();
+    let s = Session::new(&w);
+    for (meta, error) in [
+        (
+            json!({"redirect_uris": ["https://ok.example/cb#frag"]}),
+            "invalid_redirect_uri",
+        ),
+        (
+            json!({"redirect_uris": ["http://evil.example/cb"]}),
+            "invalid_redirect_uri",
+        ),
+        (json!({"redirect_uris": []}), "invalid_client_metadata"),
+        (
+            json!({"redirect_uris": ["https://ok.example/cb"], "token_endpoint_auth_method": "private_key_jwt"}),
+            "invalid_client_metadata",
+        ),
+    ] {
+        let r = s.send(
+            "POST",
+            "/register",
+            &[("Content-Type", "application/json")],
+            &meta.to_string(),
+        );
+        assert_eq!(
+            (r.status, r.json()["error"].clone()),
+            (400, json!(error)),
+            "{meta}"
+        );
+    }
+    let r = s.send(
+        "POST",
+        "/register",
+        &[("Content-Type", "application/json")],
+        "{not json",
+    );
+    assert_eq!(r.status, 400);
+}
+
+#[test]
+fn confidential_clients_authenticate_with_their_secret() {
+    let w = world();
+    let s = Session::new(&w);
+    let meta =
+        json!({"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "client_secret_basic"});
+    let reg = s
+        .send(
+            "POST",
+            "/register",
+            &[("Content-Type", "application/json")],
+            &meta.to_string(),
+        )
+        .json();
+    let (id, secret) = (
+        reg["client_id"].as_str().unwrap().to_owned(),
+        reg["client_secret"].as_str().unwrap().to_owned(),
+    );
+    let code = s.code(&id);
+    let pairs = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("code_verifier", VERIFIER),
+        ("redirect_uri", REDIRECT),
+    ];
+    let bad = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{id}:wrong"))
+    );
+    let r = s.form("/token", &pairs, &[("Authorization", &bad)]);
+    assert_eq!(
+        (r.status, r.json()["error"].clone()),
+        (401, json!("invalid_client"))
+    );
+    let good = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"))
+    );
+    // The failed attempt did not spend the code (client authentication comes first).
+    assert_eq!(
+        s.form("/token", &pairs, &[("Authorization", &good)]).status,
+        200
+    );
+}
