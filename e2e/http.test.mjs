@@ -1,16 +1,22 @@
 // Exact HTTP behaviour of /mcp with raw requests: status codes, headers and JSON-RPC error
 // codes for malformed, oversized, cross-origin and 2026-07-28 header-checked requests. Bad
-// input must never get a 5xx.
+// input must never get a 5xx. Requests carry an access token from a sign-in in `before`;
+// those without one must get the 401 challenge that starts OAuth discovery.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
 import { startWorker } from "./harness/worker.mjs";
-import { MODERN, modern, modernMeta, post, sseMessages } from "./harness/mcp.mjs";
+import { signIn } from "./harness/signin.mjs";
+import { MODERN, modernMeta, post as postWithout, sseMessages, withToken } from "./harness/mcp.mjs";
 
 const MAX_BODY = 4096;
 const ALL_TOOLS = ["get_user_info", "calculate", "search_knowledge_base", "create_document"];
 
 let worker;
+let token; // {access_token, refresh_token, client_id, scope}
+let post; // post and modern with `Authorization: Bearer <access token>`
+let modern;
+const bearer = () => ({ authorization: `Bearer ${token.access_token}` });
 
 const b64 = (s) => `=?base64?${Buffer.from(s, "utf8").toString("base64")}?=`;
 
@@ -58,6 +64,8 @@ function rawRequest({ method = "POST", headers = {}, body = "" }) {
 
 before(async () => {
   worker = await startWorker({ vars: { MCP_MAX_BODY_BYTES: String(MAX_BODY), MCP_TOOLS_PAGE_SIZE: "1" } });
+  token = await signIn(worker.origin);
+  ({ post, modern } = withToken(token.access_token));
 });
 
 after(async () => {
@@ -180,7 +188,7 @@ describe("size, media types and methods", () => {
     });
     const res = await fetch(worker.url, {
       method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json", ...modernHeaders("server/discover") },
+      headers: { "content-type": "application/json", accept: "application/json", ...bearer(), ...modernHeaders("server/discover") },
       body: stream,
       duplex: "half",
     });
@@ -196,7 +204,7 @@ describe("size, media types and methods", () => {
     }
     const res = await fetch(worker.url, {
       method: "POST",
-      headers: { accept: "application/json", ...modernHeaders("server/discover") },
+      headers: { accept: "application/json", ...bearer(), ...modernHeaders("server/discover") },
       body: new Blob([body]),
     });
     assert.equal(res.status, 415, await res.text());
@@ -234,7 +242,7 @@ describe("size, media types and methods", () => {
 
   test("GET, DELETE and PUT on /mcp → 405 with Allow", async () => {
     for (const method of ["GET", "DELETE", "PUT"]) {
-      const res = await fetch(worker.url, { method, headers: { accept: "application/json, text/event-stream" } });
+      const res = await fetch(worker.url, { method, headers: { accept: "application/json, text/event-stream", ...bearer() } });
       const text = await res.text();
       assert.equal(res.status, 405, `${method}: ${text}`);
       const allow = (res.headers.get("allow") ?? "").split(",").map((m) => m.trim());
@@ -246,7 +254,7 @@ describe("size, media types and methods", () => {
   test("OPTIONS /mcp without an Origin advertises the same methods as the 405 answers", async () => {
     // RFC 9110 §9.3.7/§10.2.1: Allow lists the methods the resource supports; GET and DELETE
     // on /mcp answer 405, so they must not be advertised.
-    const get = await fetch(worker.url, { method: "GET" });
+    const get = await fetch(worker.url, { method: "GET", headers: bearer() });
     await get.text();
     const options = await fetch(worker.url, { method: "OPTIONS" });
     await options.text();

@@ -23,17 +23,28 @@ export async function modern(url, method, params = {}, { id = 1, headers = {} } 
   return post(url, JSON.stringify(body), h);
 }
 
-/** POSTs `body` as is. Returns {status, headers, text, json}. */
+/** POSTs `body` as is; a header given as undefined is not sent. Returns {status, headers, text, json}. */
 export async function post(url, body, headers = {}) {
-  const r = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers },
-    body,
-  });
+  const h = { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers };
+  for (const [k, v] of Object.entries(h)) if (v === undefined) delete h[k];
+  const r = await fetch(url, { method: "POST", headers: h, body });
   const text = await r.text();
   let json;
   try { json = JSON.parse(text); } catch { json = undefined; }
   return { status: r.status, headers: r.headers, text, json };
+}
+
+/**
+ * `post` and `modern` that send `Authorization: Bearer <token>` (from signIn), unless the
+ * call's own headers replace it (`authorization: undefined` sends none).
+ */
+export function withToken(token) {
+  const auth = { authorization: `Bearer ${token}` };
+  return {
+    post: (url, body, headers = {}) => post(url, body, { ...auth, ...headers }),
+    modern: (url, method, params = {}, { id = 1, headers = {} } = {}) =>
+      modern(url, method, params, { id, headers: { ...auth, ...headers } }),
+  };
 }
 
 /** The JSON-RPC messages of an SSE body, in order. */

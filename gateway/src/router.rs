@@ -89,7 +89,8 @@ async fn serve(gateway: &Gateway<'_>, req: &HttpRequest) -> HttpResponse {
             signing_key: key,
             scopes: tools::TOOLBOX.scopes,
             address: address(req),
-            allow_loopback_metadata: false,
+            allow_loopback_metadata: settings.allow_loopback_metadata
+                && gateway.config.environment == crate::config::Environment::Development,
         };
         if let Some(response) = endpoints::route(&server, req).await {
             return response;
@@ -109,7 +110,7 @@ async fn serve(gateway: &Gateway<'_>, req: &HttpRequest) -> HttpResponse {
             let challenge = |scope: &str| {
                 crate::oauth::www_authenticate(
                     &issuer.protected_resource_metadata_url(),
-                    &[scope],
+                    [scope],
                     Some((
                         "insufficient_scope",
                         "the access token lacks the scope this tool requires",

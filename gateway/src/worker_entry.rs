@@ -8,7 +8,7 @@ use worker::{
 use crate::config::{signing_key, Config};
 use crate::http::{Headers, HttpRequest, HttpResponse};
 use crate::platform::workers::{
-    WorkersClock, WorkersKv, WorkersObjects, WorkersRandom, WorkersSql,
+    WorkersClock, WorkersFetch, WorkersKv, WorkersObjects, WorkersRandom, WorkersSql,
 };
 use crate::platform::{Clock, Platform};
 use crate::router::{self, Gateway};
@@ -94,6 +94,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         objects: &objects,
         clock: &WorkersClock,
         random: &WorkersRandom,
+        fetch: &WorkersFetch,
     };
     let gateway = Gateway {
         config: &config,

@@ -1,7 +1,9 @@
 //! `#[tool]` and `toolbox!` end to end: real tools and a real manifest
 //! (`fixtures/tools.toml`), described and called through the generated `TOOLBOX`.
 
-use dovecote_gateway::platform::native::{LocalObjects, ManualClock, MemoryKv, OsRandom};
+use dovecote_gateway::platform::native::{
+    CannedFetch, LocalObjects, ManualClock, MemoryKv, OsRandom,
+};
 use dovecote_gateway::platform::{Platform, Sql};
 use dovecote_gateway::toolbox::{
     Annotations, CallToolResult, Principal, Rate, RatePeriod, ToolContext, ToolEntry,
@@ -107,6 +109,7 @@ fn call(entry: &ToolEntry, arguments: Value) -> (CallToolResult, Vec<Value>) {
         objects: &objects,
         clock: &clock,
         random: &OsRandom,
+        fetch: &CannedFetch::default(),
     };
     let principal = Principal::anonymous(Some("192.0.2.1".into()), vec!["test:read".into()]);
     let ctx = ToolContext::new(&principal, &platform, Some(json!("p1")), None);

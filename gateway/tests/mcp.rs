@@ -5,7 +5,9 @@
 use dovecote_gateway::config::{Config, Environment};
 use dovecote_gateway::http::{Headers, HttpRequest, HttpResponse};
 use dovecote_gateway::mcp::{self, session::SESSION_TTL_MS, Catalog, McpServer};
-use dovecote_gateway::platform::native::{LocalObjects, ManualClock, MemoryKv, OsRandom};
+use dovecote_gateway::platform::native::{
+    CannedFetch, LocalObjects, ManualClock, MemoryKv, OsRandom,
+};
 use dovecote_gateway::platform::Platform;
 use dovecote_gateway::router::{route, Gateway};
 use dovecote_gateway::toolbox::{CallToolResult, Principal, ToolContext};
@@ -38,6 +40,7 @@ impl World {
             objects,
             clock: &self.clock,
             random: &OsRandom,
+            fetch: &CannedFetch::default(),
         };
         let gateway = Gateway {
             config: &self.config,
@@ -424,6 +427,7 @@ fn call_notifying(accept: &str, meta: Value) -> HttpResponse {
         objects: &o,
         clock: &clock,
         random: &OsRandom,
+        fetch: &CannedFetch::default(),
     };
     let config = Config::default();
     let catalog = Catalog::build(&notifying::TOOLBOX);
@@ -520,6 +524,7 @@ fn call_regional(region: &str, header: Option<&str>) -> HttpResponse {
         objects: &o,
         clock: &clock,
         random: &OsRandom,
+        fetch: &CannedFetch::default(),
     };
     let config = Config::default();
     let catalog = Catalog::build(&notifying::TOOLBOX);

@@ -7,8 +7,10 @@ use base64::Engine;
 use dovecote_gateway::config::{Config, Environment};
 use dovecote_gateway::http::{Headers, HttpRequest, HttpResponse};
 use dovecote_gateway::oauth::Settings;
-use dovecote_gateway::platform::native::{LocalObjects, ManualClock, MemoryKv, OsRandom};
-use dovecote_gateway::platform::Platform;
+use dovecote_gateway::platform::native::{
+    CannedFetch, LocalObjects, ManualClock, MemoryKv, OsRandom,
+};
+use dovecote_gateway::platform::{Fetched, Platform};
 use dovecote_gateway::router::{route, Gateway};
 use dovecote_gateway::web::form::{encode, Form};
 use serde_json::{json, Value};
@@ -70,6 +72,7 @@ struct Session<'w> {
     w: &'w World,
     kv: MemoryKv<'w>,
     objects: LocalObjects<'w>,
+    fetch: CannedFetch,
 }
 
 impl<'w> Session<'w> {
@@ -78,6 +81,7 @@ impl<'w> Session<'w> {
             w,
             kv: MemoryKv::new(&w.clock),
             objects: LocalObjects::new(dovecote_gateway::objects::handle, &w.clock),
+            fetch: CannedFetch::default(),
         }
     }
 
@@ -98,6 +102,7 @@ impl<'w> Session<'w> {
             objects: &self.objects,
             clock: &self.w.clock,
             random: &OsRandom,
+            fetch: &self.fetch,
         };
         let gateway = Gateway {
             config: &self.w.config,
@@ -706,4 +711,71 @@ fn confidential_clients_authenticate_with_their_secret() {
         s.form("/token", &pairs, &[("Authorization", &good)]).status,
         200
     );
+}
+
+const DOC_URL: &str = "https://app.example/oauth/client.json";
+
+fn document(client_id: &str, cache_control: &str) -> Fetched {
+    let body = json!({"client_id": client_id, "client_name": "Doc App", "redirect_uris": [REDIRECT], "token_endpoint_auth_method": "private_key_jwt"});
+    Fetched {
+        status: 200,
+        headers: vec![
+            ("content-type".into(), "application/json".into()),
+            ("cache-control".into(), cache_control.into()),
+        ],
+        body: body.to_string().into_bytes(),
+    }
+}
+
+#[test]
+fn a_client_id_metadata_document_is_fetched_validated_and_cached() {
+    let w = world();
+    let s = Session::new(&w);
+    s.fetch.answer(DOC_URL, document(DOC_URL, "max-age=600"));
+    let (access, _) = s.tokens(DOC_URL);
+    assert_eq!(s.mcp(Some(&access), "tools/list", json!({})).status, 200);
+    s.code(DOC_URL);
+    assert_eq!(s.fetch.requests(), [DOC_URL], "fetched once, then cached");
+}
+
+#[test]
+fn metadata_documents_that_lie_redirect_away_or_live_on_private_hosts_are_refused() {
+    let w = world();
+    let s = Session::new(&w);
+    let get = |client_id: &str| {
+        let q = s.authorize_query(client_id, &[]);
+        let query: Vec<String> = q
+            .iter()
+            .map(|(k, v)| format!("{k}={}", encode(v)))
+            .collect();
+        s.send("GET", &format!("/authorize?{}", query.join("&")), &[], "")
+    };
+    s.fetch.answer(
+        DOC_URL,
+        document("https://other.example/client.json", "no-store"),
+    );
+    let r = get(DOC_URL);
+    assert_eq!(r.status, 400);
+    assert!(r.header("Location").is_none());
+    let moved = "https://app.example/moved.json";
+    s.fetch.answer(
+        moved,
+        Fetched {
+            status: 302,
+            headers: vec![("location".into(), "https://evil.example/c.json".into())],
+            body: vec![],
+        },
+    );
+    assert!(get(moved).body.contains("another host"));
+    assert!(get("https://10.0.0.5/client.json")
+        .body
+        .contains("private address"));
+    assert!(get("https://app.example/missing.json")
+        .body
+        .contains("could not be fetched"));
+    // The loopback switch is off by default, even in development.
+    let loopback = "http://127.0.0.1:7777/client.json";
+    s.fetch.answer(loopback, document(loopback, "no-store"));
+    assert!(get(loopback).body.contains("local development"));
+    assert!(!s.fetch.requests().contains(&loopback.to_owned()));
 }

@@ -181,13 +181,12 @@ pub fn revoke_if_held(
     let Some((grant, _)) = load(sql)? else {
         return Ok(Vec::new());
     };
-    let held = sql
+    let held = !sql
         .exec(
             "SELECT 1 FROM refresh_tokens WHERE hash = ?1 UNION ALL SELECT 1 FROM access_tokens WHERE hash = ?1",
             &[token_hash.into()],
         )?
-        .len()
-        > 0;
+        .is_empty();
     if grant.client_id != client_id || !held {
         return Ok(Vec::new());
     }

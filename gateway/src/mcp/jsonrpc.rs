@@ -114,6 +114,8 @@ pub fn notification_body(method: &str, params: &Value) -> String {
 
 /// Parses one message. On failure, also returns the id if one could be read, so the error
 /// can echo it.
+// The error path is the rare one; boxing it would only add noise to every caller.
+#[allow(clippy::result_large_err)]
 pub fn parse(body: &[u8]) -> Result<Message, (RpcError, Option<RequestId>)> {
     let value: Value = serde_json::from_slice(body).map_err(|e| {
         (

@@ -27,6 +27,9 @@ pub struct Settings {
     pub code_ttl_secs: u64,
     /// `DOVECOTE_ENCRYPTION_KEY` (and `DOVECOTE_ENCRYPTION_KEY_PREVIOUS` during a rotation).
     pub sealer: Option<Sealer>,
+    /// `OAUTH_ALLOW_LOOPBACK_CLIENT_METADATA=true`: fetch `http://127.0.0.1…` client metadata
+    /// documents. Honoured only in development; off by default.
+    pub allow_loopback_metadata: bool,
 }
 
 fn secs(
@@ -88,6 +91,8 @@ impl Settings {
             refresh_ttl_secs: secs(&var, "REFRESH_TOKEN_TTL_SECS", DEFAULT_REFRESH_TTL_SECS)?,
             code_ttl_secs: secs(&var, "AUTH_CODE_TTL_SECS", DEFAULT_CODE_TTL_SECS)?,
             sealer,
+            allow_loopback_metadata: var("OAUTH_ALLOW_LOOPBACK_CLIENT_METADATA").as_deref()
+                == Some("true"),
         })
     }
 }

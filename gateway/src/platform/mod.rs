@@ -1,5 +1,5 @@
 //! The platform seam: the few things the gateway needs from its host — key-value storage with
-//! TTLs, Durable Objects with SQL, a clock, randomness. Workers implements them in `workers`
+//! TTLs, Durable Objects with SQL, a clock, randomness, outbound HTTP. Workers implements them in `workers`
 //! (wasm only); `native` implements them in memory and with real SQLite for `cargo test`.
 //! Nothing here imports the rest of the gateway.
 
@@ -125,6 +125,40 @@ pub trait Objects {
         -> Result<Vec<u8>, PlatformError>;
 }
 
+/// An answer to an outbound GET.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Fetched {
+    /// Status code (redirects are returned, not followed).
+    pub status: u16,
+    /// Headers, names lower-cased.
+    pub headers: Vec<(String, String)>,
+    /// The body, at most the requested number of bytes.
+    pub body: Vec<u8>,
+}
+
+impl Fetched {
+    /// The first value of header `name` (lower-case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Outbound HTTP.
+#[async_trait(?Send)]
+pub trait Fetch {
+    /// GETs `url` without following redirects. Fails when the answer takes longer than
+    /// `timeout_ms` or its body is longer than `max_bytes`.
+    async fn get(
+        &self,
+        url: &str,
+        max_bytes: usize,
+        timeout_ms: u64,
+    ) -> Result<Fetched, PlatformError>;
+}
+
 /// Wall-clock time.
 pub trait Clock {
     /// Milliseconds since the Unix epoch.
@@ -148,4 +182,6 @@ pub struct Platform<'a> {
     pub clock: &'a dyn Clock,
     /// Randomness.
     pub random: &'a dyn Random,
+    /// Outbound HTTP.
+    pub fetch: &'a dyn Fetch,
 }

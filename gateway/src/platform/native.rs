@@ -9,7 +9,8 @@ use async_trait::async_trait;
 use rusqlite::types::{Value as Sv, ValueRef};
 
 use super::{
-    sql_limits, Clock, Kv, ObjectHandler, Objects, PlatformError, Random, Sql, SqlError, SqlValue,
+    sql_limits, Clock, Fetch, Fetched, Kv, ObjectHandler, Objects, PlatformError, Random, Sql,
+    SqlError, SqlValue,
 };
 
 /// A clock that moves only when told to.
@@ -228,6 +229,46 @@ impl Objects for LocalObjects<'_> {
     ) -> Result<Vec<u8>, PlatformError> {
         let db = self.database(class, name);
         Ok((self.handler)(class, &*db, self.clock.now_ms(), request))
+    }
+}
+
+/// The outside world as a table of canned answers, for unit tests of code that fetches
+/// (end-to-end tests use real local servers). URLs not in the table fail to connect.
+#[derive(Default)]
+pub struct CannedFetch {
+    answers: RefCell<HashMap<String, Fetched>>,
+    requests: RefCell<Vec<String>>,
+}
+
+impl CannedFetch {
+    /// Answers GETs of `url` with `answer`.
+    pub fn answer(&self, url: &str, answer: Fetched) {
+        self.answers.borrow_mut().insert(url.to_owned(), answer);
+    }
+
+    /// The URLs fetched so far, in order.
+    pub fn requests(&self) -> Vec<String> {
+        self.requests.borrow().clone()
+    }
+}
+
+#[async_trait(?Send)]
+impl Fetch for CannedFetch {
+    async fn get(
+        &self,
+        url: &str,
+        max_bytes: usize,
+        _timeout_ms: u64,
+    ) -> Result<Fetched, PlatformError> {
+        self.requests.borrow_mut().push(url.to_owned());
+        let answer = self.answers.borrow().get(url).cloned();
+        match answer {
+            Some(a) if a.body.len() > max_bytes => {
+                Err(PlatformError(format!("body over {max_bytes} bytes")))
+            }
+            Some(a) => Ok(a),
+            None => Err(PlatformError(format!("connection refused: {url}"))),
+        }
     }
 }
 

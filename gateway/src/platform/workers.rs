@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use worker::{Env, Method, Request, RequestInit, SqlStorage, SqlStorageValue};
 
-use super::{Clock, Kv, Objects, PlatformError, Random, Sql, SqlError, SqlValue};
+use super::{Clock, Fetch, Fetched, Kv, Objects, PlatformError, Random, Sql, SqlError, SqlValue};
 
 fn platform_error(e: impl std::fmt::Display) -> PlatformError {
     PlatformError(e.to_string())
@@ -141,5 +141,62 @@ impl Random for WorkersRandom {
     fn fill(&self, buf: &mut [u8]) {
         // getrandom's `js` backend calls crypto.getRandomValues, which does not fail in Workers.
         let _ = getrandom::getrandom(buf);
+    }
+}
+
+/// `fetch()`, with redirects returned rather than followed, a timeout and a size limit.
+pub struct WorkersFetch;
+
+#[async_trait(?Send)]
+impl Fetch for WorkersFetch {
+    async fn get(
+        &self,
+        url: &str,
+        max_bytes: usize,
+        timeout_ms: u64,
+    ) -> Result<Fetched, PlatformError> {
+        use futures_util::future::{select, Either};
+        let mut init = RequestInit::new();
+        init.with_method(Method::Get)
+            .with_redirect(worker::RequestRedirect::Manual);
+        let req = Request::new_with_init(url, &init).map_err(platform_error)?;
+        req.headers()
+            .set("Accept", "application/json")
+            .map_err(platform_error)?;
+        let controller = worker::AbortController::default();
+        let signal = controller.signal();
+        let fetch = worker::Fetch::Request(req);
+        let sending = Box::pin(fetch.send_with_signal(&signal));
+        let timeout = Box::pin(worker::Delay::from(std::time::Duration::from_millis(
+            timeout_ms,
+        )));
+        let mut resp = match select(sending, timeout).await {
+            Either::Left((r, _)) => r.map_err(platform_error)?,
+            Either::Right(_) => {
+                controller.abort();
+                return Err(PlatformError(format!("no answer within {timeout_ms} ms")));
+            }
+        };
+        let headers: Vec<(String, String)> = resp
+            .headers()
+            .entries()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v))
+            .collect();
+        let declared = headers
+            .iter()
+            .find(|(k, _)| k == "content-length")
+            .and_then(|(_, v)| v.parse::<usize>().ok());
+        if declared.is_some_and(|l| l > max_bytes) {
+            return Err(PlatformError(format!("body over {max_bytes} bytes")));
+        }
+        let body = resp.bytes().await.map_err(platform_error)?;
+        if body.len() > max_bytes {
+            return Err(PlatformError(format!("body over {max_bytes} bytes")));
+        }
+        Ok(Fetched {
+            status: resp.status_code(),
+            headers,
+            body,
+        })
     }
 }

@@ -10,7 +10,7 @@ use super::page::{self, Consent};
 use super::{form_body, param, redirect_to, storage_failed, AuthServer};
 use crate::grants::{self, Grant};
 use crate::http::{HttpRequest, HttpResponse};
-use crate::oauth::store::{self, StoredClient};
+use crate::oauth::store::StoredClient;
 use crate::oauth::{
     challenge_from_request, hash_secret, new_token, ClientId, CodeChallenge, OAuthError, ScopeSet,
     State, OFFLINE_ACCESS,
@@ -80,20 +80,18 @@ impl Failure {
 
 async fn validate(server: &AuthServer<'_>, form: &Form) -> Result<AuthRequest, Failure> {
     let page = |m: String| Failure::Page(400, m);
-    let get = |name: &str| form.get(name).map_err(|e| page(e));
+    let get = |name: &str| form.get(name).map_err(&page);
     let raw_client =
         get("client_id")?.ok_or_else(|| page("The request has no client_id.".into()))?;
     let client_id = ClientId::parse(raw_client)
         .map_err(|e| page(format!("The client_id is not valid: {}", e.description())))?;
-    if client_id.is_metadata_url() {
-        return Err(page("This server does not fetch client metadata documents yet; register the client at /register.".into()));
-    }
-    let client = store::client(server.platform.kv, &client_id)
+    let client = super::clients::lookup(server, &client_id)
         .await
         .map_err(|e| {
+            let status = if e.status() >= 500 { 503 } else { 400 };
             Failure::Page(
-                503,
-                storage_failed("client lookup", &e).description().to_owned(),
+                status,
+                format!("This client cannot be used: {}", e.description()),
             )
         })?
         .ok_or_else(|| {

@@ -5,9 +5,9 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
-use super::{param, storage_failed, AuthServer};
+use super::{param, AuthServer};
 use crate::http::HttpRequest;
-use crate::oauth::store::{self, StoredClient};
+use crate::oauth::store::StoredClient;
 use crate::oauth::{eq_constant_time, hash_secret, ClientId, OAuthError};
 use crate::web::form::Form;
 
@@ -65,9 +65,8 @@ pub(super) async fn authenticate(
         (None, None) => return Err(invalid("no client_id: authenticate the client")),
     };
     let id = ClientId::parse(raw_id).map_err(|_| invalid("unknown client"))?;
-    let client = store::client(server.platform.kv, &id)
-        .await
-        .map_err(|e| storage_failed("client lookup", &e))?
+    let client = super::clients::lookup(server, &id)
+        .await?
         .ok_or_else(|| invalid("unknown client"))?;
     match (&client.secret_hash, secret) {
         (None, _) => Ok((id, client)),

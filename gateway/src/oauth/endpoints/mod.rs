@@ -4,6 +4,7 @@
 
 mod authorize;
 mod client_auth;
+mod clients;
 mod discovery;
 mod page;
 mod register;
