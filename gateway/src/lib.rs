@@ -7,6 +7,7 @@
 // Lets `#[tool]`-generated `::dovecote_gateway::…` paths resolve inside this crate too.
 extern crate self as dovecote_gateway;
 
+pub mod audit;
 pub mod config;
 pub mod grants;
 pub mod http;

@@ -136,6 +136,7 @@ async fn serve(gateway: &Gateway<'_>, req: &HttpRequest) -> HttpResponse {
             })
             .to_string(),
         ),
+        "/register" if gateway.oauth.is_none_or(|s| !s.registration_open) => not_found(req),
         path if allowed_methods(path).is_some() => {
             let allow = allowed_methods(path).unwrap_or_default();
             json_error(405, "method_not_allowed", &format!("Use {allow}"))

@@ -161,3 +161,19 @@ impl DurableObject for GrantStore {
         serve_object(crate::grants::BINDING, &self.state, req).await
     }
 }
+
+/// The audit trail (`AUDIT_LOG`), one instance.
+#[durable_object]
+pub struct AuditLog {
+    state: State,
+}
+
+impl DurableObject for AuditLog {
+    fn new(state: State, _env: Env) -> Self {
+        Self { state }
+    }
+
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        serve_object(crate::audit::BINDING, &self.state, req).await
+    }
+}

@@ -20,6 +20,7 @@ const KEY: &[u8] = b"an HMAC key of thirty-two bytes!";
 const ORIGIN: &str = "http://127.0.0.1:8787";
 const REDIRECT: &str = "http://127.0.0.1:9999/callback";
 const PASSWORD: &str = "correct horse battery staple";
+const ADMIN: &str = "an operator token for the tests";
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 
 struct World {
@@ -33,6 +34,7 @@ fn settings() -> Settings {
     Settings::from_vars(|name| match name {
         "OAUTH_PASSWORD" => Some(PASSWORD.into()),
         "DOVECOTE_ENCRYPTION_KEY" => Some(key.clone()),
+        "ADMIN_TOKEN" => Some(ADMIN.into()),
         _ => None,
     })
     .unwrap()
@@ -778,4 +780,138 @@ fn metadata_documents_that_lie_redirect_away_or_live_on_private_hosts_are_refuse
     s.fetch.answer(loopback, document(loopback, "no-store"));
     assert!(get(loopback).body.contains("local development"));
     assert!(!s.fetch.requests().contains(&loopback.to_owned()));
+}
+
+fn admin(s: &Session<'_>, method: &str, path: &str, token: &str, body: &str) -> Reply {
+    let bearer = format!("Bearer {token}");
+    s.send(
+        method,
+        path,
+        &[
+            ("Authorization", &bearer),
+            ("Content-Type", "application/json"),
+            ("CF-Connecting-IP", "198.51.100.7"),
+        ],
+        body,
+    )
+}
+
+#[test]
+fn operators_list_and_revoke_grants_and_read_the_audit_trail() {
+    let w = world();
+    let s = Session::new(&w);
+    let client = s.register();
+    let (access, _) = s.tokens(&client);
+    let grants = admin(&s, "GET", "/admin/grants", ADMIN, "").json();
+    let grant = grants["grants"][0].clone();
+    assert_eq!(
+        (grant["client_id"].clone(), grant["subject"].clone()),
+        (json!(client), json!("owner"))
+    );
+    let clients = admin(&s, "GET", "/admin/clients", ADMIN, "").json();
+    assert_eq!(clients["clients"][0]["client_id"], client.as_str());
+    let r = admin(
+        &s,
+        "POST",
+        "/admin/revoke",
+        ADMIN,
+        &json!({"grant_id": grant["grant_id"]}).to_string(),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(s.mcp(Some(&access), "tools/list", json!({})).status, 401);
+    let audit = admin(&s, "GET", "/admin/audit?limit=20", ADMIN, "").json();
+    let events: Vec<String> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{}:{}",
+                e["event"].as_str().unwrap(),
+                e["outcome"].as_str().unwrap()
+            )
+        })
+        .collect();
+    for expected in ["consent:success", "token:success", "admin:success"] {
+        assert!(
+            events.contains(&expected.to_owned()),
+            "{expected} missing from {events:?}"
+        );
+    }
+    assert!(
+        !audit.to_string().contains(&access),
+        "no secret in the audit trail"
+    );
+    let bad = admin(&s, "POST", "/admin/revoke", ADMIN, "{\"grant_id\": 5}");
+    assert_eq!(
+        (bad.status, bad.json()["error"].clone()),
+        (400, json!("invalid_request"))
+    );
+}
+
+#[test]
+fn admin_needs_its_token_and_is_rate_limited() {
+    let w = world();
+    let s = Session::new(&w);
+    let r = admin(&s, "GET", "/admin/clients", "wrong", "");
+    assert_eq!(r.status, 401);
+    for _ in 0..4 {
+        admin(&s, "GET", "/admin/clients", ADMIN, "");
+    }
+    let sixth = admin(&s, "GET", "/admin/clients", ADMIN, "");
+    assert_eq!(sixth.status, 429);
+    assert!(sixth.header("Retry-After").is_some());
+}
+
+#[test]
+fn with_registration_closed_clients_come_from_the_operator() {
+    let mut w = world();
+    w.settings.registration_open = false;
+    let s = Session::new(&w);
+    let meta =
+        json!({"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none"}).to_string();
+    assert_eq!(
+        s.send(
+            "POST",
+            "/register",
+            &[("Content-Type", "application/json")],
+            &meta
+        )
+        .status,
+        404
+    );
+    assert!(s
+        .send("GET", "/.well-known/oauth-authorization-server", &[], "")
+        .json()
+        .get("registration_endpoint")
+        .is_none());
+    let made = admin(&s, "POST", "/admin/bootstrap-client", ADMIN, &meta);
+    assert_eq!(made.status, 201, "{}", made.body);
+    let client = made.json()["client_id"].as_str().unwrap().to_owned();
+    let (access, _) = s.tokens(&client);
+    assert_eq!(s.mcp(Some(&access), "tools/list", json!({})).status, 200);
+    let r = admin(
+        &s,
+        "POST",
+        "/admin/revoke",
+        ADMIN,
+        &json!({"client_id": client}).to_string(),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(s.mcp(Some(&access), "tools/list", json!({})).status, 401);
+    let page = s.send(
+        "GET",
+        &format!("/authorize?client_id={client}&response_type=code"),
+        &[],
+        "",
+    );
+    assert_eq!(page.status, 400, "a deleted client cannot sign in");
+}
+
+#[test]
+fn without_an_admin_token_the_admin_endpoints_do_not_exist() {
+    let mut w = world();
+    w.settings.admin_token = None;
+    let s = Session::new(&w);
+    assert_eq!(admin(&s, "GET", "/admin/clients", ADMIN, "").status, 404);
 }

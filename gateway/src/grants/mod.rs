@@ -125,13 +125,13 @@ pub async fn revoke(objects: &dyn Objects, grant_id: &str) -> Result<Vec<String>
 }
 
 /// Revokes grant `grant_id` if `client_id` holds it and `token_hash` is one of its tokens;
-/// returns the hashes of its live access tokens (none when nothing was revoked).
+/// returns the hashes of its live access tokens, or `None` when nothing was revoked.
 pub async fn revoke_if_held(
     objects: &dyn Objects,
     grant_id: &str,
     token_hash: &str,
     client_id: &str,
-) -> Result<Vec<String>, PlatformError> {
+) -> Result<Option<Vec<String>>, PlatformError> {
     let request = Request::RevokeIfHeld {
         token_hash: token_hash.to_owned(),
         client_id: client_id.to_owned(),

@@ -176,10 +176,10 @@ pub fn revoke_if_held(
     now_ms: u64,
     token_hash: &str,
     client_id: &str,
-) -> Result<Vec<String>, SqlError> {
+) -> Result<Option<Vec<String>>, SqlError> {
     migrate(sql)?;
     let Some((grant, _)) = load(sql)? else {
-        return Ok(Vec::new());
+        return Ok(None);
     };
     let held = !sql
         .exec(
@@ -188,9 +188,9 @@ pub fn revoke_if_held(
         )?
         .is_empty();
     if grant.client_id != client_id || !held {
-        return Ok(Vec::new());
+        return Ok(None);
     }
-    revoke(sql, now_ms)
+    revoke(sql, now_ms).map(Some)
 }
 
 fn revoked(sql: &dyn Sql, now_ms: u64, why: &str) -> Result<Result<Grant, Refusal>, SqlError> {

@@ -225,13 +225,14 @@ async fn tools_call(call: &Call<'_>) -> Result<Reply, RpcError> {
         .ok_or_else(|| RpcError::new(INVALID_PARAMS, 400, format!("Unknown tool: {name}")))?;
     let scope = tool.policy.scope;
     if !call.principal.has_scope(scope) {
-        crate::log::internal(
-            "tools/call",
-            &format!(
-                "refused `{name}` to {}: lacks scope {scope}",
-                call.principal.id
-            ),
-        );
+        let entry = crate::audit::Entry::new("tool_refused", &call.principal.id, "denied")
+            .ip(call.principal.address.as_deref())
+            .detail(format!("{name} needs {scope}"));
+        let entry = match &call.principal.client_id {
+            Some(c) => entry.client(c),
+            None => entry,
+        };
+        crate::audit::record(call.platform.objects, entry).await;
         let mut e = RpcError::new(
             INVALID_PARAMS,
             403,

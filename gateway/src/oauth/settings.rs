@@ -12,6 +12,8 @@ pub const DEFAULT_REFRESH_TTL_SECS: u64 = 30 * 24 * 3600;
 pub const DEFAULT_CODE_TTL_SECS: u64 = 300;
 /// Password attempts per IP per minute; the next one gets 429.
 pub const SIGNIN_ATTEMPTS_PER_MINUTE: u32 = 5;
+/// Admin requests per IP per minute; the next one gets 429.
+pub const ADMIN_REQUESTS_PER_MINUTE: u32 = 5;
 
 /// Settings read from the Worker's variables and secrets.
 pub struct Settings {
@@ -30,6 +32,8 @@ pub struct Settings {
     /// `OAUTH_ALLOW_LOOPBACK_CLIENT_METADATA=true`: fetch `http://127.0.0.1…` client metadata
     /// documents. Honoured only in development; off by default.
     pub allow_loopback_metadata: bool,
+    /// `ADMIN_TOKEN`: enables `/admin/*` for requests bearing it.
+    pub admin_token: Option<String>,
 }
 
 fn secs(
@@ -93,6 +97,7 @@ impl Settings {
             sealer,
             allow_loopback_metadata: var("OAUTH_ALLOW_LOOPBACK_CLIENT_METADATA").as_deref()
                 == Some("true"),
+            admin_token: var("ADMIN_TOKEN").filter(|t| !t.trim().is_empty()),
         })
     }
 }

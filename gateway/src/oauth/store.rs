@@ -15,6 +15,81 @@ fn access_key(hash: &str) -> String {
     format!("oauth:access:{hash}")
 }
 
+const GRANT_PREFIX: &str = "oauth:grant:";
+const CLIENT_PREFIX: &str = "oauth:client:";
+
+/// What operators see of a grant (the index beside the grant's own object).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantSummary {
+    /// The grant's id.
+    pub grant_id: String,
+    /// The client it was issued to.
+    pub client_id: String,
+    /// The user.
+    pub subject: String,
+    /// Granted scopes, space-separated.
+    pub scopes: String,
+    /// When it was created.
+    pub created_ms: u64,
+    /// When a token of it was last issued.
+    pub last_used_ms: u64,
+}
+
+/// Records or refreshes a grant's summary; it lives as long as a refresh token could.
+pub async fn put_grant(
+    kv: &dyn Kv,
+    summary: &GrantSummary,
+    ttl_secs: u64,
+) -> Result<(), PlatformError> {
+    let bytes = serde_json::to_vec(summary).map_err(|e| PlatformError(e.to_string()))?;
+    kv.put(
+        &format!("{GRANT_PREFIX}{}", summary.grant_id),
+        &bytes,
+        Some(ttl_secs),
+    )
+    .await
+}
+
+/// A grant's summary.
+pub async fn grant(kv: &dyn Kv, grant_id: &str) -> Result<Option<GrantSummary>, PlatformError> {
+    decode(kv.get(&format!("{GRANT_PREFIX}{grant_id}")).await?)
+}
+
+/// Forgets a grant's summary.
+pub async fn delete_grant(kv: &dyn Kv, grant_id: &str) -> Result<(), PlatformError> {
+    kv.delete(&format!("{GRANT_PREFIX}{grant_id}")).await
+}
+
+/// Up to `limit` grant summaries.
+pub async fn grants(kv: &dyn Kv, limit: usize) -> Result<Vec<GrantSummary>, PlatformError> {
+    let mut out = Vec::new();
+    for key in kv.list(GRANT_PREFIX, limit).await? {
+        if let Some(g) = decode(kv.get(&key).await?)? {
+            out.push(g);
+        }
+    }
+    Ok(out)
+}
+
+/// Up to `limit` registered clients with their ids.
+pub async fn clients(
+    kv: &dyn Kv,
+    limit: usize,
+) -> Result<Vec<(String, StoredClient)>, PlatformError> {
+    let mut out = Vec::new();
+    for key in kv.list(CLIENT_PREFIX, limit).await? {
+        if let Some(c) = decode(kv.get(&key).await?)? {
+            out.push((key[CLIENT_PREFIX.len()..].to_owned(), c));
+        }
+    }
+    Ok(out)
+}
+
+/// Deletes a registered client.
+pub async fn delete_client(kv: &dyn Kv, id: &str) -> Result<(), PlatformError> {
+    kv.delete(&client_key(id)).await
+}
+
 /// A registered client.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredClient {

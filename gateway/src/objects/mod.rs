@@ -4,10 +4,11 @@
 use crate::platform::Sql;
 
 /// Every Durable Object binding, as `wrangler.toml` declares them.
-pub const CLASSES: [&str; 3] = [
+pub const CLASSES: [&str; 4] = [
     crate::ratelimit::BINDING,
     crate::knowledge::BINDING,
     crate::grants::BINDING,
+    crate::audit::BINDING,
 ];
 
 /// Answers one request to an object of `class`.
@@ -16,6 +17,38 @@ pub fn handle(class: &str, sql: &dyn Sql, now_ms: u64, request: &[u8]) -> Vec<u8
         crate::ratelimit::BINDING => crate::ratelimit::handle(sql, now_ms, request),
         crate::knowledge::BINDING => crate::knowledge::handle(sql, now_ms, request),
         crate::grants::BINDING => crate::grants::handle(sql, now_ms, request),
+        crate::audit::BINDING => crate::audit::handle(sql, now_ms, request),
         other => format!(r#"{{"error":"no object class {other}"}}"#).into_bytes(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// A class whose binding is missing from wrangler.toml fails only once deployed.
+    #[test]
+    fn wrangler_toml_binds_every_class_and_creates_them_with_sqlite() {
+        let manifest = include_str!("../../../wrangler.toml");
+        for binding in super::CLASSES {
+            assert!(
+                manifest.contains(&format!("name = \"{binding}\"")),
+                "{binding} is not bound in wrangler.toml"
+            );
+        }
+        let sqlite_lines: Vec<&str> = manifest
+            .lines()
+            .filter(|l| l.starts_with("new_sqlite_classes"))
+            .collect();
+        for class in ["RateLimiter", "KnowledgeBase", "GrantStore", "AuditLog"] {
+            assert!(
+                sqlite_lines
+                    .iter()
+                    .any(|l| l.contains(&format!("\"{class}\""))),
+                "{class} needs a new_sqlite_classes migration"
+            );
+        }
+        assert!(
+            !manifest.contains("new_classes"),
+            "Durable Objects must be created with SQLite storage"
+        );
     }
 }

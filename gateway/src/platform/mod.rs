@@ -35,6 +35,8 @@ pub trait Kv {
     ) -> Result<(), PlatformError>;
     /// Removes `key`.
     async fn delete(&self, key: &str) -> Result<(), PlatformError>;
+    /// The live keys starting with `prefix`, at most `limit`, in key order.
+    async fn list(&self, prefix: &str, limit: usize) -> Result<Vec<String>, PlatformError>;
 }
 
 /// A value bound to or read from SQL.

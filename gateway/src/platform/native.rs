@@ -102,6 +102,19 @@ impl Kv for MemoryKv<'_> {
         self.entries.borrow_mut().remove(key);
         Ok(())
     }
+
+    async fn list(&self, prefix: &str, limit: usize) -> Result<Vec<String>, PlatformError> {
+        let now = self.clock.now_ms();
+        let entries = self.entries.borrow();
+        let mut keys: Vec<String> = entries
+            .iter()
+            .filter(|(k, e)| k.starts_with(prefix) && !e.expires_at_ms.is_some_and(|t| t <= now))
+            .map(|(k, _)| k.clone())
+            .collect();
+        keys.sort();
+        keys.truncate(limit);
+        Ok(keys)
+    }
 }
 
 /// An SQLite database that behaves as a Durable Object's does: no explicit transactions,

@@ -52,6 +52,26 @@ impl Kv for WorkersKv<'_> {
     async fn delete(&self, key: &str) -> Result<(), PlatformError> {
         self.store()?.delete(key).await.map_err(platform_error)
     }
+
+    async fn list(&self, prefix: &str, limit: usize) -> Result<Vec<String>, PlatformError> {
+        let store = self.store()?;
+        let mut keys = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut request = store.list().prefix(prefix.to_owned()).limit(1000);
+            if let Some(c) = cursor.take() {
+                request = request.cursor(c);
+            }
+            let page = request.execute().await.map_err(platform_error)?;
+            keys.extend(page.keys.into_iter().map(|k| k.name));
+            if page.list_complete || keys.len() >= limit || page.cursor.is_none() {
+                break;
+            }
+            cursor = page.cursor;
+        }
+        keys.truncate(limit);
+        Ok(keys)
+    }
 }
 
 /// Durable Object namespaces, looked up by binding name in the Worker's env.

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::page::{self, Consent};
 use super::{form_body, param, redirect_to, storage_failed, AuthServer};
+use crate::audit::{self, Entry};
 use crate::grants::{self, Grant};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::oauth::store::StoredClient;
@@ -238,7 +239,16 @@ pub(super) async fn submit(server: &AuthServer<'_>, req: &HttpRequest) -> HttpRe
         state: request.state.as_ref().map(|s| s.as_str().to_owned()),
         error: OAuthError::AccessDenied(why.into()),
     };
+    let ip = server.address.as_deref();
+    let client = request.client_id.as_str();
     if param(&form, "decision").ok().flatten() != Some("approve") {
+        audit::record(
+            server.platform.objects,
+            Entry::new("consent", "owner", "denied")
+                .client(client)
+                .ip(ip),
+        )
+        .await;
         return deny("the user denied the request").respond(server);
     }
     let Some(expected) = server.settings.password.as_deref() else {
@@ -256,6 +266,11 @@ pub(super) async fn submit(server: &AuthServer<'_>, req: &HttpRequest) -> HttpRe
         Ok(Decision::Allowed) => {}
         Ok(Decision::Limited { retry_after_ms }) => {
             let secs = retry_after_ms.div_ceil(1000).max(1);
+            let entry = Entry::new("signin", "owner", "failure")
+                .client(client)
+                .ip(ip)
+                .detail("too many attempts");
+            audit::record(server.platform.objects, entry).await;
             return page::error(
                 429,
                 &format!("Too many sign-in attempts. Wait {secs} seconds and try again."),
@@ -269,6 +284,11 @@ pub(super) async fn submit(server: &AuthServer<'_>, req: &HttpRequest) -> HttpRe
         hash_secret(given).as_bytes(),
         hash_secret(expected).as_bytes(),
     ) {
+        let entry = Entry::new("signin", "owner", "failure")
+            .client(client)
+            .ip(ip)
+            .detail("wrong password");
+        audit::record(server.platform.objects, entry).await;
         let consent = Consent {
             request: &request,
             csrf: token,
@@ -279,6 +299,11 @@ pub(super) async fn submit(server: &AuthServer<'_>, req: &HttpRequest) -> HttpRe
     }
     match grant(server, &request).await {
         Ok(code) => {
+            let entry = Entry::new("consent", "owner", "success")
+                .client(client)
+                .ip(ip)
+                .detail(format!("scopes {}", request.scopes));
+            audit::record(server.platform.objects, entry).await;
             let mut params = vec![("code", code.as_str())];
             if let Some(state) = &request.state {
                 params.push(("state", state.as_str()));
@@ -327,6 +352,14 @@ async fn grant(server: &AuthServer<'_>, request: &AuthRequest) -> Result<String,
         last_used_ms: now,
     };
     let expires = now + server.settings.code_ttl_secs * 1000;
+    let summary = crate::oauth::store::GrantSummary {
+        grant_id: grant.id.clone(),
+        client_id: grant.client_id.clone(),
+        subject: grant.subject.clone(),
+        scopes: grant.scopes.clone(),
+        created_ms: now,
+        last_used_ms: now,
+    };
     grants::create(
         server.platform.objects,
         grant,
@@ -334,6 +367,13 @@ async fn grant(server: &AuthServer<'_>, request: &AuthRequest) -> Result<String,
         request.redirect_uri.clone(),
         request.challenge.as_str().to_owned(),
         expires,
+    )
+    .await
+    .map_err(|e| storage_failed("grant creation", &e))?;
+    crate::oauth::store::put_grant(
+        server.platform.kv,
+        &summary,
+        server.settings.refresh_ttl_secs,
     )
     .await
     .map_err(|e| storage_failed("grant creation", &e))?;

@@ -2,6 +2,7 @@
 //! tokens and revocation. Uses the pure building blocks of `oauth`, KV through `oauth::store`
 //! and grants through `crate::grants`.
 
+mod admin;
 mod authorize;
 mod client_auth;
 mod clients;
@@ -39,6 +40,9 @@ pub struct AuthServer<'a> {
 pub async fn route(server: &AuthServer<'_>, req: &HttpRequest) -> Option<HttpResponse> {
     let path = req.path.as_str();
     let method = req.method.as_str();
+    if path.starts_with("/admin/") {
+        return admin::route(server, req).await;
+    }
     Some(match (method, path) {
         ("GET", p) if discovery::is_protected_resource(p) => discovery::protected_resource(server),
         ("GET", p) if discovery::is_authorization_server(p) => {

@@ -3,6 +3,7 @@
 
 use super::client_auth::authenticate;
 use super::{error_json, form_body, param, storage_failed, AuthServer};
+use crate::audit::{self, Entry};
 use crate::grants;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::oauth::store;
@@ -43,9 +44,17 @@ async fn revoked(server: &AuthServer<'_>, req: &HttpRequest) -> Result<(), OAuth
         )
         .await
         .map_err(|e| storage_failed("revocation", &e))?;
-        store::delete_access(kv, &hashes)
-            .await
-            .map_err(|e| storage_failed("revocation", &e))?;
+        if let Some(hashes) = hashes {
+            store::delete_access(kv, &hashes)
+                .await
+                .map_err(|e| storage_failed("revocation", &e))?;
+            let _ = store::delete_grant(kv, &grant_id).await;
+            let entry = Entry::new("revoke", "client", "success")
+                .client(client_id.as_str())
+                .ip(server.address.as_deref())
+                .detail(format!("grant {grant_id}"));
+            audit::record(server.platform.objects, entry).await;
+        }
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::client_auth::authenticate;
 use super::{error_json, form_body, json_no_store, param, storage_failed, AuthServer};
+use crate::audit::{self, Entry};
 use crate::grants::{self, CodeRedemption, Grant, NewTokens, Refusal};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::oauth::store::{self, AccessRecord};
@@ -67,6 +68,10 @@ async fn issued(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
         }
         .with_refresh(grant_id, random)
     };
+    let kind = match param(&form, "grant_type")? {
+        Some("refresh_token") => "refresh",
+        _ => "token",
+    };
     let (outcome, refresh, narrowed) = match param(&form, "grant_type")? {
         Some("authorization_code") => {
             let code = param(&form, "code")?
@@ -121,11 +126,25 @@ async fn issued(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
             ))
         }
     };
+    let objects = server.platform.objects;
+    let ip = server.address.as_deref();
     let grant = match outcome {
         Ok(grant) => grant,
-        Err(Refusal::Invalid { why }) => return Err(OAuthError::InvalidGrant(why)),
+        Err(Refusal::Invalid { why }) => {
+            let entry = Entry::new(kind, "client", "failure")
+                .client(client_id.as_str())
+                .ip(ip)
+                .detail(why.clone());
+            audit::record(objects, entry).await;
+            return Err(OAuthError::InvalidGrant(why));
+        }
         Err(Refusal::Revoked { why, access_hashes }) => {
             let _ = store::delete_access(server.platform.kv, &access_hashes).await;
+            let entry = Entry::new("revoke", "client", "reuse")
+                .client(client_id.as_str())
+                .ip(ip)
+                .detail(why.clone());
+            audit::record(objects, entry).await;
             return Err(OAuthError::InvalidGrant(why));
         }
     };
@@ -158,6 +177,24 @@ async fn issued(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
     )
     .await
     .map_err(|e| storage_failed("token issue", &e))?;
+    let summary = store::GrantSummary {
+        grant_id: grant.id.clone(),
+        client_id: grant.client_id.clone(),
+        subject: grant.subject.clone(),
+        scopes: grant.scopes.clone(),
+        created_ms: grant.created_ms,
+        last_used_ms: now,
+    };
+    let _ = store::put_grant(
+        server.platform.kv,
+        &summary,
+        server.settings.refresh_ttl_secs,
+    )
+    .await;
+    let entry = Entry::new(kind, &record.subject, "success")
+        .client(&record.client_id)
+        .ip(ip);
+    audit::record(objects, entry).await;
     Ok(json_no_store(
         200,
         json!({

@@ -1,0 +1,261 @@
+//! Operator endpoints under `/admin/`, enabled by the `ADMIN_TOKEN` secret and authorized by
+//! it as a Bearer token (compared by hash, in constant time), 5 requests per minute per
+//! address: create a client when registration is closed, list clients and grants, revoke a
+//! grant or delete a client, and read the audit trail. Every call is audited.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{error_json, json_no_store, storage_failed, AuthServer};
+use crate::audit::{self, Entry};
+use crate::grants;
+use crate::http::{HttpRequest, HttpResponse};
+use crate::oauth::store::{self, StoredClient};
+use crate::oauth::{
+    eq_constant_time, hash_secret, new_token, parse_registration, registration_response, ClientId,
+    OAuthError,
+};
+use crate::ratelimit::{self, Decision};
+use crate::toolbox::{Rate, RatePeriod};
+use crate::web::form::Form;
+
+/// Most clients or grants one listing returns.
+pub const MAX_LISTED: usize = 200;
+
+fn unauthorized(why: &str) -> HttpResponse {
+    error_json(&OAuthError::InvalidToken(why.into()))
+        .with_header("WWW-Authenticate", "Bearer realm=\"dovecote-admin\"")
+}
+
+/// Serves `/admin/*`, or `None` when the admin endpoints are off (then they do not exist).
+pub(super) async fn route(server: &AuthServer<'_>, req: &HttpRequest) -> Option<HttpResponse> {
+    let token = server.settings.admin_token.as_deref()?;
+    let ip = server.address.as_deref();
+    let caller = format!("admin:{}", ip.unwrap_or("unknown"));
+    let rate = Rate {
+        count: crate::oauth::ADMIN_REQUESTS_PER_MINUTE,
+        period: RatePeriod::Minute,
+    };
+    match ratelimit::take(server.platform.objects, &caller, "admin", rate).await {
+        Ok(Decision::Allowed) => {}
+        Ok(Decision::Limited { retry_after_ms }) => {
+            let secs = retry_after_ms.div_ceil(1000).max(1).to_string();
+            let e = OAuthError::InvalidRequest(format!(
+                "too many admin requests; retry in {secs} seconds"
+            ));
+            return Some(
+                error_json(&e)
+                    .with_status(429)
+                    .with_header("Retry-After", &secs),
+            );
+        }
+        Err(e) => return Some(error_json(&storage_failed("admin rate limit", &e))),
+    }
+    let presented = req
+        .headers
+        .get("authorization")
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::trim);
+    let authorized = presented.is_some_and(|p| {
+        eq_constant_time(hash_secret(p).as_bytes(), hash_secret(token).as_bytes())
+    });
+    let action = format!("{} {}", req.method, req.path);
+    if !authorized {
+        audit::record(
+            server.platform.objects,
+            Entry::new("admin", "unknown", "denied")
+                .ip(ip)
+                .detail(action),
+        )
+        .await;
+        return Some(unauthorized(
+            "this endpoint needs the operator's ADMIN_TOKEN as a Bearer token",
+        ));
+    }
+    let result = match (req.method.as_str(), req.path.as_str()) {
+        ("POST", "/admin/bootstrap-client") => bootstrap_client(server, req).await,
+        ("GET", "/admin/clients") => list_clients(server).await,
+        ("GET", "/admin/grants") => list_grants(server).await,
+        ("POST", "/admin/revoke") => revoke(server, req).await,
+        ("GET", "/admin/audit") => read_audit(server, req).await,
+        _ => Err(OAuthError::InvalidRequest(format!(
+            "no admin endpoint {}; use POST /admin/bootstrap-client, GET /admin/clients, GET /admin/grants, POST /admin/revoke or GET /admin/audit",
+            crate::oauth::shown(&action)
+        ))),
+    };
+    let outcome = if result.is_ok() { "success" } else { "failure" };
+    audit::record(
+        server.platform.objects,
+        Entry::new("admin", "admin", outcome).ip(ip).detail(action),
+    )
+    .await;
+    Some(result.unwrap_or_else(|e| {
+        let status = if e.as_str() == "invalid_request"
+            && e.description().starts_with("no admin endpoint")
+        {
+            404
+        } else {
+            e.status()
+        };
+        error_json(&e).with_status(status)
+    }))
+}
+
+async fn bootstrap_client(
+    server: &AuthServer<'_>,
+    req: &HttpRequest,
+) -> Result<HttpResponse, OAuthError> {
+    let metadata = parse_registration(&req.body)?;
+    let random = server.platform.random;
+    let id = ClientId::parse(&new_token(random, "dvc_"))?;
+    let secret =
+        (!metadata.token_endpoint_auth_method.is_public()).then(|| new_token(random, "dvs_"));
+    let issued_at = server.platform.clock.now_ms() / 1000;
+    let client = StoredClient {
+        metadata,
+        secret_hash: secret.as_deref().map(hash_secret),
+        issued_at,
+    };
+    store::put_client(server.platform.kv, &id, &client)
+        .await
+        .map_err(|e| storage_failed("admin", &e))?;
+    Ok(json_no_store(
+        201,
+        registration_response(&id, secret.as_deref(), issued_at, &client.metadata),
+    ))
+}
+
+async fn list_clients(server: &AuthServer<'_>) -> Result<HttpResponse, OAuthError> {
+    let clients = store::clients(server.platform.kv, MAX_LISTED)
+        .await
+        .map_err(|e| storage_failed("admin", &e))?;
+    let list: Vec<Value> = clients
+        .iter()
+        .map(|(id, c)| {
+            json!({
+                "client_id": id,
+                "client_name": c.metadata.client_name,
+                "redirect_uris": c.metadata.redirect_uris,
+                "token_endpoint_auth_method": c.metadata.token_endpoint_auth_method,
+                "client_id_issued_at": c.issued_at,
+            })
+        })
+        .collect();
+    Ok(json_no_store(200, json!({"clients": list})))
+}
+
+async fn list_grants(server: &AuthServer<'_>) -> Result<HttpResponse, OAuthError> {
+    let grants = store::grants(server.platform.kv, MAX_LISTED)
+        .await
+        .map_err(|e| storage_failed("admin", &e))?;
+    Ok(json_no_store(200, json!({"grants": grants})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevokeBody {
+    grant_id: Option<String>,
+    client_id: Option<String>,
+}
+
+async fn revoke_grant(server: &AuthServer<'_>, grant_id: &str) -> Result<(), OAuthError> {
+    let hashes = grants::revoke(server.platform.objects, grant_id)
+        .await
+        .map_err(|e| storage_failed("admin", &e))?;
+    store::delete_access(server.platform.kv, &hashes)
+        .await
+        .map_err(|e| storage_failed("admin", &e))?;
+    store::delete_grant(server.platform.kv, grant_id)
+        .await
+        .map_err(|e| storage_failed("admin", &e))
+}
+
+async fn revoke(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpResponse, OAuthError> {
+    let body: RevokeBody = serde_json::from_slice(&req.body).map_err(|e| {
+        OAuthError::InvalidRequest(format!(
+            "send JSON {{\"grant_id\": …}} or {{\"client_id\": …}}: {e}"
+        ))
+    })?;
+    let valid_id = |id: &str| {
+        !id.is_empty()
+            && id.len() <= 64
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    match (body.grant_id, body.client_id) {
+        (Some(grant_id), None) => {
+            if !valid_id(&grant_id) {
+                return Err(OAuthError::InvalidRequest(
+                    "grant_id is not one this server issues".into(),
+                ));
+            }
+            let known = store::grant(server.platform.kv, &grant_id)
+                .await
+                .map_err(|e| storage_failed("admin", &e))?;
+            if known.is_none() {
+                return Err(OAuthError::InvalidRequest(format!(
+                    "no grant {}",
+                    crate::oauth::shown(&grant_id)
+                )));
+            }
+            revoke_grant(server, &grant_id).await?;
+            Ok(json_no_store(200, json!({"revoked_grants": [grant_id]})))
+        }
+        (None, Some(client_id)) => {
+            let id = ClientId::parse(&client_id)?;
+            if store::client(server.platform.kv, &id)
+                .await
+                .map_err(|e| storage_failed("admin", &e))?
+                .is_none()
+            {
+                return Err(OAuthError::InvalidRequest(format!(
+                    "no client {}",
+                    crate::oauth::shown(&client_id)
+                )));
+            }
+            let mut revoked = Vec::new();
+            for g in store::grants(server.platform.kv, usize::MAX)
+                .await
+                .map_err(|e| storage_failed("admin", &e))?
+            {
+                if g.client_id == client_id {
+                    revoke_grant(server, &g.grant_id).await?;
+                    revoked.push(g.grant_id);
+                }
+            }
+            store::delete_client(server.platform.kv, &client_id)
+                .await
+                .map_err(|e| storage_failed("admin", &e))?;
+            Ok(json_no_store(
+                200,
+                json!({"deleted_client": client_id, "revoked_grants": revoked}),
+            ))
+        }
+        _ => Err(OAuthError::InvalidRequest(
+            "name exactly one of grant_id or client_id".into(),
+        )),
+    }
+}
+
+async fn read_audit(
+    server: &AuthServer<'_>,
+    req: &HttpRequest,
+) -> Result<HttpResponse, OAuthError> {
+    let form = Form::from_url(&req.url)
+        .ok_or_else(|| OAuthError::InvalidRequest("malformed query".into()))?;
+    let limit = match form.get("limit").map_err(OAuthError::InvalidRequest)? {
+        None => 50,
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=audit::MAX_READ).contains(n))
+            .ok_or_else(|| {
+                OAuthError::InvalidRequest(format!("limit must be 1 to {}", audit::MAX_READ))
+            })?,
+    };
+    let entries = audit::recent(server.platform.objects, limit)
+        .await
+        .map_err(|e| storage_failed("admin", &e))?;
+    Ok(json_no_store(200, json!({"entries": entries})))
+}
