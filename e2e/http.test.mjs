@@ -278,14 +278,24 @@ describe("Origin and Host (DNS rebinding) and CORS", () => {
   test("a foreign Host → 403", async () => {
     for (const host of ["evil.example.com", "localhost.evil.example.com", "127.0.0.1.nip.io"]) {
       const r = await rawRequest({
-        headers: { host, "content-type": "application/json", accept: "application/json", ...modernHeaders("server/discover") },
+        headers: { host, "content-type": "application/json", accept: "application/json", ...bearer(), ...modernHeaders("server/discover") },
         body: modernBody("server/discover"),
       });
       assert.equal(r.status, 403, `${host}: ${r.text}`);
       assert.ok(JSON.parse(r.text));
     }
+    // A loopback alias is served. Tokens are bound to the resource they were issued for
+    // (see "a token is bound to the origin it was signed in through"), so this one comes from
+    // a sign-in through http://localhost.
+    const viaLocalhost = await signIn(`http://localhost:${worker.port}`);
     const ok = await rawRequest({
-      headers: { host: `localhost:${worker.port}`, "content-type": "application/json", accept: "application/json", ...modernHeaders("server/discover") },
+      headers: {
+        host: `localhost:${worker.port}`,
+        "content-type": "application/json",
+        accept: "application/json",
+        authorization: `Bearer ${viaLocalhost.access_token}`,
+        ...modernHeaders("server/discover"),
+      },
       body: modernBody("server/discover"),
     });
     assert.equal(ok.status, 200, ok.text);
@@ -317,18 +327,21 @@ describe("Origin and Host (DNS rebinding) and CORS", () => {
       headers: {
         origin,
         "access-control-request-method": "POST",
-        "access-control-request-headers": "content-type, mcp-protocol-version, mcp-method, mcp-name",
+        "access-control-request-headers": "authorization, content-type, mcp-protocol-version, mcp-method, mcp-name",
       },
     });
+    // Browsers send preflights without credentials: no token is needed for one.
     assert.equal(res.status, 204);
     assert.equal(await res.text(), "");
     assert.equal(res.headers.get("access-control-allow-origin"), origin);
     const methods = (res.headers.get("access-control-allow-methods") ?? "").split(",").map((m) => m.trim());
     assert.ok(methods.includes("POST"), `methods: ${methods}`);
     const allowed = (res.headers.get("access-control-allow-headers") ?? "").toLowerCase();
-    for (const h of ["content-type", "mcp-protocol-version", "mcp-method", "mcp-name"]) {
+    for (const h of ["authorization", "content-type", "mcp-protocol-version", "mcp-method", "mcp-name"]) {
       assert.ok(allowed.includes(h), `${h} allowed: ${allowed}`);
     }
+    const exposed = (res.headers.get("access-control-expose-headers") ?? "").toLowerCase().split(",").map((h) => h.trim());
+    assert.ok(exposed.includes("www-authenticate"), `WWW-Authenticate exposed: ${exposed}`);
   });
 
   test("a preflight from a foreign Origin → 403", async () => {
@@ -339,6 +352,129 @@ describe("Origin and Host (DNS rebinding) and CORS", () => {
     await res.text();
     assert.equal(res.status, 403);
     assert.equal(res.headers.get("access-control-allow-origin"), null);
+  });
+});
+
+/** The auth-params of a `Bearer` WWW-Authenticate challenge, e.g. {resource_metadata, scope}. */
+function bearerChallenge(header) {
+  const m = /^Bearer (.+)$/.exec(header ?? "");
+  assert.ok(m, `a Bearer challenge: ${header}`);
+  const params = {};
+  for (const [, k, v] of m[1].matchAll(/([a-z_]+)="((?:[^"\\]|\\.)*)"/g)) params[k] = v;
+  return params;
+}
+
+describe("Bearer tokens on /mcp", () => {
+  const prmUrl = () => `${worker.origin}/.well-known/oauth-protected-resource/mcp`;
+  const ALL_SCOPES = ["dovecote:read", "kb:read", "kb:write"];
+
+  test("no token → 401 with a Bearer challenge naming the resource metadata and every scope", async () => {
+    const initialize = JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "x", version: "1" } },
+    });
+    const requests = [
+      await postWithout(worker.url, modernBody("tools/list"), modernHeaders("tools/list")),
+      await postWithout(worker.url, modernBody("tools/call", { name: "calculate", arguments: { operation: "add", a: 1, b: 1 } }), modernHeaders("tools/call", "calculate")),
+      await postWithout(worker.url, modernBody("server/discover"), modernHeaders("server/discover")),
+      await postWithout(worker.url, initialize),
+    ];
+    for (const r of requests) {
+      assert.equal(r.status, 401, r.text);
+      const header = r.headers.get("www-authenticate");
+      assert.equal(
+        header,
+        `Bearer resource_metadata="${prmUrl()}", scope="${ALL_SCOPES.join(" ")}"`,
+        "the exact challenge",
+      );
+      // RFC 6750 §3.1: a request without credentials gets no error code in the challenge.
+      assert.equal(bearerChallenge(header).error, undefined);
+      assert.match(r.headers.get("content-type") ?? "", /^application\/json/);
+      assert.ok(r.json, r.text);
+      assert.equal(r.headers.get("mcp-session-id"), null, "no session without a token");
+    }
+    const get = await fetch(worker.url, { headers: { accept: "text/event-stream" } });
+    await get.text();
+    assert.equal(get.status, 401);
+    assert.ok(get.headers.get("www-authenticate").startsWith("Bearer resource_metadata="));
+  });
+
+  test("the resource metadata the challenge names points back at this server", async () => {
+    const r = await postWithout(worker.url, modernBody("tools/list"), modernHeaders("tools/list"));
+    const { resource_metadata, scope } = bearerChallenge(r.headers.get("www-authenticate"));
+    const res = await fetch(resource_metadata);
+    assert.equal(res.status, 200);
+    const prm = await res.json();
+    assert.equal(prm.resource, worker.url);
+    assert.deepEqual(prm.authorization_servers, [worker.origin]);
+    assert.deepEqual([...prm.scopes_supported].sort(), scope.split(" ").sort());
+    assert.deepEqual(prm.bearer_methods_supported, ["header"]);
+  });
+
+  test("a forged, tampered or non-Bearer credential → 401 error=\"invalid_token\"", async () => {
+    const tampered = token.access_token.slice(0, -1) + (token.access_token.endsWith("A") ? "B" : "A");
+    for (const authorization of [
+      "Bearer dva_forged",
+      `Bearer ${tampered}`,
+      `Bearer ${token.refresh_token}`,
+      "Bearer ",
+      `Basic ${Buffer.from("owner:dovecote-e2e-password").toString("base64")}`,
+      token.access_token,
+    ]) {
+      const r = await modern(worker.url, "tools/list", {}, { headers: { authorization } });
+      assert.equal(r.status, 401, `${authorization}: ${r.text}`);
+      const challenge = bearerChallenge(r.headers.get("www-authenticate"));
+      assert.equal(challenge.error, "invalid_token", authorization);
+      assert.equal(challenge.resource_metadata, prmUrl());
+      assert.equal(r.json.error, "invalid_token");
+    }
+  });
+
+  test("a token is bound to the origin it was signed in through", async () => {
+    // Signed in through 127.0.0.1, the token's resource is http://127.0.0.1:<port>/mcp;
+    // http://localhost:<port>/mcp is another resource (RFC 8707), so it is refused there.
+    const r = await modern(`http://localhost:${worker.port}/mcp`, "tools/list", {});
+    assert.equal(r.status, 401, r.text);
+    const challenge = bearerChallenge(r.headers.get("www-authenticate"));
+    assert.equal(challenge.error, "invalid_token");
+    assert.equal(challenge.resource_metadata, `http://localhost:${worker.port}/.well-known/oauth-protected-resource/mcp`);
+    assert.match(challenge.error_description, /another resource/);
+  });
+
+  test("a 401 to an allowed Origin carries CORS headers and lets the browser read WWW-Authenticate", async () => {
+    const origin = `http://localhost:${worker.port}`;
+    const r = await postWithout(`${origin}/mcp`, modernBody("tools/list"), { ...modernHeaders("tools/list"), origin });
+    assert.equal(r.status, 401, r.text);
+    assert.equal(r.headers.get("access-control-allow-origin"), origin);
+    const exposed = (r.headers.get("access-control-expose-headers") ?? "").toLowerCase().split(",").map((h) => h.trim());
+    assert.ok(exposed.includes("www-authenticate"), `WWW-Authenticate exposed: ${exposed}`);
+    assert.ok(r.headers.get("www-authenticate").startsWith(`Bearer resource_metadata="${origin}/.well-known/`));
+  });
+
+  test("a token without a tool's scope neither lists it nor calls it (403 insufficient_scope)", async () => {
+    const narrow = await signIn(worker.origin, { scope: "dovecote:read kb:read" });
+    assert.equal(narrow.scope, "dovecote:read kb:read");
+    const as = withToken(narrow.access_token);
+    const names = [];
+    let cursor;
+    do {
+      const page = await as.modern(worker.url, "tools/list", cursor ? { cursor } : {});
+      assert.equal(page.status, 200, page.text);
+      names.push(...page.json.result.tools.map((t) => t.name));
+      cursor = page.json.result.nextCursor;
+    } while (cursor);
+    assert.deepEqual(names, ["get_user_info", "calculate", "search_knowledge_base"]);
+    const r = await as.modern(worker.url, "tools/call", { name: "create_document", arguments: { title: "t", content: "c" } }, { id: 21 });
+    assertError(r, 403, -32602, 21);
+    const challenge = bearerChallenge(r.headers.get("www-authenticate"));
+    assert.equal(challenge.error, "insufficient_scope");
+    assert.equal(challenge.scope, "kb:write");
+    assert.equal(challenge.resource_metadata, prmUrl());
+    const allowed = await as.modern(worker.url, "tools/call", { name: "search_knowledge_base", arguments: { query: "x" } });
+    assert.equal(allowed.status, 200, allowed.text);
+    assert.notEqual(allowed.json.result.isError, true, allowed.text);
   });
 });
 

@@ -108,7 +108,7 @@ impl Kv for MemoryKv<'_> {
         let entries = self.entries.borrow();
         let mut keys: Vec<String> = entries
             .iter()
-            .filter(|(k, e)| k.starts_with(prefix) && !e.expires_at_ms.is_some_and(|t| t <= now))
+            .filter(|(k, e)| k.starts_with(prefix) && e.expires_at_ms.is_none_or(|t| t > now))
             .map(|(k, _)| k.clone())
             .collect();
         keys.sort();
