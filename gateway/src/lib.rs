@@ -9,6 +9,7 @@ extern crate self as dovecote_gateway;
 
 pub mod audit;
 pub mod config;
+pub mod envprofile;
 pub mod grants;
 pub mod http;
 pub mod knowledge;

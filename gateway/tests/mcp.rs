@@ -210,7 +210,8 @@ fn discover_and_tools_list_carry_result_type_server_info_and_caching() {
             "get_user_info",
             "calculate",
             "search_knowledge_base",
-            "create_document"
+            "create_document",
+            "get_env"
         ]
     );
 }
@@ -257,7 +258,7 @@ fn session_era_issues_signed_sessions_and_refuses_forged_or_expired_ones() {
             &list,
         ),
     );
-    assert_eq!(body(&ok)["result"]["tools"].as_array().unwrap().len(), 4);
+    assert_eq!(body(&ok)["result"]["tools"].as_array().unwrap().len(), 5);
     assert!(body(&ok)["result"].get("resultType").is_none());
 
     let ping = json!({"jsonrpc": "2.0", "id": 3, "method": "ping"}).to_string();

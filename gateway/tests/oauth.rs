@@ -915,3 +915,81 @@ fn without_an_admin_token_the_admin_endpoints_do_not_exist() {
     let s = Session::new(&w);
     assert_eq!(admin(&s, "GET", "/admin/clients", ADMIN, "").status, 404);
 }
+
+#[test]
+fn environment_profiles_need_their_high_privilege_scope_asked_for_by_name() {
+    let w = world();
+    let s = Session::new(&w);
+    let put = admin(
+        &s,
+        "PUT",
+        "/admin/env/staging",
+        ADMIN,
+        r#"{"region":"eu-west","url":"https://staging.example"}"#,
+    );
+    assert_eq!(put.status, 200, "{}", put.body);
+    let client = s.register();
+    // No scope asked: everything but the high-privilege one.
+    let default = s.sign_in(&client, &[("scope", "")], PASSWORD, "approve");
+    let code = default.location().get("code").unwrap().unwrap().to_owned();
+    let tokens = s.exchange(&client, &code, VERIFIER).json();
+    assert!(
+        !tokens["scope"]
+            .as_str()
+            .unwrap()
+            .contains("dovecote:env:read"),
+        "{tokens}"
+    );
+    let access = tokens["access_token"].as_str().unwrap();
+    let refused = s.mcp(
+        Some(access),
+        "tools/call",
+        json!({"name": "get_env", "arguments": {"name": "staging"}}),
+    );
+    assert_eq!(refused.status, 403);
+    // Asked by name: the consent page marks it, and the tool reads the profile.
+    let q = s.authorize_query(&client, &[("scope", "dovecote:env:read")]);
+    let query: Vec<String> = q
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect();
+    let page = s.send("GET", &format!("/authorize?{}", query.join("&")), &[], "");
+    assert!(page.body.contains("(high privilege)"));
+    let r = s.sign_in(
+        &client,
+        &[("scope", "dovecote:env:read")],
+        PASSWORD,
+        "approve",
+    );
+    let code = r.location().get("code").unwrap().unwrap().to_owned();
+    let access = s.exchange(&client, &code, VERIFIER).json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let got = s.mcp(
+        Some(&access),
+        "tools/call",
+        json!({"name": "get_env", "arguments": {"name": "staging"}}),
+    );
+    assert_eq!(
+        got.json()["result"]["structuredContent"]["values"]["region"],
+        "eu-west"
+    );
+    let missing = s.mcp(
+        Some(&access),
+        "tools/call",
+        json!({"name": "get_env", "arguments": {"name": "prod"}}),
+    );
+    assert!(missing.json()["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("Profiles: staging"));
+    let audit = admin(&s, "GET", "/admin/audit?limit=50", ADMIN, "")
+        .json()
+        .to_string();
+    assert!(audit.contains("env_read") && audit.contains("profile staging"));
+    assert!(
+        !audit.contains("eu-west"),
+        "values never reach the audit trail"
+    );
+}

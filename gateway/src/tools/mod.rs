@@ -3,6 +3,7 @@
 
 #[path = "../../../examples/tools/calculate.rs"]
 pub mod calculate;
+pub mod env;
 #[cfg(feature = "conformance")]
 pub mod fixtures;
 #[path = "../../../examples/tools/knowledge_base.rs"]
@@ -22,6 +23,7 @@ toolbox! {
         calculate::calculate,
         knowledge_base::search_knowledge_base,
         knowledge_base::create_document,
+        env::get_env,
     ],
 }
 

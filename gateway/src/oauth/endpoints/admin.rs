@@ -1,13 +1,15 @@
 //! Operator endpoints under `/admin/`, enabled by the `ADMIN_TOKEN` secret and authorized by
 //! it as a Bearer token (compared by hash, in constant time), 5 requests per minute per
 //! address: create a client when registration is closed, list clients and grants, revoke a
-//! grant or delete a client, and read the audit trail. Every call is audited.
+//! grant or delete a client, manage environment profiles, and read the audit trail. Every
+//! call is audited.
 
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{error_json, json_no_store, storage_failed, AuthServer};
 use crate::audit::{self, Entry};
+use crate::envprofile;
 use crate::grants;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::oauth::store::{self, StoredClient};
@@ -78,8 +80,10 @@ pub(super) async fn route(server: &AuthServer<'_>, req: &HttpRequest) -> Option<
         ("GET", "/admin/grants") => list_grants(server).await,
         ("POST", "/admin/revoke") => revoke(server, req).await,
         ("GET", "/admin/audit") => read_audit(server, req).await,
+        ("GET", "/admin/env") => list_env(server).await,
+        (method, path) if path.starts_with("/admin/env/") => env(server, req, method, &path["/admin/env/".len()..]).await,
         _ => Err(OAuthError::InvalidRequest(format!(
-            "no admin endpoint {}; use POST /admin/bootstrap-client, GET /admin/clients, GET /admin/grants, POST /admin/revoke or GET /admin/audit",
+            "no admin endpoint {}; use POST /admin/bootstrap-client, GET /admin/clients, GET /admin/grants, POST /admin/revoke, GET /admin/audit, or GET/PUT/DELETE /admin/env/<name>",
             crate::oauth::shown(&action)
         ))),
     };
@@ -234,6 +238,51 @@ async fn revoke(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
         }
         _ => Err(OAuthError::InvalidRequest(
             "name exactly one of grant_id or client_id".into(),
+        )),
+    }
+}
+
+async fn list_env(server: &AuthServer<'_>) -> Result<HttpResponse, OAuthError> {
+    let names = envprofile::names(server.platform.kv)
+        .await
+        .map_err(|e| storage_failed("admin", &e))?;
+    Ok(json_no_store(200, json!({"profiles": names})))
+}
+
+async fn env(
+    server: &AuthServer<'_>,
+    req: &HttpRequest,
+    method: &str,
+    name: &str,
+) -> Result<HttpResponse, OAuthError> {
+    envprofile::check_name(name).map_err(OAuthError::InvalidRequest)?;
+    let kv = server.platform.kv;
+    match method {
+        "PUT" => {
+            let values = envprofile::parse_values(&req.body).map_err(OAuthError::InvalidRequest)?;
+            envprofile::put(kv, name, &values)
+                .await
+                .map_err(|e| storage_failed("admin", &e))?;
+            Ok(json_no_store(
+                200,
+                json!({"name": name, "keys": values.keys().collect::<Vec<_>>()}),
+            ))
+        }
+        "GET" => match envprofile::get(kv, name)
+            .await
+            .map_err(|e| storage_failed("admin", &e))?
+        {
+            Some(values) => Ok(json_no_store(200, json!({"name": name, "values": values}))),
+            None => Err(OAuthError::InvalidRequest(format!("no profile {name}"))),
+        },
+        "DELETE" => {
+            envprofile::delete(kv, name)
+                .await
+                .map_err(|e| storage_failed("admin", &e))?;
+            Ok(json_no_store(200, json!({"deleted": name})))
+        }
+        _ => Err(OAuthError::InvalidRequest(
+            "use PUT, GET or DELETE on /admin/env/<name>".into(),
         )),
     }
 }

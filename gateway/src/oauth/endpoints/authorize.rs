@@ -148,7 +148,13 @@ async fn validate(server: &AuthServer<'_>, form: &Form) -> Result<AuthRequest, F
         scopes.insert(scope.clone());
     }
     if scopes.is_empty() {
-        scopes = ScopeSet::parse(&known.join(" ")).map_err(redirect)?;
+        // Everything but the high-privilege scopes, which must be asked for by name.
+        let default: Vec<&str> = known
+            .iter()
+            .copied()
+            .filter(|s| !super::HIGH_PRIVILEGE_SCOPES.contains(s))
+            .collect();
+        scopes = ScopeSet::parse(&default.join(" ")).map_err(redirect)?;
     }
     let resource = match get("resource")? {
         None => server.issuer.resource().as_str().to_owned(),

@@ -18,6 +18,9 @@ use crate::platform::Platform;
 use crate::toolbox::ScopeDecl;
 use crate::web::form::{Form, MAX_FORM_BYTES};
 
+/// Scopes never granted unless a client asks for them by name; the consent page marks them.
+pub const HIGH_PRIVILEGE_SCOPES: [&str; 1] = ["dovecote:env:read"];
+
 /// What the endpoints need for one request.
 pub struct AuthServer<'a> {
     /// Settings.

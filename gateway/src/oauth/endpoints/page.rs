@@ -7,9 +7,6 @@ use crate::toolbox::ScopeDecl;
 use crate::web::html::escape;
 use crate::web::page::render;
 
-/// Scopes the consent page marks as high privilege.
-const HIGH_PRIVILEGE: [&str; 1] = ["dovecote:env:read"];
-
 /// What the consent page shows.
 pub(super) struct Consent<'a> {
     pub request: &'a AuthRequest,
@@ -53,7 +50,7 @@ pub(super) fn consent(status: u16, c: &Consent<'_>) -> HttpResponse {
             .iter()
             .find(|s| s.name == scope.as_str())
             .map_or("", |s| s.description);
-        let marker = if HIGH_PRIVILEGE.contains(&scope.as_str()) {
+        let marker = if super::HIGH_PRIVILEGE_SCOPES.contains(&scope.as_str()) {
             " <span class=\"high\">(high privilege)</span>"
         } else {
             ""
