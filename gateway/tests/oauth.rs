@@ -364,6 +364,10 @@ fn the_whole_flow_signs_in_calls_tools_refreshes_and_revokes() {
         ),
         (json!("password:owner"), json!(true), json!(client))
     );
+    assert_eq!(
+        (who["name"].clone(), who["identity_provider"].clone()),
+        (json!("Owner"), json!("password"))
+    );
 
     let refused = s.mcp(
         Some(&access),

@@ -67,6 +67,8 @@ pub async fn principal(
     Ok(Principal {
         id: format!("{}:{}", record.idp, record.subject),
         authenticated: true,
+        name: Some(record.name),
+        identity_provider: Some(record.idp),
         client_id: Some(record.client_id),
         scopes: record
             .scopes

@@ -15,6 +15,10 @@ pub struct Principal {
     pub id: String,
     /// Whether the caller signed in.
     pub authenticated: bool,
+    /// The user's display name, when signed in.
+    pub name: Option<String>,
+    /// How the user signed in (`password`, `github`), when signed in.
+    pub identity_provider: Option<String>,
     /// The OAuth client the caller used, when known.
     pub client_id: Option<String>,
     /// The scopes granted to this caller.
@@ -30,6 +34,8 @@ impl Principal {
         Self {
             id,
             authenticated: false,
+            name: None,
+            identity_provider: None,
             client_id: None,
             scopes,
             address,

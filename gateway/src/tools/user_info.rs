@@ -13,6 +13,12 @@ pub struct UserInfo {
     pub id: String,
     /// Whether the caller signed in.
     pub authenticated: bool,
+    /// Display name, when signed in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// How the caller signed in (`password`, `github`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity_provider: Option<String>,
     /// The OAuth client used, when signed in.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
@@ -23,14 +29,16 @@ pub struct UserInfo {
     pub address: Option<String>,
 }
 
-/// Returns who you are as far as this gateway knows: your identifier, whether you signed in,
-/// the OAuth client and scopes you hold, and your network address.
+/// Returns who you are as far as this gateway knows: your identifier and name, whether and
+/// how you signed in, the OAuth client and scopes you hold, and your network address.
 #[tool(title = "Who am I", read_only, idempotent, open_world = false)]
 pub async fn get_user_info(ctx: &ToolContext<'_>) -> Result<UserInfo, ToolError> {
     let p = ctx.principal();
     Ok(UserInfo {
         id: p.id.clone(),
         authenticated: p.authenticated,
+        name: p.name.clone(),
+        identity_provider: p.identity_provider.clone(),
         client_id: p.client_id.clone(),
         scopes: p.scopes.clone(),
         address: p.address.clone(),
