@@ -10,6 +10,8 @@ import { signIn } from "./harness/signin.mjs";
 import { MODERN, modernMeta, post as postWithout, sseMessages, withToken } from "./harness/mcp.mjs";
 
 const MAX_BODY = 4096;
+// Every tool the default sign-in's scopes reach (get_env's high-privilege scope must be asked
+// for by name).
 const ALL_TOOLS = ["get_user_info", "calculate", "search_knowledge_base", "create_document"];
 
 let worker;
@@ -366,9 +368,9 @@ function bearerChallenge(header) {
 
 describe("Bearer tokens on /mcp", () => {
   const prmUrl = () => `${worker.origin}/.well-known/oauth-protected-resource/mcp`;
-  const ALL_SCOPES = ["dovecote:read", "kb:read", "kb:write"];
 
-  test("no token → 401 with a Bearer challenge naming the resource metadata and every scope", async () => {
+  test("no token → 401 with a Bearer challenge naming the resource metadata and the scopes", async () => {
+    const { scopes_supported } = await (await fetch(prmUrl())).json();
     const initialize = JSON.stringify({
       jsonrpc: "2.0",
       id: 1,
@@ -386,7 +388,7 @@ describe("Bearer tokens on /mcp", () => {
       const header = r.headers.get("www-authenticate");
       assert.equal(
         header,
-        `Bearer resource_metadata="${prmUrl()}", scope="${ALL_SCOPES.join(" ")}"`,
+        `Bearer resource_metadata="${prmUrl()}", scope="${scopes_supported.join(" ")}"`,
         "the exact challenge",
       );
       // RFC 6750 §3.1: a request without credentials gets no error code in the challenge.

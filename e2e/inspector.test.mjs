@@ -1,5 +1,6 @@
 // The MCP Inspector CLI (@modelcontextprotocol/inspector) against the built Worker: a third,
-// independent client lists the tools and calls one, parsed from its JSON output.
+// independent client lists the tools and calls one, parsed from its JSON output. It sends the
+// access token of a sign-in with --header; without one, the 401 sends it to sign in.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -8,21 +9,24 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { ROOT, startWorker } from "./harness/worker.mjs";
+import { signIn } from "./harness/signin.mjs";
 
 const run = promisify(execFile);
 const INSPECTOR = join(ROOT, "node_modules/.bin/mcp-inspector");
 
 let worker;
 let home;
+let token;
 
 /**
  * Runs the Inspector CLI against the worker and returns its parsed JSON stdout. The CLI exits
  * with `exitCode` (0 on success; it exits 5 when a tool returns isError) and says why on stderr.
  */
-async function inspector(args, { exitCode = 0 } = {}) {
+async function inspector(args, { exitCode = 0, authorized = true } = {}) {
+  const auth = authorized ? ["--header", `Authorization: Bearer ${token.access_token}`] : [];
   let stdout, stderr, code;
   try {
-    ({ stdout, stderr } = await run(INSPECTOR, ["--cli", worker.url, ...args], {
+    ({ stdout, stderr } = await run(INSPECTOR, ["--cli", worker.url, ...auth, ...args], {
       cwd: home,
       timeout: 60_000,
       maxBuffer: 16 * 1024 * 1024,
@@ -46,6 +50,7 @@ async function inspector(args, { exitCode = 0 } = {}) {
 before(async () => {
   home = mkdtempSync(join(tmpdir(), "dovecote-inspector-"));
   worker = await startWorker();
+  token = await signIn(worker.origin);
 });
 
 after(async () => {
@@ -95,4 +100,10 @@ test("tools/call divide by zero prints an isError result", async () => {
 test("tools/call of an unknown tool fails with tool_not_found", async () => {
   const out = await inspector(["--method", "tools/call", "--tool-name", "no_such_tool"], { exitCode: 5 });
   assert.match(out.stderr, /tool_not_found/);
+});
+
+test("without the token the Inspector finds that OAuth is required", async () => {
+  // The 401 challenge leads it to the sign-in, which a non-interactive run cannot do: exit 3.
+  const out = await inspector(["--method", "tools/list"], { exitCode: 3, authorized: false });
+  assert.equal(JSON.parse(out.stderr).error.code, "auth_required", out.stderr);
 });

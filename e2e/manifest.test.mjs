@@ -1,7 +1,8 @@
 // tools.toml drives what a build serves: a copy with calculate disabled, get_user_info retitled
 // and re-rated, and search_knowledge_base re-described is built (DOVECOTE_TOOLS_MANIFEST) into
 // build/manifest-changed, and tools/list, tools/call and the rate limit follow it. The default
-// build keeps serving the checked-in manifest. The rebuild takes about a minute.
+// build keeps serving the checked-in manifest. The rebuild takes about a minute. Each Worker
+// has its own sign-in (tokens are only good where they were issued).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -10,7 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { ROOT, startWorker } from "./harness/worker.mjs";
-import { modern } from "./harness/mcp.mjs";
+import { signIn } from "./harness/signin.mjs";
+import { withToken } from "./harness/mcp.mjs";
 
 const run = promisify(execFile);
 const BUILD = "manifest-changed";
@@ -21,6 +23,9 @@ const DEFAULT_TOOLS = ["get_user_info", "calculate", "search_knowledge_base", "c
 let dir;
 let changed;
 let original;
+/** `modern` with the access token of the Worker at `url`. */
+const tokens = new Map();
+const modern = (url, ...rest) => tokens.get(new URL(url).origin).modern(url, ...rest);
 
 /** Replaces `from` with `to` in `text`, failing if `from` is not there. */
 function edit(text, from, to) {
@@ -71,6 +76,9 @@ before(async () => {
     startWorker({ build: BUILD, vars: { MCP_TOOLS_PAGE_SIZE: "1" } }),
     startWorker({ build: "default", vars: { MCP_TOOLS_PAGE_SIZE: "1" } }),
   ]);
+  for (const worker of [changed, original]) {
+    tokens.set(worker.origin, withToken((await signIn(worker.origin)).access_token));
+  }
 }, { timeout: 300_000 });
 
 after(async () => {
@@ -98,10 +106,9 @@ describe("a build from an edited tools.toml", () => {
   });
 
   test("the manifest's rate applies: get_user_info at 2/minute", async () => {
-    const ip = "192.0.2.5";
     const calls = [];
     for (let i = 0; i < 3; i++) {
-      const r = await modern(changed.url, "tools/call", { name: "get_user_info", arguments: {} }, { headers: { "cf-connecting-ip": ip } });
+      const r = await modern(changed.url, "tools/call", { name: "get_user_info", arguments: {} });
       calls.push(r.json.result);
     }
     assert.notEqual(calls[0].isError, true);

@@ -1,19 +1,31 @@
 // Per-caller, per-tool rate limits (tools.toml: get_user_info at 60/minute), kept in a
-// RateLimiter Durable Object per caller. Callers are told apart by CF-Connecting-IP. The
-// limiter is GCRA: a burst of 60, then one more call per second.
-import { after, before, test } from "node:test";
+// RateLimiter Durable Object per caller. The caller is the signed-in user: every password
+// sign-in is the user "owner" (principal "password:owner"), so a limit follows the user across
+// access tokens, OAuth clients, network addresses and protocol eras, while each tool has its
+// own. (Two different users cannot be shown here: sign-in knows one user; the unit tests of
+// gateway/src/ratelimit keep callers apart.) The limiter is GCRA: a burst of 60, then one more
+// call per second. Each test has its own Worker, so the user's buckets start full.
+import { afterEach, beforeEach, test } from "node:test";
 import assert from "node:assert/strict";
 import { startWorker } from "./harness/worker.mjs";
+import { signIn } from "./harness/signin.mjs";
 import { modern, post } from "./harness/mcp.mjs";
 
 const LIMIT = 60; // get_user_info: "60/minute"
 const INTERVAL_MS = 60_000 / LIMIT;
+const USER = "password:owner";
 
 let worker;
+let token; // a sign-in of the user
 
-/** Calls `tool` as the caller at `ip` (2026-07-28); returns the tools/call result. */
-async function call(ip, tool = "get_user_info", args = {}) {
-  const r = await modern(worker.url, "tools/call", { name: tool, arguments: args }, { headers: { "cf-connecting-ip": ip } });
+/** Calls `tool` with `as`'s access token (2026-07-28); returns the tools/call result. */
+async function call({ as = token, tool = "get_user_info", args = {}, headers = {} } = {}) {
+  const r = await modern(
+    worker.url,
+    "tools/call",
+    { name: tool, arguments: args },
+    { headers: { authorization: `Bearer ${as.access_token}`, ...headers } },
+  );
   assert.equal(r.status, 200, r.text);
   assert.ok(r.json.result, r.text);
   return r.json.result;
@@ -24,28 +36,27 @@ const isLimited = (result) => result.isError === true && /Rate limit/.test(resul
 /** Most calls GCRA may allow in `elapsedMs` from a full bucket (one slack call for timing). */
 const ceiling = (elapsedMs) => LIMIT + Math.floor(elapsedMs / INTERVAL_MS) + 1;
 
-before(async () => {
+beforeEach(async () => {
   worker = await startWorker();
+  token = await signIn(worker.origin);
 });
 
-after(async () => {
+afterEach(async () => {
   await worker?.stop();
 });
 
-test("a caller gets 60 calls, then a rate-limit tool error; another caller is unaffected", async () => {
-  const A = "198.51.100.10";
-  const B = "198.51.100.20";
+test("the user gets 60 calls, then a rate-limit tool error; other tools keep their own limits", async () => {
   const started = Date.now();
   let allowed = 0;
   let limited;
   while (allowed < 200) {
-    const result = await call(A);
+    const result = await call();
     if (isLimited(result)) {
       limited = result;
       break;
     }
     assert.notEqual(result.isError, true, JSON.stringify(result));
-    assert.equal(result.structuredContent.id, `anonymous:${A}`);
+    assert.equal(result.structuredContent.id, USER);
     allowed++;
   }
   const elapsed = Date.now() - started;
@@ -61,16 +72,33 @@ test("a caller gets 60 calls, then a rate-limit tool error; another caller is un
   assert.equal(limited.structuredContent, undefined);
   assert.equal(limited.resultType, "complete", "a limited call is a result, not a protocol error");
 
-  // Right away: B is allowed, A is still limited for this tool but not for another one.
-  const b = await call(B);
-  assert.notEqual(b.isError, true, JSON.stringify(b));
-  assert.equal(b.structuredContent.id, `anonymous:${B}`);
-  assert.ok(isLimited(await call(A)), "A stays limited");
-  const calc = await call(A, "calculate", { operation: "add", a: 1, b: 1 });
+  // Right away: the user is still limited for this tool, but not for another one.
+  assert.ok(isLimited(await call()), "the user stays limited");
+  const calc = await call({ tool: "calculate", args: { operation: "add", a: 1, b: 1 } });
   assert.notEqual(calc.isError, true, "limits are per tool");
   assert.equal(calc.structuredContent.result, 2);
+});
 
-  // The 2025 era shares the same counters: a session-era call by A is limited too.
+test("the limit is the user's: another token, another client or another address does not escape it", async () => {
+  for (let i = 0; i < 200 && !isLimited(await call()); i++);
+  assert.ok(isLimited(await call()), "the first token is limited");
+
+  // The same token from another address (CF-Connecting-IP): still the same user.
+  const moved = await call({ headers: { "cf-connecting-ip": "198.51.100.20" } });
+  assert.ok(isLimited(moved), JSON.stringify(moved));
+
+  // A fresh sign-in through another client, from another address: a new token and client,
+  // the same user, the same bucket.
+  const second = await signIn(worker.origin);
+  assert.notEqual(second.client_id, token.client_id);
+  assert.notEqual(second.access_token, token.access_token);
+  const other = await call({ as: second, headers: { "cf-connecting-ip": "198.51.100.30" } });
+  assert.ok(isLimited(other), JSON.stringify(other));
+  const otherTool = await call({ as: second, tool: "calculate", args: { operation: "add", a: 2, b: 2 } });
+  assert.notEqual(otherTool.isError, true, JSON.stringify(otherTool));
+
+  // The 2025 era shares the same counters: a session-era call by the user is limited too.
+  const auth = { authorization: `Bearer ${second.access_token}` };
   const init = await post(
     worker.url,
     JSON.stringify({
@@ -79,38 +107,36 @@ test("a caller gets 60 calls, then a rate-limit tool error; another caller is un
       method: "initialize",
       params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "rl", version: "1" } },
     }),
-    { "cf-connecting-ip": A },
+    auth,
   );
   const sessionId = init.headers.get("mcp-session-id");
-  assert.ok(sessionId);
+  assert.ok(sessionId, init.text);
   const legacy = await post(
     worker.url,
     JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "get_user_info", arguments: {} } }),
-    { "cf-connecting-ip": A, "mcp-session-id": sessionId, "mcp-protocol-version": "2025-11-25" },
+    { ...auth, "mcp-session-id": sessionId, "mcp-protocol-version": "2025-11-25" },
   );
   assert.equal(legacy.status, 200, legacy.text);
   assert.ok(isLimited(legacy.json.result), legacy.text);
 });
 
-test("a limited caller may call again after the time it was told", async () => {
-  const C = "198.51.100.30";
+test("a limited user may call again after the time it was told", async () => {
   let result;
   for (let i = 0; i < 200; i++) {
-    result = await call(C);
+    result = await call();
     if (isLimited(result)) break;
   }
   assert.ok(isLimited(result));
   const seconds = Number(/Retry in (\d+) seconds?/.exec(result.content[0].text)[1]);
   assert.ok(seconds >= 1 && seconds <= 2, `told to retry in ${seconds} s at 60/minute`);
   await new Promise((ok) => setTimeout(ok, seconds * 1000 + 100));
-  const again = await call(C);
+  const again = await call();
   assert.notEqual(again.isError, true, JSON.stringify(again));
 });
 
-test("concurrent calls by one caller never exceed the limit", async () => {
-  const D = "198.51.100.40";
+test("concurrent calls by one user never exceed the limit", async () => {
   const started = Date.now();
-  const results = await Promise.all(Array.from({ length: LIMIT + 25 }, () => call(D)));
+  const results = await Promise.all(Array.from({ length: LIMIT + 25 }, () => call()));
   const elapsed = Date.now() - started;
   const allowed = results.filter((r) => !isLimited(r)).length;
   for (const r of results.filter((x) => !isLimited(x))) assert.notEqual(r.isError, true, JSON.stringify(r));

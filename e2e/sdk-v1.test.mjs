@@ -1,13 +1,17 @@
 // The v1 TypeScript SDK (@modelcontextprotocol/sdk 1.x, the session-era client) against the
-// built Worker, plus raw session-era requests whose exact status codes the SDK would hide.
+// built Worker, plus raw session-era requests whose exact status codes the SDK would hide. All
+// of them carry an access token from one sign-in (e2e/oauth.test.mjs has the SDK's own OAuth).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { startWorker } from "./harness/worker.mjs";
-import { post } from "./harness/mcp.mjs";
+import { signIn } from "./harness/signin.mjs";
+import { post as postWithout, withToken } from "./harness/mcp.mjs";
 
 let worker;
+let token;
+let post; // with `Authorization: Bearer <access token>`
 
 const rpc = (method, params = {}, id = 1) => JSON.stringify({ jsonrpc: "2.0", id, method, params });
 
@@ -32,6 +36,8 @@ function flip(s, index) {
 
 before(async () => {
   worker = await startWorker();
+  token = await signIn(worker.origin);
+  ({ post } = withToken(token.access_token));
 });
 
 after(async () => {
@@ -44,7 +50,9 @@ describe("v1 SDK client over Streamable HTTP", () => {
 
   before(async () => {
     client = new Client({ name: "dovecote-e2e-v1", version: "1.0.0" });
-    transport = new StreamableHTTPClientTransport(new URL(worker.url));
+    transport = new StreamableHTTPClientTransport(new URL(worker.url), {
+      requestInit: { headers: { Authorization: `Bearer ${token.access_token}` } },
+    });
     await client.connect(transport);
   });
 
@@ -160,6 +168,15 @@ describe("v1 SDK client over Streamable HTTP", () => {
     assert.equal(r.status, 400, r.text);
   });
 
+  test("a session request without the token gets 401, even with a valid session id", async () => {
+    const r = await postWithout(worker.url, rpc("tools/list", {}, 4), {
+      "mcp-session-id": transport.sessionId,
+      "mcp-protocol-version": "2025-11-25",
+    });
+    assert.equal(r.status, 401, r.text);
+    assert.match(r.headers.get("www-authenticate") ?? "", /^Bearer resource_metadata="/);
+  });
+
   test("a session-era notification with a session gets 202 and no body", async () => {
     const r = await post(
       worker.url,
@@ -174,7 +191,12 @@ describe("v1 SDK client over Streamable HTTP", () => {
     for (const method of ["GET", "DELETE"]) {
       const r = await fetch(worker.url, {
         method,
-        headers: { accept: "text/event-stream", "mcp-session-id": transport.sessionId, "mcp-protocol-version": "2025-11-25" },
+        headers: {
+          accept: "text/event-stream",
+          authorization: `Bearer ${token.access_token}`,
+          "mcp-session-id": transport.sessionId,
+          "mcp-protocol-version": "2025-11-25",
+        },
       });
       await r.body?.cancel();
       assert.equal(r.status, 405, method);

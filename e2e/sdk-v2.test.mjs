@@ -1,23 +1,31 @@
 // The v2 TypeScript SDK client (@modelcontextprotocol/client) against the built Worker: pinned
 // to 2026-07-28 (server/discover, per-request _meta, no session), and in legacy mode (the 2025
-// initialize handshake) on the same endpoint.
+// initialize handshake) on the same endpoint. Every client sends an access token from a
+// sign-in: the caller is the signed-in user ("password:owner").
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Client, ProtocolError, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { Client, InsufficientScopeError, ProtocolError, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { startWorker } from "./harness/worker.mjs";
+import { signIn } from "./harness/signin.mjs";
 
 const MODERN = "2026-07-28";
 const EXPECTED_TOOLS = ["get_user_info", "calculate", "search_knowledge_base", "create_document"];
 
 let worker;
+let token; // the sign-in of `before`: {access_token, refresh_token, client_id, scope}
 
-/** A connected v2 client; `headers` go on every HTTP request (e.g. CF-Connecting-IP). */
-async function connect(mode, headers = {}) {
+/**
+ * A connected v2 client sending `as`'s access token; `headers` go on every HTTP request too
+ * (e.g. CF-Connecting-IP).
+ */
+async function connect(mode, { as = token, headers = {} } = {}) {
   const client = new Client(
     { name: "dovecote-e2e", version: "1.0.0" },
     { versionNegotiation: { mode } },
   );
-  const transport = new StreamableHTTPClientTransport(new URL(worker.url), { requestInit: { headers } });
+  const transport = new StreamableHTTPClientTransport(new URL(worker.url), {
+    requestInit: { headers: { ...headers, Authorization: `Bearer ${as.access_token}` } },
+  });
   await client.connect(transport);
   return { client, transport };
 }
@@ -26,6 +34,7 @@ const text = (result) => result.content.filter((c) => c.type === "text").map((c)
 
 before(async () => {
   worker = await startWorker();
+  token = await signIn(worker.origin);
 });
 
 after(async () => {
@@ -226,33 +235,63 @@ describe("v2 client pinned to 2026-07-28", () => {
     assert.match(text(limit), /limit/);
   });
 
-  test("each caller has a knowledge base of their own", async () => {
-    const { client: stranger } = await connect({ pin: MODERN }, { "cf-connecting-ip": "203.0.113.77" });
+  test("the knowledge base is the signed-in user's: another client, from another address, sees it", async () => {
+    // One user ("owner") signs in through a second client: same knowledge base, whatever the
+    // client or the network address.
+    const second = await signIn(worker.origin);
+    assert.notEqual(second.client_id, token.client_id);
+    const { client: other } = await connect({ pin: MODERN }, { as: second, headers: { "cf-connecting-ip": "203.0.113.77" } });
     try {
-      const r = await stranger.callTool({ name: "search_knowledge_base", arguments: { query: "zanzibarite" } });
+      const r = await other.callTool({ name: "search_knowledge_base", arguments: { query: "zanzibarite" } });
       assert.notEqual(r.isError, true, text(r));
-      assert.deepEqual(r.structuredContent.results, [], "another caller cannot see the document");
+      assert.deepEqual(r.structuredContent.results.map((hit) => hit.title), ["Pigeon husbandry"]);
+      const who = await other.callTool({ name: "get_user_info", arguments: {} });
+      assert.equal(who.structuredContent.id, "password:owner");
+      assert.equal(who.structuredContent.client_id, second.client_id);
     } finally {
-      await stranger.close();
+      await other.close();
     }
   });
 
-  test("get_user_info returns the anonymous caller and every scope", async () => {
+  test("a token without kb:read sees neither the search tool nor the documents", async () => {
+    const narrow = await signIn(worker.origin, { scope: "dovecote:read" });
+    const { client: limited } = await connect({ pin: MODERN }, { as: narrow });
+    try {
+      const { tools } = await limited.listTools(undefined, { cacheMode: "bypass" });
+      assert.deepEqual(tools.map((t) => t.name), ["get_user_info", "calculate"]);
+      await assert.rejects(
+        limited.callTool({ name: "search_knowledge_base", arguments: { query: "zanzibarite" } }),
+        (e) => {
+          // The 403's WWW-Authenticate challenge, as the SDK reads it.
+          assert.ok(e instanceof InsufficientScopeError, `expected InsufficientScopeError, got ${e}`);
+          assert.equal(e.requiredScope, "kb:read");
+          assert.equal(e.resourceMetadataUrl?.href, `${worker.origin}/.well-known/oauth-protected-resource/mcp`);
+          return true;
+        },
+      );
+    } finally {
+      await limited.close();
+    }
+  });
+
+  test("get_user_info returns the signed-in user, the client and the granted scopes", async () => {
     const result = await client.callTool({ name: "get_user_info", arguments: {} });
     assert.notEqual(result.isError, true);
     const info = result.structuredContent;
-    assert.match(info.id, /^anonymous:/);
-    assert.equal(info.authenticated, false);
+    assert.equal(info.id, "password:owner");
+    assert.equal(info.authenticated, true);
+    assert.equal(info.identity_provider, "password");
+    assert.equal(info.client_id, token.client_id);
+    assert.deepEqual([...info.scopes].sort(), token.scope.split(" ").sort());
     assert.deepEqual([...info.scopes].sort(), ["dovecote:read", "kb:read", "kb:write"]);
-    assert.equal(info.client_id, undefined);
     assert.deepEqual(JSON.parse(text(result)), info);
   });
 
-  test("get_user_info identifies the caller by CF-Connecting-IP", async () => {
-    const { client: other } = await connect({ pin: MODERN }, { "cf-connecting-ip": "198.51.100.9" });
+  test("CF-Connecting-IP is reported as the address but does not change who the caller is", async () => {
+    const { client: other } = await connect({ pin: MODERN }, { headers: { "cf-connecting-ip": "198.51.100.9" } });
     try {
       const r = await other.callTool({ name: "get_user_info", arguments: {} });
-      assert.equal(r.structuredContent.id, "anonymous:198.51.100.9");
+      assert.equal(r.structuredContent.id, "password:owner");
       assert.equal(r.structuredContent.address, "198.51.100.9");
     } finally {
       await other.close();

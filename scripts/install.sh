@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, into the checkout: the wasm target, Node 22, the pinned
-# worker-build and wasm-bindgen CLI, and the npm packages of package-lock.json. Each step is
-# skipped when the right version is already there. Reaches only the package registries.
+# worker-build and wasm-bindgen CLI, and the npm packages of package-lock.json; and, the one
+# system-wide exception, Debian's chromium package for the browser sign-in tests
+# (e2e/oauth.test.mjs). Each step is skipped when the right version is already there. Reaches
+# only the package registries.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
@@ -35,6 +37,14 @@ fi
 if [ "$(installed_version "$TOOLS/cargo/bin/wasm-bindgen")" != "$WASM_BINDGEN_VERSION" ]; then
   step "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION into .tools/cargo (a few minutes, once)"
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --root "$TOOLS/cargo" --quiet --force
+fi
+
+# Chromium for playwright-core (never `npx playwright install`: Debian's build, from apt).
+if [ ! -x /usr/bin/chromium ]; then
+  step "installing Chromium (Debian's chromium package) for the browser sign-in tests"
+  sudo=(); [ "$(id -u)" = 0 ] || sudo=(sudo)
+  apt_install() { "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+  apt_install 2>/dev/null || { "${sudo[@]}" apt-get update -qq >/dev/null && apt_install; }
 fi
 
 lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)

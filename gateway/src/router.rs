@@ -56,9 +56,15 @@ fn not_found(req: &HttpRequest) -> HttpResponse {
 pub async fn route(gateway: &Gateway<'_>, req: &HttpRequest) -> HttpResponse {
     // Discovery documents are public: any origin may read them.
     let public = req.path.starts_with("/.well-known/");
+    // The sign-in page is sent with `Referrer-Policy: no-referrer`, so its own form posts
+    // with `Origin: null`; the form's CSRF token and SameSite cookie protect that request.
+    let own_form = req.method == "POST"
+        && req.path == "/authorize"
+        && req.headers.get("origin").map(str::trim) == Some("null");
     let cors_origin = match origin::check(req, gateway.config) {
         Verdict::Allowed(origin) => origin,
         Verdict::Forbidden(_) if public => None,
+        Verdict::Forbidden(why) if own_form && !why.starts_with("Host") => None,
         Verdict::Forbidden(why) => return json_error(403, "forbidden", &why),
     };
     if req.method == "OPTIONS" {
@@ -80,7 +86,14 @@ async fn serve(gateway: &Gateway<'_>, req: &HttpRequest) -> HttpResponse {
         Ok(i) => i,
         Err(e) => return json_error(400, "invalid_request", e.description()),
     };
-    let scope_names: Vec<&str> = tools::TOOLBOX.scopes.iter().map(|s| s.name).collect();
+    // The challenge names the default grant; high-privilege scopes are asked for by name,
+    // after a tool refuses with insufficient_scope.
+    let scope_names: Vec<&str> = tools::TOOLBOX
+        .scopes
+        .iter()
+        .map(|s| s.name)
+        .filter(|s| !endpoints::HIGH_PRIVILEGE_SCOPES.contains(s))
+        .collect();
     if let (Some(settings), Some(key)) = (gateway.oauth, gateway.signing_key) {
         let server = AuthServer {
             settings,

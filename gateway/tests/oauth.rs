@@ -997,3 +997,36 @@ fn environment_profiles_need_their_high_privilege_scope_asked_for_by_name() {
         "values never reach the audit trail"
     );
 }
+
+#[test]
+fn the_sign_in_form_posts_with_a_null_origin_and_nothing_else_may() {
+    let w = world();
+    let s = Session::new(&w);
+    let client = s.register();
+    let ok = s.sign_in(&client, &[], PASSWORD, "approve");
+    assert_eq!(ok.status, 302);
+    // The same form as a browser sends it under no-referrer: still judged by its CSRF token.
+    let q = s.authorize_query(&client, &[]);
+    let mut pairs: Vec<(&str, &str)> = q.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    pairs.extend([
+        ("csrf", "forged"),
+        ("password", PASSWORD),
+        ("decision", "approve"),
+    ]);
+    let forged = s.form("/authorize", &pairs, &[("Origin", "null")]);
+    assert_eq!(forged.status, 403);
+    assert!(
+        forged.body.contains("did not come from this page"),
+        "{}",
+        forged.body
+    );
+    let elsewhere = s.form(
+        "/token",
+        &[("grant_type", "refresh_token")],
+        &[("Origin", "null")],
+    );
+    assert_eq!(
+        (elsewhere.status, elsewhere.json()["error"].clone()),
+        (403, json!("forbidden"))
+    );
+}

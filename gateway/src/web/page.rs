@@ -11,6 +11,8 @@ const HEADERS: [(&str, &str); 6] = [
         "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
     ),
     ("X-Frame-Options", "DENY"),
+    // Browsers then send `Origin: null` on the page's own form; the router lets that through
+    // to `/authorize` only, whose CSRF token and SameSite cookie protect it.
     ("Referrer-Policy", "no-referrer"),
     ("X-Content-Type-Options", "nosniff"),
     ("Cache-Control", "no-store"),
