@@ -9,6 +9,9 @@ import { startWorker } from "./harness/worker.mjs";
 import { signIn } from "./harness/signin.mjs";
 import { MODERN, modernMeta, post as postWithout, sseMessages, withToken } from "./harness/mcp.mjs";
 
+// Never in the default grant or the 401 challenge; a client asks for it by name.
+const HIGH_PRIVILEGE = "dovecote:env:read";
+
 const MAX_BODY = 4096;
 // Every tool the default sign-in's scopes reach (get_env's high-privilege scope must be asked
 // for by name).
@@ -388,8 +391,8 @@ describe("Bearer tokens on /mcp", () => {
       const header = r.headers.get("www-authenticate");
       assert.equal(
         header,
-        `Bearer resource_metadata="${prmUrl()}", scope="${scopes_supported.join(" ")}"`,
-        "the exact challenge",
+        `Bearer resource_metadata="${prmUrl()}", scope="${scopes_supported.filter((s) => s !== HIGH_PRIVILEGE).join(" ")}"`,
+        "the exact challenge: every scope but the high-privilege one, which is asked for by name",
       );
       // RFC 6750 §3.1: a request without credentials gets no error code in the challenge.
       assert.equal(bearerChallenge(header).error, undefined);
@@ -411,7 +414,7 @@ describe("Bearer tokens on /mcp", () => {
     const prm = await res.json();
     assert.equal(prm.resource, worker.url);
     assert.deepEqual(prm.authorization_servers, [worker.origin]);
-    assert.deepEqual([...prm.scopes_supported].sort(), scope.split(" ").sort());
+    assert.deepEqual([...prm.scopes_supported].sort(), [...scope.split(" "), HIGH_PRIVILEGE].sort());
     assert.deepEqual(prm.bearer_methods_supported, ["header"]);
   });
 
