@@ -40,8 +40,11 @@ conformance: build/conformance/index.js
 	@source scripts/env.sh && node e2e/conformance/run.mjs
 
 ## bench: throughput, latency and CPU per request against a constant-answer floor
+# The speed runs use the conformance build, which serves /mcp without sign-in (workerd alone
+# has no KV for tokens); the size is the default build's, as deployed.
 bench: install
-	@scripts/build.sh bench --opt
+	@scripts/build.sh release --opt
+	@scripts/build.sh bench --opt --features conformance
 	@source scripts/env.sh && node bench/run.mjs
 
 clean:
