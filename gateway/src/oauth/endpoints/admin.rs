@@ -12,11 +12,8 @@ use crate::audit::{self, Entry};
 use crate::envprofile;
 use crate::grants;
 use crate::http::{HttpRequest, HttpResponse};
-use crate::oauth::store::{self, StoredClient};
-use crate::oauth::{
-    eq_constant_time, hash_secret, new_token, parse_registration, registration_response, ClientId,
-    OAuthError,
-};
+use crate::oauth::store;
+use crate::oauth::{eq_constant_time, hash_secret, ClientId, OAuthError};
 use crate::ratelimit::{self, Decision};
 use crate::toolbox::{Rate, RatePeriod};
 use crate::web::form::Form;
@@ -109,24 +106,7 @@ async fn bootstrap_client(
     server: &AuthServer<'_>,
     req: &HttpRequest,
 ) -> Result<HttpResponse, OAuthError> {
-    let metadata = parse_registration(&req.body)?;
-    let random = server.platform.random;
-    let id = ClientId::parse(&new_token(random, "dvc_"))?;
-    let secret =
-        (!metadata.token_endpoint_auth_method.is_public()).then(|| new_token(random, "dvs_"));
-    let issued_at = server.platform.clock.now_ms() / 1000;
-    let client = StoredClient {
-        metadata,
-        secret_hash: secret.as_deref().map(hash_secret),
-        issued_at,
-    };
-    store::put_client(server.platform.kv, &id, &client)
-        .await
-        .map_err(|e| storage_failed("admin", &e))?;
-    Ok(json_no_store(
-        201,
-        registration_response(&id, secret.as_deref(), issued_at, &client.metadata),
-    ))
+    super::register::create_client(server, &req.body).await
 }
 
 async fn list_clients(server: &AuthServer<'_>) -> Result<HttpResponse, OAuthError> {

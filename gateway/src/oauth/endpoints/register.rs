@@ -29,7 +29,17 @@ async fn registered(
             "send the metadata as application/json".into(),
         ));
     }
-    let metadata = parse_registration(&req.body)?;
+    create_client(server, &req.body).await
+}
+
+/// Registers a client from RFC 7591 metadata in `body`: a new id, a secret for confidential
+/// clients (stored only as its hash), and the registration response. `/register` and
+/// `/admin/bootstrap-client` both create clients this way.
+pub(super) async fn create_client(
+    server: &AuthServer<'_>,
+    body: &[u8],
+) -> Result<HttpResponse, OAuthError> {
+    let metadata = parse_registration(body)?;
     let random = server.platform.random;
     let id = ClientId::parse(&new_token(random, "dvc_"))?;
     let secret =
