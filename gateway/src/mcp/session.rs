@@ -34,28 +34,39 @@ pub enum SessionError {
     Expired,
 }
 
-fn mac(key: &[u8], payload: &str) -> Hmac<Sha256> {
+/// The tag also covers the session's owner, so an id works only for the caller it was issued
+/// to (`<user>:<session>` binding) without carrying the user in the id.
+fn mac(key: &[u8], owner: &str, payload: &str) -> Hmac<Sha256> {
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(owner.as_bytes());
+    mac.update(b"\0");
     mac.update(payload.as_bytes());
     mac
 }
 
-/// Issues an id for `version` at `now_ms` with a 16-byte `nonce`.
-pub fn issue(key: &[u8], version: ProtocolVersion, now_ms: u64, nonce: [u8; 16]) -> String {
+/// Issues an id for `owner` (the caller's principal id) and `version` at `now_ms` with a
+/// 16-byte `nonce`.
+pub fn issue(
+    key: &[u8],
+    owner: &str,
+    version: ProtocolVersion,
+    now_ms: u64,
+    nonce: [u8; 16],
+) -> String {
     let payload = format!(
         "{PREFIX}.{}.{now_ms}.{}",
         version.as_str(),
         B64.encode(nonce)
     );
-    let tag = B64.encode(mac(key, &payload).finalize().into_bytes());
+    let tag = B64.encode(mac(key, owner, &payload).finalize().into_bytes());
     format!("{payload}.{tag}")
 }
 
-/// Verifies an id (constant-time tag comparison) and reads it.
-pub fn verify(key: &[u8], id: &str, now_ms: u64) -> Result<Session, SessionError> {
+/// Verifies an id for `owner` (constant-time tag comparison) and reads it.
+pub fn verify(key: &[u8], owner: &str, id: &str, now_ms: u64) -> Result<Session, SessionError> {
     let (payload, tag) = id.rsplit_once('.').ok_or(SessionError::Unknown)?;
     let tag = B64.decode(tag).map_err(|_| SessionError::Unknown)?;
-    mac(key, payload)
+    mac(key, owner, payload)
         .verify_slice(&tag)
         .map_err(|_| SessionError::Unknown)?;
     let mut parts = payload.split('.');
@@ -87,24 +98,42 @@ mod tests {
 
     #[test]
     fn issued_ids_verify_and_are_visible_ascii() {
-        let id = issue(KEY, ProtocolVersion::V2025_06_18, 1_000, [7; 16]);
+        let id = issue(
+            KEY,
+            "password:owner",
+            ProtocolVersion::V2025_06_18,
+            1_000,
+            [7; 16],
+        );
         assert!(id.bytes().all(|b| (0x21..=0x7e).contains(&b)), "{id}");
-        let s = verify(KEY, &id, 2_000).unwrap();
+        let s = verify(KEY, "password:owner", &id, 2_000).unwrap();
         assert_eq!(s.version, ProtocolVersion::V2025_06_18);
     }
 
     #[test]
-    fn altered_foreign_and_expired_ids_are_refused() {
-        let id = issue(KEY, ProtocolVersion::V2025_11_25, 1_000, [1; 16]);
+    fn altered_foreign_expired_and_other_users_ids_are_refused() {
+        let owner = "password:owner";
+        let id = issue(KEY, owner, ProtocolVersion::V2025_11_25, 1_000, [1; 16]);
         let altered = id.replacen("2025-11-25", "2025-06-18", 1);
-        assert_eq!(verify(KEY, &altered, 1_000), Err(SessionError::Unknown));
         assert_eq!(
-            verify(b"another key of at least 32 bytes!!", &id, 1_000),
+            verify(KEY, owner, &altered, 1_000),
             Err(SessionError::Unknown)
         );
-        assert_eq!(verify(KEY, "garbage", 1_000), Err(SessionError::Unknown));
         assert_eq!(
-            verify(KEY, &id, 1_000 + SESSION_TTL_MS + 1),
+            verify(b"another key of at least 32 bytes!!", owner, &id, 1_000),
+            Err(SessionError::Unknown)
+        );
+        assert_eq!(
+            verify(KEY, owner, "garbage", 1_000),
+            Err(SessionError::Unknown)
+        );
+        assert_eq!(
+            verify(KEY, "github:42", &id, 1_000),
+            Err(SessionError::Unknown),
+            "another user"
+        );
+        assert_eq!(
+            verify(KEY, owner, &id, 1_000 + SESSION_TTL_MS + 1),
             Err(SessionError::Expired)
         );
     }

@@ -287,7 +287,7 @@ async fn session_request(
     let (id, method, params) = match message {
         Message::Request { id, method, params } => (id, method, params),
         Message::Notification { .. } | Message::Response => {
-            return match session_of(server, req) {
+            return match session_of(server, req, principal) {
                 Ok(_) => HttpResponse::empty(202),
                 Err(e) => error(&e, None),
             }
@@ -301,6 +301,7 @@ async fn session_request(
             server.platform.random.fill(&mut nonce);
             issued = Some(session::issue(
                 key,
+                &principal.id,
                 version,
                 server.platform.clock.now_ms(),
                 nonce,
@@ -308,7 +309,7 @@ async fn session_request(
         }
         version
     } else {
-        match session_of(server, req) {
+        match session_of(server, req, principal) {
             Ok(v) => v,
             Err(e) => return error(&e, Some(&id)),
         }
@@ -340,7 +341,11 @@ async fn session_request(
 
 /// The revision of a session-era request after `initialize`: from its verified session id,
 /// or from its header when sessions are off.
-fn session_of(server: &McpServer<'_>, req: &HttpRequest) -> Result<ProtocolVersion, RpcError> {
+fn session_of(
+    server: &McpServer<'_>,
+    req: &HttpRequest,
+    principal: &Principal,
+) -> Result<ProtocolVersion, RpcError> {
     let header = req.headers.get("mcp-protocol-version").map(str::trim);
     let from_header = match header {
         None => ProtocolVersion::V2025_03_26,
@@ -364,7 +369,12 @@ fn session_of(server: &McpServer<'_>, req: &HttpRequest) -> Result<ProtocolVersi
             "Mcp-Session-Id is required: send the id the initialize response carried",
         ));
     };
-    match session::verify(key, session_id.trim(), server.platform.clock.now_ms()) {
+    match session::verify(
+        key,
+        &principal.id,
+        session_id.trim(),
+        server.platform.clock.now_ms(),
+    ) {
         Ok(s) if header.is_none() || s.version == from_header => Ok(s.version),
         Ok(s) => Err(RpcError::new(
             INVALID_REQUEST,
