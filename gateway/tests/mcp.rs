@@ -1,6 +1,8 @@
 //! `/mcp` end to end in-process: the router, both protocol generations, sessions, limits and
 //! rate limiting, over the native platform (in-memory KV, SQLite objects, a settable clock).
-//! The same code runs in workerd; `e2e/` checks it there with real clients.
+//! These run without sign-in (`oauth: None`, as the conformance build does) to isolate the
+//! protocol; `tests/oauth.rs` covers `/mcp` behind tokens. The same code runs in workerd,
+//! where `e2e/` checks it with real clients.
 
 use dovecote_gateway::config::{Config, Environment};
 use dovecote_gateway::http::{Headers, HttpRequest, HttpResponse};
