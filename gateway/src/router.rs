@@ -21,6 +21,9 @@ pub struct Gateway<'a> {
     pub platform: Platform<'a>,
     /// Key for session ids and CSRF tokens (from the `DOVECOTE_SIGNING_KEY` secret).
     pub signing_key: Option<&'a [u8]>,
+    /// The key before a rotation (`DOVECOTE_SIGNING_KEY_PREVIOUS`): what it signed is still
+    /// accepted; nothing new is signed with it.
+    pub previous_signing_key: Option<&'a [u8]>,
     /// The authorization server's settings; `None` only in the conformance build, which
     /// serves `/mcp` without sign-in.
     pub oauth: Option<&'a Settings>,
@@ -100,6 +103,7 @@ async fn serve(gateway: &Gateway<'_>, req: &HttpRequest) -> HttpResponse {
             platform: gateway.platform,
             issuer: issuer.clone(),
             signing_key: key,
+            previous_signing_key: gateway.previous_signing_key,
             scopes: tools::TOOLBOX.scopes,
             address: address(req),
             allow_loopback_metadata: settings.allow_loopback_metadata
@@ -136,6 +140,7 @@ async fn serve(gateway: &Gateway<'_>, req: &HttpRequest) -> HttpResponse {
                 toolbox: &tools::TOOLBOX,
                 catalog: tools::catalog(),
                 signing_key: gateway.signing_key,
+                previous_signing_key: gateway.previous_signing_key,
                 challenge: Some(&challenge),
             };
             mcp::handle(&server, req, &principal).await

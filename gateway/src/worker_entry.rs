@@ -75,6 +75,18 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Ok(k) => k,
         Err(e) => return misconfigured(&e.0),
     };
+    let previous_key = match var(&env, "DOVECOTE_SIGNING_KEY_PREVIOUS")
+        .filter(|k| !k.trim().is_empty())
+        .map(|k| {
+            signing_key(&k).map_err(|e| {
+                e.0.replace("DOVECOTE_SIGNING_KEY", "DOVECOTE_SIGNING_KEY_PREVIOUS")
+            })
+        })
+        .transpose()
+    {
+        Ok(k) => k,
+        Err(e) => return misconfigured(&e),
+    };
     // The conformance build serves /mcp without sign-in, for the suite's runner.
     let settings = if cfg!(feature = "conformance") {
         None
@@ -100,6 +112,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         config: &config,
         platform,
         signing_key: key.as_deref(),
+        previous_signing_key: previous_key.as_deref(),
         oauth: settings.as_ref(),
     };
     let request = to_http(req, config.max_body_bytes).await?;

@@ -21,6 +21,7 @@ const MODERN: &str = "2026-07-28";
 struct World {
     clock: ManualClock,
     config: Config,
+    keys: std::cell::Cell<(&'static [u8], Option<&'static [u8]>)>,
 }
 
 impl World {
@@ -32,6 +33,7 @@ impl World {
         Self {
             clock: ManualClock::new(1_800_000_000_000),
             config,
+            keys: std::cell::Cell::new((KEY, None)),
         }
     }
 
@@ -47,7 +49,8 @@ impl World {
         let gateway = Gateway {
             config: &self.config,
             platform,
-            signing_key: Some(KEY),
+            signing_key: Some(self.keys.get().0),
+            previous_signing_key: self.keys.get().1,
             oauth: None,
         };
         pollster::block_on(route(&gateway, &req))
@@ -440,6 +443,7 @@ fn call_notifying(accept: &str, meta: Value) -> HttpResponse {
         toolbox: &notifying::TOOLBOX,
         catalog: &catalog,
         signing_key: None,
+        previous_signing_key: None,
         challenge: None,
     };
     let mut params = json!({"name": "slow_count", "arguments": {}});
@@ -537,6 +541,7 @@ fn call_regional(region: &str, header: Option<&str>) -> HttpResponse {
         toolbox: &notifying::TOOLBOX,
         catalog: &catalog,
         signing_key: None,
+        previous_signing_key: None,
         challenge: None,
     };
     let body = modern_body(
@@ -580,4 +585,30 @@ fn arguments_marked_x_mcp_header_must_be_mirrored_in_their_header() {
             "{bad:?}"
         );
     }
+}
+
+#[test]
+fn session_ids_survive_a_key_rotation_while_the_previous_key_is_kept() {
+    let w = World::new();
+    let o = objects(&w.clock);
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-11-25"}});
+    let sid = w
+        .send(&o, request(&[], &init.to_string()))
+        .header("Mcp-Session-Id")
+        .unwrap()
+        .to_owned();
+    let ping = json!({"jsonrpc": "2.0", "id": 2, "method": "ping"}).to_string();
+    w.keys.set((b"the next HMAC key, 32 bytes long", Some(KEY)));
+    assert_eq!(
+        w.send(&o, request(&[("Mcp-Session-Id", &sid)], &ping))
+            .status,
+        200
+    );
+    w.keys.set((b"the next HMAC key, 32 bytes long", None));
+    assert_eq!(
+        w.send(&o, request(&[("Mcp-Session-Id", &sid)], &ping))
+            .status,
+        404,
+        "re-initialize after the overlap"
+    );
 }

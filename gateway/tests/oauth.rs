@@ -27,6 +27,8 @@ struct World {
     clock: ManualClock,
     config: Config,
     settings: Settings,
+    signing_key: std::cell::Cell<&'static [u8]>,
+    previous_signing_key: std::cell::Cell<Option<&'static [u8]>>,
 }
 
 fn settings() -> Settings {
@@ -109,7 +111,8 @@ impl<'w> Session<'w> {
         let gateway = Gateway {
             config: &self.w.config,
             platform,
-            signing_key: Some(KEY),
+            signing_key: Some(self.w.signing_key.get()),
+            previous_signing_key: self.w.previous_signing_key.get(),
             oauth: Some(&self.w.settings),
         };
         let HttpResponse {
@@ -278,6 +281,8 @@ fn world() -> World {
             ..Config::default()
         },
         settings: settings(),
+        signing_key: std::cell::Cell::new(KEY),
+        previous_signing_key: std::cell::Cell::new(None),
     }
 }
 
@@ -1029,4 +1034,44 @@ fn the_sign_in_form_posts_with_a_null_origin_and_nothing_else_may() {
         (elsewhere.status, elsewhere.json()["error"].clone()),
         (403, json!("forbidden"))
     );
+}
+
+#[test]
+fn rotating_the_signing_key_keeps_open_forms_during_the_overlap_and_refuses_them_after() {
+    let w = world();
+    let s = Session::new(&w);
+    let client = s.register();
+    let q = s.authorize_query(&client, &[]);
+    let query: Vec<String> = q
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect();
+    let page = s.send("GET", &format!("/authorize?{}", query.join("&")), &[], "");
+    let cookie = page
+        .header("Set-Cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let csrf = hidden(&page.body, "csrf");
+    let mut pairs: Vec<(&str, &str)> = q.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    pairs.extend([
+        ("csrf", csrf.as_str()),
+        ("password", PASSWORD),
+        ("decision", "approve"),
+    ]);
+    // The operator rotates: a new key, the old one kept as previous.
+    w.signing_key.set(b"a brand new HMAC key, 32+ bytes!");
+    w.previous_signing_key.set(Some(KEY));
+    assert_eq!(
+        s.form("/authorize", &pairs, &[("Cookie", &cookie)]).status,
+        302,
+        "open form still accepted"
+    );
+    // After the overlap the old key is gone: the form is refused cleanly, never a 500.
+    w.previous_signing_key.set(None);
+    let refused = s.form("/authorize", &pairs, &[("Cookie", &cookie)]);
+    assert_eq!(refused.status, 403);
+    assert!(refused.body.contains("start the sign-in again"));
 }

@@ -26,6 +26,8 @@ pub struct McpServer<'a> {
     pub catalog: &'a Catalog,
     /// Key for signing session ids; without one, no sessions are issued.
     pub signing_key: Option<&'a [u8]>,
+    /// The key before a rotation: session ids it signed are still honoured.
+    pub previous_signing_key: Option<&'a [u8]>,
     /// Builds the `WWW-Authenticate` value of an `insufficient_scope` refusal for a scope.
     pub challenge: Option<&'a dyn Fn(&str) -> String>,
 }
@@ -369,12 +371,14 @@ fn session_of(
             "Mcp-Session-Id is required: send the id the initialize response carried",
         ));
     };
-    match session::verify(
-        key,
-        &principal.id,
-        session_id.trim(),
-        server.platform.clock.now_ms(),
-    ) {
+    let now = server.platform.clock.now_ms();
+    let verified = session::verify(key, &principal.id, session_id.trim(), now).or_else(|e| {
+        match server.previous_signing_key {
+            Some(previous) => session::verify(previous, &principal.id, session_id.trim(), now),
+            None => Err(e),
+        }
+    });
+    match verified {
         Ok(s) if header.is_none() || s.version == from_header => Ok(s.version),
         Ok(s) => Err(RpcError::new(
             INVALID_REQUEST,

@@ -232,12 +232,12 @@ pub(super) async fn submit(server: &AuthServer<'_>, req: &HttpRequest) -> HttpRe
         Err(f) => return f.respond(server),
     };
     let token = param(&form, "csrf").ok().flatten().unwrap_or_default();
-    if !csrf::verify(
-        server.signing_key,
-        req.headers.get("cookie"),
-        &purpose(&request),
-        token,
-    ) {
+    let cookie = req.headers.get("cookie");
+    let keys = std::iter::once(server.signing_key).chain(server.previous_signing_key);
+    if !keys
+        .into_iter()
+        .any(|key| csrf::verify(key, cookie, &purpose(&request), token))
+    {
         return page::error(403, "This form expired or did not come from this page. Go back to the application and start the sign-in again.");
     }
     let deny = |why: &str| Failure::Redirect {

@@ -31,6 +31,8 @@ pub struct AuthServer<'a> {
     pub issuer: Issuer,
     /// Key for CSRF tokens.
     pub signing_key: &'a [u8],
+    /// The key before a rotation, still accepted for CSRF tokens.
+    pub previous_signing_key: Option<&'a [u8]>,
     /// Scopes declared in `tools.toml`.
     pub scopes: &'a [ScopeDecl],
     /// The caller's address (`CF-Connecting-IP`).
