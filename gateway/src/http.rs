@@ -59,6 +59,17 @@ impl HttpRequest {
         }
     }
 
+    /// Whether the `Content-Type` is `media` (parameters such as `charset` aside).
+    pub fn content_type_is(&self, media: &str) -> bool {
+        let value = self.headers.get("content-type").unwrap_or("");
+        value
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .eq_ignore_ascii_case(media)
+    }
+
     /// The scheme and authority of the URL, e.g. `http://127.0.0.1:8787`.
     pub fn origin(&self) -> &str {
         let end = self.url.find("://").map_or(0, |i| i + 3);
@@ -141,5 +152,22 @@ mod tests {
         let bare = HttpRequest::new("GET", "https://example.com", Headers::default(), vec![]);
         assert_eq!(bare.path, "/");
         assert_eq!(bare.origin(), "https://example.com");
+    }
+
+    #[test]
+    fn content_types_compare_without_parameters_or_case() {
+        let with = |v: &str| {
+            let mut h = Headers::default();
+            h.push("Content-Type", v);
+            HttpRequest::new("POST", "http://h/", h, vec![])
+        };
+        assert!(with("application/json; charset=utf-8").content_type_is("application/json"));
+        assert!(with("Application/JSON").content_type_is("application/json"));
+        assert!(!with("application/jsonx").content_type_is("application/json"));
+        assert!(!with("text/plain").content_type_is("application/json"));
+        assert!(
+            !HttpRequest::new("POST", "http://h/", Headers::default(), vec![])
+                .content_type_is("application/json")
+        );
     }
 }

@@ -424,16 +424,18 @@ mod notifying {
     toolbox! { manifest = "fixtures/notifying.toml", tools = [slow_count, regional] }
 }
 
-fn call_notifying(accept: &str, meta: Value) -> HttpResponse {
+/// Serves `req` with the `notifying` toolbox, as a caller holding its scope, without sign-in.
+fn handle_notifying(req: &HttpRequest) -> HttpResponse {
     let clock = ManualClock::new(0);
     let o = objects(&clock);
     let kv = MemoryKv::new(&clock);
+    let fetch = CannedFetch::default();
     let platform = Platform {
         kv: &kv,
         objects: &o,
         clock: &clock,
         random: &OsRandom,
-        fetch: &CannedFetch::default(),
+        fetch: &fetch,
     };
     let config = Config::default();
     let catalog = Catalog::build(&notifying::TOOLBOX);
@@ -446,6 +448,11 @@ fn call_notifying(accept: &str, meta: Value) -> HttpResponse {
         previous_signing_key: None,
         challenge: None,
     };
+    let principal = Principal::anonymous(None, vec!["test:read".into()]);
+    pollster::block_on(mcp::handle(&server, req, &principal))
+}
+
+fn call_notifying(accept: &str, meta: Value) -> HttpResponse {
     let mut params = json!({"name": "slow_count", "arguments": {}});
     let mut body: Value =
         serde_json::from_str(&modern_body(9, "tools/call", params.take())).unwrap();
@@ -459,8 +466,7 @@ fn call_notifying(accept: &str, meta: Value) -> HttpResponse {
         ],
         &body.to_string(),
     );
-    let principal = Principal::anonymous(None, vec!["test:read".into()]);
-    pollster::block_on(mcp::handle(&server, &req, &principal))
+    handle_notifying(&req)
 }
 
 #[test]
@@ -523,27 +529,6 @@ fn notifications_stream_as_sse_before_the_result_and_logs_need_a_level() {
 }
 
 fn call_regional(region: &str, header: Option<&str>) -> HttpResponse {
-    let clock = ManualClock::new(0);
-    let o = objects(&clock);
-    let kv = MemoryKv::new(&clock);
-    let platform = Platform {
-        kv: &kv,
-        objects: &o,
-        clock: &clock,
-        random: &OsRandom,
-        fetch: &CannedFetch::default(),
-    };
-    let config = Config::default();
-    let catalog = Catalog::build(&notifying::TOOLBOX);
-    let server = McpServer {
-        config: &config,
-        platform,
-        toolbox: &notifying::TOOLBOX,
-        catalog: &catalog,
-        signing_key: None,
-        previous_signing_key: None,
-        challenge: None,
-    };
     let body = modern_body(
         4,
         "tools/call",
@@ -557,8 +542,7 @@ fn call_regional(region: &str, header: Option<&str>) -> HttpResponse {
     if let Some(h) = header {
         headers.push(("Mcp-Param-Region", h));
     }
-    let principal = Principal::anonymous(None, vec!["test:read".into()]);
-    pollster::block_on(mcp::handle(&server, &request(&headers, &body), &principal))
+    handle_notifying(&request(&headers, &body))
 }
 
 #[test]

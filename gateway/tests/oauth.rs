@@ -172,6 +172,23 @@ impl<'w> Session<'w> {
         q
     }
 
+    /// GET /authorize for `client` with `extra` parameters; returns the page and the query.
+    fn authorize_page(
+        &self,
+        client_id: &str,
+        extra: &[(&str, &str)],
+    ) -> (Reply, Vec<(String, String)>) {
+        let q = self.authorize_query(client_id, extra);
+        let query: Vec<String> = q
+            .iter()
+            .map(|(k, v)| format!("{k}={}", encode(v)))
+            .collect();
+        (
+            self.send("GET", &format!("/authorize?{}", query.join("&")), &[], ""),
+            q,
+        )
+    }
+
     /// GET /authorize, then the page's form with `password`; returns the POST's reply.
     fn sign_in(
         &self,
@@ -180,12 +197,7 @@ impl<'w> Session<'w> {
         password: &str,
         decision: &str,
     ) -> Reply {
-        let q = self.authorize_query(client_id, extra);
-        let query: Vec<String> = q
-            .iter()
-            .map(|(k, v)| format!("{k}={}", encode(v)))
-            .collect();
-        let page = self.send("GET", &format!("/authorize?{}", query.join("&")), &[], "");
+        let (page, q) = self.authorize_page(client_id, extra);
         assert_eq!(page.status, 200, "{}", page.body);
         let cookie = page
             .header("Set-Cookie")
@@ -479,14 +491,7 @@ fn authorization_requests_are_validated_before_and_after_the_redirect_is_trusted
     let w = world();
     let s = Session::new(&w);
     let client = s.register();
-    let get = |extra: &[(&str, &str)]| {
-        let q = s.authorize_query(&client, extra);
-        let query: Vec<String> = q
-            .iter()
-            .map(|(k, v)| format!("{k}={}", encode(v)))
-            .collect();
-        s.send("GET", &format!("/authorize?{}", query.join("&")), &[], "")
-    };
+    let get = |extra: &[(&str, &str)]| s.authorize_page(&client, extra).0;
     // An unregistered redirect URI or client is a page, never a redirect (no open redirect).
     for extra in [
         [("redirect_uri", "https://evil.example/cb")],
@@ -524,12 +529,7 @@ fn the_consent_page_escapes_the_client_name_and_needs_its_csrf_token() {
     let w = world();
     let s = Session::new(&w);
     let client = s.register();
-    let q = s.authorize_query(&client, &[]);
-    let query: Vec<String> = q
-        .iter()
-        .map(|(k, v)| format!("{k}={}", encode(v)))
-        .collect();
-    let page = s.send("GET", &format!("/authorize?{}", query.join("&")), &[], "");
+    let (page, q) = s.authorize_page(&client, &[]);
     assert!(page
         .body
         .contains("Test &lt;script&gt;alert(1)&lt;/script&gt;"));
@@ -753,14 +753,7 @@ fn a_client_id_metadata_document_is_fetched_validated_and_cached() {
 fn metadata_documents_that_lie_redirect_away_or_live_on_private_hosts_are_refused() {
     let w = world();
     let s = Session::new(&w);
-    let get = |client_id: &str| {
-        let q = s.authorize_query(client_id, &[]);
-        let query: Vec<String> = q
-            .iter()
-            .map(|(k, v)| format!("{k}={}", encode(v)))
-            .collect();
-        s.send("GET", &format!("/authorize?{}", query.join("&")), &[], "")
-    };
+    let get = |client_id: &str| s.authorize_page(client_id, &[]).0;
     s.fetch.answer(
         DOC_URL,
         document("https://other.example/client.json", "no-store"),
@@ -957,12 +950,7 @@ fn environment_profiles_need_their_high_privilege_scope_asked_for_by_name() {
     );
     assert_eq!(refused.status, 403);
     // Asked by name: the consent page marks it, and the tool reads the profile.
-    let q = s.authorize_query(&client, &[("scope", "dovecote:env:read")]);
-    let query: Vec<String> = q
-        .iter()
-        .map(|(k, v)| format!("{k}={}", encode(v)))
-        .collect();
-    let page = s.send("GET", &format!("/authorize?{}", query.join("&")), &[], "");
+    let (page, _) = s.authorize_page(&client, &[("scope", "dovecote:env:read")]);
     assert!(page.body.contains("(high privilege)"));
     let r = s.sign_in(
         &client,
@@ -1041,12 +1029,7 @@ fn rotating_the_signing_key_keeps_open_forms_during_the_overlap_and_refuses_them
     let w = world();
     let s = Session::new(&w);
     let client = s.register();
-    let q = s.authorize_query(&client, &[]);
-    let query: Vec<String> = q
-        .iter()
-        .map(|(k, v)| format!("{k}={}", encode(v)))
-        .collect();
-    let page = s.send("GET", &format!("/authorize?{}", query.join("&")), &[], "");
+    let (page, q) = s.authorize_page(&client, &[]);
     let cookie = page
         .header("Set-Cookie")
         .unwrap()

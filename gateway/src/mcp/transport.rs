@@ -109,12 +109,7 @@ pub async fn handle(
         );
         return error(&e, None);
     }
-    let content_type = req.headers.get("content-type").unwrap_or("");
-    if !content_type
-        .trim()
-        .to_ascii_lowercase()
-        .starts_with("application/json")
-    {
+    if !req.content_type_is("application/json") {
         let e = RpcError::new(
             INVALID_REQUEST,
             415,

@@ -91,12 +91,7 @@ pub fn json_no_store(status: u16, body: serde_json::Value) -> HttpResponse {
 
 /// The form body of a POST, or the error to answer.
 fn form_body(req: &HttpRequest) -> Result<Form, OAuthError> {
-    let content_type = req
-        .headers
-        .get("content-type")
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    if !content_type.starts_with("application/x-www-form-urlencoded") {
+    if !req.content_type_is("application/x-www-form-urlencoded") {
         return Err(OAuthError::InvalidRequest(
             "send the parameters as application/x-www-form-urlencoded".into(),
         ));

@@ -19,12 +19,7 @@ async fn registered(
     server: &AuthServer<'_>,
     req: &HttpRequest,
 ) -> Result<HttpResponse, OAuthError> {
-    let content_type = req
-        .headers
-        .get("content-type")
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    if !content_type.starts_with("application/json") {
+    if !req.content_type_is("application/json") {
         return Err(OAuthError::InvalidClientMetadata(
             "send the metadata as application/json".into(),
         ));
