@@ -127,7 +127,7 @@ pub trait Objects {
         -> Result<Vec<u8>, PlatformError>;
 }
 
-/// An answer to an outbound GET.
+/// An answer to an outbound request.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Fetched {
     /// Status code (redirects are returned, not followed).
@@ -148,17 +148,91 @@ impl Fetched {
     }
 }
 
+/// An HTTP method for an outbound request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpMethod {
+    /// GET.
+    Get,
+    /// POST.
+    Post,
+}
+
+/// An outbound HTTP request. Redirects are returned, not followed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outbound {
+    /// The method.
+    pub method: HttpMethod,
+    /// The absolute URL.
+    pub url: String,
+    /// Request headers, in order.
+    pub headers: Vec<(String, String)>,
+    /// The body, if any.
+    pub body: Option<Vec<u8>>,
+    /// The request fails when the answer's body is longer than this.
+    pub max_bytes: usize,
+    /// The request fails when no full answer arrives within this many milliseconds.
+    pub timeout_ms: u64,
+}
+
+impl Outbound {
+    /// A GET of `url` that accepts JSON.
+    pub fn get(url: &str, max_bytes: usize, timeout_ms: u64) -> Self {
+        Self {
+            method: HttpMethod::Get,
+            url: url.to_owned(),
+            headers: vec![("accept".into(), "application/json".into())],
+            body: None,
+            max_bytes,
+            timeout_ms,
+        }
+    }
+
+    /// A POST of `body` to `url` with content type `content_type`, accepting JSON.
+    pub fn post(
+        url: &str,
+        content_type: &str,
+        body: Vec<u8>,
+        max_bytes: usize,
+        timeout_ms: u64,
+    ) -> Self {
+        Self {
+            method: HttpMethod::Post,
+            url: url.to_owned(),
+            headers: vec![
+                ("accept".into(), "application/json".into()),
+                ("content-type".into(), content_type.to_owned()),
+            ],
+            body: Some(body),
+            max_bytes,
+            timeout_ms,
+        }
+    }
+
+    /// Adds (or replaces) header `name`.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        let name = name.to_ascii_lowercase();
+        self.headers.retain(|(n, _)| *n != name);
+        self.headers.push((name, value.to_owned()));
+        self
+    }
+}
+
 /// Outbound HTTP.
 #[async_trait(?Send)]
 pub trait Fetch {
-    /// GETs `url` without following redirects. Fails when the answer takes longer than
-    /// `timeout_ms` or its body is longer than `max_bytes`.
+    /// Sends `request` without following redirects. Fails (a transient failure: connection
+    /// refused or dropped, timeout, body too long) when there is no complete answer.
+    async fn send(&self, request: &Outbound) -> Result<Fetched, PlatformError>;
+
+    /// GETs `url`, accepting JSON.
     async fn get(
         &self,
         url: &str,
         max_bytes: usize,
         timeout_ms: u64,
-    ) -> Result<Fetched, PlatformError>;
+    ) -> Result<Fetched, PlatformError> {
+        self.send(&Outbound::get(url, max_bytes, timeout_ms)).await
+    }
 }
 
 /// Wall-clock time.

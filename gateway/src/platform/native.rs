@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use rusqlite::types::{Value as Sv, ValueRef};
 
 use super::{
-    sql_limits, Clock, Fetch, Fetched, Kv, ObjectHandler, Objects, PlatformError, Random, Sql,
-    SqlError, SqlValue,
+    sql_limits, Clock, Fetch, Fetched, Kv, ObjectHandler, Objects, Outbound, PlatformError, Random,
+    Sql, SqlError, SqlValue,
 };
 
 /// A clock that moves only when told to.
@@ -250,37 +250,57 @@ impl Objects for LocalObjects<'_> {
 #[derive(Default)]
 pub struct CannedFetch {
     answers: RefCell<HashMap<String, Fetched>>,
-    requests: RefCell<Vec<String>>,
+    requests: RefCell<Vec<Outbound>>,
 }
 
 impl CannedFetch {
-    /// Answers GETs of `url` with `answer`.
+    /// Answers requests to `url` (any method) with `answer`.
     pub fn answer(&self, url: &str, answer: Fetched) {
         self.answers.borrow_mut().insert(url.to_owned(), answer);
     }
 
+    /// Answers requests to `url` with `status` and the JSON `body`.
+    pub fn answer_json(&self, url: &str, status: u16, body: &serde_json::Value) {
+        self.answer(
+            url,
+            Fetched {
+                status,
+                headers: vec![("content-type".into(), "application/json".into())],
+                body: body.to_string().into_bytes(),
+            },
+        );
+    }
+
     /// The URLs fetched so far, in order.
     pub fn requests(&self) -> Vec<String> {
+        self.requests
+            .borrow()
+            .iter()
+            .map(|r| r.url.clone())
+            .collect()
+    }
+
+    /// The requests sent so far, in order, whole.
+    pub fn sent(&self) -> Vec<Outbound> {
         self.requests.borrow().clone()
     }
 }
 
 #[async_trait(?Send)]
 impl Fetch for CannedFetch {
-    async fn get(
-        &self,
-        url: &str,
-        max_bytes: usize,
-        _timeout_ms: u64,
-    ) -> Result<Fetched, PlatformError> {
-        self.requests.borrow_mut().push(url.to_owned());
-        let answer = self.answers.borrow().get(url).cloned();
+    async fn send(&self, request: &Outbound) -> Result<Fetched, PlatformError> {
+        self.requests.borrow_mut().push(request.clone());
+        let answer = self.answers.borrow().get(&request.url).cloned();
         match answer {
-            Some(a) if a.body.len() > max_bytes => {
-                Err(PlatformError(format!("body over {max_bytes} bytes")))
-            }
+            Some(a) if a.body.len() > request.max_bytes => Err(PlatformError(format!(
+                "body over {} bytes",
+                request.max_bytes
+            ))),
             Some(a) => Ok(a),
-            None => Err(PlatformError(format!("connection refused: {url}"))),
+            None => Err(PlatformError(format!(
+                "connection refused: {}",
+                request.url
+            ))),
         }
     }
 }

@@ -5,7 +5,10 @@
 use async_trait::async_trait;
 use worker::{Env, Method, Request, RequestInit, SqlStorage, SqlStorageValue};
 
-use super::{Clock, Fetch, Fetched, Kv, Objects, PlatformError, Random, Sql, SqlError, SqlValue};
+use super::{
+    Clock, Fetch, Fetched, HttpMethod, Kv, Objects, Outbound, PlatformError, Random, Sql, SqlError,
+    SqlValue,
+};
 
 fn platform_error(e: impl std::fmt::Display) -> PlatformError {
     PlatformError(e.to_string())
@@ -169,20 +172,22 @@ pub struct WorkersFetch;
 
 #[async_trait(?Send)]
 impl Fetch for WorkersFetch {
-    async fn get(
-        &self,
-        url: &str,
-        max_bytes: usize,
-        timeout_ms: u64,
-    ) -> Result<Fetched, PlatformError> {
+    async fn send(&self, request: &Outbound) -> Result<Fetched, PlatformError> {
         use futures_util::future::{select, Either};
+        let (max_bytes, timeout_ms) = (request.max_bytes, request.timeout_ms);
         let mut init = RequestInit::new();
-        init.with_method(Method::Get)
-            .with_redirect(worker::RequestRedirect::Manual);
-        let req = Request::new_with_init(url, &init).map_err(platform_error)?;
-        req.headers()
-            .set("Accept", "application/json")
-            .map_err(platform_error)?;
+        init.with_method(match request.method {
+            HttpMethod::Get => Method::Get,
+            HttpMethod::Post => Method::Post,
+        })
+        .with_redirect(worker::RequestRedirect::Manual);
+        if let Some(body) = &request.body {
+            init.with_body(Some(js_sys::Uint8Array::from(body.as_slice()).into()));
+        }
+        let req = Request::new_with_init(&request.url, &init).map_err(platform_error)?;
+        for (name, value) in &request.headers {
+            req.headers().set(name, value).map_err(platform_error)?;
+        }
         let controller = worker::AbortController::default();
         let signal = controller.signal();
         let fetch = worker::Fetch::Request(req);
