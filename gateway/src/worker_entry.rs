@@ -36,7 +36,7 @@ async fn to_http(mut req: Request, max_body: usize) -> Result<HttpRequest> {
         req.bytes().await.unwrap_or_default()
     };
     Ok(HttpRequest::new(
-        &req.method().to_string(),
+        req.method().as_ref(),
         &url,
         headers,
         body,
