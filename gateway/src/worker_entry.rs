@@ -35,12 +35,7 @@ async fn to_http(mut req: Request, max_body: usize) -> Result<HttpRequest> {
     } else {
         req.bytes().await.unwrap_or_default()
     };
-    Ok(HttpRequest::new(
-        req.method().as_ref(),
-        &url,
-        headers,
-        body,
-    ))
+    Ok(HttpRequest::new(req.method().as_ref(), &url, headers, body))
 }
 
 fn from_http(resp: HttpResponse) -> Result<Response> {

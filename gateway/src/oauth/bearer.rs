@@ -6,7 +6,7 @@ use super::store;
 use super::{hash_secret, www_authenticate, Issuer};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::platform::Platform;
-use crate::toolbox::Principal;
+use crate::toolbox::{Principal, TenantAccess};
 
 /// Why a request has no principal.
 pub enum Rejection {
@@ -80,5 +80,9 @@ pub async fn principal(
             .headers
             .get("cf-connecting-ip")
             .map(|a| a.trim().to_owned()),
+        tenants: match record.tenants {
+            Some(accounts) => TenantAccess::Accounts(accounts),
+            None => TenantAccess::All,
+        },
     })
 }

@@ -120,6 +120,9 @@ pub struct AccessRecord {
     pub resource: String,
     /// Expiry, in milliseconds since the epoch.
     pub expires_ms: u64,
+    /// For GitHub sign-in, the accounts of the user's installations; `None` for the operator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenants: Option<Vec<String>>,
 }
 
 fn decode<T: for<'de> Deserialize<'de>>(

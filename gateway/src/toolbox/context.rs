@@ -25,6 +25,19 @@ pub struct Principal {
     pub scopes: Vec<String>,
     /// The caller's address (`CF-Connecting-IP`), when known.
     pub address: Option<String>,
+    /// Which webhook tenants the caller may read.
+    pub tenants: TenantAccess,
+}
+
+/// Which webhook tenants (GitHub account logins) a caller may read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TenantAccess {
+    /// Every tenant: the operator (password sign-in, or the conformance build without sign-in).
+    All,
+    /// The accounts of the user's GitHub App installations, as read at sign-in or at the last
+    /// refresh. For GitHub sign-in `Principal::name` is the user's login, which decides
+    /// whether the configured plain-webhook tenant is theirs too.
+    Accounts(Vec<String>),
 }
 
 impl Principal {
@@ -39,6 +52,7 @@ impl Principal {
             client_id: None,
             scopes,
             address,
+            tenants: TenantAccess::All,
         }
     }
 

@@ -168,6 +168,7 @@ async fn issued(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
         scopes: scopes.to_string(),
         resource: grant.resource.clone(),
         expires_ms: now + server.settings.access_ttl_secs * 1000,
+        tenants: None,
     };
     store::put_access(
         server.platform.kv,
