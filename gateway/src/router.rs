@@ -117,8 +117,10 @@ async fn serve(gateway: &Gateway<'_>, req: &HttpRequest) -> HttpResponse {
         "/mcp" => {
             let principal = match gateway.oauth {
                 None => anonymous(req),
-                Some(_) => {
-                    match bearer::principal(req, &gateway.platform, &issuer, &scope_names).await {
+                Some(settings) => {
+                    match bearer::principal(req, &gateway.platform, &issuer, settings, &scope_names)
+                        .await
+                    {
                         Ok(p) => p,
                         Err(Rejection::Unauthorized(response)) => return response,
                     }

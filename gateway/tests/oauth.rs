@@ -808,7 +808,7 @@ fn operators_list_and_revoke_grants_and_read_the_audit_trail() {
     let grant = grants["grants"][0].clone();
     assert_eq!(
         (grant["client_id"].clone(), grant["subject"].clone()),
-        (json!(client), json!("owner"))
+        (json!(client), json!("password:owner"))
     );
     let clients = admin(&s, "GET", "/admin/clients", ADMIN, "").json();
     assert_eq!(clients["clients"][0]["client_id"], client.as_str());

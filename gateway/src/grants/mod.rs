@@ -33,6 +33,10 @@ enum Request {
         tokens: NewTokens,
     },
     Revoke,
+    Reseal {
+        expected: String,
+        sealed: String,
+    },
     RevokeIfHeld {
         token_hash: String,
         client_id: String,
@@ -119,6 +123,17 @@ pub async fn refresh(
     .await
 }
 
+/// Replaces grant `grant_id`'s sealed properties with `sealed` if they still are `expected`
+/// (another refresh may have renewed them first); returns whether they were replaced.
+pub async fn reseal(
+    objects: &dyn Objects,
+    grant_id: &str,
+    expected: String,
+    sealed: String,
+) -> Result<bool, PlatformError> {
+    ask(objects, grant_id, &Request::Reseal { expected, sealed }).await
+}
+
 /// Revokes grant `grant_id`; returns the hashes of its live access tokens.
 pub async fn revoke(objects: &dyn Objects, grant_id: &str) -> Result<Vec<String>, PlatformError> {
     ask(objects, grant_id, &Request::Revoke).await
@@ -178,6 +193,7 @@ pub fn handle(sql: &dyn Sql, now_ms: u64, request: &[u8]) -> Vec<u8> {
             &tokens,
         )),
         Ok(Request::Revoke) => encode(store::revoke(sql, now_ms)),
+        Ok(Request::Reseal { expected, sealed }) => encode(store::reseal(sql, &expected, &sealed)),
         Ok(Request::RevokeIfHeld {
             token_hash,
             client_id,

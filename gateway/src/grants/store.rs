@@ -146,6 +146,16 @@ fn load(sql: &dyn Sql) -> Result<Option<(Grant, bool)>, SqlError> {
     Ok(Some((grant, r[8] != SqlValue::Null)))
 }
 
+/// Replaces the sealed properties of a live grant if they are still `expected`.
+pub fn reseal(sql: &dyn Sql, expected: &str, sealed: &str) -> Result<bool, SqlError> {
+    migrate(sql)?;
+    let updated = sql.exec(
+        "UPDATE grant_row SET sealed = ? WHERE sealed = ? AND revoked_ms IS NULL RETURNING id",
+        &[sealed.into(), expected.into()],
+    )?;
+    Ok(!updated.is_empty())
+}
+
 /// Revokes the grant: every token stops working. Returns the live access token hashes.
 pub fn revoke(sql: &dyn Sql, now_ms: u64) -> Result<Vec<String>, SqlError> {
     migrate(sql)?;

@@ -217,3 +217,20 @@ fn revocation_reports_live_access_tokens_and_stops_everything() {
     assert_eq!(pollster::block_on(revoke(&o, "g1")).unwrap(), ["a1"]);
     assert!(rotate(&o, "r1", tokens(2, w.now())).is_err());
 }
+
+#[test]
+fn resealing_replaces_properties_once_and_never_on_a_revoked_grant() {
+    let w = World::new();
+    let o = w.objects();
+    setup(&w, &o);
+    let swap = |expected: &str, sealed: &str| {
+        pollster::block_on(reseal(&o, "g1", expected.into(), sealed.into())).unwrap()
+    };
+    assert!(swap("sealed-props", "renewed"));
+    // A second renewal from the same starting point lost the race: nothing changes.
+    assert!(!swap("sealed-props", "renewed-again"));
+    let g = redeem(&o, redemption(), tokens(1, w.now())).unwrap();
+    assert_eq!(g.sealed, "renewed");
+    pollster::block_on(revoke(&o, "g1")).unwrap();
+    assert!(!swap("renewed", "after-revocation"));
+}

@@ -3,10 +3,13 @@
 //! this resource are accepted; nothing else is passed anywhere.
 
 use super::store;
-use super::{hash_secret, www_authenticate, Issuer};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine;
+
+use super::{hash_secret, www_authenticate, Issuer, Settings};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::platform::Platform;
-use crate::toolbox::{Principal, TenantAccess};
+use crate::toolbox::{GitHubAccess, Principal, TenantAccess};
 
 /// Why a request has no principal.
 pub enum Rejection {
@@ -32,6 +35,7 @@ pub async fn principal(
     req: &HttpRequest,
     platform: &Platform<'_>,
     issuer: &Issuer,
+    settings: &Settings,
     scopes: &[&str],
 ) -> Result<Principal, Rejection> {
     let Some(header) = req.headers.get("authorization") else {
@@ -48,7 +52,8 @@ pub async fn principal(
     let Some(token) = token else {
         return Err(invalid("the Authorization header must be `Bearer <token>`"));
     };
-    let record = match store::access(platform.kv, &hash_secret(token)).await {
+    let token_hash = hash_secret(token);
+    let record = match store::access(platform.kv, &token_hash).await {
         Ok(Some(r)) => r,
         Ok(None) => return Err(invalid("the access token is unknown, expired or revoked")),
         Err(e) => {
@@ -64,6 +69,7 @@ pub async fn principal(
     if record.resource != issuer.resource().as_str() {
         return Err(invalid("the access token was issued for another resource"));
     }
+    let github = github_access(settings, &record, &token_hash);
     Ok(Principal {
         id: format!("{}:{}", record.idp, record.subject),
         authenticated: true,
@@ -84,5 +90,25 @@ pub async fn principal(
             Some(accounts) => TenantAccess::Accounts(accounts),
             None => TenantAccess::All,
         },
+        github,
+    })
+}
+
+/// The GitHub token sealed in the access record, when GitHub sign-in is still configured.
+fn github_access(
+    settings: &Settings,
+    record: &store::AccessRecord,
+    token_hash: &str,
+) -> Option<GitHubAccess> {
+    let github = settings.github.as_ref()?;
+    let sealed = B64.decode(record.upstream.as_deref()?).ok()?;
+    let plain = settings
+        .sealer
+        .as_ref()?
+        .open(&sealed, token_hash.as_bytes())
+        .ok()?;
+    Some(GitHubAccess {
+        token: String::from_utf8(plain).ok()?,
+        api_url: github.api_url.clone(),
     })
 }

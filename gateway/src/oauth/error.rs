@@ -60,6 +60,8 @@ define_errors! {
     UnsupportedResponseType => ("unsupported_response_type", 400),
     /// The server failed; the description must not say how.
     ServerError => ("server_error", 500),
+    /// A service the server depends on (GitHub) is unavailable; retry later (§4.1.2.1).
+    TemporarilyUnavailable => ("temporarily_unavailable", 503),
     /// A registration field is invalid (RFC 7591 §3.2.2).
     InvalidClientMetadata => ("invalid_client_metadata", 400),
     /// A registered redirect URI is invalid (RFC 7591 §3.2.2).

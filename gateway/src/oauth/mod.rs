@@ -14,9 +14,11 @@ mod client;
 pub mod endpoints;
 mod error;
 mod fields;
+pub mod github;
 mod metadata;
 mod newtype;
 mod pkce;
+pub mod props;
 mod redirect;
 mod registration;
 mod scope;
@@ -52,7 +54,7 @@ pub use secret::{
     RefreshToken, MAX_SECRET_LEN, TOKEN_BYTES,
 };
 pub use settings::{
-    Settings, ADMIN_REQUESTS_PER_MINUTE, DEFAULT_ACCESS_TTL_SECS, DEFAULT_CODE_TTL_SECS,
+    Settings, SignIn, ADMIN_REQUESTS_PER_MINUTE, DEFAULT_ACCESS_TTL_SECS, DEFAULT_CODE_TTL_SECS,
     DEFAULT_REFRESH_TTL_SECS, SIGNIN_ATTEMPTS_PER_MINUTE,
 };
 pub use types::{ClientId, State, MAX_CLIENT_ID_LEN, MAX_STATE_LEN};

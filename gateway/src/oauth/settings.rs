@@ -1,6 +1,7 @@
 //! The authorization server's configuration: how people sign in, whether clients may
 //! register themselves, token lifetimes and the key that seals grant properties.
 
+use super::github::GitHubSettings;
 use super::seal::{key_from_base64, Sealer};
 use crate::config::ConfigError;
 
@@ -34,6 +35,18 @@ pub struct Settings {
     pub allow_loopback_metadata: bool,
     /// `ADMIN_TOKEN`: enables `/admin/*` for requests bearing it.
     pub admin_token: Option<String>,
+    /// `GITHUB_CLIENT_ID` and friends: sign in with GitHub instead of the password.
+    pub github: Option<GitHubSettings>,
+}
+
+/// How people sign in, by configuration.
+pub enum SignIn<'a> {
+    /// With GitHub (`GITHUB_CLIENT_ID`/`GITHUB_CLIENT_SECRET`); takes precedence.
+    GitHub(&'a GitHubSettings),
+    /// With the operator's password (`OAUTH_PASSWORD`).
+    Password(&'a str),
+    /// Not configured: `/authorize` says so.
+    Unconfigured,
 }
 
 fn secs(
@@ -98,6 +111,16 @@ impl Settings {
             allow_loopback_metadata: var("OAUTH_ALLOW_LOOPBACK_CLIENT_METADATA").as_deref()
                 == Some("true"),
             admin_token: var("ADMIN_TOKEN").filter(|t| !t.trim().is_empty()),
+            github: GitHubSettings::from_vars(&var)?,
         })
+    }
+
+    /// How people sign in: GitHub when configured, else the password.
+    pub fn sign_in(&self) -> SignIn<'_> {
+        match (&self.github, &self.password) {
+            (Some(github), _) => SignIn::GitHub(github),
+            (None, Some(password)) => SignIn::Password(password),
+            (None, None) => SignIn::Unconfigured,
+        }
     }
 }

@@ -123,6 +123,10 @@ pub struct AccessRecord {
     /// For GitHub sign-in, the accounts of the user's installations; `None` for the operator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenants: Option<Vec<String>>,
+    /// For GitHub sign-in, the user's GitHub access token, sealed and bound to this record's
+    /// key, for tools that call GitHub as the user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream: Option<String>,
 }
 
 fn decode<T: for<'de> Deserialize<'de>>(

@@ -27,6 +27,25 @@ pub struct Principal {
     pub address: Option<String>,
     /// Which webhook tenants the caller may read.
     pub tenants: TenantAccess,
+    /// The user's GitHub access, with GitHub sign-in.
+    pub github: Option<GitHubAccess>,
+}
+
+/// The signed-in user's GitHub token, for tools that call GitHub as them. Never shown.
+#[derive(Clone, PartialEq, Eq)]
+pub struct GitHubAccess {
+    /// The user access token.
+    pub token: String,
+    /// The REST API origin (`GITHUB_API_URL`).
+    pub api_url: String,
+}
+
+impl std::fmt::Debug for GitHubAccess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GitHubAccess")
+            .field("api_url", &self.api_url)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Which webhook tenants (GitHub account logins) a caller may read.
@@ -53,6 +72,7 @@ impl Principal {
             scopes,
             address,
             tenants: TenantAccess::All,
+            github: None,
         }
     }
 

@@ -6,6 +6,8 @@ pub mod calculate;
 pub mod env;
 #[cfg(feature = "conformance")]
 pub mod fixtures;
+#[cfg(not(feature = "conformance"))]
+pub mod github_repos;
 #[path = "../../../examples/tools/knowledge_base.rs"]
 pub mod knowledge_base;
 pub mod user_info;
@@ -24,6 +26,7 @@ toolbox! {
         knowledge_base::search_knowledge_base,
         knowledge_base::create_document,
         env::get_env,
+        github_repos::get_github_repos,
     ],
 }
 

@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::tool;
-use crate::toolbox::{ToolContext, ToolError};
+use crate::toolbox::{TenantAccess, ToolContext, ToolError};
 
 /// What the gateway knows of the caller.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -27,6 +27,10 @@ pub struct UserInfo {
     /// The caller's network address, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
+    /// With GitHub sign-in: the accounts whose webhook events you can read (your GitHub App
+    /// installations). Absent for the operator, who reads every tenant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub github_accounts: Option<Vec<String>>,
 }
 
 /// Returns who you are as far as this gateway knows: your identifier and name, whether and
@@ -42,5 +46,9 @@ pub async fn get_user_info(ctx: &ToolContext<'_>) -> Result<UserInfo, ToolError>
         client_id: p.client_id.clone(),
         scopes: p.scopes.clone(),
         address: p.address.clone(),
+        github_accounts: match &p.tenants {
+            TenantAccess::All => None,
+            TenantAccess::Accounts(accounts) => Some(accounts.clone()),
+        },
     })
 }

@@ -52,6 +52,11 @@ impl Form {
         Some(Self(pairs))
     }
 
+    /// A form of already-decoded pairs.
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        Self(pairs)
+    }
+
     /// The query string of a URL.
     pub fn from_url(url: &str) -> Option<Self> {
         let query = url.split_once('?').map_or("", |(_, q)| q);

@@ -4,14 +4,15 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
-use serde_json::json;
 
 use super::page::{self, Consent};
 use super::{form_body, param, redirect_to, storage_failed, AuthServer};
 use crate::audit::{self, Entry};
 use crate::grants::{self, Grant};
 use crate::http::{HttpRequest, HttpResponse};
+use crate::oauth::props::GrantProps;
 use crate::oauth::store::StoredClient;
+use crate::oauth::SignIn;
 use crate::oauth::{
     challenge_from_request, hash_secret, new_token, ClientId, CodeChallenge, OAuthError, ScopeSet,
     State, OFFLINE_ACCESS,
@@ -45,7 +46,7 @@ pub(super) struct AuthRequest {
     pub carried: Vec<(&'static str, String)>,
 }
 
-enum Failure {
+pub(super) enum Failure {
     /// Shown as a page: the client or redirect URI cannot be trusted with a redirect.
     Page(u16, String),
     /// Sent back to the client's redirect URI.
@@ -79,7 +80,7 @@ impl Failure {
     }
 }
 
-async fn validate(server: &AuthServer<'_>, form: &Form) -> Result<AuthRequest, Failure> {
+pub(super) async fn validate(server: &AuthServer<'_>, form: &Form) -> Result<AuthRequest, Failure> {
     let page = |m: String| Failure::Page(400, m);
     let get = |name: &str| form.get(name).map_err(&page);
     let raw_client =
@@ -197,11 +198,8 @@ pub(super) async fn show(server: &AuthServer<'_>, req: &HttpRequest) -> HttpResp
         Ok(r) => r,
         Err(f) => return f.respond(server),
     };
-    if server.settings.password.is_none() {
-        return page::error(
-            503,
-            "Sign-in is not configured on this server: its operator must set OAUTH_PASSWORD.",
-        );
+    if matches!(server.settings.sign_in(), SignIn::Unconfigured) {
+        return not_configured();
     }
     let issued = csrf::issue(
         server.signing_key,
@@ -214,6 +212,7 @@ pub(super) async fn show(server: &AuthServer<'_>, req: &HttpRequest) -> HttpResp
         csrf: &issued.token,
         scopes: server.scopes,
         error: None,
+        github: matches!(server.settings.sign_in(), SignIn::GitHub(_)),
     };
     let response = page::consent(200, &consent);
     match issued.set_cookie {
@@ -257,11 +256,12 @@ pub(super) async fn submit(server: &AuthServer<'_>, req: &HttpRequest) -> HttpRe
         .await;
         return deny("the user denied the request").respond(server);
     }
-    let Some(expected) = server.settings.password.as_deref() else {
-        return page::error(
-            503,
-            "Sign-in is not configured on this server: its operator must set OAUTH_PASSWORD.",
-        );
+    let expected = match server.settings.sign_in() {
+        SignIn::GitHub(github) => {
+            return super::github_signin::begin(server, &request, github).await
+        }
+        SignIn::Password(password) => password,
+        SignIn::Unconfigured => return not_configured(),
     };
     let caller = format!("signin:{}", server.address.as_deref().unwrap_or("unknown"));
     let rate = Rate {
@@ -300,14 +300,31 @@ pub(super) async fn submit(server: &AuthServer<'_>, req: &HttpRequest) -> HttpRe
             csrf: token,
             scopes: server.scopes,
             error: Some("That password is not right."),
+            github: false,
         };
         return page::consent(401, &consent);
     }
-    match grant(server, &request).await {
+    approved(server, &request, &GrantProps::owner()).await
+}
+
+fn not_configured() -> HttpResponse {
+    page::error(
+        503,
+        "Sign-in is not configured on this server: its operator must set OAUTH_PASSWORD, or GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET.",
+    )
+}
+
+/// The user approved and is known: creates the grant and sends its code to the client.
+pub(super) async fn approved(
+    server: &AuthServer<'_>,
+    request: &AuthRequest,
+    props: &GrantProps,
+) -> HttpResponse {
+    match grant(server, request, props).await {
         Ok(code) => {
-            let entry = Entry::new("consent", "owner", "success")
-                .client(client)
-                .ip(ip)
+            let entry = Entry::new("consent", &props.name, "success")
+                .client(request.client_id.as_str())
+                .ip(server.address.as_deref())
                 .detail(format!("scopes {}", request.scopes));
             audit::record(server.platform.objects, entry).await;
             let mut params = vec![("code", code.as_str())];
@@ -317,17 +334,35 @@ pub(super) async fn submit(server: &AuthServer<'_>, req: &HttpRequest) -> HttpRe
             params.push(("iss", server.issuer.as_str()));
             redirect_to(&request.redirect_uri, &params)
         }
-        Err(e) => Failure::Redirect {
-            redirect_uri: request.redirect_uri.clone(),
-            state: request.state.as_ref().map(|s| s.as_str().to_owned()),
-            error: e,
-        }
-        .respond(server),
+        Err(e) => refuse(server, request, e),
     }
 }
 
+/// Sends `error` back to the client of a validated request.
+pub(super) fn refuse(
+    server: &AuthServer<'_>,
+    request: &AuthRequest,
+    error: OAuthError,
+) -> HttpResponse {
+    Failure::Redirect {
+        redirect_uri: request.redirect_uri.clone(),
+        state: request.state.as_ref().map(|s| s.as_str().to_owned()),
+        error,
+    }
+    .respond(server)
+}
+
+/// Answers a request that failed validation.
+pub(super) fn failed(server: &AuthServer<'_>, failure: Failure) -> HttpResponse {
+    failure.respond(server)
+}
+
 /// Creates the grant and returns its authorization code (`<grant id>.<secret>`).
-async fn grant(server: &AuthServer<'_>, request: &AuthRequest) -> Result<String, OAuthError> {
+async fn grant(
+    server: &AuthServer<'_>,
+    request: &AuthRequest,
+    props: &GrantProps,
+) -> Result<String, OAuthError> {
     let Some(sealer) = server.settings.sealer.as_ref() else {
         crate::log::internal("authorize", "DOVECOTE_ENCRYPTION_KEY is not set");
         return Err(OAuthError::ServerError(
@@ -337,23 +372,16 @@ async fn grant(server: &AuthServer<'_>, request: &AuthRequest) -> Result<String,
     let mut id = [0u8; 16];
     server.platform.random.fill(&mut id);
     let grant_id = B64.encode(id);
-    let props = json!({"subject": "owner", "name": "Owner", "idp": "password"}).to_string();
-    let sealed = sealer
-        .seal(
-            server.platform.random,
-            props.as_bytes(),
-            grant_id.as_bytes(),
-        )
-        .map_err(|_| OAuthError::ServerError("the grant could not be sealed".into()))?;
+    let sealed = props.seal(sealer, server.platform.random, &grant_id)?;
     let code = format!("{grant_id}.{}", new_token(server.platform.random, ""));
     let now = server.platform.clock.now_ms();
     let grant = Grant {
         id: grant_id,
         client_id: request.client_id.as_str().to_owned(),
-        subject: "owner".into(),
+        subject: format!("{}:{}", props.idp, props.subject),
         scopes: request.scopes.to_string(),
         resource: request.resource.clone(),
-        sealed: B64.encode(sealed),
+        sealed,
         created_ms: now,
         last_used_ms: now,
     };

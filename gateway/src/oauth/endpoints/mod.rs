@@ -7,6 +7,8 @@ mod authorize;
 mod client_auth;
 mod clients;
 mod discovery;
+mod github_renew;
+mod github_signin;
 mod page;
 mod register;
 mod revoke;
@@ -58,11 +60,13 @@ pub async fn route(server: &AuthServer<'_>, req: &HttpRequest) -> Option<HttpRes
         }
         ("GET", "/authorize") => authorize::show(server, req).await,
         ("POST", "/authorize") => authorize::submit(server, req).await,
+        ("GET", github_signin::CALLBACK_PATH) => github_signin::callback(server, req).await,
         ("POST", "/token") => token::token(server, req).await,
         ("POST", "/revoke") => revoke::revoke(server, req).await,
         (_, "/register") if server.settings.registration_open => method_not_allowed("POST"),
         (_, "/authorize") => method_not_allowed("GET, POST"),
         (_, "/token" | "/revoke") => method_not_allowed("POST"),
+        (_, github_signin::CALLBACK_PATH) => method_not_allowed("GET"),
         _ => return None,
     })
 }

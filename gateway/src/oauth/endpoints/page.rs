@@ -13,6 +13,8 @@ pub(super) struct Consent<'a> {
     pub csrf: &'a str,
     pub scopes: &'a [ScopeDecl],
     pub error: Option<&'a str>,
+    /// Whether approving continues at GitHub rather than asking for the password.
+    pub github: bool,
 }
 
 /// An error page for a request that cannot be sent back to the client.
@@ -78,12 +80,19 @@ pub(super) fn consent(status: u16, c: &Consent<'_>) -> HttpResponse {
             escape(error)
         ));
     }
-    body.push_str(
-        "<label for=\"password\">Password</label>\
-         <input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" autofocus>\
-         <button class=\"primary\" type=\"submit\" name=\"decision\" value=\"approve\">Approve</button>\
-         <button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button></form>",
-    );
+    if c.github {
+        body.push_str(
+            "<p>Approving continues at GitHub, where you sign in.</p>\
+             <button class=\"primary\" type=\"submit\" name=\"decision\" value=\"approve\" autofocus>Approve and sign in with GitHub</button>",
+        );
+    } else {
+        body.push_str(
+            "<label for=\"password\">Password</label>\
+             <input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" autofocus>\
+             <button class=\"primary\" type=\"submit\" name=\"decision\" value=\"approve\">Approve</button>",
+        );
+    }
+    body.push_str("<button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button></form>");
     body.push_str(&format!(
         "<p><small>Client id: <code>{}</code></small></p>",
         escape(r.client_id.as_str())

@@ -4,14 +4,14 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
-use serde::Deserialize;
 use serde_json::json;
 
 use super::client_auth::authenticate;
 use super::{error_json, form_body, json_no_store, param, storage_failed, AuthServer};
 use crate::audit::{self, Entry};
-use crate::grants::{self, CodeRedemption, Grant, NewTokens, Refusal};
+use crate::grants::{self, CodeRedemption, NewTokens, Refusal};
 use crate::http::{HttpRequest, HttpResponse};
+use crate::oauth::props::GrantProps;
 use crate::oauth::store::{self, AccessRecord};
 use crate::oauth::{hash_secret, new_token, s256, CodeVerifier, OAuthError, ScopeSet};
 
@@ -158,21 +158,45 @@ async fn issued(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
         }
         None => granted,
     };
-    let identity = identity(server, &grant)?;
+    let sealer = server
+        .settings
+        .sealer
+        .as_ref()
+        .ok_or_else(|| OAuthError::ServerError("DOVECOTE_ENCRYPTION_KEY is not set".into()))?;
+    let mut props = GrantProps::open(sealer, &grant.id, &grant.sealed)?;
+    if kind == "refresh" {
+        props = super::github_renew::renew_if_due(server, &grant, props).await?;
+    }
+    let access_hash = hash_secret(&access);
+    let upstream = props
+        .github
+        .as_ref()
+        .map(|tokens| {
+            sealer
+                .seal(
+                    random,
+                    tokens.access_token.as_bytes(),
+                    access_hash.as_bytes(),
+                )
+                .map(|s| B64.encode(s))
+                .map_err(|_| OAuthError::ServerError("the grant could not be sealed".into()))
+        })
+        .transpose()?;
     let record = AccessRecord {
         grant_id: grant.id.clone(),
         client_id: grant.client_id.clone(),
-        subject: identity.subject,
-        name: identity.name,
-        idp: identity.idp,
+        subject: props.subject,
+        name: props.name,
+        idp: props.idp,
         scopes: scopes.to_string(),
         resource: grant.resource.clone(),
         expires_ms: now + server.settings.access_ttl_secs * 1000,
-        tenants: None,
+        tenants: props.tenants,
+        upstream,
     };
     store::put_access(
         server.platform.kv,
-        &hash_secret(&access),
+        &access_hash,
         &record,
         server.settings.access_ttl_secs,
     )
@@ -206,31 +230,6 @@ async fn issued(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
             "scope": scopes.to_string(),
         }),
     ))
-}
-
-#[derive(Deserialize)]
-struct Identity {
-    subject: String,
-    name: String,
-    idp: String,
-}
-
-/// The user behind a grant, from its sealed properties. A grant sealed under a retired key
-/// cannot be read: the user signs in again.
-fn identity(server: &AuthServer<'_>, grant: &Grant) -> Result<Identity, OAuthError> {
-    let sealer = server
-        .settings
-        .sealer
-        .as_ref()
-        .ok_or_else(|| OAuthError::ServerError("DOVECOTE_ENCRYPTION_KEY is not set".into()))?;
-    let sealed = B64
-        .decode(&grant.sealed)
-        .map_err(|_| OAuthError::InvalidGrant("the grant is unreadable; sign in again".into()))?;
-    let plain = sealer.open(&sealed, grant.id.as_bytes()).map_err(|_| {
-        OAuthError::InvalidGrant("the grant was sealed with a retired key; sign in again".into())
-    })?;
-    serde_json::from_slice(&plain)
-        .map_err(|_| OAuthError::InvalidGrant("the grant is unreadable; sign in again".into()))
 }
 
 trait WithRefresh {

@@ -1,0 +1,252 @@
+//! Sign-in with GitHub. After the user approves the consent page, `begin` remembers the
+//! authorization request (sealed, in KV, for ten minutes), binds it to the browser with a
+//! `__Host-` cookie and sends the user to GitHub with PKCE. GitHub returns them to `/callback`,
+//! where the request is checked again, the code exchanged, the user read (and checked against
+//! `ALLOWED_USERNAMES`) with their App installations, and the grant created.
+
+use serde::{Deserialize, Serialize};
+
+use super::authorize::{self, AuthRequest};
+use super::{page, storage_failed, AuthServer};
+use crate::audit::{self, Entry};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::oauth::github::{GitHubApi, GitHubError, GitHubSettings};
+use crate::oauth::props::{GrantProps, IDP_GITHUB};
+use crate::oauth::{eq_constant_time, hash_secret, new_token, s256, CodeVerifier, OAuthError};
+use crate::web::{cookie, form::Form};
+
+/// Where GitHub sends the user back.
+pub const CALLBACK_PATH: &str = "/callback";
+/// The cookie that ties GitHub's answer to the browser that started the sign-in.
+const COOKIE: &str = "__Host-dovecote-github";
+/// How long the user has at GitHub.
+const PENDING_TTL_SECS: u64 = 600;
+const KV_PREFIX: &str = "github-signin:";
+
+/// The authorization request waiting for GitHub's answer.
+#[derive(Serialize, Deserialize)]
+struct Pending {
+    carried: Vec<(String, String)>,
+    verifier: String,
+}
+
+fn api<'a>(server: &'a AuthServer<'_>, github: &'a GitHubSettings) -> GitHubApi<'a> {
+    GitHubApi {
+        fetch: server.platform.fetch,
+        oauth_url: &github.oauth_url,
+        api_url: &github.api_url,
+    }
+}
+
+fn callback_url(server: &AuthServer<'_>) -> String {
+    format!("{}{CALLBACK_PATH}", server.issuer.as_str())
+}
+
+/// Sends the approving user to GitHub.
+pub(super) async fn begin(
+    server: &AuthServer<'_>,
+    request: &AuthRequest,
+    github: &GitHubSettings,
+) -> HttpResponse {
+    let Some(sealer) = server.settings.sealer.as_ref() else {
+        return authorize::refuse(
+            server,
+            request,
+            OAuthError::ServerError(
+                "the server cannot sign in: its operator must set DOVECOTE_ENCRYPTION_KEY".into(),
+            ),
+        );
+    };
+    let random = server.platform.random;
+    let state = new_token(random, "");
+    let verifier = new_token(random, "");
+    let key = hash_secret(&state);
+    let pending = Pending {
+        carried: request
+            .carried
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect(),
+        verifier: verifier.clone(),
+    };
+    let plain = serde_json::to_vec(&pending).unwrap_or_default();
+    let Ok(sealed) = sealer.seal(random, &plain, key.as_bytes()) else {
+        return authorize::refuse(
+            server,
+            request,
+            OAuthError::ServerError("the sign-in could not be stored".into()),
+        );
+    };
+    let stored = server
+        .platform
+        .kv
+        .put(
+            &format!("{KV_PREFIX}{key}"),
+            &sealed,
+            Some(PENDING_TTL_SECS),
+        )
+        .await;
+    if let Err(e) = stored {
+        return authorize::refuse(server, request, storage_failed("GitHub sign-in", &e));
+    }
+    let Ok(verifier) = CodeVerifier::parse(&verifier) else {
+        return authorize::refuse(
+            server,
+            request,
+            OAuthError::ServerError("PKCE failed".into()),
+        );
+    };
+    let location = api(server, github).authorize_url(
+        &github.client_id,
+        &callback_url(server),
+        &state,
+        s256(&verifier).as_str(),
+    );
+    HttpResponse::empty(302)
+        .with_header("Location", &location)
+        .with_header("Cache-Control", "no-store")
+        .with_header("Set-Cookie", &cookie::set(COOKIE, &state, PENDING_TTL_SECS))
+}
+
+/// `GET /callback`: GitHub's answer.
+pub(super) async fn callback(server: &AuthServer<'_>, req: &HttpRequest) -> HttpResponse {
+    let cleared = |r: HttpResponse| r.with_header("Set-Cookie", &cookie::clear(COOKIE));
+    let Some(github) = server.settings.github.as_ref() else {
+        return page::error(404, "GitHub sign-in is not configured on this server.");
+    };
+    let Some(query) = Form::from_url(&req.url) else {
+        return cleared(page::error(
+            400,
+            "The callback URL has a malformed %-escape.",
+        ));
+    };
+    let get = |name: &str| query.get(name).ok().flatten();
+    let Some(state) = get("state").filter(|s| s.len() <= crate::oauth::MAX_SECRET_LEN) else {
+        return cleared(page::error(
+            400,
+            "GitHub's answer has no state. Start the sign-in again from the application.",
+        ));
+    };
+    let bound = cookie::get(req.headers.get("cookie"), COOKIE)
+        .is_some_and(|c| eq_constant_time(c.as_bytes(), state.as_bytes()));
+    if !bound {
+        return cleared(page::error(
+            400,
+            "This sign-in was not started in this browser, or it took longer than ten minutes. Start it again from the application.",
+        ));
+    }
+    let key = format!("{KV_PREFIX}{}", hash_secret(state));
+    let kv = server.platform.kv;
+    let stored =
+        match kv.get(&key).await {
+            Ok(Some(v)) => v,
+            Ok(None) => return cleared(page::error(
+                400,
+                "This sign-in expired or was already used. Start it again from the application.",
+            )),
+            Err(e) => {
+                return cleared(page::error(
+                    503,
+                    storage_failed("GitHub sign-in", &e).description(),
+                ))
+            }
+        };
+    // One use: a replayed callback finds nothing.
+    let _ = kv.delete(&key).await;
+    let pending: Option<Pending> = server
+        .settings
+        .sealer
+        .as_ref()
+        .and_then(|s| s.open(&stored, hash_secret(state).as_bytes()).ok())
+        .and_then(|plain| serde_json::from_slice(&plain).ok());
+    let Some(pending) = pending else {
+        return cleared(page::error(400, "This sign-in can no longer be read (the server's key changed). Start it again from the application."));
+    };
+    let form = Form::from_pairs(pending.carried);
+    let request = match authorize::validate(server, &form).await {
+        Ok(r) => r,
+        Err(f) => return cleared(authorize::failed(server, f)),
+    };
+    if let Some(error) = get("error") {
+        let entry = Entry::new("signin", "github", "denied")
+            .client(request.client_id.as_str())
+            .ip(server.address.as_deref())
+            .detail(format!("GitHub answered {}", crate::oauth::shown(error)));
+        audit::record(server.platform.objects, entry).await;
+        let e = OAuthError::AccessDenied("the sign-in was cancelled at GitHub".into());
+        return cleared(authorize::refuse(server, &request, e));
+    }
+    let Some(code) =
+        get("code").filter(|c| !c.is_empty() && c.len() <= crate::oauth::MAX_SECRET_LEN)
+    else {
+        let e = OAuthError::AccessDenied("GitHub's answer had no code".into());
+        return cleared(authorize::refuse(server, &request, e));
+    };
+    match identify(server, github, code, &pending.verifier).await {
+        Ok(props) => cleared(authorize::approved(server, &request, &props).await),
+        Err((who, error)) => {
+            let entry = Entry::new("signin", &who, "failure")
+                .client(request.client_id.as_str())
+                .ip(server.address.as_deref())
+                .detail(error.description().to_owned());
+            audit::record(server.platform.objects, entry).await;
+            cleared(authorize::refuse(server, &request, error))
+        }
+    }
+}
+
+/// Exchanges GitHub's code and reads who the user is; on failure, who (as far as known) and
+/// the error for the client.
+async fn identify(
+    server: &AuthServer<'_>,
+    github: &GitHubSettings,
+    code: &str,
+    verifier: &str,
+) -> Result<GrantProps, (String, OAuthError)> {
+    let api = api(server, github);
+    let unknown = |e: GitHubError| {
+        let error = match e {
+            GitHubError::Refused(why) => {
+                OAuthError::AccessDenied(format!("GitHub refused the sign-in: {why}"))
+            }
+            GitHubError::Unavailable(why) => {
+                crate::log::internal("GitHub sign-in", &why);
+                OAuthError::TemporarilyUnavailable("GitHub is unavailable; try again".into())
+            }
+        };
+        ("github".to_owned(), error)
+    };
+    let now = server.platform.clock.now_ms();
+    let tokens = api
+        .exchange_code(
+            &github.client_id,
+            &github.client_secret,
+            code,
+            &callback_url(server),
+            verifier,
+            now,
+        )
+        .await
+        .map_err(unknown)?;
+    let user = api.user(&tokens.access_token).await.map_err(unknown)?;
+    if !github.allows(&user.login) {
+        return Err((
+            user.login.clone(),
+            OAuthError::AccessDenied(format!(
+                "the GitHub account {} may not sign in to this server",
+                crate::oauth::shown(&user.login)
+            )),
+        ));
+    }
+    let installations = api
+        .installations(&tokens.access_token)
+        .await
+        .map_err(unknown)?;
+    Ok(GrantProps {
+        subject: user.id.to_string(),
+        name: user.login,
+        idp: IDP_GITHUB.into(),
+        github: Some(tokens),
+        tenants: Some(installations.into_iter().map(|i| i.account.login).collect()),
+    })
+}
