@@ -2,8 +2,8 @@
 // RateLimiter Durable Object per caller. The caller is the signed-in user: every password
 // sign-in is the user "owner" (principal "password:owner"), so a limit follows the user across
 // access tokens, OAuth clients, network addresses and protocol eras, while each tool has its
-// own. Two different users keep separate limits in e2e/github.test.mjs (GitHub sign-in). The limiter is GCRA: a burst of 60, then one more
-// call per second. Each test has its own Worker, so the user's buckets start full.
+// own. Two different users keep separate limits in e2e/github.test.mjs (GitHub sign-in).
+// The limiter is GCRA: a burst of 60, then one more call per second. Each test has its own Worker, so the user's buckets start full.
 import { afterEach, beforeEach, test } from "node:test";
 import assert from "node:assert/strict";
 import { startWorker } from "./harness/worker.mjs";
