@@ -9,6 +9,11 @@ if [ ! -f .dev.vars ]; then
   cat > .dev.vars <<'VARS'
 # Local development settings and secrets for `make dev`. Never commit this file.
 DOVECOTE_ENV=development
+# To sign in with GitHub instead of the password, uncomment and fill in a GitHub App's
+# credentials (its callback URL: http://127.0.0.1:8787/callback). See README, "Sign-in".
+# GITHUB_CLIENT_ID=
+# GITHUB_CLIENT_SECRET=
+# ALLOWED_USERNAMES=your-github-login
 VARS
   created=1
 fi
