@@ -8,6 +8,7 @@ import http from "node:http";
 import { startWorker } from "./harness/worker.mjs";
 import { signIn } from "./harness/signin.mjs";
 import { MODERN, modernMeta, post as postWithout, sseMessages, withToken } from "./harness/mcp.mjs";
+import { defaultTools } from "./harness/manifest.mjs";
 
 // Never in the default grant or the 401 challenge; a client asks for it by name.
 const HIGH_PRIVILEGE = "dovecote:env:read";
@@ -15,7 +16,7 @@ const HIGH_PRIVILEGE = "dovecote:env:read";
 const MAX_BODY = 4096;
 // Every tool the default sign-in's scopes reach (get_env's high-privilege scope must be asked
 // for by name).
-const ALL_TOOLS = ["get_user_info", "calculate", "search_knowledge_base", "create_document"];
+const ALL_TOOLS = defaultTools();
 
 let worker;
 let token; // {access_token, refresh_token, client_id, scope}

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { ROOT, startWorker } from "./harness/worker.mjs";
 import { signIn } from "./harness/signin.mjs";
+import { defaultTools } from "./harness/manifest.mjs";
 
 const run = promisify(execFile);
 const INSPECTOR = join(ROOT, "node_modules/.bin/mcp-inspector");
@@ -62,7 +63,7 @@ test("tools/list contains calculate with its schema", async () => {
   const out = await inspector(["--method", "tools/list"]);
   const names = out.tools.map((t) => t.name);
   assert.ok(names.includes("calculate"), names.join(", "));
-  assert.deepEqual(names, ["get_user_info", "calculate", "search_knowledge_base", "create_document"]);
+  assert.deepEqual(names, defaultTools());
   const calc = out.tools.find((t) => t.name === "calculate");
   assert.equal(calc.inputSchema.type, "object");
   assert.ok(calc.inputSchema.properties.operation);

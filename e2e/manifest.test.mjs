@@ -13,12 +13,13 @@ import { promisify } from "node:util";
 import { ROOT, startWorker } from "./harness/worker.mjs";
 import { signIn } from "./harness/signin.mjs";
 import { withToken } from "./harness/mcp.mjs";
+import { defaultTools } from "./harness/manifest.mjs";
 
 const run = promisify(execFile);
 const BUILD = "manifest-changed";
 const NEW_TITLE = "Identity check";
 const NEW_DESCRIPTION = "Finds documents in your knowledge base (description from the e2e manifest).";
-const DEFAULT_TOOLS = ["get_user_info", "calculate", "search_knowledge_base", "create_document"];
+const DEFAULT_TOOLS = defaultTools();
 
 let dir;
 let changed;
@@ -89,7 +90,7 @@ after(async () => {
 describe("a build from an edited tools.toml", () => {
   test("tools/list drops the disabled tool and shows the new title and description", async () => {
     const tools = await listAll(changed.url);
-    assert.deepEqual(tools.map((t) => t.name), ["get_user_info", "search_knowledge_base", "create_document"]);
+    assert.deepEqual(tools.map((t) => t.name), DEFAULT_TOOLS.filter((n) => n !== "calculate"));
     const who = tools.find((t) => t.name === "get_user_info");
     assert.equal(who.title, NEW_TITLE);
     assert.equal(who.annotations.title, NEW_TITLE, "the annotation title follows the manifest too");

@@ -8,6 +8,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { startWorker } from "./harness/worker.mjs";
 import { signIn } from "./harness/signin.mjs";
 import { post as postWithout, withToken } from "./harness/mcp.mjs";
+import { defaultTools } from "./harness/manifest.mjs";
 
 let worker;
 let token;
@@ -75,7 +76,7 @@ describe("v1 SDK client over Streamable HTTP", () => {
 
   test("listTools returns every tool with object input schemas", async () => {
     const { tools } = await client.listTools();
-    assert.deepEqual(tools.map((t) => t.name), ["get_user_info", "calculate", "search_knowledge_base", "create_document"]);
+    assert.deepEqual(tools.map((t) => t.name), defaultTools());
     for (const t of tools) assert.equal(t.inputSchema.type, "object");
     const calc = tools.find((t) => t.name === "calculate");
     assert.equal(calc.title, "Calculator");

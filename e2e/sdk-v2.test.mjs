@@ -7,9 +7,10 @@ import assert from "node:assert/strict";
 import { Client, InsufficientScopeError, ProtocolError, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { startWorker } from "./harness/worker.mjs";
 import { signIn } from "./harness/signin.mjs";
+import { defaultScopes, defaultTools } from "./harness/manifest.mjs";
 
 const MODERN = "2026-07-28";
-const EXPECTED_TOOLS = ["get_user_info", "calculate", "search_knowledge_base", "create_document"];
+const EXPECTED_TOOLS = defaultTools();
 
 let worker;
 let token; // the sign-in of `before`: {access_token, refresh_token, client_id, scope}
@@ -283,7 +284,7 @@ describe("v2 client pinned to 2026-07-28", () => {
     assert.equal(info.identity_provider, "password");
     assert.equal(info.client_id, token.client_id);
     assert.deepEqual([...info.scopes].sort(), token.scope.split(" ").sort());
-    assert.deepEqual([...info.scopes].sort(), ["dovecote:read", "kb:read", "kb:write"]);
+    assert.deepEqual([...info.scopes].sort(), defaultScopes().sort());
     assert.deepEqual(JSON.parse(text(result)), info);
   });
 
