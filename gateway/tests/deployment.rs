@@ -81,8 +81,9 @@ fn every_scheduled_job_has_its_cron_trigger() {
     }
 }
 
-/// `(name, is_secret)` for each entry of `.dev.vars.example`.
-fn example_entries() -> Vec<(String, bool)> {
+/// `(name, tag)` for each entry of `.dev.vars.example`, the tag being what its `[…]` says:
+/// `var`, `secret`, `secret, required` or `secret, sign-in`.
+fn example_entries() -> Vec<(String, String)> {
     let text = std::fs::read_to_string(root().join(".dev.vars.example")).unwrap();
     let mut kind = None;
     let mut out = Vec::new();
@@ -103,7 +104,7 @@ fn example_entries() -> Vec<(String, bool)> {
             let kind = kind.take().unwrap_or_else(|| {
                 panic!("{name} in .dev.vars.example has no [secret] or [var] line above it")
             });
-            out.push((name.to_owned(), kind == "secret"));
+            out.push((name.to_owned(), kind));
         }
     }
     out
@@ -160,14 +161,23 @@ fn dev_vars_example_lists_every_variable_the_gateway_reads() {
 
 #[test]
 fn the_secrets_make_secrets_offers_are_the_ones_health_reports() {
-    let in_example: BTreeSet<String> = example_entries()
+    let in_example: BTreeSet<(String, String)> = example_entries()
         .into_iter()
-        .filter(|(_, secret)| *secret)
-        .map(|(n, _)| n)
+        .filter(|(_, tag)| tag.starts_with("secret"))
         .collect();
-    let in_health: BTreeSet<String> = health::SECRETS
+    let in_health: BTreeSet<(String, String)> = health::SECRETS
         .iter()
-        .map(|(n, _)| (*n).to_owned())
+        .map(|(name, need)| {
+            let tag = match need {
+                health::Need::Required => "secret, required",
+                health::Need::SignIn => "secret, sign-in",
+                health::Need::Optional => "secret",
+            };
+            ((*name).to_owned(), tag.to_owned())
+        })
         .collect();
-    assert_eq!(in_example, in_health);
+    assert_eq!(
+        in_example, in_health,
+        ".dev.vars.example and health::SECRETS must name the same secrets with the same need"
+    );
 }
