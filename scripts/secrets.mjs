@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Sets every secret a deployment needs with `wrangler secret put`: those `.dev.vars.example`
+// Sets every secret a deployment needs, in one `wrangler secret bulk`: those `.dev.vars.example`
 // marks [secret] and those `channels.toml` names (`…_secret = "NAME"`). For each it asks,
 // offering the value in .dev.vars as the default (a fresh random key for the two keys when
 // .dev.vars has none). Values are never printed. Answering `-` leaves a deployed secret as
@@ -115,11 +115,14 @@ function hiddenPrompt() {
   return { ask, close: () => rl.close() };
 }
 
-function put(name, value, options) {
+/** Sets `values` ({NAME: value}) in one `wrangler secret bulk` request, the JSON on stdin. */
+function putAll(values, options) {
   const wrangler = process.env.WRANGLER || resolve(ROOT, "node_modules/.bin/wrangler");
-  const args = ["secret", "put", name, ...(options.env ? ["--env", options.env] : ["--env", ""])];
-  const run = spawnSync(wrangler, args, { input: value + "\n", stdio: ["pipe", "inherit", "inherit"], cwd: ROOT });
-  if (run.status !== 0) fail(`wrangler secret put ${name} failed (exit ${run.status ?? run.error?.message}); are you logged in (npx wrangler login)?`);
+  const args = ["secret", "bulk", "--env", options.env];
+  const run = spawnSync(wrangler, args, { input: JSON.stringify(values), stdio: ["pipe", "inherit", "inherit"], cwd: ROOT });
+  if (run.status !== 0) {
+    fail(`wrangler secret bulk failed (exit ${run.status ?? run.error?.message}): are you logged in (npx wrangler login, or CLOUDFLARE_API_TOKEN in CI), and is the Worker deployed (make deploy${options.env ? ` ENV=${options.env}` : ""})?`);
+  }
 }
 
 async function main() {
@@ -173,21 +176,21 @@ async function main() {
   if (has("GITHUB_CLIENT_ID") !== has("GITHUB_CLIENT_SECRET")) problems.push("set both GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET, or neither");
   else if (!github && !has("OAUTH_PASSWORD")) problems.push("nobody could sign in: set OAUTH_PASSWORD, or GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET");
 
-  const envFlag = options.env ? `--env ${options.env}` : `--env ""`;
   for (const s of chosen.values()) {
-    const from = s.value ? `from ${s.source}` : s.source === "deployed" ? "left as deployed" : "skipped";
-    if (options.dryRun) console.log(`would run: wrangler secret put ${s.name} ${envFlag}   (${from})`);
+    const from = s.value ? `set from ${s.source}` : s.source === "deployed" ? "left as deployed" : "skipped";
+    console.log(`  ${s.name.padEnd(34)} ${from}`);
   }
   if (problems.length) {
     for (const p of problems) console.error(`secrets: ${p}`);
     process.exit(1);
   }
-  if (options.dryRun) return;
-  for (const s of chosen.values()) {
-    if (!s.value) continue;
-    console.log(`setting ${s.name} (${s.source})`);
-    put(s.name, s.value, options);
+  const values = Object.fromEntries([...chosen.values()].filter((s) => s.value).map((s) => [s.name, s.value]));
+  const command = `wrangler secret bulk --env "${options.env}"`;
+  if (options.dryRun) {
+    console.log(`\nwould run: ${command} (${Object.keys(values).length} secrets on stdin)`);
+    return;
   }
+  putAll(values, options);
   console.log(`\nDone. Sign-in: ${github ? "GitHub" : "password"}. Check the deployment with: make verify URL=https://…`);
 }
 
