@@ -137,8 +137,9 @@ async function main() {
     });
     if (r.status === 404) return skip("POST /webhooks/github unsigned", "this gateway serves no GitHub webhooks");
     if (r.status >= 200 && r.status < 300) throw new Error(`an unsigned delivery was accepted (${r.status}): set GITHUB_WEBHOOK_SECRET (make secrets)`);
-    if (r.status >= 500) throw new Error(`answered ${r.status}: ${r.text.slice(0, 200)}`);
-    pass("POST /webhooks/github unsigned", `refused with ${r.status}`);
+    const why = r.json?.error_description ?? r.text.slice(0, 200);
+    if (r.status >= 500) throw new Error(`answered ${r.status}: ${why} (is GITHUB_WEBHOOK_SECRET set? make secrets)`);
+    pass("POST /webhooks/github unsigned", `refused with ${r.status}${r.json?.error ? ` ${r.json.error}` : ""}`);
   });
 
   await check("every endpoint answers", async () => {
