@@ -12,7 +12,7 @@ const MAX_REQUEST_ID: usize = 40;
 
 /// Every path the gateway serves, as logged; any other path is logged as `other`, so a
 /// caller cannot write what it likes into the log.
-const ROUTES: [&str; 11] = [
+const ROUTES: [&str; 10] = [
     "/mcp",
     "/authorize",
     "/callback",
@@ -21,7 +21,6 @@ const ROUTES: [&str; 11] = [
     "/revoke",
     "/health",
     "/",
-    "/favicon.ico",
     "/webhooks/github",
     "/events",
 ];

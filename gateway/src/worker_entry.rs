@@ -51,6 +51,34 @@ fn from_http(resp: HttpResponse) -> Result<Response> {
     Ok(response.with_status(resp.status).with_headers(headers))
 }
 
+/// The Workers side of the platform seam over one env, for a request or a scheduled run.
+struct Host<'e> {
+    kv: WorkersKv<'e>,
+    objects: WorkersObjects<'e>,
+}
+
+impl<'e> Host<'e> {
+    fn new(env: &'e Env) -> Self {
+        Self {
+            kv: WorkersKv {
+                env,
+                binding: KV_BINDING,
+            },
+            objects: WorkersObjects(env),
+        }
+    }
+
+    fn platform(&self) -> Platform<'_> {
+        Platform {
+            kv: &self.kv,
+            objects: &self.objects,
+            clock: &WorkersClock,
+            random: &WorkersRandom,
+            fetch: &WorkersFetch,
+        }
+    }
+}
+
 /// Answers `/health` from what the env holds (before the configuration is read, so a broken
 /// one is reported rather than hidden behind 503).
 fn health(env: &Env, method: &str) -> HttpResponse {
@@ -148,21 +176,10 @@ async fn serve(req: Request, env: &Env, trace: &Trace) -> Result<HttpResponse> {
             Err(e) => return Ok(misconfigured(&e.0)),
         }
     };
-    let kv = WorkersKv {
-        env,
-        binding: KV_BINDING,
-    };
-    let objects = WorkersObjects(env);
-    let platform = Platform {
-        kv: &kv,
-        objects: &objects,
-        clock: &WorkersClock,
-        random: &WorkersRandom,
-        fetch: &WorkersFetch,
-    };
+    let host = Host::new(env);
     let gateway = Gateway {
         config: &config,
-        platform,
+        platform: host.platform(),
         signing_key: key.as_deref(),
         previous_signing_key: previous_key.as_deref(),
         oauth: settings.as_ref(),
@@ -174,19 +191,8 @@ async fn serve(req: Request, env: &Env, trace: &Trace) -> Result<HttpResponse> {
 /// Runs the jobs of the Cron Trigger that fired (`crate::scheduled`), logging each outcome.
 #[event(scheduled)]
 async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    let kv = WorkersKv {
-        env: &env,
-        binding: KV_BINDING,
-    };
-    let objects = WorkersObjects(&env);
-    let platform = Platform {
-        kv: &kv,
-        objects: &objects,
-        clock: &WorkersClock,
-        random: &WorkersRandom,
-        fetch: &WorkersFetch,
-    };
-    for outcome in crate::scheduled::run(&event.cron(), &platform).await {
+    let host = Host::new(&env);
+    for outcome in crate::scheduled::run(&event.cron(), &host.platform()).await {
         let line = serde_json::to_string(&outcome).unwrap_or_default();
         if outcome.error.is_some() {
             worker::console_error!("{line}");
