@@ -3,24 +3,11 @@
 // through actionlint.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "./harness/worker.mjs";
-
-/** Runs `command` in the checkout with `env` added; resolves {status, stdout, stderr}. */
-function run(command, args, { env = {}, cwd = ROOT, input } = {}) {
-  return new Promise((ok) => {
-    const child = spawn(command, args, { cwd, env: { ...process.env, ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("exit", (status) => ok({ status, stdout, stderr }));
-    child.stdin.end(input ?? "");
-  });
-}
+import { run } from "./harness/run.mjs";
 
 /** An environment with no Cloudflare credentials and an empty home (no `wrangler login`). */
 function loggedOut() {

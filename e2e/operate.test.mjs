@@ -3,11 +3,11 @@
 // (scripts/verify.mjs) and the suite's remote mode (TEST_BASE_URL) run against this Worker.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { ROOT, localOnly, startWorker } from "./harness/worker.mjs";
 import { TEST_PASSWORD, signIn } from "./harness/signin.mjs";
 import { withToken } from "./harness/mcp.mjs";
+import { run } from "./harness/run.mjs";
 
 const LOCAL = localOnly("its console output and scheduled events");
 let worker;
@@ -20,19 +20,8 @@ after(async () => {
   await worker?.stop();
 });
 
-/** Runs a node script of the checkout; resolves {status, stdout, stderr}. */
-function node(args, env = {}) {
-  return new Promise((ok) => {
-    // Without NODE_TEST_CONTEXT a nested `node --test` reports as if run from a shell.
-    const { NODE_TEST_CONTEXT: _, ...inherited } = process.env;
-    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...inherited, ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("exit", (status) => ok({ status, stdout, stderr }));
-  });
-}
+/** Runs a node script of the checkout. */
+const node = (args, env = {}) => run(process.execPath, args, { env });
 
 /** The JSON lines of the Worker's output that match `predicate`, waiting for them a little. */
 async function logLines(predicate, { atLeast = 1 } = {}) {
@@ -122,8 +111,8 @@ describe("the scheduled purge", LOCAL, () => {
 });
 
 describe("make verify", () => {
-  test("passes against a healthy gateway, and with the password signs in, lists tools and revokes", async () => {
-    const quick = await node(["scripts/verify.mjs", worker.url]);
+  test("passes against a healthy gateway, and with the password signs in, lists tools and revokes", { timeout: 120_000 }, async () => {
+    const quick = await run("make", ["--no-print-directory", "verify", `URL=${worker.url}`]);
     assert.equal(quick.status, 0, quick.stdout + quick.stderr);
     assert.match(quick.stdout, /ok +POST \/mcp without a token/);
     assert.match(quick.stdout, /skip +sign-in and tools\/list/);
