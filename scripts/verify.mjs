@@ -98,6 +98,9 @@ async function main() {
       if (metadata[key] !== undefined && !metadata[key].startsWith(`${origin}/`)) throw new Error(`${key} is ${metadata[key]}, outside ${origin}`);
     }
     if (!metadata.code_challenge_methods_supported?.includes("S256")) throw new Error("S256 PKCE is not offered");
+    // Clients that insert the resource's path (RFC 8414 §3.1) must read the same document.
+    const suffixed = await request(`${origin}/.well-known/oauth-authorization-server/mcp`);
+    if (suffixed.json?.issuer !== origin) throw new Error(`/.well-known/oauth-authorization-server/mcp answered ${suffixed.status} with issuer ${suffixed.json?.issuer}`);
     pass("authorization server metadata", `issuer ${origin}`);
   });
 
@@ -148,8 +151,6 @@ async function main() {
       ["GET", "/authorize"],
       ["POST", "/token"],
       ["POST", "/revoke"],
-      ["GET", "/.well-known/oauth-authorization-server/mcp"],
-      ["GET", "/.well-known/oauth-protected-resource/mcp"],
     ];
     const broken = [];
     for (const [method, path] of endpoints) {
