@@ -100,8 +100,9 @@ pub fn report(probe: &Probe<'_>) -> HttpResponse {
 
     // The same checks the gateway runs on every request; their messages name variables, never
     // values.
-    if let Err(e) = crate::config::Config::from_vars(probe.var) {
-        problems.push(e.0);
+    let config = crate::config::Config::from_vars(probe.var);
+    if let Err(e) = &config {
+        problems.push(e.0.clone());
     }
     if probe.sign_in {
         if let Err(e) = crate::oauth::Settings::from_vars(probe.var) {
@@ -115,7 +116,7 @@ pub fn report(probe: &Probe<'_>) -> HttpResponse {
         }
     }
 
-    let environment = match crate::config::Config::from_vars(probe.var).map(|c| c.environment) {
+    let environment = match config.map(|c| c.environment) {
         Ok(crate::config::Environment::Development) => "development",
         _ => "production",
     };

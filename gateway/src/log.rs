@@ -85,11 +85,9 @@ impl Trace {
     }
 }
 
-/// One request's log line.
+/// One request's log line; written with `"event": "request"`, so a filter can select them.
 #[derive(Debug, Serialize)]
 pub struct RequestLine<'a> {
-    /// Always `request`, so a filter can select these lines.
-    pub event: &'static str,
     /// `CF-Ray`, or a random id.
     pub request_id: &'a str,
     /// The HTTP method.
@@ -111,7 +109,17 @@ pub struct RequestLine<'a> {
 impl RequestLine<'_> {
     /// The line as JSON.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        #[derive(Serialize)]
+        struct Tagged<'l, 'a> {
+            event: &'static str,
+            #[serde(flatten)]
+            line: &'l RequestLine<'a>,
+        }
+        serde_json::to_string(&Tagged {
+            event: "request",
+            line: self,
+        })
+        .unwrap_or_default()
     }
 
     /// Writes the line.
@@ -173,7 +181,6 @@ mod tests {
         trace.principal("github:42");
         trace.tool("calculate");
         let line = RequestLine {
-            event: "request",
             request_id: "abc",
             method: "POST",
             route: route_name("/mcp"),
@@ -190,6 +197,7 @@ mod tests {
         assert_eq!(value["status"], 200);
         assert_eq!(value["latency_ms"], 12);
         assert_eq!(value["route"], "/mcp");
+        assert_eq!(value["event"], "request");
     }
 
     #[test]

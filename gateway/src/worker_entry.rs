@@ -123,7 +123,6 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         serve(req, &env, &trace).await?
     };
     RequestLine {
-        event: "request",
         request_id: &request_id,
         method: &method,
         route,
