@@ -3,7 +3,8 @@
 # the production Worker, or the staging one with ENV=staging.
 #   scripts/deploy.sh [--dry-run]
 # --dry-run checks the upload and its bindings without publishing anything; it needs no
-# Cloudflare login (`make test` runs it for both environments).
+# Cloudflare login (`make test` runs it for both environments). WRANGLER_CONFIG names another
+# configuration than wrangler.toml.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
@@ -19,22 +20,23 @@ case "${ENV:-}" in
   *) die "ENV is \`$ENV\`; use ENV=staging, or leave ENV unset for production" ;;
 esac
 
+config=${WRANGLER_CONFIG:-wrangler.toml}
 script=build/release/index.js
 [ -f "$script" ] || die "$script is missing: run \`make deploy\`, which builds it first"
 
-if [ -z "$dry_run" ] && grep -q "id = \"$placeholder\"" wrangler.toml; then
+if [ -z "$dry_run" ] && grep -q "id = \"$placeholder\"" "$config"; then
   flag=; [ "$label" = staging ] && flag=" --env staging"
-  die "wrangler.toml still has the placeholder KV namespace id for $label.
+  die "$config still has the placeholder KV namespace id for $label.
   Create the namespace:  npx wrangler kv namespace create DOVECOTE_KV$flag
-  and put the id it prints in place of $placeholder in wrangler.toml."
+  and put the id it prints in place of $placeholder in $config."
 fi
 
 if [ -n "$dry_run" ]; then
-  wrangler deploy "$script" "${env_args[@]}" --dry-run --outdir "build/dry-run-$label"
+  wrangler deploy "$script" --config "$config" "${env_args[@]}" --dry-run --outdir "build/dry-run-$label"
   exit 0
 fi
 
-wrangler deploy "$script" "${env_args[@]}"
+wrangler deploy "$script" --config "$config" "${env_args[@]}"
 cat <<MSG
 
 Deployed $label. Next:
