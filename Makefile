@@ -8,6 +8,7 @@ export PORT
 # What a Worker build depends on: rebuild only when one of these changed.
 SOURCES := $(shell find gateway/src macros/src examples -name '*.rs' 2>/dev/null) \
 	gateway/Cargo.toml macros/Cargo.toml Cargo.toml Cargo.lock tools.toml
+BRIDGE_SOURCES := $(shell find bridge/src -name '*.rs' 2>/dev/null) bridge/Cargo.toml Cargo.lock
 
 .PHONY: dev test unit e2e conformance bench install clean
 
@@ -32,7 +33,11 @@ build/default/index.js: $(SOURCES) | install
 build/conformance/index.js: $(SOURCES) e2e/conformance/tools.toml | install
 	@scripts/build.sh conformance --features conformance
 
-e2e: build/default/index.js build/conformance/index.js
+# The local bridge (dovecote-bridge), as the e2e tests start it.
+target/debug/dovecote-bridge: $(BRIDGE_SOURCES) | install
+	@source scripts/env.sh && cargo build -p dovecote-bridge --quiet
+
+e2e: build/default/index.js build/conformance/index.js target/debug/dovecote-bridge
 	@source scripts/env.sh && node --test --test-concurrency=1 e2e/*.test.mjs
 
 ## conformance: the official MCP conformance suite, both protocol generations

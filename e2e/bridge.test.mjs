@@ -1,0 +1,159 @@
+// dovecote-bridge against the Worker in workerd, driven over stdio by the official MCP
+// TypeScript SDK client, as Claude Code drives it: the gateway's tools listed and called
+// through the bridge with identical schemas and results; the claude/channel capability on and
+// off; the browser sign-in with a loopback redirect in Chromium; an expired access token
+// refreshed without the client noticing; a revoked grant reported as "sign in again".
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, statSync, writeFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { startWorker } from "./harness/worker.mjs";
+import { TEST_PASSWORD, signIn } from "./harness/signin.mjs";
+import { configDir, startBridge } from "./harness/bridge.mjs";
+
+const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
+
+let worker;
+let token;
+
+before(async () => {
+  worker = await startWorker();
+  token = await signIn(worker.origin, { headers: { "cf-connecting-ip": "203.0.113.1" } });
+});
+
+after(async () => {
+  await worker?.stop();
+});
+
+/** The gateway's own answer, through the SDK's HTTP client, for comparison. */
+async function direct(fn) {
+  const client = new Client({ name: "direct", version: "1.0.0" });
+  await client.connect(new StreamableHTTPClientTransport(new URL(worker.url), { requestInit: { headers: { authorization: `Bearer ${token.access_token}` } } }));
+  try {
+    return await fn(client);
+  } finally {
+    await client.close();
+  }
+}
+
+test("the gateway's tools are listed and called through the bridge unchanged", async () => {
+  const bridge = await startBridge({ DOVECOTE_URL: worker.origin, DOVECOTE_TOKEN: token.access_token, WEBHOOK_CHANNEL: "0" });
+  try {
+    const viaBridge = (await bridge.client.listTools()).tools;
+    const gateway = (await direct((c) => c.listTools())).tools;
+    assert.deepEqual(viaBridge, gateway, "names, titles, schemas and annotations are the gateway's");
+    assert.ok(viaBridge.length > 0);
+    const args = { name: "calculate", arguments: { operation: "power", a: 7, b: 8 } };
+    const result = await bridge.client.callTool(args);
+    assert.deepEqual(result, await direct((c) => c.callTool(args)));
+    assert.equal(result.structuredContent.result, 5764801);
+    const failed = await bridge.client.callTool({ name: "calculate", arguments: { operation: "divide", a: 1, b: 0 } });
+    assert.equal(failed.isError, true, "isError passes through");
+    await assert.rejects(bridge.client.callTool({ name: "no_such_tool", arguments: {} }), /no_such_tool|Unknown tool|not found/i);
+    const caps = bridge.client.getServerCapabilities();
+    assert.equal(caps.experimental?.["claude/channel"], undefined, "WEBHOOK_CHANNEL=0: no channel capability");
+    assert.ok(caps.tools?.listChanged);
+  } finally {
+    await bridge.close();
+  }
+});
+
+test("with the channel on, the bridge declares claude/channel and says the messages are one-way", async () => {
+  const bridge = await startBridge({ DOVECOTE_URL: `${worker.origin}/mcp`, DOVECOTE_TOKEN: token.access_token });
+  try {
+    assert.deepEqual(bridge.client.getServerCapabilities().experimental?.["claude/channel"], {});
+    assert.match(bridge.client.getInstructions(), /one way/);
+    const names = (await bridge.client.listTools()).tools.map((t) => t.name);
+    assert.ok(!names.some((n) => /reply/i.test(n)), "no reply tool (F5.6)");
+  } finally {
+    await bridge.close();
+  }
+});
+
+test("bad configuration ends the bridge with a message, not a hang", async () => {
+  const { spawnSync } = await import("node:child_process");
+  const { BRIDGE } = await import("./harness/bridge.mjs");
+  for (const [env, expected] of [
+    [{}, /DOVECOTE_URL is not set/],
+    [{ DOVECOTE_URL: "ftp://example.com" }, /http\(s\)/],
+    [{ DOVECOTE_URL: "http://example.com/mcp" }, /https/],
+    [{ DOVECOTE_URL: "https://example.com", WEBHOOK_CHANNEL: "maybe" }, /WEBHOOK_CHANNEL/],
+  ]) {
+    const r = spawnSync(BRIDGE, [], { env: { PATH: process.env.PATH, HOME: "/tmp", ...env }, timeout: 10_000, encoding: "utf8" });
+    assert.notEqual(r.status, 0, JSON.stringify(env));
+    assert.equal(r.signal, null, "it exited by itself");
+    assert.match(r.stderr, expected);
+    assert.equal(r.stdout, "", "stdout is for MCP only");
+  }
+});
+
+test("signing in: the browser flow with a loopback redirect, kept for the next start, refreshed and revoked", async () => {
+  const dir = configDir();
+  const env = { DOVECOTE_URL: worker.origin, DOVECOTE_CONFIG_DIR: dir, WEBHOOK_CHANNEL: "0" };
+  const bridge = await startBridge(env);
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
+  try {
+    const url = await bridge.waitFor(() => /https?:\/\/\S+\/authorize\?\S+/.exec(bridge.stderr())?.[0], 15_000, "the sign-in URL");
+    const authorize = new URL(url);
+    assert.match(authorize.searchParams.get("redirect_uri"), /^http:\/\/127\.0\.0\.1:\d+\/callback$/);
+    assert.equal(authorize.searchParams.get("code_challenge_method"), "S256");
+    // Before sign-in the client sees no tools and a tool call says to sign in.
+    const early = await bridge.client.callTool({ name: "calculate", arguments: { operation: "add", a: 1, b: 1 } });
+    assert.equal(early.isError, true);
+    assert.match(early.content[0].text, /sign in/i);
+
+    const context = await browser.newContext({ extraHTTPHeaders: { "cf-connecting-ip": "203.0.113.9" } });
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.fill("#password", TEST_PASSWORD);
+    await page.getByRole("button", { name: "Approve" }).click();
+    await page.waitForURL((u) => u.href.startsWith(authorize.searchParams.get("redirect_uri")), { timeout: 15_000 });
+    assert.match(await page.content(), /Signed in to Dovecote/);
+    await bridge.waitFor(() => bridge.notifications.find((n) => n.method === "notifications/tools/list_changed"), 15_000, "tools/list_changed after sign-in");
+    const tools = (await bridge.client.listTools()).tools.map((t) => t.name);
+    assert.ok(tools.includes("calculate"), tools.join());
+    assert.doesNotMatch(bridge.stderr(), /dva_|eyJ/, "no token in the log");
+
+    const [file] = readdirSync(dir).filter((f) => f.startsWith("credentials-"));
+    const path = join(dir, file);
+    assert.equal(statSync(path).mode & 0o777, 0o600, "owner-only");
+    assert.equal(statSync(dir).mode & 0o777, 0o700);
+
+    // The access token "expired" two hours ago: the next call refreshes it unnoticed.
+    const stored = JSON.parse(readFileSync(path, "utf8"));
+    const before = stored.token_response.refresh_token;
+    stored.token_received_at -= 7200;
+    writeFileSync(path, JSON.stringify(stored));
+    const after = await bridge.client.callTool({ name: "calculate", arguments: { operation: "add", a: 2, b: 3 } });
+    assert.notEqual(after.isError, true, JSON.stringify(after));
+    assert.equal(after.structuredContent.result, 5);
+    const refreshed = JSON.parse(readFileSync(path, "utf8")).token_response.refresh_token;
+    assert.notEqual(refreshed, before, "the refresh token rotated");
+    await bridge.close();
+
+    // The next start uses the stored sign-in: no URL, tools at once.
+    const again = await startBridge(env);
+    try {
+      assert.ok((await again.client.listTools()).tools.length > 0);
+      assert.doesNotMatch(again.stderr(), /\/authorize\?/);
+      // The operator revokes the grant: the bridge's next call says to sign in again.
+      const revoked = await fetch(`${worker.origin}/revoke`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ token: JSON.parse(readFileSync(path, "utf8")).token_response.refresh_token, client_id: stored.client_id }),
+      });
+      assert.equal(revoked.status, 200);
+      const refused = await again.client.callTool({ name: "calculate", arguments: { operation: "add", a: 1, b: 1 } });
+      assert.equal(refused.isError, true);
+      assert.match(refused.content[0].text, /sign in again/);
+    } finally {
+      await again.close();
+    }
+  } finally {
+    await browser.close();
+    await bridge.close().catch(() => {});
+  }
+});
