@@ -33,9 +33,9 @@ build/default/index.js: $(SOURCES) | install
 build/conformance/index.js: $(SOURCES) e2e/conformance/tools.toml | install
 	@scripts/build.sh conformance --features conformance
 
-# The local bridge (dovecote-bridge), as the e2e tests start it.
+# The local bridge (dovecote-bridge) and the rmcp client example that drives it in e2e.
 target/debug/dovecote-bridge: $(BRIDGE_SOURCES) | install
-	@source scripts/env.sh && cargo build -p dovecote-bridge --quiet
+	@source scripts/env.sh && cargo build -p dovecote-bridge --bins --examples --quiet
 
 e2e: build/default/index.js build/conformance/index.js target/debug/dovecote-bridge
 	@source scripts/env.sh && node --test --test-concurrency=1 e2e/*.test.mjs

@@ -10,9 +10,10 @@ import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { startWorker } from "./harness/worker.mjs";
+import { spawnSync } from "node:child_process";
+import { ROOT, startWorker } from "./harness/worker.mjs";
 import { TEST_PASSWORD, signIn } from "./harness/signin.mjs";
-import { configDir, startBridge } from "./harness/bridge.mjs";
+import { BRIDGE, configDir, startBridge } from "./harness/bridge.mjs";
 
 const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
 
@@ -56,6 +57,18 @@ test("the gateway's tools are listed and called through the bridge unchanged", a
     const caps = bridge.client.getServerCapabilities();
     assert.equal(caps.experimental?.["claude/channel"], undefined, "WEBHOOK_CHANNEL=0: no channel capability");
     assert.ok(caps.tools?.listChanged);
+
+    // rmcp's own client sees the same through the bridge.
+    const probe = spawnSync(join(ROOT, "target/debug/examples/rmcp_probe"), [BRIDGE, "calculate", JSON.stringify(args.arguments)], {
+      env: { PATH: process.env.PATH, HOME: "/tmp", DOVECOTE_URL: worker.origin, DOVECOTE_TOKEN: token.access_token, WEBHOOK_CHANNEL: "0" },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    assert.equal(probe.status, 0, probe.stderr);
+    const seen = JSON.parse(probe.stdout);
+    assert.deepEqual(seen.tools.map((t) => t.name), gateway.map((t) => t.name));
+    assert.deepEqual(seen.tools.map((t) => t.inputSchema), gateway.map((t) => t.inputSchema));
+    assert.deepEqual(seen.result.structuredContent, result.structuredContent);
   } finally {
     await bridge.close();
   }
@@ -74,8 +87,6 @@ test("with the channel on, the bridge declares claude/channel and says the messa
 });
 
 test("bad configuration ends the bridge with a message, not a hang", async () => {
-  const { spawnSync } = await import("node:child_process");
-  const { BRIDGE } = await import("./harness/bridge.mjs");
   for (const [env, expected] of [
     [{}, /DOVECOTE_URL is not set/],
     [{ DOVECOTE_URL: "ftp://example.com" }, /http\(s\)/],
@@ -155,5 +166,26 @@ test("signing in: the browser flow with a loopback redirect, kept for the next s
   } finally {
     await browser.close();
     await bridge.close().catch(() => {});
+  }
+});
+
+test("a redeploy that changes the gateway's tools reaches the client as tools/list_changed", async () => {
+  const first = await startWorker();
+  let second;
+  const signedIn = await signIn(first.origin, { headers: { "cf-connecting-ip": "203.0.113.20" } });
+  const bridge = await startBridge({ DOVECOTE_URL: first.origin, DOVECOTE_TOKEN: signedIn.access_token, WEBHOOK_CHANNEL: "0", DOVECOTE_TOOLS_POLL_SECS: "1" });
+  try {
+    const before = (await bridge.client.listTools()).tools.map((t) => t.name);
+    await first.stop();
+    // The conformance build serves other tools (and needs no token) at the same address.
+    second = await startWorker({ build: "conformance", port: first.port });
+    await bridge.waitFor(() => bridge.notifications.find((n) => n.method === "notifications/tools/list_changed"), 20_000, "tools/list_changed");
+    const now = (await bridge.client.listTools()).tools.map((t) => t.name);
+    assert.notDeepEqual(now, before);
+    assert.ok(now.includes("test_simple_text"), now.join());
+  } finally {
+    await bridge.close();
+    await second?.stop();
+    await first.stop();
   }
 });

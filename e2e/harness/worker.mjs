@@ -23,12 +23,13 @@ export function freePort() {
 
 /**
  * Serves build/<build> and resolves once it answers.
- * @param {{build?: string, vars?: Record<string,string>}} options
+ * @param {{build?: string, vars?: Record<string,string>, port?: number}} options
+ *   `port`: listen there (to replace a stopped Worker at the same address) instead of a free one.
  */
-export async function startWorker({ build = "default", vars = {} } = {}) {
+export async function startWorker({ build = "default", vars = {}, port: fixedPort } = {}) {
   const script = join(ROOT, "build", build, "index.js");
   if (!existsSync(script)) throw new Error(`${script} is missing: run make test (it builds first)`);
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   const inspectorPort = await freePort();
   const state = mkdtempSync(join(tmpdir(), "dovecote-e2e-"));
   const envFile = join(state, "test.env");
