@@ -10,7 +10,7 @@ SOURCES := $(shell find gateway/src macros/src examples -name '*.rs' 2>/dev/null
 	gateway/Cargo.toml macros/Cargo.toml Cargo.toml Cargo.lock tools.toml
 BRIDGE_SOURCES := $(shell find bridge/src -name '*.rs' 2>/dev/null) bridge/Cargo.toml Cargo.lock
 
-.PHONY: dev test unit e2e conformance bench install clean
+.PHONY: dev test unit e2e conformance bench bundle install clean
 
 ## dev: install what is missing, build, and serve on http://127.0.0.1:$(PORT)/mcp
 dev: install build/default/index.js
@@ -51,6 +51,11 @@ bench: install
 	@scripts/build.sh release --opt
 	@scripts/build.sh bench --opt --features conformance
 	@source scripts/env.sh && node bench/run.mjs
+
+## bundle: the bridge as an MCP Bundle for this machine (Linux x86-64): build/dovecote-bridge-linux.mcpb
+bundle: install
+	@source scripts/env.sh && cargo build -p dovecote-bridge --release --quiet
+	@scripts/bundle.sh target/release/dovecote-bridge linux build/dovecote-bridge-linux.mcpb
 
 clean:
 	rm -rf build target/wasm32-unknown-unknown

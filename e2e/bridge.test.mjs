@@ -189,3 +189,34 @@ test("a redeploy that changes the gateway's tools reaches the client as tools/li
     await first.stop();
   }
 });
+
+test("make bundle's packer builds an .mcpb holding this bridge, with its user configuration", async () => {
+  const { mkdtempSync, readFileSync: read } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { createHash } = await import("node:crypto");
+  const out = mkdtempSync(join(tmpdir(), "mcpb-"));
+  const packed = spawnSync(join(ROOT, "scripts/bundle.sh"), [BRIDGE, "linux", join(out, "bridge.mcpb")], { encoding: "utf8", timeout: 120_000 });
+  assert.equal(packed.status, 0, packed.stderr);
+  const unpacked = spawnSync(join(ROOT, ".tools/mcpb/node_modules/.bin/mcpb"), ["unpack", join(out, "bridge.mcpb"), join(out, "x")], { encoding: "utf8" });
+  assert.equal(unpacked.status, 0, unpacked.stderr);
+  const manifest = JSON.parse(read(join(out, "x/manifest.json"), "utf8"));
+  assert.equal(manifest.server.type, "binary");
+  assert.equal(manifest.server.mcp_config.env.DOVECOTE_URL, "${user_config.gateway_url}");
+  assert.equal(manifest.server.mcp_config.env.WEBHOOK_CHANNEL, "${user_config.webhook_channel}");
+  assert.equal(manifest.user_config.gateway_url.required, true);
+  assert.equal(manifest.user_config.webhook_channel.default, true);
+  assert.deepEqual(manifest.compatibility.platforms, ["linux"]);
+  const sha = (p) => createHash("sha256").update(read(p)).digest("hex");
+  assert.equal(sha(join(out, "x", manifest.server.entry_point)), sha(BRIDGE), "the bundle holds the bridge built here");
+  // As Claude Desktop starts it from the bundle: the user's URL and the switch, as strings.
+  const { chmodSync } = await import("node:fs");
+  const command = join(out, "x", manifest.server.entry_point);
+  chmodSync(command, 0o755);
+  const bridge = await startBridge({ DOVECOTE_URL: worker.url, WEBHOOK_CHANNEL: "false", DOVECOTE_TOKEN: token.access_token }, { command });
+  try {
+    assert.ok((await bridge.client.listTools()).tools.length > 0);
+    assert.equal(bridge.client.getServerCapabilities().experimental?.["claude/channel"], undefined);
+  } finally {
+    await bridge.close();
+  }
+});

@@ -14,13 +14,14 @@ export const BRIDGE = join(ROOT, "target/debug/dovecote-bridge");
 export const configDir = () => mkdtempSync(join(tmpdir(), "dovecote-bridge-"));
 
 /**
- * Starts the bridge with `env` and connects an SDK client to it.
+ * Starts the bridge (`command`, default the one built here) with `env` and connects an SDK
+ * client to it.
  * Returns {client, notifications, stderr(), waitFor(pred, ms), close()}.
  */
-export async function startBridge(env, { connect = true } = {}) {
-  if (!existsSync(BRIDGE)) throw new Error(`${BRIDGE} is missing: run make test (it builds the bridge)`);
+export async function startBridge(env, { connect = true, command = BRIDGE } = {}) {
+  if (!existsSync(command)) throw new Error(`${command} is missing: run make test (it builds the bridge)`);
   const transport = new StdioClientTransport({
-    command: BRIDGE,
+    command,
     env: { PATH: process.env.PATH, HOME: process.env.HOME ?? "/tmp", DOVECOTE_NO_BROWSER: "1", ...env },
     stderr: "pipe",
   });
