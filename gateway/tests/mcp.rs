@@ -8,7 +8,7 @@ use dovecote_gateway::config::{Config, Environment};
 use dovecote_gateway::http::{Headers, HttpRequest, HttpResponse};
 use dovecote_gateway::mcp::{self, session::SESSION_TTL_MS, Catalog, McpServer};
 use dovecote_gateway::platform::native::{
-    CannedFetch, LocalObjects, ManualClock, MemoryKv, OsRandom,
+    CannedFetch, LocalObjects, ManualClock, MapSecrets, MemoryKv, OsRandom,
 };
 use dovecote_gateway::platform::Platform;
 use dovecote_gateway::router::{route, Gateway};
@@ -45,6 +45,7 @@ impl World {
             clock: &self.clock,
             random: &OsRandom,
             fetch: &CannedFetch::default(),
+            secrets: &MapSecrets::default(),
         };
         let gateway = Gateway {
             config: &self.config,
@@ -216,7 +217,10 @@ fn discover_and_tools_list_carry_result_type_server_info_and_caching() {
             "calculate",
             "search_knowledge_base",
             "create_document",
-            "get_env"
+            "get_env",
+            "list_channels",
+            "send_notification",
+            "get_notification_status"
         ]
     );
 }
@@ -224,14 +228,14 @@ fn discover_and_tools_list_carry_result_type_server_info_and_caching() {
 #[test]
 fn tools_list_pages_follow_the_cursor_and_refuse_a_forged_one() {
     let mut w = World::new();
-    w.config.tools_page_size = 3;
+    w.config.tools_page_size = 5;
     let o = objects(&w.clock);
     let first = body(&w.send(&o, modern("tools/list", json!({}))))["result"].clone();
-    assert_eq!(first["tools"].as_array().unwrap().len(), 3);
+    assert_eq!(first["tools"].as_array().unwrap().len(), 5);
     let cursor = first["nextCursor"].as_str().unwrap().to_owned();
     let second =
         body(&w.send(&o, modern("tools/list", json!({"cursor": cursor}))))["result"].clone();
-    assert_eq!(second["tools"][0]["name"], "create_document");
+    assert_eq!(second["tools"][0]["name"], "list_channels");
     assert!(second.get("nextCursor").is_none());
     for forged in ["nope", "MDAwMDAwMDA6MQ", ""] {
         let r = w.send(&o, modern("tools/list", json!({"cursor": forged})));
@@ -263,7 +267,7 @@ fn session_era_issues_signed_sessions_and_refuses_forged_or_expired_ones() {
             &list,
         ),
     );
-    assert_eq!(body(&ok)["result"]["tools"].as_array().unwrap().len(), 5);
+    assert_eq!(body(&ok)["result"]["tools"].as_array().unwrap().len(), 8);
     assert!(body(&ok)["result"].get("resultType").is_none());
 
     let ping = json!({"jsonrpc": "2.0", "id": 3, "method": "ping"}).to_string();
@@ -436,6 +440,7 @@ fn handle_notifying(req: &HttpRequest) -> HttpResponse {
         clock: &clock,
         random: &OsRandom,
         fetch: &fetch,
+        secrets: &MapSecrets::default(),
     };
     let config = Config::default();
     let catalog = Catalog::build(&notifying::TOOLBOX);

@@ -1,5 +1,5 @@
 //! The platform seam: the few things the gateway needs from its host — key-value storage with
-//! TTLs, Durable Objects with SQL, a clock, randomness, outbound HTTP. Workers implements them in `workers`
+//! TTLs, Durable Objects with SQL, a clock, randomness, outbound HTTP, secrets. Workers implements them in `workers`
 //! (wasm only); `native` implements them in memory and with real SQLite for `cargo test`.
 //! Nothing here imports the rest of the gateway.
 
@@ -236,15 +236,25 @@ pub trait Fetch {
 }
 
 /// Wall-clock time.
+#[async_trait(?Send)]
 pub trait Clock {
     /// Milliseconds since the Unix epoch.
     fn now_ms(&self) -> u64;
+    /// Waits `ms` milliseconds (a short pause between retries; a settable clock just moves).
+    async fn sleep_ms(&self, ms: u64);
 }
 
 /// Cryptographically secure randomness.
 pub trait Random {
     /// Fills `buf` with random bytes.
     fn fill(&self, buf: &mut [u8]);
+}
+
+/// The Worker's secrets and variables, read by name at run time (tools that name a secret in
+/// their configuration, such as channels, read it here).
+pub trait Secrets {
+    /// The value of secret or variable `name`, if set.
+    fn get(&self, name: &str) -> Option<String>;
 }
 
 /// Everything the host provides, borrowed for one request.
@@ -260,4 +270,6 @@ pub struct Platform<'a> {
     pub random: &'a dyn Random,
     /// Outbound HTTP.
     pub fetch: &'a dyn Fetch,
+    /// Secrets and variables.
+    pub secrets: &'a dyn Secrets,
 }

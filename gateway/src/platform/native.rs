@@ -10,7 +10,7 @@ use rusqlite::types::{Value as Sv, ValueRef};
 
 use super::{
     sql_limits, Clock, Fetch, Fetched, Kv, ObjectHandler, Objects, Outbound, PlatformError, Random,
-    Sql, SqlError, SqlValue,
+    Secrets, Sql, SqlError, SqlValue,
 };
 
 /// A clock that moves only when told to.
@@ -29,9 +29,14 @@ impl ManualClock {
     }
 }
 
+#[async_trait(?Send)]
 impl Clock for ManualClock {
     fn now_ms(&self) -> u64 {
         self.0.get()
+    }
+
+    async fn sleep_ms(&self, ms: u64) {
+        self.advance_ms(ms);
     }
 }
 
@@ -43,6 +48,30 @@ impl Random for OsRandom {
     fn fill(&self, buf: &mut [u8]) {
         // The OS generator failing leaves no safe fallback; tests would see the zeros.
         let _ = getrandom::getrandom(buf);
+    }
+}
+
+/// Secrets and variables from a table, settable during a test.
+#[derive(Debug, Default)]
+pub struct MapSecrets(RefCell<HashMap<String, String>>);
+
+impl MapSecrets {
+    /// Sets `name` to `value`.
+    pub fn set(&self, name: &str, value: &str) {
+        self.0
+            .borrow_mut()
+            .insert(name.to_owned(), value.to_owned());
+    }
+
+    /// Removes `name`.
+    pub fn remove(&self, name: &str) {
+        self.0.borrow_mut().remove(name);
+    }
+}
+
+impl Secrets for MapSecrets {
+    fn get(&self, name: &str) -> Option<String> {
+        self.0.borrow().get(name).cloned()
     }
 }
 

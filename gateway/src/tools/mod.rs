@@ -8,6 +8,7 @@ pub mod env;
 pub mod fixtures;
 #[path = "../../../examples/tools/knowledge_base.rs"]
 pub mod knowledge_base;
+pub mod notify;
 pub mod user_info;
 
 use std::sync::OnceLock;
@@ -24,6 +25,9 @@ toolbox! {
         knowledge_base::search_knowledge_base,
         knowledge_base::create_document,
         env::get_env,
+        notify::list_channels,
+        notify::send_notification,
+        notify::get_notification_status,
     ],
 }
 
