@@ -85,12 +85,17 @@ pub type Instances = Vec<(Service, Declared)>;
 /// Reads `source`: `Err` when it is not valid TOML; otherwise the valid instances and every
 /// mistake by line.
 pub fn parse(source: &str) -> Result<(Instances, Vec<ManifestError>), ManifestError> {
-    let root = DeTable::parse(source).map_err(|e| ManifestError {
-        line: line_of(source, e.span().map_or(0, |s| s.start)),
-        message: format!(
-            "{} — fix the TOML syntax (each instance is one [<service>.<id>] table)",
-            e.message().trim_end_matches('.')
-        ),
+    let root = DeTable::parse(source).map_err(|e| {
+        let problem = e.message().trim_end_matches('.');
+        let fix = if problem.contains("duplicate key") {
+            "an instance id is declared twice: give each [<service>.<id>] table its own id"
+        } else {
+            "fix the TOML syntax (each instance is one [<service>.<id>] table)"
+        };
+        ManifestError {
+            line: line_of(source, e.span().map_or(0, |s| s.start)),
+            message: format!("{problem} — {fix}"),
+        }
     })?;
     let mut reader = Reader {
         source,

@@ -151,5 +151,5 @@ fn a_table_given_twice_is_a_syntax_error_with_its_line() {
         "[discord.a]\nname = \"A\"\nwebhook_url_secret = \"W\"\n\n[discord.a]\nname = \"B\"\n";
     let e = parse(source).unwrap_err();
     assert_eq!(e.line, 5, "{}", e.message);
-    assert!(e.message.contains("fix the TOML syntax"), "{}", e.message);
+    assert!(e.message.contains("an instance id is declared twice"), "{}", e.message);
 }
