@@ -151,5 +151,19 @@ fn a_table_given_twice_is_a_syntax_error_with_its_line() {
         "[discord.a]\nname = \"A\"\nwebhook_url_secret = \"W\"\n\n[discord.a]\nname = \"B\"\n";
     let e = parse(source).unwrap_err();
     assert_eq!(e.line, 5, "{}", e.message);
-    assert!(e.message.contains("an instance id is declared twice"), "{}", e.message);
+    assert!(
+        e.message.contains("an instance id is declared twice"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
+fn the_example_users_copy_and_the_root_file_are_valid() {
+    let (instances, errors) = parse(include_str!("../../../examples/channels.toml")).unwrap();
+    assert_eq!(errors, []);
+    let ids: Vec<&str> = instances.iter().map(|(_, d)| d.id.as_str()).collect();
+    assert_eq!(ids, ["ops", "deploys"]);
+    let (_, errors) = parse(include_str!("../../../channels.toml")).unwrap();
+    assert_eq!(errors, []);
 }
