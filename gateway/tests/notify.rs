@@ -211,3 +211,23 @@ fn unknown_channels_bad_ids_and_missing_secrets_are_tool_errors() {
     .contains("NOTIFY_EXPIRY_HOURS"));
     assert!(w.fetch.sent().is_empty());
 }
+
+#[test]
+fn a_timeout_is_queued_without_an_immediate_retry() {
+    let w = World::new();
+    let objects = LocalObjects::new(dovecote_gateway::objects::handle, &w.clock);
+    w.fetch.time_out(SEND_URL);
+    let result = w.call(
+        &objects,
+        "send_notification",
+        json!({"channel": "telegram-ops", "text": "hi"}),
+    );
+    let out = result.structured_content.unwrap();
+    assert_eq!(out["outcome"], "queued");
+    assert_eq!(out["reason"], "telegram: no answer within 5 s");
+    assert_eq!(
+        w.fetch.sent().len(),
+        1,
+        "the outcome is unknown: no quick repeat"
+    );
+}

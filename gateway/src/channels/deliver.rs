@@ -7,7 +7,7 @@ use super::instance::{Instance, Target};
 use super::message::{Attempt, Message};
 use super::registry::Resolved;
 use super::{discord, slack, telegram, webhook};
-use crate::platform::{Clock, Fetch};
+use crate::platform::{Clock, Fetch, NO_ANSWER};
 
 /// The longest wait a request retries after inline; longer ones go to the outbox.
 pub const INLINE_WAIT_MAX_MS: u64 = 2000;
@@ -101,12 +101,13 @@ pub async fn send_part(
             sent => sent,
         },
         // The platform's reason may quote the URL, which holds the credential: say only what kind.
-        Err(e) => Attempt::Transient {
-            reason: if e.0.contains("within") {
-                format!("{}: no answer in time", instance.service().as_str())
-            } else {
-                format!("{}: could not connect", instance.service().as_str())
-            },
+        Err(e) if e.0.starts_with(NO_ANSWER) => Attempt::Unanswered(format!(
+            "{}: no answer within {} s",
+            instance.service().as_str(),
+            super::SEND_TIMEOUT_MS / 1000
+        )),
+        Err(_) => Attempt::Transient {
+            reason: format!("{}: could not connect", instance.service().as_str()),
             retry_after_ms: None,
         },
     }
@@ -144,12 +145,9 @@ pub async fn deliver(
                 progress.message_ids.extend(id);
                 progress.stopped = None;
             }
-            Attempt::Transient {
-                reason,
-                retry_after_ms,
-            } if retries_left > 0
-                && retry_after_ms.unwrap_or(DEFAULT_INLINE_WAIT_MS) <= INLINE_WAIT_MAX_MS
-                && !reason.ends_with("no answer in time") =>
+            Attempt::Transient { retry_after_ms, .. }
+                if retries_left > 0
+                    && retry_after_ms.unwrap_or(DEFAULT_INLINE_WAIT_MS) <= INLINE_WAIT_MAX_MS =>
             {
                 retries_left -= 1;
                 clock

@@ -178,6 +178,9 @@ pub enum Attempt {
         /// The service's `retry_after` / `Retry-After`, in milliseconds.
         retry_after_ms: Option<u64>,
     },
+    /// No answer in time: the service may have posted it or not. Retried later by the outbox,
+    /// never at once (a quick repeat is the likeliest way to post it twice).
+    Unanswered(String),
 }
 
 /// `text` trimmed to one line of at most 200 characters, for messages quoting a service.

@@ -453,6 +453,7 @@ async fn attempt(
             reason,
             retry_after_ms,
         }) => finish(State::Queued, &progress, Some(reason), retry_after_ms),
+        Some(Attempt::Unanswered(reason)) => finish(State::Queued, &progress, Some(reason), None),
         Some(Attempt::Sent(_)) => finish(State::Sent, &progress, None, None),
     }
 }

@@ -145,7 +145,8 @@ fn strip_to_text(line: &str) -> String {
 }
 
 fn unescape_html(text: &str) -> String {
-    text.replace("&lt;", "<")
+    text.replace("&#x27;", "'")
+        .replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&quot;", "\"")
         .replace("&amp;", "&")

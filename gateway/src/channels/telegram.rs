@@ -8,29 +8,16 @@ use super::markdown::{self, Block, Dialect, Style};
 use super::message::{retry_after_header, trim_reason, Attempt, Message};
 use super::split;
 use crate::platform::{Fetched, Outbound};
+use crate::web::html::escape;
 
 /// Longest message text.
 pub const LIMIT: usize = 4096;
 /// The Bot API's origin.
 pub const DEFAULT_API_BASE: &str = "https://api.telegram.org";
 
-/// Telegram's HTML: `&`, `<`, `>` and `"` escaped; the tags it documents.
+/// Telegram's HTML: text escaped as for any HTML page (Telegram reads `&lt;`, `&gt;`, `&amp;`,
+/// `&quot;` and numeric entities); the tags it documents.
 pub struct Html;
-
-/// Escapes text for Telegram's HTML.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 impl Dialect for Html {
     fn escape(&self, text: &str) -> String {

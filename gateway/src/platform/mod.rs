@@ -217,11 +217,15 @@ impl Outbound {
     }
 }
 
+/// How a `Fetch::send` error starts when the timeout ran out (the request may have arrived).
+pub const NO_ANSWER: &str = "no answer within";
+
 /// Outbound HTTP.
 #[async_trait(?Send)]
 pub trait Fetch {
     /// Sends `request` without following redirects. Fails (a transient failure: connection
-    /// refused or dropped, timeout, body too long) when there is no complete answer.
+    /// refused or dropped, timeout, body too long) when there is no complete answer; after a
+    /// timeout the error's text starts with `NO_ANSWER`.
     async fn send(&self, request: &Outbound) -> Result<Fetched, PlatformError>;
 
     /// GETs `url`, accepting JSON.

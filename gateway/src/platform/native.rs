@@ -279,12 +279,14 @@ impl Objects for LocalObjects<'_> {
 #[derive(Default)]
 pub struct CannedFetch {
     answers: RefCell<HashMap<String, Fetched>>,
+    silent: RefCell<Vec<String>>,
     requests: RefCell<Vec<Outbound>>,
 }
 
 impl CannedFetch {
     /// Answers requests to `url` (any method) with `answer`.
     pub fn answer(&self, url: &str, answer: Fetched) {
+        self.silent.borrow_mut().retain(|u| u != url);
         self.answers.borrow_mut().insert(url.to_owned(), answer);
     }
 
@@ -298,6 +300,12 @@ impl CannedFetch {
                 body: body.to_string().into_bytes(),
             },
         );
+    }
+
+    /// Requests to `url` time out (the error a slow server causes), until it is given an answer.
+    pub fn time_out(&self, url: &str) {
+        self.answers.borrow_mut().remove(url);
+        self.silent.borrow_mut().push(url.to_owned());
     }
 
     /// The URLs fetched so far, in order.
@@ -319,6 +327,13 @@ impl CannedFetch {
 impl Fetch for CannedFetch {
     async fn send(&self, request: &Outbound) -> Result<Fetched, PlatformError> {
         self.requests.borrow_mut().push(request.clone());
+        if self.silent.borrow().contains(&request.url) {
+            return Err(PlatformError(format!(
+                "{} {} ms",
+                super::NO_ANSWER,
+                request.timeout_ms
+            )));
+        }
         let answer = self.answers.borrow().get(&request.url).cloned();
         match answer {
             Some(a) if a.body.len() > request.max_bytes => Err(PlatformError(format!(

@@ -7,7 +7,7 @@ use worker::{Env, Method, Request, RequestInit, SqlStorage, SqlStorageValue};
 
 use super::{
     Clock, Fetch, Fetched, HttpMethod, Kv, Objects, Outbound, PlatformError, Random, Secrets, Sql,
-    SqlError, SqlValue,
+    SqlError, SqlValue, NO_ANSWER,
 };
 
 fn platform_error(e: impl std::fmt::Display) -> PlatformError {
@@ -217,7 +217,7 @@ impl Fetch for WorkersFetch {
             Either::Left((r, _)) => r.map_err(platform_error)?,
             Either::Right(_) => {
                 controller.abort();
-                return Err(PlatformError(format!("no answer within {timeout_ms} ms")));
+                return Err(PlatformError(format!("{NO_ANSWER} {timeout_ms} ms")));
             }
         };
         let headers: Vec<(String, String)> = resp

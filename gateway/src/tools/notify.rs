@@ -255,6 +255,7 @@ pub async fn send_notification(
             reason,
             retry_after_ms,
         }) => (State::Queued, Some(reason.clone()), *retry_after_ms),
+        Some(Attempt::Unanswered(reason)) => (State::Queued, Some(reason.clone()), None),
     };
     let report = outbox::Request::Report {
         id: id.clone(),

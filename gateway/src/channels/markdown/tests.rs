@@ -106,7 +106,7 @@ fn assert_clean_split(chunks: &[String], limit: usize) {
         for (at, _) in chunk.match_indices('&') {
             let rest = &chunk[at..];
             assert!(
-                ["&amp;", "&lt;", "&gt;", "&quot;"]
+                ["&amp;", "&lt;", "&gt;", "&quot;", "&#x"]
                     .iter()
                     .any(|e| rest.starts_with(e)),
                 "cut entity at {:?}",
