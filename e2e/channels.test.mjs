@@ -13,21 +13,25 @@ import { withToken } from "./harness/mcp.mjs";
 import * as telegram from "./harness/services/telegram.mjs";
 import * as discord from "./harness/services/discord.mjs";
 import * as slack from "./harness/services/slack.mjs";
+import { startWebhook } from "./harness/services/webhook.mjs";
 
 const TG_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
 const CHAT = -1001234567890;
 const SLACK_TOKEN = "xoxb-1111-2222-e2etoken";
+const HOOK_KEY = "e2e-signing-key";
 
 let worker;
 let tg;
 let dc;
 let sl;
+let wh;
 let client;
 
 before(async () => {
   tg = await telegram.startTelegram({ token: TG_TOKEN, chats: [CHAT] });
   dc = await discord.startDiscord({ id: "1187", token: "hooktoken_e2e" });
   sl = await slack.startSlack({ webhookPath: "/services/T0/B0/hookE2E", botToken: SLACK_TOKEN, channels: ["C0E2E"] });
+  wh = await startWebhook({ key: HOOK_KEY });
   const telegramInstances = [
     { id: "ops", botToken: TG_TOKEN, chatId: CHAT, apiBase: tg.apiBase, allowAnyHost: true, description: "On-call" },
     { id: "nochat", botToken: TG_TOKEN, chatId: 42, apiBase: tg.apiBase, allowAnyHost: true },
@@ -46,6 +50,10 @@ before(async () => {
       TELEGRAM_INSTANCES: JSON.stringify(telegramInstances),
       DISCORD_INSTANCES: JSON.stringify(discordInstances),
       SLACK_INSTANCES: JSON.stringify(slackInstances),
+      WEBHOOK_INSTANCES: JSON.stringify([
+        { id: "ci", url: wh.url, signingSecret: HOOK_KEY, allowAnyHost: true },
+        { id: "unsigned", url: wh.url, allowAnyHost: true },
+      ]),
     },
   });
   const { access_token } = await signIn(worker.origin, { scope: "dovecote:notify" });
@@ -54,10 +62,10 @@ before(async () => {
 
 after(async () => {
   await worker?.stop();
-  await Promise.all([tg?.stop(), dc?.stop(), sl?.stop()]);
+  await Promise.all([tg?.stop(), dc?.stop(), sl?.stop(), wh?.stop()]);
 });
 
-beforeEach(() => [tg, dc, sl].forEach((s) => s.reset()));
+beforeEach(() => [tg, dc, sl, wh].forEach((s) => s.reset()));
 
 /** Calls `name` with `args`; returns the tools/call result. */
 async function call(name, args) {
@@ -92,12 +100,24 @@ test("list_channels shows every channel from the JSON secrets", async () => {
   const channels = result.structuredContent.channels;
   assert.deepEqual(channels.map((c) => c.id), [
     "telegram-ops", "telegram-nochat", "discord-deploys", "discord-gone", "slack-hook", "slack-bot", "slack-lost",
+    "webhook-ci", "webhook-unsigned",
   ]);
   assert.deepEqual(channels[0], {
     id: "telegram-ops", service: "telegram", name: "Telegram (ops)", description: "On-call",
     available: true, source: "TELEGRAM_INSTANCES",
   });
   assert.ok(!JSON.stringify(result).includes(TG_TOKEN), "no secret in the listing");
+});
+
+test("plain text reaches Telegram as it was written", async () => {
+  const result = await send({ channel: "telegram-ops", text: "Build 42 finished" });
+  assert.ok(!result.isError, JSON.stringify(result));
+  assert.deepEqual(tg.requests.map((r) => r.json), [{
+    chat_id: CHAT,
+    text: "Build 42 finished",
+    parse_mode: "HTML",
+    link_preview_options: { is_disabled: true },
+  }]);
 });
 
 test("Telegram gets HTML with every entity escaped, in one sendMessage", async () => {
@@ -204,6 +224,20 @@ test("Slack gets Block Kit with mrkdwn through a webhook and through chat.postMe
   assert.equal(req.headers["content-type"], "application/json; charset=utf-8");
   assert.deepEqual(req.json, { text: "Alert", blocks, unfurl_links: false, channel: "C0E2E" });
   assert.deepEqual(bot.structuredContent.message_ids, ["1700000000.000100"]);
+});
+
+test("a generic webhook gets the notification as JSON, signed, with an Idempotency-Key", async () => {
+  const result = await send({ channel: "webhook-ci", text: "**done**", severity: "info", fields: [{ name: "a", value: "b" }] });
+  assert.ok(!result.isError, JSON.stringify(result));
+  const req = wh.requests[0];
+  assert.equal(req.status, 202, "the receiver accepted the signature");
+  assert.equal(req.headers["idempotency-key"], result.structuredContent.id);
+  assert.deepEqual(req.json, {
+    text: "**done**", title: null, link: null, severity: "info", fields: [{ name: "a", value: "b" }], silent: false,
+    id: result.structuredContent.id, channel: "webhook-ci",
+  });
+  // Without the key, the receiver refuses it: a permanent failure.
+  assert.match(errorText(await send({ channel: "webhook-unsigned", text: "x" })), /webhook: HTTP 401: \{"error":"bad signature"\}/);
 });
 
 test("permanent failures are isError with the service's reason, tried once, never the secret", async () => {

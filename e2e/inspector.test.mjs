@@ -62,7 +62,7 @@ test("tools/list contains calculate with its schema", async () => {
   const out = await inspector(["--method", "tools/list"]);
   const names = out.tools.map((t) => t.name);
   assert.ok(names.includes("calculate"), names.join(", "));
-  assert.deepEqual(names, ["get_user_info", "calculate", "search_knowledge_base", "create_document"]);
+  assert.deepEqual(names, ["get_user_info", "calculate", "search_knowledge_base", "create_document", "list_channels", "send_notification", "get_notification_status"]);
   const calc = out.tools.find((t) => t.name === "calculate");
   assert.equal(calc.inputSchema.type, "object");
   assert.ok(calc.inputSchema.properties.operation);

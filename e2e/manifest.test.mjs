@@ -18,7 +18,7 @@ const run = promisify(execFile);
 const BUILD = "manifest-changed";
 const NEW_TITLE = "Identity check";
 const NEW_DESCRIPTION = "Finds documents in your knowledge base (description from the e2e manifest).";
-const DEFAULT_TOOLS = ["get_user_info", "calculate", "search_knowledge_base", "create_document"];
+const DEFAULT_TOOLS = ["get_user_info", "calculate", "search_knowledge_base", "create_document", "list_channels", "send_notification", "get_notification_status"];
 
 let dir;
 let changed;
@@ -89,7 +89,7 @@ after(async () => {
 describe("a build from an edited tools.toml", () => {
   test("tools/list drops the disabled tool and shows the new title and description", async () => {
     const tools = await listAll(changed.url);
-    assert.deepEqual(tools.map((t) => t.name), ["get_user_info", "search_knowledge_base", "create_document"]);
+    assert.deepEqual(tools.map((t) => t.name), ["get_user_info", "search_knowledge_base", "create_document", "list_channels", "send_notification", "get_notification_status"]);
     const who = tools.find((t) => t.name === "get_user_info");
     assert.equal(who.title, NEW_TITLE);
     assert.equal(who.annotations.title, NEW_TITLE, "the annotation title follows the manifest too");

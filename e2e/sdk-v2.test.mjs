@@ -9,7 +9,7 @@ import { startWorker } from "./harness/worker.mjs";
 import { signIn } from "./harness/signin.mjs";
 
 const MODERN = "2026-07-28";
-const EXPECTED_TOOLS = ["get_user_info", "calculate", "search_knowledge_base", "create_document"];
+const EXPECTED_TOOLS = ["get_user_info", "calculate", "search_knowledge_base", "create_document", "list_channels", "send_notification", "get_notification_status"];
 
 let worker;
 let token; // the sign-in of `before`: {access_token, refresh_token, client_id, scope}
