@@ -7,7 +7,7 @@ export PORT
 
 # What a Worker build depends on: rebuild only when one of these changed.
 SOURCES := $(shell find gateway/src macros/src examples -name '*.rs' 2>/dev/null) \
-	gateway/Cargo.toml macros/Cargo.toml Cargo.toml Cargo.lock tools.toml
+	gateway/Cargo.toml macros/Cargo.toml Cargo.toml Cargo.lock tools.toml channels.toml
 BRIDGE_SOURCES := $(shell find bridge/src -name '*.rs' 2>/dev/null) bridge/Cargo.toml Cargo.lock
 
 .PHONY: dev test unit e2e conformance bench bundle install clean

@@ -8,7 +8,8 @@ use worker::{
 use crate::config::{signing_key, Config};
 use crate::http::{Headers, HttpRequest, HttpResponse};
 use crate::platform::workers::{
-    WorkersClock, WorkersFetch, WorkersKv, WorkersObjects, WorkersRandom, WorkersSql,
+    WorkersClock, WorkersFetch, WorkersKv, WorkersObjects, WorkersRandom, WorkersSecrets,
+    WorkersSql,
 };
 use crate::platform::{Clock, Platform};
 use crate::router::{self, Gateway};
@@ -102,6 +103,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         clock: &WorkersClock,
         random: &WorkersRandom,
         fetch: &WorkersFetch,
+        secrets: &WorkersSecrets(&env),
     };
     let gateway = Gateway {
         config: &config,
@@ -120,6 +122,70 @@ async fn serve_object(class: &str, state: &State, mut req: Request) -> Result<Re
     let sql = WorkersSql(state.storage().sql());
     let answer = crate::objects::handle(class, &sql, WorkersClock.now_ms(), &body);
     Response::from_bytes(answer)
+}
+
+/// Sets the object's alarm to `at_ms`, or clears it. The logic that decides when lives in
+/// plain Rust (e.g. `channels::outbox::next_wake`), so native tests fire it by moving a clock.
+async fn schedule_alarm(state: &State, at_ms: Option<u64>) -> Result<()> {
+    let storage = state.storage();
+    match at_ms {
+        Some(at) => {
+            let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));
+            storage.set_alarm(worker::ScheduledTime::new(date)).await
+        }
+        None => storage.delete_alarm().await,
+    }
+}
+
+/// The whole platform, for an object that does its own outbound work (an alarm).
+macro_rules! object_platform {
+    ($env:expr, $kv:ident, $objects:ident, $secrets:ident) => {{
+        $kv = WorkersKv {
+            env: $env,
+            binding: KV_BINDING,
+        };
+        $objects = WorkersObjects($env);
+        $secrets = WorkersSecrets($env);
+        Platform {
+            kv: &$kv,
+            objects: &$objects,
+            clock: &WorkersClock,
+            random: &WorkersRandom,
+            fetch: &WorkersFetch,
+            secrets: &$secrets,
+        }
+    }};
+}
+
+/// Per-channel notification outbox (`OUTBOX`): answers requests, and its alarm retries what
+/// is due.
+#[durable_object]
+pub struct Outbox {
+    state: State,
+    env: Env,
+}
+
+impl DurableObject for Outbox {
+    fn new(state: State, env: Env) -> Self {
+        Self { state, env }
+    }
+
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        let response = serve_object(crate::channels::outbox::BINDING, &self.state, req).await?;
+        let sql = WorkersSql(self.state.storage().sql());
+        schedule_alarm(&self.state, crate::channels::outbox::next_wake(&sql)).await?;
+        Ok(response)
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        let (kv, objects, secrets);
+        let platform = object_platform!(&self.env, kv, objects, secrets);
+        let sql = WorkersSql(self.state.storage().sql());
+        let next =
+            crate::channels::outbox::run_due(&sql, &platform, crate::channels::CHANNELS).await;
+        schedule_alarm(&self.state, next).await?;
+        Response::ok("")
+    }
 }
 
 /// Per-caller rate-limit counters (`RATE_LIMITER`).
