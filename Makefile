@@ -9,9 +9,10 @@ ENV ?=
 
 # What a Worker build depends on: rebuild only when one of these changed.
 SOURCES := $(shell find gateway/src macros/src examples -name '*.rs' 2>/dev/null) \
-	gateway/Cargo.toml macros/Cargo.toml Cargo.toml Cargo.lock tools.toml
+	gateway/Cargo.toml macros/Cargo.toml Cargo.toml Cargo.lock tools.toml channels.toml
+BRIDGE_SOURCES := $(shell find bridge/src -name '*.rs' 2>/dev/null) bridge/Cargo.toml Cargo.lock
 
-.PHONY: dev test unit e2e conformance bench install clean deploy secrets verify
+.PHONY: dev test unit e2e conformance bench bundle install clean deploy secrets verify
 
 ## dev: install what is missing, build, and serve on http://127.0.0.1:$(PORT)/mcp
 dev: install build/default/index.js
@@ -38,7 +39,11 @@ build/conformance/index.js: $(SOURCES) e2e/conformance/tools.toml | install
 build/release/index.js: $(SOURCES) | install
 	@scripts/build.sh release --opt
 
-e2e: build/default/index.js build/conformance/index.js build/release/index.js
+# The local bridge (dovecote-bridge) and the rmcp client example that drives it in e2e.
+target/debug/dovecote-bridge: $(BRIDGE_SOURCES) | install
+	@source scripts/env.sh && cargo build -p dovecote-bridge --bins --examples --quiet
+
+e2e: build/default/index.js build/conformance/index.js build/release/index.js target/debug/dovecote-bridge
 	@source scripts/env.sh && node --test --test-concurrency=1 e2e/*.test.mjs
 
 ## conformance: the official MCP conformance suite, both protocol generations
@@ -52,6 +57,11 @@ bench: install
 	@scripts/build.sh release --opt
 	@scripts/build.sh bench --opt --features conformance
 	@source scripts/env.sh && node bench/run.mjs
+
+## bundle: the bridge as an MCP Bundle for this machine (Linux x86-64): build/dovecote-bridge-linux.mcpb
+bundle: install
+	@source scripts/env.sh && cargo build -p dovecote-bridge --release --quiet
+	@scripts/bundle.sh target/release/dovecote-bridge linux build/dovecote-bridge-linux.mcpb
 
 ## deploy: optimized build, then `wrangler deploy` (ENV=staging for the staging Worker)
 deploy: build/release/index.js

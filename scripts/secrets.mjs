@@ -55,7 +55,7 @@ function exampleSecrets(text) {
   let about = [];
   for (const line of text.split("\n")) {
     const bare = line.replace(/^#\s?/, "").trim();
-    const tagged = /^\[([^\]]+)\]\s*(.*)$/.exec(bare);
+    const tagged = /^\[((?:secret|var)[^\]]*)\]\s*(.*)$/.exec(bare);
     if (tagged) {
       tag = tagged[1].split(",").map((t) => t.trim());
       about = [tagged[2]];

@@ -39,22 +39,24 @@ export function freePort() {
 }
 
 /**
- * Serves build/<build> and resolves once it answers.
+ * Serves build/<build> and resolves once it answers. `restart()` stops the runtime and starts
+ * it again with the same state (KV, Durable Objects, pending alarms) and variables.
  * In remote mode (TEST_BASE_URL), returns that gateway instead, with a `stop` that does nothing.
- * @param {{build?: string, vars?: Record<string,string>, logLevel?: string}} options
+ * @param {{build?: string, vars?: Record<string,string>, port?: number, logLevel?: string}} options
+ *   `port`: listen there (to replace a stopped Worker at the same address) instead of a free one.
  *   `logLevel` "log" keeps the Worker's own console lines in `output()`.
  */
-export async function startWorker({ build = "default", vars = {}, logLevel = "warn" } = {}) {
+export async function startWorker({ build = "default", vars = {}, port: fixedPort, logLevel = "warn" } = {}) {
   if (REMOTE) {
     // A remote gateway has its own configuration: a test that sets any is marked localOnly.
-    if (build !== "default" || Object.keys(vars).length) {
+    if (build !== "default" || Object.keys(vars).length || fixedPort) {
       throw new Error(`remote mode (TEST_BASE_URL) cannot give the Worker build ${build} or ${Object.keys(vars).join(", ")}: mark the test localOnly(…)`);
     }
     return { origin: REMOTE, url: `${REMOTE}/mcp`, port: Number(new URL(REMOTE).port) || null, stop: async () => {}, output: () => "", remote: true };
   }
   const script = join(ROOT, "build", build, "index.js");
   if (!existsSync(script)) throw new Error(`${script} is missing: run make test (it builds first)`);
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   const inspectorPort = await freePort();
   const state = mkdtempSync(join(tmpdir(), "dovecote-e2e-"));
   const envFile = join(state, "test.env");
@@ -72,35 +74,46 @@ export async function startWorker({ build = "default", vars = {}, logLevel = "wa
     "--persist-to", join(state, "state"), "--env-file", envFile,
     "--show-interactive-dev-session=false", "--log-level", logLevel,
   ];
-  const child = spawn(join(ROOT, "node_modules/.bin/wrangler"), args, {
-    cwd: ROOT,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", WRANGLER_SEND_ERROR_REPORTS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
-  });
-  let output = "";
-  child.stdout.on("data", (d) => (output += d));
-  child.stderr.on("data", (d) => (output += d));
   const origin = `http://127.0.0.1:${port}`;
-  const stop = async () => {
+  let child;
+  let output = "";
+  /** Spawns wrangler on the state folder and waits until the Worker answers. */
+  const launch = async () => {
+    child = spawn(join(ROOT, "node_modules/.bin/wrangler"), args, {
+      cwd: ROOT,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", WRANGLER_SEND_ERROR_REPORTS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+    });
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    const deadline = Date.now() + 60_000;
+    while (true) {
+      if (child.exitCode !== null) throw new Error(`wrangler exited (${child.exitCode}):\n${output}`);
+      try {
+        const r = await fetch(origin + "/");
+        if (r.status === 200) return;
+      } catch { /* not listening yet */ }
+      if (Date.now() > deadline) throw new Error(`the Worker did not answer within 60 s:\n${output}`);
+      await new Promise((ok) => setTimeout(ok, 200));
+    }
+  };
+  /** Ends wrangler and its workerd, keeping the state folder. */
+  const halt = async () => {
     if (child.exitCode === null) {
       try { process.kill(-child.pid, "SIGTERM"); } catch { /* already gone */ }
       await new Promise((ok) => { child.once("exit", ok); setTimeout(ok, 5000); });
     }
+  };
+  const stop = async () => {
+    await halt();
     rmSync(state, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 60_000;
-  while (true) {
-    if (child.exitCode !== null) {
-      rmSync(state, { recursive: true, force: true });
-      throw new Error(`wrangler exited (${child.exitCode}):\n${output}`);
-    }
-    try {
-      const r = await fetch(origin + "/");
-      if (r.status === 200) break;
-    } catch { /* not listening yet */ }
-    if (Date.now() > deadline) { await stop(); throw new Error(`the Worker did not answer within 60 s:\n${output}`); }
-    await new Promise((ok) => setTimeout(ok, 200));
-  }
-  return { origin, url: `${origin}/mcp`, port, stop, output: () => output };
+  /** Stops the runtime and starts it again on the same port, state and variables. */
+  const restart = async () => {
+    await halt();
+    try { await launch(); } catch (e) { await stop(); throw e; }
+  };
+  try { await launch(); } catch (e) { await stop(); throw e; }
+  return { origin, url: `${origin}/mcp`, port, stop, restart, output: () => output };
 }

@@ -4,6 +4,7 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::channels::instance::{Credential, Instance, Target};
 use crate::http::HttpResponse;
 
 /// The KV namespace binding.
@@ -38,6 +39,10 @@ pub const SECRETS: &[(&str, Need)] = &[
     ("ADMIN_TOKEN", Need::Optional),
     ("DOVECOTE_SIGNING_KEY_PREVIOUS", Need::Optional),
     ("DOVECOTE_ENCRYPTION_KEY_PREVIOUS", Need::Optional),
+    ("TELEGRAM_INSTANCES", Need::Optional),
+    ("DISCORD_INSTANCES", Need::Optional),
+    ("SLACK_INSTANCES", Need::Optional),
+    ("WEBHOOK_INSTANCES", Need::Optional),
 ];
 
 /// Every binding the Worker uses: the KV namespace and each Durable Object class.
@@ -55,8 +60,32 @@ pub struct Probe<'a> {
     pub sign_in: bool,
 }
 
+/// The Worker secrets `channels` name (token or URL, and a webhook's signing key), each with
+/// the channel that needs it.
+fn channel_secrets(channels: &[Instance]) -> Vec<(String, &str)> {
+    let mut out = Vec::new();
+    for channel in channels {
+        if let Credential::Secret(name) = &channel.credential {
+            out.push((channel.channel_id(), name.as_ref()));
+        }
+        if let Target::Webhook {
+            signing_secret: Some(Credential::Secret(name)),
+            ..
+        } = &channel.target
+        {
+            out.push((channel.channel_id(), name.as_ref()));
+        }
+    }
+    out
+}
+
 /// The health report: 200 when nothing is missing, else 503 with `problems` saying what to do.
 pub fn report(probe: &Probe<'_>) -> HttpResponse {
+    report_for(probe, crate::channels::CHANNELS)
+}
+
+/// The health report of a gateway with `channels` declared in `channels.toml`.
+fn report_for(probe: &Probe<'_>, channels: &[Instance]) -> HttpResponse {
     let present = |name: &str| (probe.var)(name).is_some_and(|v| !v.trim().is_empty());
     let mut problems: Vec<String> = Vec::new();
 
@@ -74,6 +103,15 @@ pub fn report(probe: &Probe<'_>) -> HttpResponse {
     let mut secrets = Map::new();
     for (name, _) in SECRETS {
         secrets.insert((*name).into(), Value::Bool(present(name)));
+    }
+    for (channel, name) in channel_secrets(channels) {
+        let set = present(name);
+        if !set {
+            problems.push(format!(
+                "the channel {channel} (channels.toml) needs the secret {name}: run make secrets (or wrangler secret put {name})"
+            ));
+        }
+        secrets.insert(name.into(), Value::Bool(set));
     }
     let github = present("GITHUB_CLIENT_ID") && present("GITHUB_CLIENT_SECRET");
     let sign_in = match (github, present("OAUTH_PASSWORD")) {
@@ -143,6 +181,14 @@ mod tests {
     const KEY: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
 
     fn run(pairs: &[(&str, &str)], missing_binding: Option<&str>) -> (u16, Value) {
+        run_with(pairs, missing_binding, &[])
+    }
+
+    fn run_with(
+        pairs: &[(&str, &str)],
+        missing_binding: Option<&str>,
+        channels: &[Instance],
+    ) -> (u16, Value) {
         let var = |name: &str| {
             pairs
                 .iter()
@@ -150,11 +196,12 @@ mod tests {
                 .map(|(_, v)| v.to_string())
         };
         let has_binding = |name: &str| Some(name) != missing_binding;
-        let response = report(&Probe {
+        let probe = Probe {
             var: &var,
             has_binding: &has_binding,
             sign_in: true,
-        });
+        };
+        let response = report_for(&probe, channels);
         (
             response.status,
             serde_json::from_slice(&response.body).unwrap(),
@@ -219,5 +266,38 @@ mod tests {
             None,
         );
         assert_eq!(body["sign_in"], "github");
+    }
+
+    #[test]
+    fn a_channel_without_its_secret_is_named() {
+        let ops = Instance {
+            id: "ops".into(),
+            name: "Ops".into(),
+            description: None,
+            credential: Credential::Secret("OPS_BOT_TOKEN".into()),
+            api_base: None,
+            allow_any_host: false,
+            target: Target::Telegram {
+                chat_id: "-100".into(),
+                topic_id: None,
+            },
+        };
+        let complete = [
+            ("DOVECOTE_SIGNING_KEY", KEY),
+            ("DOVECOTE_ENCRYPTION_KEY", KEY),
+            ("OAUTH_PASSWORD", "pw"),
+        ];
+        let (status, body) = run_with(&complete, None, std::slice::from_ref(&ops));
+        assert_eq!(status, 503);
+        assert_eq!(body["secrets"]["OPS_BOT_TOKEN"], false);
+        assert!(body["problems"][0]
+            .as_str()
+            .unwrap()
+            .contains("the channel telegram-ops (channels.toml) needs the secret OPS_BOT_TOKEN"));
+        let mut with_token = complete.to_vec();
+        with_token.push(("OPS_BOT_TOKEN", "123:abc"));
+        let (status, body) = run_with(&with_token, None, &[ops]);
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["secrets"]["OPS_BOT_TOKEN"], true);
     }
 }

@@ -8,6 +8,7 @@
 extern crate self as dovecote_gateway;
 
 pub mod audit;
+pub mod channels;
 pub mod config;
 pub mod envprofile;
 pub mod grants;
@@ -29,7 +30,7 @@ pub mod web;
 #[cfg(target_arch = "wasm32")]
 mod worker_entry;
 
-pub use dovecote_macros::{tool, toolbox};
+pub use dovecote_macros::{channels, tool, toolbox};
 
 #[doc(hidden)]
 pub mod __private {

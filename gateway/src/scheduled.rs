@@ -99,7 +99,9 @@ mod tests {
     use super::*;
     use crate::grants::Grant;
     use crate::oauth::store::{self, GrantSummary};
-    use crate::platform::native::{CannedFetch, LocalObjects, ManualClock, MemoryKv, OsRandom};
+    use crate::platform::native::{
+        CannedFetch, LocalObjects, ManualClock, MapSecrets, MemoryKv, OsRandom,
+    };
 
     const MINUTE: u64 = 60_000;
 
@@ -147,6 +149,7 @@ mod tests {
             clock: &clock,
             random: &OsRandom,
             fetch: &fetch,
+            secrets: &MapSecrets::default(),
         };
         let now = 1_800_000_000_000;
         new_grant(&platform, "abandoned", now, 5 * MINUTE);

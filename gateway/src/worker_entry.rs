@@ -11,7 +11,8 @@ use crate::health::KV_BINDING;
 use crate::http::{Headers, HttpRequest, HttpResponse};
 use crate::log::{RequestLine, Trace};
 use crate::platform::workers::{
-    WorkersClock, WorkersFetch, WorkersKv, WorkersObjects, WorkersRandom, WorkersSql,
+    WorkersClock, WorkersFetch, WorkersKv, WorkersObjects, WorkersRandom, WorkersSecrets,
+    WorkersSql,
 };
 use crate::platform::{Clock, Platform, Random};
 use crate::router::{self, Gateway};
@@ -51,10 +52,12 @@ fn from_http(resp: HttpResponse) -> Result<Response> {
     Ok(response.with_status(resp.status).with_headers(headers))
 }
 
-/// The Workers side of the platform seam over one env, for a request or a scheduled run.
+/// The Workers side of the platform seam over one env: for a request, a scheduled run, or an
+/// object that does its own outbound work (an alarm).
 struct Host<'e> {
     kv: WorkersKv<'e>,
     objects: WorkersObjects<'e>,
+    secrets: WorkersSecrets<'e>,
 }
 
 impl<'e> Host<'e> {
@@ -65,6 +68,7 @@ impl<'e> Host<'e> {
                 binding: KV_BINDING,
             },
             objects: WorkersObjects(env),
+            secrets: WorkersSecrets(env),
         }
     }
 
@@ -75,6 +79,7 @@ impl<'e> Host<'e> {
             clock: &WorkersClock,
             random: &WorkersRandom,
             fetch: &WorkersFetch,
+            secrets: &self.secrets,
         }
     }
 }
@@ -207,6 +212,50 @@ async fn serve_object(class: &str, state: &State, mut req: Request) -> Result<Re
     let sql = WorkersSql(state.storage().sql());
     let answer = crate::objects::handle(class, &sql, WorkersClock.now_ms(), &body);
     Response::from_bytes(answer)
+}
+
+/// Sets the object's alarm to `at_ms`, or clears it. The logic that decides when lives in
+/// plain Rust (e.g. `channels::outbox::next_wake`), so native tests fire it by moving a clock.
+async fn schedule_alarm(state: &State, at_ms: Option<u64>) -> Result<()> {
+    let storage = state.storage();
+    match at_ms {
+        Some(at) => {
+            let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));
+            storage.set_alarm(worker::ScheduledTime::new(date)).await
+        }
+        None => storage.delete_alarm().await,
+    }
+}
+
+/// Per-channel notification outbox (`OUTBOX`): answers requests, and its alarm retries what
+/// is due.
+#[durable_object]
+pub struct Outbox {
+    state: State,
+    env: Env,
+}
+
+impl DurableObject for Outbox {
+    fn new(state: State, env: Env) -> Self {
+        Self { state, env }
+    }
+
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        let response = serve_object(crate::channels::outbox::BINDING, &self.state, req).await?;
+        let sql = WorkersSql(self.state.storage().sql());
+        schedule_alarm(&self.state, crate::channels::outbox::next_wake(&sql)).await?;
+        Ok(response)
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        let host = Host::new(&self.env);
+        let platform = host.platform();
+        let sql = WorkersSql(self.state.storage().sql());
+        let next =
+            crate::channels::outbox::run_due(&sql, &platform, crate::channels::CHANNELS).await;
+        schedule_alarm(&self.state, next).await?;
+        Response::ok("")
+    }
 }
 
 /// Per-caller rate-limit counters (`RATE_LIMITER`).

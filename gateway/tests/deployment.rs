@@ -89,8 +89,12 @@ fn example_entries() -> Vec<(String, String)> {
     let mut out = Vec::new();
     for line in text.lines() {
         let bare = line.trim_start_matches('#').trim();
-        if let Some(rest) = bare.strip_prefix('[') {
-            kind = rest.split(']').next().map(str::to_owned);
+        if let Some(tag) = bare
+            .strip_prefix('[')
+            .and_then(|rest| rest.split(']').next())
+            .filter(|t| t.starts_with("secret") || t.starts_with("var"))
+        {
+            kind = Some(tag.to_owned());
             continue;
         }
         let Some((name, _)) = bare.split_once('=') else {

@@ -2,7 +2,7 @@
 //! (`fixtures/tools.toml`), described and called through the generated `TOOLBOX`.
 
 use dovecote_gateway::platform::native::{
-    CannedFetch, LocalObjects, ManualClock, MemoryKv, OsRandom,
+    CannedFetch, LocalObjects, ManualClock, MapSecrets, MemoryKv, OsRandom,
 };
 use dovecote_gateway::platform::{Platform, Sql};
 use dovecote_gateway::toolbox::{
@@ -110,6 +110,7 @@ fn call(entry: &ToolEntry, arguments: Value) -> (CallToolResult, Vec<Value>) {
         clock: &clock,
         random: &OsRandom,
         fetch: &CannedFetch::default(),
+        secrets: &MapSecrets::default(),
     };
     let principal = Principal::anonymous(Some("192.0.2.1".into()), vec!["test:read".into()]);
     let ctx = ToolContext::new(&principal, &platform, Some(json!("p1")), None);

@@ -8,7 +8,7 @@ use dovecote_gateway::config::{Config, Environment};
 use dovecote_gateway::http::{Headers, HttpRequest, HttpResponse};
 use dovecote_gateway::mcp::{self, session::SESSION_TTL_MS, Catalog, McpServer};
 use dovecote_gateway::platform::native::{
-    CannedFetch, LocalObjects, ManualClock, MemoryKv, OsRandom,
+    CannedFetch, LocalObjects, ManualClock, MapSecrets, MemoryKv, OsRandom,
 };
 use dovecote_gateway::platform::Platform;
 use dovecote_gateway::router::{route, Gateway};
@@ -45,6 +45,7 @@ impl World {
             clock: &self.clock,
             random: &OsRandom,
             fetch: &CannedFetch::default(),
+            secrets: &MapSecrets::default(),
         };
         let gateway = Gateway {
             config: &self.config,
@@ -217,7 +218,10 @@ fn discover_and_tools_list_carry_result_type_server_info_and_caching() {
             "search_knowledge_base",
             "create_document",
             "get_env",
-            "get_github_repos"
+            "get_github_repos",
+            "list_channels",
+            "send_notification",
+            "get_notification_status"
         ]
     );
 }
@@ -225,15 +229,30 @@ fn discover_and_tools_list_carry_result_type_server_info_and_caching() {
 #[test]
 fn tools_list_pages_follow_the_cursor_and_refuse_a_forged_one() {
     let mut w = World::new();
-    w.config.tools_page_size = 3;
+    w.config.tools_page_size = 5;
     let o = objects(&w.clock);
-    let first = body(&w.send(&o, modern("tools/list", json!({}))))["result"].clone();
-    assert_eq!(first["tools"].as_array().unwrap().len(), 3);
-    let cursor = first["nextCursor"].as_str().unwrap().to_owned();
-    let second =
-        body(&w.send(&o, modern("tools/list", json!({"cursor": cursor}))))["result"].clone();
-    assert_eq!(second["tools"][0]["name"], "create_document");
-    assert!(second.get("nextCursor").is_none());
+    let mut names = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let params = match &cursor {
+            Some(c) => json!({ "cursor": c }),
+            None => json!({}),
+        };
+        let page = body(&w.send(&o, modern("tools/list", params)))["result"].clone();
+        let tools = page["tools"].as_array().unwrap();
+        assert!(!tools.is_empty() && tools.len() <= 5);
+        names.extend(tools.iter().map(|t| t["name"].as_str().unwrap().to_owned()));
+        match page["nextCursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    let all: Vec<&str> = dovecote_gateway::tools::TOOLBOX
+        .tools
+        .iter()
+        .map(|t| t.def.name)
+        .collect();
+    assert_eq!(names, all, "every tool once, in order, across pages");
     for forged in ["nope", "MDAwMDAwMDA6MQ", ""] {
         let r = w.send(&o, modern("tools/list", json!({"cursor": forged})));
         assert_eq!(body(&r)["error"]["code"], -32602, "{forged}");
@@ -438,6 +457,7 @@ fn handle_notifying(req: &HttpRequest) -> HttpResponse {
         clock: &clock,
         random: &OsRandom,
         fetch: &fetch,
+        secrets: &MapSecrets::default(),
     };
     let config = Config::default();
     let catalog = Catalog::build(&notifying::TOOLBOX);

@@ -2,6 +2,7 @@
 //! `expand` function in its own module, which works on `proc_macro2` tokens and is unit-tested.
 
 mod attr;
+mod channels;
 mod ctxt;
 mod manifest;
 mod tool;
@@ -46,6 +47,23 @@ pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn toolbox(input: TokenStream) -> TokenStream {
     toolbox::expand(input.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Reads `channels.toml` into `pub const CHANNELS: &[Instance]`, failing the build with the
+/// file, the line and the fix for every mistake (unknown key, bad URL, a host outside the
+/// service's own, a secret written inline, …).
+///
+/// ```ignore
+/// channels! { manifest = "../../channels.toml" }
+/// ```
+///
+/// `manifest` is relative to the invoking file; `DOVECOTE_CHANNELS_MANIFEST`, when set at build
+/// time, replaces it with another path.
+#[proc_macro]
+pub fn channels(input: TokenStream) -> TokenStream {
+    channels::expand(input.into())
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }

@@ -99,7 +99,7 @@ pub fn parse(source: &str) -> Result<(Manifest, Vec<ManifestError>), ManifestErr
 }
 
 /// The entries of `table` in the order they appear in the file (`DeTable` sorts by key).
-fn in_file_order<'t, 'i>(
+pub(crate) fn in_file_order<'t, 'i>(
     table: &'t DeTable<'i>,
 ) -> Vec<(
     &'t Spanned<toml::de::DeString<'i>>,
@@ -111,7 +111,7 @@ fn in_file_order<'t, 'i>(
 }
 
 /// The 1-based line of byte `offset`.
-fn line_of(source: &str, offset: usize) -> usize {
+pub(crate) fn line_of(source: &str, offset: usize) -> usize {
     let end = offset.min(source.len());
     source.as_bytes()[..end]
         .iter()
@@ -331,7 +331,7 @@ impl Reader<'_> {
 }
 
 /// `a string`, `an integer`, … for "is … , not …" messages.
-fn kind(value: &DeValue) -> String {
+pub(crate) fn kind(value: &DeValue) -> String {
     let kind = value.type_str();
     let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
         "an"

@@ -88,7 +88,7 @@ pub fn expand_at(
 }
 
 /// The directory of the file that invokes the macro, else the crate root.
-fn invoking_dir() -> PathBuf {
+pub(crate) fn invoking_dir() -> PathBuf {
     let file = proc_macro::is_available()
         .then(|| proc_macro::Span::call_site().local_file())
         .flatten();

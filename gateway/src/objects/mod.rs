@@ -4,11 +4,12 @@
 use crate::platform::Sql;
 
 /// Every Durable Object binding, as `wrangler.toml` declares them.
-pub const CLASSES: [&str; 4] = [
+pub const CLASSES: [&str; 5] = [
     crate::ratelimit::BINDING,
     crate::knowledge::BINDING,
     crate::grants::BINDING,
     crate::audit::BINDING,
+    crate::channels::outbox::BINDING,
 ];
 
 /// Answers one request to an object of `class`.
@@ -18,6 +19,7 @@ pub fn handle(class: &str, sql: &dyn Sql, now_ms: u64, request: &[u8]) -> Vec<u8
         crate::knowledge::BINDING => crate::knowledge::handle(sql, now_ms, request),
         crate::grants::BINDING => crate::grants::handle(sql, now_ms, request),
         crate::audit::BINDING => crate::audit::handle(sql, now_ms, request),
+        crate::channels::outbox::BINDING => crate::channels::outbox::handle(sql, now_ms, request),
         other => format!(r#"{{"error":"no object class {other}"}}"#).into_bytes(),
     }
 }
@@ -38,7 +40,13 @@ mod tests {
             .lines()
             .filter(|l| l.starts_with("new_sqlite_classes"))
             .collect();
-        for class in ["RateLimiter", "KnowledgeBase", "GrantStore", "AuditLog"] {
+        for class in [
+            "RateLimiter",
+            "KnowledgeBase",
+            "GrantStore",
+            "AuditLog",
+            "Outbox",
+        ] {
             assert!(
                 sqlite_lines
                     .iter()

@@ -1,5 +1,5 @@
 //! The platform seam: the few things the gateway needs from its host — key-value storage with
-//! TTLs, Durable Objects with SQL, a clock, randomness, outbound HTTP. Workers implements them in `workers`
+//! TTLs, Durable Objects with SQL, a clock, randomness, outbound HTTP, secrets. Workers implements them in `workers`
 //! (wasm only); `native` implements them in memory and with real SQLite for `cargo test`.
 //! Nothing here imports the rest of the gateway.
 
@@ -217,11 +217,15 @@ impl Outbound {
     }
 }
 
+/// How a `Fetch::send` error starts when the timeout ran out (the request may have arrived).
+pub const NO_ANSWER: &str = "no answer within";
+
 /// Outbound HTTP.
 #[async_trait(?Send)]
 pub trait Fetch {
     /// Sends `request` without following redirects. Fails (a transient failure: connection
-    /// refused or dropped, timeout, body too long) when there is no complete answer.
+    /// refused or dropped, timeout, body too long) when there is no complete answer; after a
+    /// timeout the error's text starts with `NO_ANSWER`.
     async fn send(&self, request: &Outbound) -> Result<Fetched, PlatformError>;
 
     /// GETs `url`, accepting JSON.
@@ -236,15 +240,25 @@ pub trait Fetch {
 }
 
 /// Wall-clock time.
+#[async_trait(?Send)]
 pub trait Clock {
     /// Milliseconds since the Unix epoch.
     fn now_ms(&self) -> u64;
+    /// Waits `ms` milliseconds (a short pause between retries; a settable clock just moves).
+    async fn sleep_ms(&self, ms: u64);
 }
 
 /// Cryptographically secure randomness.
 pub trait Random {
     /// Fills `buf` with random bytes.
     fn fill(&self, buf: &mut [u8]);
+}
+
+/// The Worker's secrets and variables, read by name at run time (tools that name a secret in
+/// their configuration, such as channels, read it here).
+pub trait Secrets {
+    /// The value of secret or variable `name`, if set.
+    fn get(&self, name: &str) -> Option<String>;
 }
 
 /// Everything the host provides, borrowed for one request.
@@ -260,4 +274,6 @@ pub struct Platform<'a> {
     pub random: &'a dyn Random,
     /// Outbound HTTP.
     pub fetch: &'a dyn Fetch,
+    /// Secrets and variables.
+    pub secrets: &'a dyn Secrets,
 }

@@ -10,7 +10,7 @@ use rusqlite::types::{Value as Sv, ValueRef};
 
 use super::{
     sql_limits, Clock, Fetch, Fetched, Kv, ObjectHandler, Objects, Outbound, PlatformError, Random,
-    Sql, SqlError, SqlValue,
+    Secrets, Sql, SqlError, SqlValue,
 };
 
 /// A clock that moves only when told to.
@@ -29,9 +29,14 @@ impl ManualClock {
     }
 }
 
+#[async_trait(?Send)]
 impl Clock for ManualClock {
     fn now_ms(&self) -> u64 {
         self.0.get()
+    }
+
+    async fn sleep_ms(&self, ms: u64) {
+        self.advance_ms(ms);
     }
 }
 
@@ -43,6 +48,30 @@ impl Random for OsRandom {
     fn fill(&self, buf: &mut [u8]) {
         // The OS generator failing leaves no safe fallback; tests would see the zeros.
         let _ = getrandom::getrandom(buf);
+    }
+}
+
+/// Secrets and variables from a table, settable during a test.
+#[derive(Debug, Default)]
+pub struct MapSecrets(RefCell<HashMap<String, String>>);
+
+impl MapSecrets {
+    /// Sets `name` to `value`.
+    pub fn set(&self, name: &str, value: &str) {
+        self.0
+            .borrow_mut()
+            .insert(name.to_owned(), value.to_owned());
+    }
+
+    /// Removes `name`.
+    pub fn remove(&self, name: &str) {
+        self.0.borrow_mut().remove(name);
+    }
+}
+
+impl Secrets for MapSecrets {
+    fn get(&self, name: &str) -> Option<String> {
+        self.0.borrow().get(name).cloned()
     }
 }
 
@@ -250,12 +279,14 @@ impl Objects for LocalObjects<'_> {
 #[derive(Default)]
 pub struct CannedFetch {
     answers: RefCell<HashMap<String, Fetched>>,
+    silent: RefCell<Vec<String>>,
     requests: RefCell<Vec<Outbound>>,
 }
 
 impl CannedFetch {
     /// Answers requests to `url` (any method) with `answer`.
     pub fn answer(&self, url: &str, answer: Fetched) {
+        self.silent.borrow_mut().retain(|u| u != url);
         self.answers.borrow_mut().insert(url.to_owned(), answer);
     }
 
@@ -269,6 +300,12 @@ impl CannedFetch {
                 body: body.to_string().into_bytes(),
             },
         );
+    }
+
+    /// Requests to `url` time out (the error a slow server causes), until it is given an answer.
+    pub fn time_out(&self, url: &str) {
+        self.answers.borrow_mut().remove(url);
+        self.silent.borrow_mut().push(url.to_owned());
     }
 
     /// The URLs fetched so far, in order.
@@ -290,6 +327,13 @@ impl CannedFetch {
 impl Fetch for CannedFetch {
     async fn send(&self, request: &Outbound) -> Result<Fetched, PlatformError> {
         self.requests.borrow_mut().push(request.clone());
+        if self.silent.borrow().contains(&request.url) {
+            return Err(PlatformError(format!(
+                "{} {} ms",
+                super::NO_ANSWER,
+                request.timeout_ms
+            )));
+        }
         let answer = self.answers.borrow().get(&request.url).cloned();
         match answer {
             Some(a) if a.body.len() > request.max_bytes => Err(PlatformError(format!(

@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use worker::{Env, Method, Request, RequestInit, SqlStorage, SqlStorageValue};
 
 use super::{
-    Clock, Fetch, Fetched, HttpMethod, Kv, Objects, Outbound, PlatformError, Random, Sql, SqlError,
-    SqlValue,
+    Clock, Fetch, Fetched, HttpMethod, Kv, Objects, Outbound, PlatformError, Random, Secrets, Sql,
+    SqlError, SqlValue, NO_ANSWER,
 };
 
 fn platform_error(e: impl std::fmt::Display) -> PlatformError {
@@ -148,12 +148,30 @@ impl Sql for WorkersSql {
     }
 }
 
+/// The Worker's env: `[vars]` and secrets, looked up by name.
+pub struct WorkersSecrets<'e>(pub &'e Env);
+
+impl Secrets for WorkersSecrets<'_> {
+    fn get(&self, name: &str) -> Option<String> {
+        self.0
+            .secret(name)
+            .ok()
+            .map(|s| s.to_string())
+            .or_else(|| self.0.var(name).ok().map(|v| v.to_string()))
+    }
+}
+
 /// `Date.now()`.
 pub struct WorkersClock;
 
+#[async_trait(?Send)]
 impl Clock for WorkersClock {
     fn now_ms(&self) -> u64 {
         worker::Date::now().as_millis()
+    }
+
+    async fn sleep_ms(&self, ms: u64) {
+        worker::Delay::from(std::time::Duration::from_millis(ms)).await;
     }
 }
 
@@ -199,7 +217,7 @@ impl Fetch for WorkersFetch {
             Either::Left((r, _)) => r.map_err(platform_error)?,
             Either::Right(_) => {
                 controller.abort();
-                return Err(PlatformError(format!("no answer within {timeout_ms} ms")));
+                return Err(PlatformError(format!("{NO_ANSWER} {timeout_ms} ms")));
             }
         };
         let headers: Vec<(String, String)> = resp

@@ -10,6 +10,7 @@ pub mod fixtures;
 pub mod github_repos;
 #[path = "../../../examples/tools/knowledge_base.rs"]
 pub mod knowledge_base;
+pub mod notify;
 pub mod user_info;
 
 use std::sync::OnceLock;
@@ -27,6 +28,9 @@ toolbox! {
         knowledge_base::create_document,
         env::get_env,
         github_repos::get_github_repos,
+        notify::list_channels,
+        notify::send_notification,
+        notify::get_notification_status,
     ],
 }
 

@@ -8,7 +8,7 @@ use dovecote_gateway::config::{Config, Environment};
 use dovecote_gateway::http::{Headers, HttpRequest, HttpResponse};
 use dovecote_gateway::oauth::Settings;
 use dovecote_gateway::platform::native::{
-    CannedFetch, LocalObjects, ManualClock, MemoryKv, OsRandom,
+    CannedFetch, LocalObjects, ManualClock, MapSecrets, MemoryKv, OsRandom,
 };
 use dovecote_gateway::platform::Platform;
 use dovecote_gateway::router::{route, Gateway};
@@ -87,6 +87,7 @@ pub struct Session<'w> {
     pub kv: MemoryKv<'w>,
     pub objects: LocalObjects<'w>,
     pub fetch: CannedFetch,
+    pub secrets: MapSecrets,
 }
 
 impl<'w> Session<'w> {
@@ -96,6 +97,7 @@ impl<'w> Session<'w> {
             kv: MemoryKv::new(&w.clock),
             objects: LocalObjects::new(dovecote_gateway::objects::handle, &w.clock),
             fetch: CannedFetch::default(),
+            secrets: MapSecrets::default(),
         }
     }
 
@@ -117,6 +119,7 @@ impl<'w> Session<'w> {
             clock: &self.w.clock,
             random: &OsRandom,
             fetch: &self.fetch,
+            secrets: &self.secrets,
         };
         let gateway = Gateway {
             config: &self.w.config,

@@ -1,0 +1,148 @@
+//! The sign-in kept between runs: one JSON file per gateway in the user's configuration
+//! folder, readable by the user alone (0600 in a 0700 folder on Unix), written atomically.
+//! It holds the OAuth client id and tokens; nothing else reads it and nothing logs it.
+
+use std::path::{Path, PathBuf};
+
+use rmcp::transport::auth::{AuthError, CredentialStore, StoredCredentials};
+use url::Url;
+
+/// Credentials of one gateway, in a file.
+#[derive(Debug, Clone)]
+pub struct FileCredentialStore {
+    path: PathBuf,
+}
+
+impl FileCredentialStore {
+    /// The store for the gateway at `mcp_url`, under `dir`.
+    pub fn new(dir: &Path, mcp_url: &Url) -> Self {
+        let name: String = format!(
+            "{}_{}{}",
+            mcp_url.host_str().unwrap_or("gateway"),
+            mcp_url.port_or_known_default().unwrap_or(0),
+            mcp_url.path()
+        )
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+        Self {
+            path: dir.join(format!("credentials-{name}.json")),
+        }
+    }
+
+    /// Where the credentials live.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn write(&self, bytes: &[u8]) -> std::io::Result<()> {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)?;
+        let tmp = self.path.with_extension("json.tmp");
+        #[cfg(unix)]
+        {
+            use std::io::Write;
+            use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(&tmp)?;
+            file.write_all(bytes)?;
+            file.sync_all()?;
+        }
+        #[cfg(not(unix))]
+        std::fs::write(&tmp, bytes)?;
+        std::fs::rename(&tmp, &self.path)
+    }
+}
+
+fn store_error(what: &str, e: impl std::fmt::Display) -> AuthError {
+    AuthError::CredentialStoreError(format!("{what}: {e}"))
+}
+
+#[async_trait::async_trait]
+impl CredentialStore for FileCredentialStore {
+    async fn load(&self) -> Result<Option<StoredCredentials>, AuthError> {
+        match std::fs::read(&self.path) {
+            Ok(bytes) => match serde_json::from_slice(&bytes) {
+                Ok(c) => Ok(Some(c)),
+                // A file we cannot read is a sign-in to redo, not a reason to stop.
+                Err(_) => Ok(None),
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(store_error(
+                &format!("cannot read {}", self.path.display()),
+                e,
+            )),
+        }
+    }
+
+    async fn save(&self, credentials: StoredCredentials) -> Result<(), AuthError> {
+        let bytes = serde_json::to_vec(&credentials)
+            .map_err(|e| store_error("cannot encode the sign-in", e))?;
+        self.write(&bytes)
+            .map_err(|e| store_error(&format!("cannot write {}", self.path.display()), e))
+    }
+
+    async fn clear(&self) -> Result<(), AuthError> {
+        match std::fs::remove_file(&self.path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(store_error(
+                &format!("cannot remove {}", self.path.display()),
+                e,
+            )),
+        }
+    }
+
+    async fn on_refresh_token_rejected(&self, _: &StoredCredentials) -> Result<(), AuthError> {
+        // The grant is gone (revoked, expired): the next start signs in again.
+        self.clear().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn credentials_round_trip_in_a_private_file() {
+        let dir = std::env::temp_dir().join(format!("dovecote-bridge-test-{}", std::process::id()));
+        let store =
+            FileCredentialStore::new(&dir, &Url::parse("http://127.0.0.1:8787/mcp").unwrap());
+        assert!(store.load().await.unwrap().is_none());
+        store
+            .save(StoredCredentials::new(
+                "client-1".into(),
+                None,
+                vec!["dovecote:read".into()],
+                Some(1),
+            ))
+            .await
+            .unwrap();
+        let loaded = store.load().await.unwrap().unwrap();
+        assert_eq!(loaded.client_id, "client-1");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(store.path())
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        store.clear().await.unwrap();
+        assert!(store.load().await.unwrap().is_none());
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}

@@ -1,0 +1,128 @@
+//! The MCP server Claude Code or Claude Desktop starts: the gateway's tools, served locally
+//! under the same names, schemas, titles and annotations, with every call forwarded and its
+//! result passed back unchanged. With the channel on it declares `claude/channel` and tells
+//! the model that those messages are one-way GitHub events (F5.1, F5.6: no reply tool).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+    JsonObject, ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+};
+use rmcp::service::{NotificationContext, Peer, RequestContext, RoleServer};
+use rmcp::{ErrorData, ServerHandler};
+use tokio::sync::{watch, RwLock};
+
+use crate::upstream::{Upstream, UpstreamError};
+
+/// The experimental capability Claude Code listens to for channel messages.
+pub const CHANNEL_CAPABILITY: &str = "claude/channel";
+
+const INSTRUCTIONS: &str = "Tools are those of the Dovecote gateway, called on the user's behalf.";
+const CHANNEL_INSTRUCTIONS: &str = "Messages arriving through the claude/channel notification are GitHub webhook events (issues, pull requests, pushes, workflow runs, ...) relayed one way from the Dovecote gateway. They are not from the user and cannot be replied to. To act on one, use the gateway's tools: get_event for the full payload, mark_processed once it is handled.";
+
+/// The bridge's server side.
+#[derive(Clone)]
+pub struct Bridge {
+    upstream: Arc<Upstream>,
+    channel: bool,
+    tools: Arc<RwLock<Option<Vec<Tool>>>>,
+    peer: watch::Sender<Option<Peer<RoleServer>>>,
+}
+
+impl Bridge {
+    /// A bridge to `upstream`; `channel` turns the claude/channel capability on.
+    pub fn new(upstream: Arc<Upstream>, channel: bool) -> Self {
+        Self {
+            upstream,
+            channel,
+            tools: Arc::default(),
+            peer: watch::channel(None).0,
+        }
+    }
+
+    /// The local client, once it has initialized.
+    pub fn peer(&self) -> watch::Receiver<Option<Peer<RoleServer>>> {
+        self.peer.subscribe()
+    }
+
+    /// Reads the gateway's tools; tells the local client when they changed since last read.
+    pub async fn refresh_tools(&self) -> Result<Vec<Tool>, UpstreamError> {
+        let tools = self.upstream.tools().await?;
+        let changed = {
+            let mut cached = self.tools.write().await;
+            let changed = cached.as_ref().is_some_and(|old| *old != tools);
+            *cached = Some(tools.clone());
+            changed
+        };
+        if changed {
+            let peer = self.peer.borrow().clone();
+            if let Some(peer) = peer {
+                let _ = peer.notify_tool_list_changed().await;
+            }
+        }
+        Ok(tools)
+    }
+
+    /// Marks the tool list as never read, so the next read announces itself (after sign-in).
+    pub async fn announce_tools(&self) {
+        *self.tools.write().await = Some(Vec::new());
+        let _ = self.refresh_tools().await;
+    }
+}
+
+impl ServerHandler for Bridge {
+    fn get_info(&self) -> ServerConfig {
+        let mut capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_tool_list_changed()
+            .build();
+        let mut instructions = INSTRUCTIONS.to_owned();
+        if self.channel {
+            capabilities.experimental = Some(BTreeMap::from([(
+                CHANNEL_CAPABILITY.to_owned(),
+                JsonObject::new(),
+            )]));
+            instructions = format!("{instructions} {CHANNEL_INSTRUCTIONS}");
+        }
+        ServerConfig::new(capabilities)
+            .with_server_info(Implementation::new(
+                "dovecote-bridge",
+                env!("CARGO_PKG_VERSION"),
+            ))
+            .with_instructions(instructions)
+    }
+
+    async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
+        self.peer.send_replace(Some(context.peer));
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        match self.refresh_tools().await {
+            Ok(tools) => Ok(ListToolsResult::with_all_items(tools)),
+            // Until the user signs in there is nothing to offer; list_changed follows.
+            Err(UpstreamError::SignInPending | UpstreamError::SignInNeeded) => {
+                Ok(ListToolsResult::with_all_items(Vec::new()))
+            }
+            Err(UpstreamError::Rpc(e)) => Err(e),
+            Err(e) => Err(ErrorData::internal_error(e.to_string(), None)),
+        }
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        match self.upstream.call(request).await {
+            Ok(result) => Ok(result.into()),
+            Err(UpstreamError::Rpc(e)) => Err(e),
+            Err(e) => Ok(CallToolResult::error(vec![ContentBlock::text(e.to_string())]).into()),
+        }
+    }
+}

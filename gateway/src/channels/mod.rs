@@ -1,0 +1,31 @@
+//! Notification channels: Telegram, Discord, Slack and generic webhooks, declared in
+//! `channels.toml` (compiled in by `channels!`) and in the `*_INSTANCES` JSON secrets.
+//! A message is Markdown rendered into each service's own markup (`markdown`, one file per
+//! service), split within its limits (`split`), sent (`deliver`) and, when a service cannot
+//! take it now, kept and retried by the `Outbox` Durable Object (`outbox`).
+//! Uses the platform seam (fetch, secrets, objects) and the audit trail; nothing of MCP.
+
+pub mod deliver;
+pub mod discord;
+pub mod instance;
+pub mod markdown;
+pub mod message;
+pub mod outbox;
+pub mod registry;
+pub mod rules;
+pub mod secret;
+pub mod slack;
+pub mod split;
+pub mod telegram;
+pub mod webhook;
+
+pub use instance::{Credential, Instance, Target};
+
+/// Largest answer read from a service.
+pub const MAX_ANSWER_BYTES: usize = 64 * 1024;
+/// How long one request to a service may take before it counts as a transient failure.
+pub const SEND_TIMEOUT_MS: u64 = 5_000;
+/// How long the outbox retries a notification, unless `NOTIFY_EXPIRY_HOURS` says otherwise.
+pub const DEFAULT_EXPIRY_HOURS: u64 = 24;
+
+crate::channels! { manifest = "../../../channels.toml" }

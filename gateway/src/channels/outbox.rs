@@ -1,0 +1,480 @@
+//! The outbox: one `Outbox` Durable Object per channel (SQLite + alarm) holds every
+//! notification from acceptance to its end — sent with its message ids, or failed with the
+//! reason — so its state can be read by id, and what a service could not take now is retried
+//! with backoff until it expires.
+//!
+//! Delivery once: a notification's parts are sent in order and each part delivered is
+//! recorded, so a retry resumes after the last confirmed part. A request that accepted a
+//! notification holds it under a lease; the alarm takes it over only when the lease has run
+//! out (the request died mid-way), and then may repeat the part whose outcome was unknown —
+//! Telegram, Discord and Slack offer no idempotency key; generic webhooks get
+//! `Idempotency-Key`. Messages of one channel go out in the order they were accepted.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::deliver::{self, Progress};
+use super::message::Attempt;
+use super::registry::{self, Registry};
+use crate::audit::{self, Entry};
+use crate::platform::{Platform, Sql, SqlError, SqlValue};
+
+/// The Durable Object binding (and class).
+pub const BINDING: &str = "OUTBOX";
+/// How long a request that accepted a notification owns it before the alarm may take over.
+pub const LEASE_MS: u64 = 60_000;
+/// How long finished notifications stay readable by id.
+pub const KEEP_FINISHED_MS: u64 = 7 * 24 * 3600 * 1000;
+/// The first retry's wait; it doubles with each attempt.
+pub const FIRST_BACKOFF_MS: u64 = 5_000;
+/// The longest wait between retries.
+pub const MAX_BACKOFF_MS: u64 = 3600 * 1000;
+/// Most notifications one alarm delivers before it lets the object breathe.
+const ALARM_BATCH: usize = 20;
+
+/// A notification's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// Being sent by the request that accepted it.
+    Sending,
+    /// Waiting for its next attempt.
+    Queued,
+    /// Delivered.
+    Sent,
+    /// Refused by the service, expired, or its channel is gone.
+    Failed,
+}
+
+impl State {
+    fn as_str(self) -> &'static str {
+        match self {
+            State::Sending => "sending",
+            State::Queued => "queued",
+            State::Sent => "sent",
+            State::Failed => "failed",
+        }
+    }
+
+    fn parse(s: &str) -> State {
+        match s {
+            "sending" => State::Sending,
+            "queued" => State::Queued,
+            "sent" => State::Sent,
+            _ => State::Failed,
+        }
+    }
+}
+
+/// What the outbox knows of a notification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Status {
+    /// Its id.
+    pub id: String,
+    /// The channel.
+    pub channel: String,
+    /// Where it is.
+    pub state: State,
+    /// Parts delivered, of `parts`.
+    pub sent_parts: usize,
+    /// How many messages it was split into.
+    pub parts: usize,
+    /// The services' ids of the delivered messages.
+    pub message_ids: Vec<String>,
+    /// Attempts so far.
+    pub attempts: u32,
+    /// Why it failed, or why the last attempt did not get through.
+    pub reason: Option<String>,
+    /// When it will be tried next (ms since the epoch), while queued.
+    pub next_attempt_ms: Option<u64>,
+    /// When it was accepted.
+    pub created_ms: u64,
+    /// When it stops being retried.
+    pub expires_ms: u64,
+}
+
+/// A request to the object.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Request {
+    /// Stores a new notification; answers whether the caller may send it now.
+    Accept {
+        /// The notification id.
+        id: String,
+        /// The channel id.
+        channel: String,
+        /// Who sent it, for the audit trail of later attempts.
+        actor: String,
+        /// The parts to send.
+        parts: Vec<Value>,
+        /// When to give up.
+        expires_ms: u64,
+    },
+    /// The outcome of the accepting request's attempt.
+    Report {
+        /// The notification id.
+        id: String,
+        /// Parts delivered.
+        sent: usize,
+        /// Their message ids.
+        message_ids: Vec<String>,
+        /// `sent`, `failed` or `queued`.
+        state: State,
+        /// Why it did not get through.
+        reason: Option<String>,
+        /// The service's requested wait, for a queued one.
+        retry_after_ms: Option<u64>,
+    },
+    /// The status of a notification.
+    Status {
+        /// The notification id.
+        id: String,
+    },
+}
+
+/// The answer to `Accept`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Accepted {
+    /// Send it now (nothing of this channel is waiting before it).
+    pub send_now: bool,
+}
+
+const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    channel TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    parts TEXT NOT NULL,
+    state TEXT NOT NULL,
+    sent INTEGER NOT NULL DEFAULT 0,
+    message_ids TEXT NOT NULL DEFAULT '[]',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    reason TEXT,
+    next_ms INTEGER,
+    created_ms INTEGER NOT NULL,
+    expires_ms INTEGER NOT NULL,
+    updated_ms INTEGER NOT NULL)";
+
+fn schema(sql: &dyn Sql) -> Result<(), SqlError> {
+    sql.exec(SCHEMA, &[])?;
+    sql.exec(
+        "CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_ms)",
+        &[],
+    )?;
+    Ok(())
+}
+
+fn int(v: u64) -> SqlValue {
+    SqlValue::Integer(i64::try_from(v).unwrap_or(i64::MAX))
+}
+
+/// The wait before attempt number `attempts + 1`: doubling from `FIRST_BACKOFF_MS`, never less
+/// than the service asked for, never more than `MAX_BACKOFF_MS` unless the service asked.
+pub fn backoff_ms(attempts: u32, retry_after_ms: Option<u64>) -> u64 {
+    let doubling = FIRST_BACKOFF_MS.saturating_mul(1u64 << attempts.min(20));
+    doubling
+        .min(MAX_BACKOFF_MS)
+        .max(retry_after_ms.unwrap_or(0))
+}
+
+/// The object's side of a request.
+pub fn handle(sql: &dyn Sql, now_ms: u64, request: &[u8]) -> Vec<u8> {
+    let answer = match serde_json::from_slice::<Request>(request) {
+        Ok(request) => schema(sql).and_then(|()| answer(sql, now_ms, request)),
+        Err(e) => Err(SqlError(format!("bad request: {e}"))),
+    };
+    match answer {
+        Ok(v) => v.to_string().into_bytes(),
+        Err(e) => serde_json::json!({"error": e.0}).to_string().into_bytes(),
+    }
+}
+
+fn answer(sql: &dyn Sql, now_ms: u64, request: Request) -> Result<Value, SqlError> {
+    match request {
+        Request::Accept {
+            id,
+            channel,
+            actor,
+            parts,
+            expires_ms,
+        } => {
+            sql.exec(
+                "DELETE FROM outbox WHERE state IN ('sent', 'failed') AND updated_ms < ?",
+                &[int(now_ms.saturating_sub(KEEP_FINISHED_MS))],
+            )?;
+            let waiting = sql.exec(
+                "SELECT min(next_ms) FROM outbox WHERE state IN ('sending', 'queued')",
+                &[],
+            )?;
+            let earliest = waiting
+                .first()
+                .and_then(|r| r[0].as_i64())
+                .map(|t| t.max(0) as u64);
+            let send_now = earliest.is_none();
+            let (state, next_ms) = match earliest {
+                None => (State::Sending, now_ms + LEASE_MS),
+                // Behind the others, in order: the alarm takes it after them.
+                Some(t) => (State::Queued, t.max(now_ms)),
+            };
+            let parts = serde_json::to_string(&parts).map_err(|e| SqlError(e.to_string()))?;
+            sql.exec(
+                "INSERT INTO outbox (id, channel, actor, parts, state, next_ms, created_ms, expires_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                &[
+                    id.into(),
+                    channel.into(),
+                    actor.into(),
+                    parts.into(),
+                    state.as_str().into(),
+                    int(next_ms),
+                    int(now_ms),
+                    int(expires_ms),
+                    int(now_ms),
+                ],
+            )?;
+            Ok(serde_json::to_value(Accepted { send_now }).unwrap_or_default())
+        }
+        Request::Report {
+            id,
+            sent,
+            message_ids,
+            state,
+            reason,
+            retry_after_ms,
+        } => {
+            let attempts = sql
+                .exec(
+                    "SELECT attempts FROM outbox WHERE id = ?",
+                    &[id.as_str().into()],
+                )?
+                .first()
+                .and_then(|r| r[0].as_i64())
+                .unwrap_or(0) as u32;
+            let next_ms =
+                (state == State::Queued).then(|| now_ms + backoff_ms(attempts, retry_after_ms));
+            record(
+                sql,
+                &id,
+                now_ms,
+                state,
+                sent,
+                &message_ids,
+                reason.as_deref(),
+                next_ms,
+            )?;
+            Ok(serde_json::json!({"ok": true}))
+        }
+        Request::Status { id } => Ok(status(sql, &id)?
+            .map(|s| serde_json::to_value(s).unwrap_or_default())
+            .unwrap_or(Value::Null)),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn record(
+    sql: &dyn Sql,
+    id: &str,
+    now_ms: u64,
+    state: State,
+    sent: usize,
+    message_ids: &[String],
+    reason: Option<&str>,
+    next_ms: Option<u64>,
+) -> Result<(), SqlError> {
+    let ids = serde_json::to_string(message_ids).unwrap_or_else(|_| "[]".into());
+    sql.exec(
+        "UPDATE outbox SET state = ?, sent = ?, message_ids = ?, reason = ?, next_ms = ?, attempts = attempts + 1, updated_ms = ? WHERE id = ?",
+        &[
+            state.as_str().into(),
+            int(sent as u64),
+            ids.into(),
+            reason.map_or(SqlValue::Null, |r| r.into()),
+            next_ms.map_or(SqlValue::Null, int),
+            int(now_ms),
+            id.into(),
+        ],
+    )?;
+    Ok(())
+}
+
+const COLUMNS: &str =
+    "id, channel, state, sent, parts, message_ids, attempts, reason, next_ms, created_ms, expires_ms, actor";
+
+fn row_status(row: &[SqlValue]) -> (Status, Vec<Value>, String) {
+    let text = |i: usize| row[i].as_str().unwrap_or_default().to_owned();
+    let num = |i: usize| row[i].as_i64().unwrap_or(0).max(0) as u64;
+    let parts: Vec<Value> = serde_json::from_str(&text(4)).unwrap_or_default();
+    let state = State::parse(&text(2));
+    let status = Status {
+        id: text(0),
+        channel: text(1),
+        state,
+        sent_parts: num(3) as usize,
+        parts: parts.len(),
+        message_ids: serde_json::from_str(&text(5)).unwrap_or_default(),
+        attempts: num(6) as u32,
+        reason: row[7].as_str().map(str::to_owned),
+        next_attempt_ms: (state == State::Queued).then(|| num(8)),
+        created_ms: num(9),
+        expires_ms: num(10),
+    };
+    (status, parts, text(11))
+}
+
+fn status(sql: &dyn Sql, id: &str) -> Result<Option<Status>, SqlError> {
+    let rows = sql.exec(
+        &format!("SELECT {COLUMNS} FROM outbox WHERE id = ?"),
+        &[id.into()],
+    )?;
+    Ok(rows.first().map(|r| row_status(r).0))
+}
+
+/// When the alarm should next run: the earliest attempt of a waiting notification.
+pub fn next_wake(sql: &dyn Sql) -> Option<u64> {
+    schema(sql).ok()?;
+    sql.exec(
+        "SELECT min(next_ms) FROM outbox WHERE state IN ('sending', 'queued')",
+        &[],
+    )
+    .ok()?
+    .first()
+    .and_then(|r| r[0].as_i64())
+    .map(|t| t.max(0) as u64)
+}
+
+/// The alarm: delivers the due notifications in order, stopping at the first that must wait
+/// (so later ones never overtake it). Returns when to run next.
+pub async fn run_due(
+    sql: &dyn Sql,
+    platform: &Platform<'_>,
+    file: &[super::Instance],
+) -> Option<u64> {
+    if schema(sql).is_err() {
+        return None;
+    }
+    for _ in 0..ALARM_BATCH {
+        let now = platform.clock.now_ms();
+        let Ok(rows) = sql.exec(
+            &format!("SELECT {COLUMNS} FROM outbox WHERE state IN ('sending', 'queued') ORDER BY seq LIMIT 1"),
+            &[],
+        ) else {
+            break;
+        };
+        let Some(row) = rows.first() else { break };
+        let (status, parts, actor) = row_status(row);
+        // Not due yet, or still leased to the request that accepted it.
+        if row[8].as_i64().unwrap_or(0).max(0) as u64 > now {
+            break;
+        }
+        let outcome = attempt(sql, platform, file, &status, &parts, now).await;
+        audit_attempt(platform, &actor, &status, &outcome).await;
+        if outcome.0 == State::Queued {
+            break;
+        }
+    }
+    next_wake(sql)
+}
+
+/// One retry of a due notification; records and returns its new state and reason.
+async fn attempt(
+    sql: &dyn Sql,
+    platform: &Platform<'_>,
+    file: &[super::Instance],
+    status: &Status,
+    parts: &[Value],
+    now: u64,
+) -> (State, Option<String>) {
+    let finish =
+        |state: State, progress: &Progress, reason: Option<String>, retry_after: Option<u64>| {
+            let next =
+                (state == State::Queued).then(|| now + backoff_ms(status.attempts, retry_after));
+            let _ = record(
+                sql,
+                &status.id,
+                platform.clock.now_ms(),
+                state,
+                progress.sent,
+                &progress.message_ids,
+                reason.as_deref(),
+                next,
+            );
+            (state, reason)
+        };
+    let progress = Progress {
+        sent: status.sent_parts,
+        message_ids: status.message_ids.clone(),
+        stopped: None,
+    };
+    if now >= status.expires_ms {
+        let reason = format!(
+            "expired: not delivered within {} h ({})",
+            (status.expires_ms - status.created_ms) / 3_600_000,
+            status.reason.as_deref().unwrap_or("no reason recorded")
+        );
+        return finish(State::Failed, &progress, Some(reason), None);
+    }
+    let registry = Registry::load(file, platform.secrets);
+    let Some(channel) = registry.find(&status.channel) else {
+        return finish(
+            State::Failed,
+            &progress,
+            Some(format!(
+                "channel `{}` is no longer configured",
+                status.channel
+            )),
+            None,
+        );
+    };
+    let resolved = match registry::resolve(&channel.instance, platform.secrets) {
+        Ok(r) => r,
+        // A missing secret may be set soon: keep trying until expiry.
+        Err(reason) => return finish(State::Queued, &progress, Some(reason), None),
+    };
+    // Mark the attempt before sending, so a crash mid-way is retried only after the lease.
+    let _ = sql.exec(
+        "UPDATE outbox SET state = 'sending', next_ms = ? WHERE id = ?",
+        &[int(now + LEASE_MS), status.id.as_str().into()],
+    );
+    let progress = deliver::deliver(
+        platform.fetch,
+        platform.clock,
+        &channel.instance,
+        &resolved,
+        parts,
+        &status.id,
+        progress,
+        0,
+    )
+    .await;
+    match progress.stopped.clone() {
+        None => finish(State::Sent, &progress, None, None),
+        Some(Attempt::Permanent(reason)) => finish(State::Failed, &progress, Some(reason), None),
+        Some(Attempt::Transient {
+            reason,
+            retry_after_ms,
+        }) => finish(State::Queued, &progress, Some(reason), retry_after_ms),
+        Some(Attempt::Unanswered(reason)) => finish(State::Queued, &progress, Some(reason), None),
+        Some(Attempt::Sent(_)) => finish(State::Sent, &progress, None, None),
+    }
+}
+
+async fn audit_attempt(
+    platform: &Platform<'_>,
+    actor: &str,
+    status: &Status,
+    outcome: &(State, Option<String>),
+) {
+    let mut detail = format!("{} to {} by the outbox", status.id, status.channel);
+    if let Some(reason) = &outcome.1 {
+        detail.push_str(": ");
+        detail.push_str(reason);
+    }
+    audit::record(
+        platform.objects,
+        Entry::new("notify", actor, outcome.0.as_str()).detail(detail),
+    )
+    .await;
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests;

@@ -1,0 +1,305 @@
+//! The outbox over real SQLite with a settable clock: order, backoff that honours the
+//! service's wait, resumption after the last delivered part, expiry, and the alarm's schedule.
+
+use std::borrow::Cow;
+
+use serde_json::json;
+
+use super::*;
+use crate::channels::instance::{Credential, Instance, Target};
+use crate::platform::native::{
+    CannedFetch, LocalObjects, ManualClock, MapSecrets, MemoryKv, OsRandom,
+};
+use crate::platform::{Fetched, Objects};
+
+const START: u64 = 1_800_000_000_000;
+const URL: &str = "https://discord.com/api/webhooks/1/tok3nt0ken";
+const SENT_URL: &str = "https://discord.com/api/webhooks/1/tok3nt0ken?wait=true";
+
+fn discord() -> Instance {
+    Instance {
+        id: Cow::Borrowed("deploys"),
+        name: Cow::Borrowed("Deploys"),
+        description: None,
+        credential: Credential::Secret(Cow::Borrowed("HOOK")),
+        api_base: None,
+        allow_any_host: false,
+        target: Target::Discord {
+            thread_id: None,
+            username: None,
+            avatar_url: None,
+        },
+    }
+}
+
+struct World {
+    clock: ManualClock,
+    fetch: CannedFetch,
+    secrets: MapSecrets,
+}
+
+impl World {
+    fn new() -> Self {
+        let secrets = MapSecrets::default();
+        secrets.set("HOOK", URL);
+        Self {
+            clock: ManualClock::new(START),
+            fetch: CannedFetch::default(),
+            secrets,
+        }
+    }
+
+    fn answer(&self, status: u16, body: serde_json::Value, retry_after: Option<&str>) {
+        let mut headers = vec![("content-type".to_owned(), "application/json".to_owned())];
+        if let Some(r) = retry_after {
+            headers.push(("retry-after".into(), r.into()));
+        }
+        self.fetch.answer(
+            SENT_URL,
+            Fetched {
+                status,
+                headers,
+                body: body.to_string().into_bytes(),
+            },
+        );
+    }
+}
+
+fn call(objects: &LocalObjects<'_>, request: &Request) -> serde_json::Value {
+    let body = serde_json::to_vec(request).unwrap();
+    let answer = pollster::block_on(objects.call(BINDING, "discord-deploys", &body)).unwrap();
+    serde_json::from_slice(&answer).unwrap()
+}
+
+fn accept(objects: &LocalObjects<'_>, id: &str, parts: usize, expires_ms: u64) -> bool {
+    let parts = (0..parts)
+        .map(|i| json!({"content": format!("part {i}")}))
+        .collect();
+    let answer = call(
+        objects,
+        &Request::Accept {
+            id: id.into(),
+            channel: "discord-deploys".into(),
+            actor: "owner".into(),
+            parts,
+            expires_ms,
+        },
+    );
+    answer["send_now"].as_bool().unwrap()
+}
+
+fn queue(objects: &LocalObjects<'_>, id: &str, retry_after_ms: Option<u64>) {
+    call(
+        objects,
+        &Request::Report {
+            id: id.into(),
+            sent: 0,
+            message_ids: vec![],
+            state: State::Queued,
+            reason: Some("Discord: 503".into()),
+            retry_after_ms,
+        },
+    );
+}
+
+fn status(objects: &LocalObjects<'_>, id: &str) -> Status {
+    serde_json::from_value(call(objects, &Request::Status { id: id.into() })).unwrap()
+}
+
+fn run(w: &World, objects: &LocalObjects<'_>) -> Option<u64> {
+    let kv = MemoryKv::new(&w.clock);
+    let platform = Platform {
+        kv: &kv,
+        objects,
+        clock: &w.clock,
+        random: &OsRandom,
+        fetch: &w.fetch,
+        secrets: &w.secrets,
+    };
+    let db = objects.database(BINDING, "discord-deploys");
+    pollster::block_on(run_due(&*db, &platform, &[discord()]))
+}
+
+#[test]
+fn a_queued_notification_waits_as_long_as_the_service_asked_then_goes_out_once() {
+    let w = World::new();
+    let objects = LocalObjects::new(crate::objects::handle, &w.clock);
+    let expires = START + 24 * 3_600_000;
+    assert!(accept(&objects, "discord-deploys:1", 1, expires));
+    // The request's attempt got a 429 asking for 30 s.
+    queue(&objects, "discord-deploys:1", Some(30_000));
+    // A later notification queues behind it rather than overtaking.
+    assert!(!accept(&objects, "discord-deploys:2", 1, expires));
+    let first = status(&objects, "discord-deploys:1");
+    assert_eq!(first.state, State::Queued);
+    assert_eq!(first.next_attempt_ms, Some(START + 30_000));
+    assert_eq!(
+        next_wake(&*objects.database(BINDING, "discord-deploys")),
+        Some(START + 30_000)
+    );
+
+    w.clock.advance_ms(29_999);
+    w.answer(200, json!({"id": "m1"}), None);
+    assert_eq!(run(&w, &objects), Some(START + 30_000), "not due yet");
+    assert!(w.fetch.sent().is_empty());
+
+    w.clock.advance_ms(1);
+    assert_eq!(run(&w, &objects), None, "both delivered, nothing left");
+    let sent: Vec<String> = w
+        .fetch
+        .sent()
+        .iter()
+        .map(|r| String::from_utf8(r.body.clone().unwrap()).unwrap())
+        .collect();
+    assert_eq!(sent.len(), 2, "each delivered once, in order: {sent:?}");
+    assert!(sent[0].contains("part 0"));
+    for id in ["discord-deploys:1", "discord-deploys:2"] {
+        let s = status(&objects, id);
+        assert_eq!(
+            (s.state, s.message_ids.clone(), s.sent_parts),
+            (State::Sent, vec!["m1".to_owned()], 1)
+        );
+    }
+    // Another alarm finds nothing to resend.
+    w.clock.advance_ms(3_600_000);
+    run(&w, &objects);
+    assert_eq!(w.fetch.sent().len(), 2);
+}
+
+#[test]
+fn retries_back_off_and_resume_after_the_last_delivered_part() {
+    let w = World::new();
+    let objects = LocalObjects::new(crate::objects::handle, &w.clock);
+    assert!(accept(
+        &objects,
+        "discord-deploys:1",
+        3,
+        START + 24 * 3_600_000
+    ));
+    // The request delivered part 0, then the service went down.
+    call(
+        &objects,
+        &Request::Report {
+            id: "discord-deploys:1".into(),
+            sent: 1,
+            message_ids: vec!["m0".into()],
+            state: State::Queued,
+            reason: Some("Discord: could not connect".into()),
+            retry_after_ms: None,
+        },
+    );
+    assert_eq!(
+        status(&objects, "discord-deploys:1").next_attempt_ms,
+        Some(START + FIRST_BACKOFF_MS)
+    );
+    w.clock.advance_ms(FIRST_BACKOFF_MS);
+    w.answer(502, json!({"message": "Bad Gateway"}), None);
+    assert_eq!(
+        run(&w, &objects),
+        Some(START + FIRST_BACKOFF_MS + 2 * FIRST_BACKOFF_MS),
+        "backoff doubles"
+    );
+    let s = status(&objects, "discord-deploys:1");
+    assert_eq!(
+        (s.state, s.attempts, s.reason.as_deref()),
+        (State::Queued, 2, Some("Discord: Bad Gateway"))
+    );
+
+    w.clock.advance_ms(2 * FIRST_BACKOFF_MS);
+    w.answer(200, json!({"id": "m"}), None);
+    assert_eq!(run(&w, &objects), None);
+    let bodies: Vec<String> = w
+        .fetch
+        .sent()
+        .iter()
+        .map(|r| String::from_utf8(r.body.clone().unwrap()).unwrap())
+        .collect();
+    assert!(
+        bodies.iter().all(|b| !b.contains("part 0")),
+        "part 0 is never sent again"
+    );
+    assert_eq!(
+        bodies.iter().filter(|b| b.contains("part 1")).count(),
+        2,
+        "once failed, once delivered"
+    );
+    assert_eq!(bodies.iter().filter(|b| b.contains("part 2")).count(), 1);
+    let s = status(&objects, "discord-deploys:1");
+    assert_eq!(
+        (s.state, s.sent_parts, s.message_ids),
+        (State::Sent, 3, vec!["m0".into(), "m".into(), "m".into()])
+    );
+}
+
+#[test]
+fn a_notification_expires_and_a_permanent_refusal_fails_at_once() {
+    let w = World::new();
+    let objects = LocalObjects::new(crate::objects::handle, &w.clock);
+    assert!(accept(&objects, "discord-deploys:1", 1, START + 3_600_000));
+    queue(&objects, "discord-deploys:1", Some(2 * 3_600_000));
+    w.clock.advance_ms(2 * 3_600_000);
+    w.answer(200, json!({"id": "m"}), None);
+    assert_eq!(run(&w, &objects), None);
+    assert!(
+        w.fetch.sent().is_empty(),
+        "an expired notification is not sent"
+    );
+    let s = status(&objects, "discord-deploys:1");
+    assert_eq!(s.state, State::Failed);
+    assert_eq!(
+        s.reason.as_deref(),
+        Some("expired: not delivered within 1 h (Discord: 503)")
+    );
+
+    assert!(accept(
+        &objects,
+        "discord-deploys:2",
+        1,
+        START + 48 * 3_600_000
+    ));
+    queue(&objects, "discord-deploys:2", None);
+    w.clock.advance_ms(FIRST_BACKOFF_MS);
+    w.answer(
+        404,
+        json!({"message": "Unknown Webhook", "code": 10015}),
+        None,
+    );
+    assert_eq!(run(&w, &objects), None);
+    let s = status(&objects, "discord-deploys:2");
+    assert_eq!(
+        (s.state, s.reason.as_deref()),
+        (State::Failed, Some("Discord: Unknown Webhook"))
+    );
+}
+
+#[test]
+fn a_request_that_died_mid_send_is_taken_over_after_its_lease() {
+    let w = World::new();
+    let objects = LocalObjects::new(crate::objects::handle, &w.clock);
+    assert!(accept(
+        &objects,
+        "discord-deploys:1",
+        1,
+        START + 24 * 3_600_000
+    ));
+    w.answer(200, json!({"id": "m"}), None);
+    assert_eq!(
+        run(&w, &objects),
+        Some(START + LEASE_MS),
+        "the accepting request owns it"
+    );
+    assert!(w.fetch.sent().is_empty());
+    w.clock.advance_ms(LEASE_MS);
+    assert_eq!(run(&w, &objects), None);
+    assert_eq!(w.fetch.sent().len(), 1);
+    assert_eq!(status(&objects, "discord-deploys:1").state, State::Sent);
+}
+
+#[test]
+fn backoff_doubles_up_to_an_hour_but_never_below_the_services_wait() {
+    assert_eq!(backoff_ms(0, None), 5_000);
+    assert_eq!(backoff_ms(3, None), 40_000);
+    assert_eq!(backoff_ms(30, None), MAX_BACKOFF_MS);
+    assert_eq!(backoff_ms(0, Some(90_000)), 90_000);
+    assert_eq!(backoff_ms(30, Some(2 * MAX_BACKOFF_MS)), 2 * MAX_BACKOFF_MS);
+}

@@ -1,0 +1,393 @@
+//! `list_channels`, `send_notification` and `get_notification_status`: the notification tools
+//! over `channels` (scope `dovecote:notify`). Every send is audited.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::audit::{self, Entry};
+use crate::channels::deliver::{self, Progress};
+use crate::channels::message::{Attempt, Field, Message, Severity};
+use crate::channels::outbox::{self, Accepted, State, Status};
+use crate::channels::registry::{self, Registry, Source};
+use crate::channels::{CHANNELS, DEFAULT_EXPIRY_HOURS};
+use crate::tool;
+use crate::toolbox::{ToolContext, ToolError};
+
+/// The variable that sets how long queued notifications are retried.
+pub const EXPIRY_VAR: &str = "NOTIFY_EXPIRY_HOURS";
+/// The longest expiry it may set.
+const MAX_EXPIRY_HOURS: u64 = 720;
+
+/// No arguments.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListChannelsArgs {}
+
+/// A channel.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ChannelInfo {
+    /// What to pass as `channel` to send_notification, e.g. `telegram-ops`.
+    pub id: String,
+    /// `telegram`, `discord`, `slack` or `webhook`.
+    pub service: String,
+    /// Display name.
+    pub name: String,
+    /// What it is for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Whether it can deliver now.
+    pub available: bool,
+    /// Why not, when it cannot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Where it is declared: `channels.toml` or the JSON secret's name.
+    pub source: String,
+}
+
+/// Every channel.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ChannelList {
+    /// The channels.
+    pub channels: Vec<ChannelInfo>,
+    /// Declarations that were skipped, and why (for the operator).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
+}
+
+/// Lists the notification channels you can send to (Telegram, Discord, Slack, webhooks), with
+/// each one's id, service, name, description and whether it is available.
+#[tool(
+    title = "List notification channels",
+    read_only,
+    idempotent,
+    open_world = false
+)]
+pub async fn list_channels(
+    ctx: &ToolContext<'_>,
+    _args: ListChannelsArgs,
+) -> Result<ChannelList, ToolError> {
+    let secrets = ctx.platform().secrets;
+    let registry = Registry::load(CHANNELS, secrets);
+    let channels = registry
+        .channels
+        .iter()
+        .map(|c| {
+            let reason = registry::resolve(&c.instance, secrets).err();
+            ChannelInfo {
+                id: c.instance.channel_id(),
+                service: c.instance.service().as_str().into(),
+                name: c.instance.name.to_string(),
+                description: c.instance.description.as_ref().map(|d| d.to_string()),
+                available: reason.is_none(),
+                reason,
+                source: match c.source {
+                    Source::File => "channels.toml".into(),
+                    Source::Secret(name) => name.into(),
+                },
+            }
+        })
+        .collect();
+    Ok(ChannelList {
+        channels,
+        problems: registry.problems,
+    })
+}
+
+/// The arguments of `send_notification`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SendArgs {
+    /// The channel id from list_channels, e.g. `telegram-ops`.
+    pub channel: String,
+    /// The message, in Markdown (bold, italics, links, lists, code); formatted for each
+    /// service and split into several messages when longer than it takes.
+    pub text: String,
+    /// A title shown above the text.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// An http(s) link the notification is about.
+    #[serde(default)]
+    pub link: Option<String>,
+    /// How urgent it is: info, success, warning or error (colour and mark).
+    #[serde(default)]
+    pub severity: Option<Severity>,
+    /// Name/value pairs shown under the text (at most 10).
+    #[serde(default)]
+    pub fields: Vec<Field>,
+    /// Deliver without a notification sound (Telegram, Discord).
+    #[serde(default)]
+    pub silent: bool,
+}
+
+/// What happened to a notification.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SendResult {
+    /// The notification's id, for get_notification_status.
+    pub id: String,
+    /// The channel.
+    pub channel: String,
+    /// `sent`, or `queued` (the service could not take it now; it is retried until it expires).
+    pub outcome: String,
+    /// The ids the service gave the delivered messages (none for Slack incoming webhooks and
+    /// generic webhooks).
+    pub message_ids: Vec<String>,
+    /// How many messages the text was split into.
+    pub parts: usize,
+    /// Why it was queued.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Sends a notification to a channel: Markdown text with an optional title, link, severity and
+/// fields, formatted natively for Telegram, Discord or Slack. When the service is down it is
+/// queued and delivered later; the result gives an id to check with get_notification_status.
+#[tool(
+    title = "Send notification",
+    destructive = false,
+    idempotent = false,
+    open_world
+)]
+pub async fn send_notification(
+    ctx: &ToolContext<'_>,
+    args: SendArgs,
+) -> Result<SendResult, ToolError> {
+    let platform = ctx.platform();
+    let principal = ctx.principal();
+    let registry = Registry::load(CHANNELS, platform.secrets);
+    let Some(channel) = registry.find(&args.channel) else {
+        let ids = registry.ids();
+        let valid = if ids.is_empty() {
+            "none are configured (see channels.toml)".to_owned()
+        } else {
+            ids.join(", ")
+        };
+        return Err(ToolError::new(format!(
+            "Unknown channel `{}`. Channels: {valid}",
+            args.channel.chars().take(80).collect::<String>()
+        )));
+    };
+    let channel_id = channel.instance.channel_id();
+    let message = Message::new(
+        args.text,
+        args.title,
+        args.link,
+        args.severity,
+        args.fields,
+        args.silent,
+    )
+    .map_err(ToolError::new)?;
+    let expiry_hours = expiry_hours(platform.secrets).map_err(ToolError::new)?;
+    let audit_entry = |outcome: &str, detail: String| {
+        let entry = Entry::new("notify", &principal.id, outcome)
+            .ip(principal.address.as_deref())
+            .detail(detail);
+        match &principal.client_id {
+            Some(c) => entry.client(c),
+            None => entry,
+        }
+    };
+    let resolved = match registry::resolve(&channel.instance, platform.secrets) {
+        Ok(r) => r,
+        Err(reason) => {
+            audit::record(
+                platform.objects,
+                audit_entry("unavailable", format!("to {channel_id}")),
+            )
+            .await;
+            return Err(ToolError::new(format!(
+                "Channel `{channel_id}` is unavailable: {reason}"
+            )));
+        }
+    };
+    let parts = deliver::render(&channel.instance, &message);
+    let mut random = [0u8; 12];
+    platform.random.fill(&mut random);
+    let hex: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    let id = format!("{channel_id}:{hex}");
+    let now = platform.clock.now_ms();
+    let accept = outbox::Request::Accept {
+        id: id.clone(),
+        channel: channel_id.clone(),
+        actor: principal.id.clone(),
+        parts: parts.clone(),
+        expires_ms: now + expiry_hours * 3_600_000,
+    };
+    let accepted: Accepted = call_outbox(ctx, &channel_id, &accept).await?;
+    let mut result = SendResult {
+        id: id.clone(),
+        channel: channel_id.clone(),
+        outcome: "queued".into(),
+        message_ids: Vec::new(),
+        parts: parts.len(),
+        reason: None,
+    };
+    if !accepted.send_now {
+        result.reason = Some(
+            "earlier notifications to this channel are still waiting; it goes after them".into(),
+        );
+        audit::record(
+            platform.objects,
+            audit_entry("queued", format!("{id} to {channel_id}")),
+        )
+        .await;
+        return Ok(result);
+    }
+    let start = Progress {
+        sent: 0,
+        message_ids: Vec::new(),
+        stopped: None,
+    };
+    let progress = deliver::deliver(
+        platform.fetch,
+        platform.clock,
+        &channel.instance,
+        &resolved,
+        &parts,
+        &id,
+        start,
+        deliver::INLINE_RETRIES,
+    )
+    .await;
+    let (state, reason, retry_after_ms) = match &progress.stopped {
+        None | Some(Attempt::Sent(_)) => (State::Sent, None, None),
+        Some(Attempt::Permanent(r)) => (State::Failed, Some(r.clone()), None),
+        Some(Attempt::Transient {
+            reason,
+            retry_after_ms,
+        }) => (State::Queued, Some(reason.clone()), *retry_after_ms),
+        Some(Attempt::Unanswered(reason)) => (State::Queued, Some(reason.clone()), None),
+    };
+    let report = outbox::Request::Report {
+        id: id.clone(),
+        sent: progress.sent,
+        message_ids: progress.message_ids.clone(),
+        state,
+        reason: reason.clone(),
+        retry_after_ms,
+    };
+    // If the report is lost, the lease runs out and the outbox finishes the job.
+    let _: Result<serde_json::Value, _> = call_outbox(ctx, &channel_id, &report).await;
+    let outcome = match state {
+        State::Sent => "sent",
+        State::Failed => "failed",
+        _ => "queued",
+    };
+    let mut detail = format!(
+        "{id} to {channel_id}, {}/{} parts",
+        progress.sent,
+        parts.len()
+    );
+    if let Some(r) = &reason {
+        detail.push_str(": ");
+        detail.push_str(r);
+    }
+    audit::record(platform.objects, audit_entry(outcome, detail)).await;
+    match state {
+        State::Failed => {
+            let delivered = if progress.sent > 0 {
+                format!(
+                    " ({} of {} parts were delivered)",
+                    progress.sent,
+                    parts.len()
+                )
+            } else {
+                String::new()
+            };
+            Err(ToolError::new(format!(
+                "Failed to send to {channel_id}: {}{delivered}. This is permanent, so it is not retried; fix the channel's configuration or the message. Notification {id}.",
+                reason.unwrap_or_default()
+            )))
+        }
+        _ => {
+            result.outcome = outcome.into();
+            result.message_ids = progress.message_ids;
+            result.reason = reason;
+            Ok(result)
+        }
+    }
+}
+
+/// The arguments of `get_notification_status`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusArgs {
+    /// The id send_notification returned, e.g. `discord-deploys:5f0c…`.
+    pub id: String,
+}
+
+/// Tells where a notification is: sending, queued (with the next attempt and the last reason),
+/// sent (with the service's message ids) or failed (with the reason).
+#[tool(
+    title = "Notification status",
+    read_only,
+    idempotent,
+    open_world = false
+)]
+pub async fn get_notification_status(
+    ctx: &ToolContext<'_>,
+    args: StatusArgs,
+) -> Result<Status, ToolError> {
+    let shape = "an id as send_notification returns it, `<channel>:<24 hex digits>`";
+    let Some((channel, hex)) = args.id.rsplit_once(':') else {
+        return Err(ToolError::new(format!("`id` is not {shape}")));
+    };
+    let channel_ok = channel.split_once('-').is_some_and(|(service, instance)| {
+        crate::channels::rules::Service::parse(service).is_some()
+            && crate::channels::rules::check_instance_id(instance).is_ok()
+    });
+    if !channel_ok || hex.len() != 24 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ToolError::new(format!("`id` is not {shape}")));
+    }
+    let request = outbox::Request::Status {
+        id: args.id.clone(),
+    };
+    let status: Option<Status> = call_outbox(ctx, channel, &request).await?;
+    status.ok_or_else(|| {
+        ToolError::new(format!(
+            "No notification `{}` (finished ones are kept {} days)",
+            args.id,
+            outbox::KEEP_FINISHED_MS / 86_400_000
+        ))
+    })
+}
+
+/// How long queued notifications are retried, from `NOTIFY_EXPIRY_HOURS`.
+fn expiry_hours(secrets: &dyn crate::platform::Secrets) -> Result<u64, String> {
+    match secrets.get(EXPIRY_VAR) {
+        None => Ok(DEFAULT_EXPIRY_HOURS),
+        Some(v) if v.trim().is_empty() => Ok(DEFAULT_EXPIRY_HOURS),
+        Some(v) => v
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|h| (1..=MAX_EXPIRY_HOURS).contains(h))
+            .ok_or_else(|| {
+                format!("The gateway's {EXPIRY_VAR} is not a number of hours from 1 to {MAX_EXPIRY_HOURS}; the operator must fix it before notifications can be sent")
+            }),
+    }
+}
+
+/// Sends `request` to the outbox of `channel` and reads its answer.
+async fn call_outbox<T: serde::de::DeserializeOwned>(
+    ctx: &ToolContext<'_>,
+    channel: &str,
+    request: &outbox::Request,
+) -> Result<T, ToolError> {
+    let unavailable = || {
+        ToolError::new("The notification outbox is unavailable just now; retry in a few seconds")
+    };
+    let body = serde_json::to_vec(request).map_err(|_| unavailable())?;
+    let answer = ctx
+        .platform()
+        .objects
+        .call(outbox::BINDING, channel, &body)
+        .await
+        .map_err(|e| {
+            crate::log::internal("outbox", &e.0);
+            unavailable()
+        })?;
+    serde_json::from_slice(&answer).map_err(|e| {
+        crate::log::internal("outbox answer", &e.to_string());
+        unavailable()
+    })
+}

@@ -1,0 +1,233 @@
+//! The notification tools in process: channels from the JSON secrets, the services answered
+//! by `CannedFetch`, the outbox and the audit trail over real SQLite. (End-to-end runs against
+//! local stand-ins of the services are in e2e/channels.test.mjs.)
+
+use dovecote_gateway::audit;
+use dovecote_gateway::platform::native::{
+    CannedFetch, LocalObjects, ManualClock, MapSecrets, MemoryKv, OsRandom,
+};
+use dovecote_gateway::platform::{Fetched, Platform};
+use dovecote_gateway::toolbox::{CallToolResult, Principal, ToolContext};
+use dovecote_gateway::tools::TOOLBOX;
+use serde_json::{json, Value};
+
+const TOKEN: &str = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ012345678";
+const SEND_URL: &str =
+    "https://api.telegram.org/bot123456:ABCdefGHIjklMNOpqrSTUvwxYZ012345678/sendMessage";
+
+struct World {
+    clock: ManualClock,
+    fetch: CannedFetch,
+    secrets: MapSecrets,
+}
+
+impl World {
+    fn new() -> Self {
+        let secrets = MapSecrets::default();
+        secrets.set(
+            "TELEGRAM_INSTANCES",
+            &format!(r#"[{{"id":"ops","botToken":"{TOKEN}","chatId":-100123}}]"#),
+        );
+        Self {
+            clock: ManualClock::new(1_800_000_000_000),
+            fetch: CannedFetch::default(),
+            secrets,
+        }
+    }
+
+    fn call(&self, objects: &LocalObjects<'_>, tool: &str, arguments: Value) -> CallToolResult {
+        let kv = MemoryKv::new(&self.clock);
+        let platform = Platform {
+            kv: &kv,
+            objects,
+            clock: &self.clock,
+            random: &OsRandom,
+            fetch: &self.fetch,
+            secrets: &self.secrets,
+        };
+        let mut principal =
+            Principal::anonymous(Some("192.0.2.7".into()), vec!["dovecote:notify".into()]);
+        principal.id = "password:owner".into();
+        principal.client_id = Some("client-1".into());
+        let ctx = ToolContext::new(&principal, &platform, None, None);
+        let entry = TOOLBOX.tools.iter().find(|t| t.def.name == tool).unwrap();
+        pollster::block_on((entry.def.call)(&ctx, arguments))
+    }
+}
+
+fn telegram_answer(status: u16, body: Value) -> Fetched {
+    Fetched {
+        status,
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: body.to_string().into_bytes(),
+    }
+}
+
+#[test]
+fn the_tools_are_declared_under_dovecote_notify() {
+    for name in [
+        "list_channels",
+        "send_notification",
+        "get_notification_status",
+    ] {
+        let entry = TOOLBOX.tools.iter().find(|t| t.def.name == name).unwrap();
+        assert_eq!(entry.policy.scope, "dovecote:notify", "{name}");
+        assert!(entry.policy.enabled);
+    }
+    assert!(TOOLBOX.scopes.iter().any(|s| s.name == "dovecote:notify"));
+}
+
+#[test]
+fn a_send_is_delivered_audited_and_readable_by_id() {
+    let w = World::new();
+    let objects = LocalObjects::new(dovecote_gateway::objects::handle, &w.clock);
+    w.fetch.answer(
+        SEND_URL,
+        telegram_answer(200, json!({"ok": true, "result": {"message_id": 77}})),
+    );
+    let result = w.call(
+        &objects,
+        "send_notification",
+        json!({"channel": "telegram-ops", "text": "hi"}),
+    );
+    assert!(!result.is_error, "{:?}", result.content);
+    let out = result.structured_content.unwrap();
+    assert_eq!(out["outcome"], "sent");
+    assert_eq!(out["message_ids"], json!(["77"]));
+    let id = out["id"].as_str().unwrap().to_owned();
+
+    let entries = pollster::block_on(audit::recent(&objects, 10)).unwrap();
+    let entry = entries.iter().find(|e| e.event == "notify").unwrap();
+    assert_eq!(
+        (entry.actor.as_str(), entry.outcome.as_str()),
+        ("password:owner", "sent")
+    );
+    assert_eq!(entry.client_id.as_deref(), Some("client-1"));
+    assert_eq!(entry.detail, format!("{id} to telegram-ops, 1/1 parts"));
+    assert!(
+        entries.iter().all(|e| !e.detail.contains("ABCdef")),
+        "no secret in the audit trail"
+    );
+
+    let status = w.call(&objects, "get_notification_status", json!({"id": id}));
+    let status = status.structured_content.unwrap();
+    assert_eq!(
+        (status["state"].as_str(), status["message_ids"].clone()),
+        (Some("sent"), json!(["77"]))
+    );
+}
+
+#[test]
+fn an_outage_queues_and_the_alarm_delivers_it_later() {
+    let w = World::new();
+    let objects = LocalObjects::new(dovecote_gateway::objects::handle, &w.clock);
+    w.fetch.answer(
+        SEND_URL,
+        telegram_answer(
+            502,
+            json!({"ok": false, "error_code": 502, "description": "Bad Gateway"}),
+        ),
+    );
+    let result = w.call(
+        &objects,
+        "send_notification",
+        json!({"channel": "telegram-ops", "text": "hi"}),
+    );
+    let out = result.structured_content.unwrap();
+    assert_eq!(out["outcome"], "queued");
+    assert_eq!(out["reason"], "Telegram: Bad Gateway");
+    assert_eq!(
+        w.fetch.sent().len(),
+        3,
+        "two short retries within the request"
+    );
+
+    w.fetch.answer(
+        SEND_URL,
+        telegram_answer(200, json!({"ok": true, "result": {"message_id": 5}})),
+    );
+    let db = objects.database("OUTBOX", "telegram-ops");
+    let kv = MemoryKv::new(&w.clock);
+    let platform = Platform {
+        kv: &kv,
+        objects: &objects,
+        clock: &w.clock,
+        random: &OsRandom,
+        fetch: &w.fetch,
+        secrets: &w.secrets,
+    };
+    let next = dovecote_gateway::channels::outbox::next_wake(&*db).unwrap();
+    w.clock
+        .advance_ms(next - dovecote_gateway::platform::Clock::now_ms(&w.clock));
+    let after = pollster::block_on(dovecote_gateway::channels::outbox::run_due(
+        &*db,
+        &platform,
+        &[],
+    ));
+    assert_eq!(after, None);
+    let status = w.call(
+        &objects,
+        "get_notification_status",
+        json!({"id": out["id"]}),
+    );
+    assert_eq!(status.structured_content.unwrap()["state"], "sent");
+    assert_eq!(w.fetch.sent().len(), 4);
+}
+
+#[test]
+fn unknown_channels_bad_ids_and_missing_secrets_are_tool_errors() {
+    let w = World::new();
+    let objects = LocalObjects::new(dovecote_gateway::objects::handle, &w.clock);
+    let text = |r: CallToolResult| {
+        assert!(r.is_error);
+        r.content[0].as_text().unwrap().to_owned()
+    };
+    assert_eq!(
+        text(w.call(
+            &objects,
+            "send_notification",
+            json!({"channel": "discord-x", "text": "hi"})
+        )),
+        "Unknown channel `discord-x`. Channels: telegram-ops"
+    );
+    assert!(text(w.call(
+        &objects,
+        "get_notification_status",
+        json!({"id": "telegram-ops:zz"})
+    ))
+    .starts_with("`id` is not"));
+    assert!(text(w.call(
+        &objects,
+        "get_notification_status",
+        json!({"id": "telegram-ops:000000000000000000000000"})
+    ))
+    .starts_with("No notification"));
+    w.secrets.set("NOTIFY_EXPIRY_HOURS", "forever");
+    assert!(text(w.call(
+        &objects,
+        "send_notification",
+        json!({"channel": "telegram-ops", "text": "hi"})
+    ))
+    .contains("NOTIFY_EXPIRY_HOURS"));
+    assert!(w.fetch.sent().is_empty());
+}
+
+#[test]
+fn a_timeout_is_queued_without_an_immediate_retry() {
+    let w = World::new();
+    let objects = LocalObjects::new(dovecote_gateway::objects::handle, &w.clock);
+    w.fetch.time_out(SEND_URL);
+    let result = w.call(
+        &objects,
+        "send_notification",
+        json!({"channel": "telegram-ops", "text": "hi"}),
+    );
+    let out = result.structured_content.unwrap();
+    assert_eq!(out["outcome"], "queued");
+    assert_eq!(out["reason"], "telegram: no answer within 5 s");
+    assert_eq!(
+        w.fetch.sent().len(),
+        1,
+        "the outcome is unknown: no quick repeat"
+    );
+}
