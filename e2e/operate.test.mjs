@@ -8,6 +8,7 @@ import { ROOT, localOnly, startWorker } from "./harness/worker.mjs";
 import { TEST_PASSWORD, signIn } from "./harness/signin.mjs";
 import { withToken } from "./harness/mcp.mjs";
 import { run } from "./harness/run.mjs";
+import { startWebhook } from "./harness/services/webhook.mjs";
 
 const LOCAL = localOnly("its console output and scheduled events");
 let worker;
@@ -128,6 +129,23 @@ describe("make verify", () => {
     assert.match(r.stdout, /FAIL +registration — registration is open, expected closed: set OAUTH_REGISTRATION=closed/);
     assert.match(r.stdout, /FAIL +sign in with the password/);
     assert.match(r.stdout, /\d+ passed, 2 failed/);
+  });
+
+  test("with VERIFY_NOTIFY it sends a test notification through the gateway", { ...LOCAL, timeout: 120_000 }, async () => {
+    const receiver = await startWebhook({ key: "verify-signing-key" });
+    const instances = [{ id: "ci", url: receiver.url, signingSecret: "verify-signing-key", allowAnyHost: true }];
+    const notifying = await startWorker({ vars: { WEBHOOK_INSTANCES: JSON.stringify(instances) } });
+    try {
+      const r = await node(["scripts/verify.mjs", notifying.origin], { VERIFY_PASSWORD: TEST_PASSWORD, VERIFY_NOTIFY: "webhook-ci" });
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /ok +send_notification — sent to webhook-ci/);
+      const delivered = receiver.requests.filter((q) => q.status === 202);
+      assert.equal(delivered.length, 1, JSON.stringify(receiver.requests));
+      assert.match(delivered[0].body, /Dovecote verify/);
+    } finally {
+      await notifying.stop();
+      await receiver.stop();
+    }
   });
 
   test("refuses plain http to a public host before sending anything", async () => {

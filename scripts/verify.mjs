@@ -201,13 +201,14 @@ async function signedIn(origin, mcp) {
   const channel = process.env.VERIFY_NOTIFY;
   if (channel) {
     await check("send_notification", async () => {
-      const args = { channel, message: "Dovecote verify: notifications reach this channel." };
+      const args = { channel, title: "Dovecote verify", text: "Notifications from this gateway reach this channel.", severity: "success" };
       const r = await client.modern(mcp, "tools/call", { name: "send_notification", arguments: args });
       const result = r.json?.result;
       if (r.json?.error) throw new Error(`${r.json.error.message} (does this gateway have channels, and the token the dovecote:notify scope?)`);
       if (!result) throw new Error(`answered ${r.status}: ${r.text.slice(0, 200)}`);
       if (result.isError) throw new Error(result.content?.[0]?.text ?? "the tool failed");
-      pass("send_notification", `sent to ${channel}`);
+      const outcome = result.structuredContent?.outcome ?? "sent";
+      pass("send_notification", `${outcome} to ${channel}`);
     });
   }
   if (grant) {
