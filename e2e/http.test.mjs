@@ -15,7 +15,10 @@ const HIGH_PRIVILEGE = "dovecote:env:read";
 const MAX_BODY = 4096;
 // Every tool the default sign-in's scopes reach (get_env's high-privilege scope must be asked
 // for by name).
-const ALL_TOOLS = ["get_user_info", "calculate", "search_knowledge_base", "create_document"];
+const ALL_TOOLS = [
+  "get_user_info", "calculate", "search_knowledge_base", "create_document",
+  "get_pending_status", "list_pending_events", "get_event", "get_webhook_events", "mark_processed",
+];
 
 let worker;
 let token; // {access_token, refresh_token, client_id, scope}

@@ -18,7 +18,10 @@ const run = promisify(execFile);
 const BUILD = "manifest-changed";
 const NEW_TITLE = "Identity check";
 const NEW_DESCRIPTION = "Finds documents in your knowledge base (description from the e2e manifest).";
-const DEFAULT_TOOLS = ["get_user_info", "calculate", "search_knowledge_base", "create_document"];
+const DEFAULT_TOOLS = [
+  "get_user_info", "calculate", "search_knowledge_base", "create_document",
+  "get_pending_status", "list_pending_events", "get_event", "get_webhook_events", "mark_processed",
+];
 
 let dir;
 let changed;

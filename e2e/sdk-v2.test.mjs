@@ -9,7 +9,10 @@ import { startWorker } from "./harness/worker.mjs";
 import { signIn } from "./harness/signin.mjs";
 
 const MODERN = "2026-07-28";
-const EXPECTED_TOOLS = ["get_user_info", "calculate", "search_knowledge_base", "create_document"];
+const EXPECTED_TOOLS = [
+  "get_user_info", "calculate", "search_knowledge_base", "create_document",
+  "get_pending_status", "list_pending_events", "get_event", "get_webhook_events", "mark_processed",
+];
 
 let worker;
 let token; // the sign-in of `before`: {access_token, refresh_token, client_id, scope}
@@ -283,7 +286,7 @@ describe("v2 client pinned to 2026-07-28", () => {
     assert.equal(info.identity_provider, "password");
     assert.equal(info.client_id, token.client_id);
     assert.deepEqual([...info.scopes].sort(), token.scope.split(" ").sort());
-    assert.deepEqual([...info.scopes].sort(), ["dovecote:read", "kb:read", "kb:write"]);
+    assert.deepEqual([...info.scopes].sort(), ["dovecote:events:read", "dovecote:events:write", "dovecote:read", "kb:read", "kb:write"]);
     assert.deepEqual(JSON.parse(text(result)), info);
   });
 

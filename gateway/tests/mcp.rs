@@ -216,7 +216,12 @@ fn discover_and_tools_list_carry_result_type_server_info_and_caching() {
             "calculate",
             "search_knowledge_base",
             "create_document",
-            "get_env"
+            "get_env",
+            "get_pending_status",
+            "list_pending_events",
+            "get_event",
+            "get_webhook_events",
+            "mark_processed"
         ]
     );
 }
@@ -224,14 +229,14 @@ fn discover_and_tools_list_carry_result_type_server_info_and_caching() {
 #[test]
 fn tools_list_pages_follow_the_cursor_and_refuse_a_forged_one() {
     let mut w = World::new();
-    w.config.tools_page_size = 3;
+    w.config.tools_page_size = 6;
     let o = objects(&w.clock);
     let first = body(&w.send(&o, modern("tools/list", json!({}))))["result"].clone();
-    assert_eq!(first["tools"].as_array().unwrap().len(), 3);
+    assert_eq!(first["tools"].as_array().unwrap().len(), 6);
     let cursor = first["nextCursor"].as_str().unwrap().to_owned();
     let second =
         body(&w.send(&o, modern("tools/list", json!({"cursor": cursor}))))["result"].clone();
-    assert_eq!(second["tools"][0]["name"], "create_document");
+    assert_eq!(second["tools"][0]["name"], "list_pending_events");
     assert!(second.get("nextCursor").is_none());
     for forged in ["nope", "MDAwMDAwMDA6MQ", ""] {
         let r = w.send(&o, modern("tools/list", json!({"cursor": forged})));
@@ -263,7 +268,7 @@ fn session_era_issues_signed_sessions_and_refuses_forged_or_expired_ones() {
             &list,
         ),
     );
-    assert_eq!(body(&ok)["result"]["tools"].as_array().unwrap().len(), 5);
+    assert_eq!(body(&ok)["result"]["tools"].as_array().unwrap().len(), 10);
     assert!(body(&ok)["result"].get("resultType").is_none());
 
     let ping = json!({"jsonrpc": "2.0", "id": 3, "method": "ping"}).to_string();

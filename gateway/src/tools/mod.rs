@@ -4,6 +4,7 @@
 #[path = "../../../examples/tools/calculate.rs"]
 pub mod calculate;
 pub mod env;
+pub mod events;
 #[cfg(feature = "conformance")]
 pub mod fixtures;
 #[path = "../../../examples/tools/knowledge_base.rs"]
@@ -24,6 +25,11 @@ toolbox! {
         knowledge_base::search_knowledge_base,
         knowledge_base::create_document,
         env::get_env,
+        events::get_pending_status,
+        events::list_pending_events,
+        events::get_event,
+        events::get_webhook_events,
+        events::mark_processed,
     ],
 }
 
