@@ -46,35 +46,47 @@ export async function startWorker({ build = "default", vars = {} } = {}) {
     "--persist-to", join(state, "state"), "--env-file", envFile,
     "--show-interactive-dev-session=false", "--log-level", "warn",
   ];
-  const child = spawn(join(ROOT, "node_modules/.bin/wrangler"), args, {
-    cwd: ROOT,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", WRANGLER_SEND_ERROR_REPORTS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
-  });
-  let output = "";
-  child.stdout.on("data", (d) => (output += d));
-  child.stderr.on("data", (d) => (output += d));
   const origin = `http://127.0.0.1:${port}`;
-  const stop = async () => {
+  let child;
+  let output = "";
+  const launch = async () => {
+    child = spawn(join(ROOT, "node_modules/.bin/wrangler"), args, {
+      cwd: ROOT,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", WRANGLER_SEND_ERROR_REPORTS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+    });
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    const deadline = Date.now() + 60_000;
+    while (true) {
+      if (child.exitCode !== null) {
+        rmSync(state, { recursive: true, force: true });
+        throw new Error(`wrangler exited (${child.exitCode}):\n${output}`);
+      }
+      try {
+        const r = await fetch(origin + "/");
+        if (r.status === 200) return;
+      } catch { /* not listening yet */ }
+      if (Date.now() > deadline) { await stop(); throw new Error(`the Worker did not answer within 60 s:\n${output}`); }
+      await new Promise((ok) => setTimeout(ok, 200));
+    }
+  };
+  const halt = async () => {
     if (child.exitCode === null) {
       try { process.kill(-child.pid, "SIGTERM"); } catch { /* already gone */ }
       await new Promise((ok) => { child.once("exit", ok); setTimeout(ok, 5000); });
     }
+  };
+  const stop = async () => {
+    await halt();
     rmSync(state, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 60_000;
-  while (true) {
-    if (child.exitCode !== null) {
-      rmSync(state, { recursive: true, force: true });
-      throw new Error(`wrangler exited (${child.exitCode}):\n${output}`);
-    }
-    try {
-      const r = await fetch(origin + "/");
-      if (r.status === 200) break;
-    } catch { /* not listening yet */ }
-    if (Date.now() > deadline) { await stop(); throw new Error(`the Worker did not answer within 60 s:\n${output}`); }
-    await new Promise((ok) => setTimeout(ok, 200));
-  }
-  return { origin, url: `${origin}/mcp`, port, stop, output: () => output };
+  /** Stops wrangler and starts it again on the same port and state (Durable Objects persist). */
+  const restart = async () => {
+    await halt();
+    await launch();
+  };
+  await launch();
+  return { origin, url: `${origin}/mcp`, port, stop, restart, output: () => output };
 }

@@ -126,6 +126,26 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     from_http(router::route(&gateway, &request).await)
 }
 
+/// The Cron Trigger: refreshes GitHub's webhook address ranges from its meta API.
+#[event(scheduled)]
+async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
+    let kv = WorkersKv {
+        env: &env,
+        binding: KV_BINDING,
+    };
+    let objects = WorkersObjects(&env);
+    let platform = Platform {
+        kv: &kv,
+        objects: &objects,
+        clock: &WorkersClock,
+        random: &WorkersRandom,
+        fetch: &WorkersFetch,
+    };
+    if let Err(why) = crate::webhooks::allowlist::refresh(&platform).await {
+        crate::log::internal("GitHub address refresh", &why);
+    }
+}
+
 /// What an open `/events` stream carries from one step to the next.
 struct Listener {
     env: Env,

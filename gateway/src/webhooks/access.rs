@@ -21,7 +21,8 @@ pub async fn tenants_of(
     let mut tenants = BTreeSet::new();
     match &principal.tenants {
         TenantAccess::All => {
-            tenants.extend(registry::accounts(platform.objects).await?);
+            tenants
+                .extend(registry::accounts(platform.objects, settings.uninstall_grace_ms).await?);
             tenants.extend(settings.default_tenant.clone());
         }
         TenantAccess::Accounts(accounts) => {

@@ -55,7 +55,9 @@ pub async fn receive(
         .get("cf-connecting-ip")
         .map(str::trim)
         .filter(|a| !a.is_empty());
-    if settings.allowlist == Allowlist::GitHub && !allowlist::is_github(address) {
+    if settings.allowlist == Allowlist::GitHub
+        && !allowlist::contains(&allowlist::current(platform).await, address)
+    {
         return refuse(
             403,
             "forbidden_address",

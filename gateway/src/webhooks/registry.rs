@@ -18,7 +18,7 @@ enum Request {
     Lookup { installation: u64 },
     Put { installation: u64, account: Tenant },
     Remove { installation: u64 },
-    Accounts,
+    Accounts { grace_ms: u64 },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -64,7 +64,7 @@ pub async fn put(
     ask(objects, &request).await
 }
 
-/// Forgets `installation`; returns the account it belonged to.
+/// Marks `installation` removed (no more deliveries); returns the account it belonged to.
 pub async fn remove(
     objects: &dyn Objects,
     installation: u64,
@@ -72,17 +72,24 @@ pub async fn remove(
     ask(objects, &Request::Remove { installation }).await
 }
 
-/// Every account with an installation, in login order.
-pub async fn accounts(objects: &dyn Objects) -> Result<Vec<Tenant>, PlatformError> {
-    ask(objects, &Request::Accounts).await
+/// Every account with an installation, or whose installation was removed less than
+/// `grace_ms` ago (its events are still kept), in login order.
+pub async fn accounts(objects: &dyn Objects, grace_ms: u64) -> Result<Vec<Tenant>, PlatformError> {
+    ask(objects, &Request::Accounts { grace_ms }).await
 }
 
-const SCHEMA: &str =
-    "CREATE TABLE IF NOT EXISTS installations (id INTEGER PRIMARY KEY, account TEXT NOT NULL)";
+// `removed_at` is set when an installation is deleted. `tenants` remembers every account that
+// has had events, so the operator still sees them after an installation moves to another
+// account, or is removed (until its grace period ends).
+const SCHEMA: [&str; 2] = [
+    "CREATE TABLE IF NOT EXISTS installations \
+     (id INTEGER PRIMARY KEY, account TEXT NOT NULL, removed_at INTEGER)",
+    "CREATE TABLE IF NOT EXISTS tenants (account TEXT PRIMARY KEY, removed_at INTEGER)",
+];
 
 fn account_of(sql: &dyn Sql, installation: u64) -> Result<Option<Tenant>, SqlError> {
     let rows = sql.exec(
-        "SELECT account FROM installations WHERE id = ?",
+        "SELECT account FROM installations WHERE id = ? AND removed_at IS NULL",
         &[SqlValue::Integer(installation as i64)],
     )?;
     Ok(rows
@@ -91,8 +98,8 @@ fn account_of(sql: &dyn Sql, installation: u64) -> Result<Option<Tenant>, SqlErr
         .and_then(|a| Tenant::parse(a).ok()))
 }
 
-fn serve(sql: &dyn Sql, request: Request) -> Result<serde_json::Value, SqlError> {
-    sql.exec(SCHEMA, &[])?;
+fn serve(sql: &dyn Sql, now_ms: u64, request: Request) -> Result<serde_json::Value, SqlError> {
+    SCHEMA.iter().try_for_each(|s| sql.exec(s, &[]).map(drop))?;
     let json = |v: Option<Tenant>| serde_json::to_value(v).unwrap_or_default();
     Ok(match request {
         Request::Lookup { installation } => json(account_of(sql, installation)?),
@@ -102,27 +109,50 @@ fn serve(sql: &dyn Sql, request: Request) -> Result<serde_json::Value, SqlError>
         } => {
             sql.exec(
                 "INSERT INTO installations (id, account) VALUES (?, ?) \
-                 ON CONFLICT (id) DO UPDATE SET account = excluded.account",
+                 ON CONFLICT (id) DO UPDATE SET account = excluded.account, removed_at = NULL",
                 &[
                     SqlValue::Integer(installation as i64),
                     account.as_str().into(),
                 ],
+            )?;
+            sql.exec(
+                "INSERT INTO tenants (account) VALUES (?) \
+                 ON CONFLICT (account) DO UPDATE SET removed_at = NULL",
+                &[account.as_str().into()],
             )?;
             serde_json::Value::Null
         }
         Request::Remove { installation } => {
             let account = account_of(sql, installation)?;
             sql.exec(
-                "DELETE FROM installations WHERE id = ?",
-                &[SqlValue::Integer(installation as i64)],
+                "UPDATE installations SET removed_at = ? WHERE id = ? AND removed_at IS NULL",
+                &[
+                    SqlValue::Integer(now_ms as i64),
+                    SqlValue::Integer(installation as i64),
+                ],
             )?;
+            if let Some(a) = &account {
+                sql.exec(
+                    "UPDATE tenants SET removed_at = ? WHERE account = ? AND NOT EXISTS \
+                     (SELECT 1 FROM installations WHERE account = ? AND removed_at IS NULL)",
+                    &[
+                        SqlValue::Integer(now_ms as i64),
+                        a.as_str().into(),
+                        a.as_str().into(),
+                    ],
+                )?;
+            }
             json(account)
         }
-        Request::Accounts => {
-            let rows = sql.exec(
-                "SELECT DISTINCT account FROM installations ORDER BY account",
-                &[],
-            )?;
+        Request::Accounts { grace_ms } => {
+            let horizon = SqlValue::Integer(now_ms.saturating_sub(grace_ms) as i64);
+            for table in ["installations", "tenants"] {
+                sql.exec(
+                    &format!("DELETE FROM {table} WHERE removed_at <= ?"),
+                    std::slice::from_ref(&horizon),
+                )?;
+            }
+            let rows = sql.exec("SELECT account FROM tenants ORDER BY account", &[])?;
             let accounts: Vec<Tenant> = rows
                 .iter()
                 .filter_map(|r| r[0].as_str().and_then(|a| Tenant::parse(a).ok()))
@@ -133,9 +163,9 @@ fn serve(sql: &dyn Sql, request: Request) -> Result<serde_json::Value, SqlError>
 }
 
 /// The object's side.
-pub fn handle(sql: &dyn Sql, _now_ms: u64, request: &[u8]) -> Vec<u8> {
+pub fn handle(sql: &dyn Sql, now_ms: u64, request: &[u8]) -> Vec<u8> {
     let answer = match serde_json::from_slice::<Request>(request) {
-        Ok(r) => match serve(sql, r) {
+        Ok(r) => match serve(sql, now_ms, r) {
             Ok(v) => Answer::Ok(v),
             Err(e) => Answer::Failed(e.0),
         },
@@ -151,7 +181,7 @@ mod tests {
 
     #[test]
     fn installations_map_to_accounts_until_removed() {
-        let clock = ManualClock::new(0);
+        let clock = ManualClock::new(1_800_000_000_000);
         let objects = LocalObjects::new(crate::objects::handle, &clock);
         let octo = Tenant::parse("Octo").unwrap();
         assert_eq!(pollster::block_on(lookup(&objects, 1)).unwrap(), None);
@@ -168,14 +198,31 @@ mod tests {
         );
         pollster::block_on(put(&objects, 2, &octo)).unwrap();
         assert_eq!(
-            pollster::block_on(accounts(&objects)).unwrap(),
-            [octo.clone(), renamed.clone()]
+            pollster::block_on(accounts(&objects, 1000)).unwrap(),
+            [octo.clone(), renamed.clone()],
+            "an account whose installation moved on is still listed"
         );
         assert_eq!(
             pollster::block_on(remove(&objects, 1)).unwrap(),
-            Some(renamed)
+            Some(renamed.clone())
         );
         assert_eq!(pollster::block_on(lookup(&objects, 1)).unwrap(), None);
         assert_eq!(pollster::block_on(remove(&objects, 1)).unwrap(), None);
+        let listed = pollster::block_on(accounts(&objects, 1000)).unwrap();
+        assert_eq!(
+            listed,
+            [octo.clone(), renamed],
+            "listed while its events are kept"
+        );
+        clock.advance_ms(1000);
+        let listed = pollster::block_on(accounts(&objects, 1000)).unwrap();
+        assert_eq!(listed, [octo.clone()], "forgotten after the grace period");
+        pollster::block_on(remove(&objects, 2)).unwrap();
+        pollster::block_on(put(&objects, 2, &octo)).unwrap();
+        assert_eq!(
+            pollster::block_on(lookup(&objects, 2)).unwrap(),
+            Some(octo),
+            "installed again"
+        );
     }
 }
