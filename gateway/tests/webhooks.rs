@@ -644,3 +644,40 @@ fn the_event_stream_resumes_from_last_event_id_without_gaps_or_repeats() {
         "a bad id starts afresh"
     );
 }
+
+#[test]
+fn a_stream_carries_only_the_callers_tenants_whatever_last_event_id_claims() {
+    use dovecote_gateway::webhooks::{access, stream};
+    let w = World::new(&[]);
+    let objects = LocalObjects::new(dovecote_gateway::objects::handle, &w.clock);
+    for (inst, account) in [(11, "octo"), (22, "acme")] {
+        let id = format!("inst-{inst}");
+        let d = Delivery::new("installation", &id, installed(inst, account, "created"));
+        assert_eq!(w.send(&objects, d.request()).status, 202);
+    }
+    for (id, body) in [("octo-1", app_issue(11, 1)), ("acme-1", app_issue(22, 2))] {
+        assert_eq!(
+            w.send(&objects, Delivery::new("issues", id, body).request())
+                .status,
+            202
+        );
+    }
+    let kv = MemoryKv::new(&w.clock);
+    let platform = w.platform(&objects, &kv);
+    let bob = github_user("bob", &["octo"]);
+    let tenants =
+        pollster::block_on(access::tenants_of(&bob, &w.config.webhooks, &platform)).unwrap();
+    assert_eq!(tenants.len(), 1);
+    // A forged id naming acme at position 0 would replay acme's events if it were trusted.
+    let mut cursor =
+        pollster::block_on(stream::start(&platform, &tenants, Some("octo:0,acme:0"))).unwrap();
+    let frames =
+        String::from_utf8(pollster::block_on(stream::poll(&platform, &mut cursor)).unwrap())
+            .unwrap();
+    assert!(
+        frames.contains("\"id\":\"octo-1\"") && frames.contains("\"id\":\"inst-11\""),
+        "{frames}"
+    );
+    assert!(!frames.contains("acme"), "{frames}");
+    assert_eq!(cursor.encode(), "octo:2");
+}

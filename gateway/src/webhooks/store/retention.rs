@@ -18,10 +18,20 @@ const PROCESSED_KEY: &str = "retain_processed_ms";
 const PENDING_KEY: &str = "retain_pending_ms";
 const WIPE_KEY: &str = "wipe_at_ms";
 
-/// Stores the retention the Worker is configured with (the alarm has no configuration).
-pub fn remember(sql: &dyn Sql, retention: Retention) -> Result<(), SqlError> {
-    set_setting(sql, PROCESSED_KEY, retention.processed_ms as i64)?;
-    set_setting(sql, PENDING_KEY, retention.pending_ms as i64)
+/// Stores the retention the Worker is configured with (the alarm has no configuration);
+/// writes only when it changed.
+pub fn remember(sql: &dyn Sql, wanted: Retention) -> Result<(), SqlError> {
+    let stored = (setting(sql, PROCESSED_KEY)?, setting(sql, PENDING_KEY)?);
+    if stored
+        != (
+            Some(wanted.processed_ms as i64),
+            Some(wanted.pending_ms as i64),
+        )
+    {
+        set_setting(sql, PROCESSED_KEY, wanted.processed_ms as i64)?;
+        set_setting(sql, PENDING_KEY, wanted.pending_ms as i64)?;
+    }
+    Ok(())
 }
 
 fn retention(sql: &dyn Sql) -> Result<Retention, SqlError> {

@@ -29,8 +29,12 @@ const SCHEMA: [&str; 6] = [
     "CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
 ];
 
-/// Creates the tables if this object has none yet.
+/// Creates the tables if this object has none yet. One probe of the last table created
+/// decides, so a request to an existing store costs one statement here, not six.
 pub fn ensure(sql: &dyn Sql) -> Result<(), SqlError> {
+    if sql.exec("SELECT 1 FROM settings LIMIT 0", &[]).is_ok() {
+        return Ok(());
+    }
     SCHEMA.iter().try_for_each(|s| sql.exec(s, &[]).map(drop))
 }
 
@@ -63,6 +67,8 @@ pub fn count_pending(sql: &dyn Sql, event_type: &str, delta: i64) -> Result<(), 
          ON CONFLICT (type) DO UPDATE SET n = n + excluded.n",
         &[event_type.into(), SqlValue::Integer(delta)],
     )?;
-    sql.exec("DELETE FROM pending_types WHERE n <= 0", &[])
-        .map(drop)
+    if delta < 0 {
+        sql.exec("DELETE FROM pending_types WHERE n <= 0", &[])?;
+    }
+    Ok(())
 }
