@@ -25,6 +25,7 @@ pub mod router;
 pub mod toolbox;
 pub mod tools;
 pub mod web;
+pub mod webhooks;
 #[cfg(target_arch = "wasm32")]
 mod worker_entry;
 

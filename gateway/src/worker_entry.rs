@@ -58,6 +58,27 @@ fn misconfigured(why: &str) -> Result<Response> {
     from_http(HttpResponse::json(503, body.to_string()))
 }
 
+/// The whole platform over `env`, for work outside a request (an alarm, the cron, a stream);
+/// the locals it borrows are declared by the caller.
+macro_rules! object_platform {
+    ($env:expr, $kv:ident, $objects:ident, $secrets:ident) => {{
+        $kv = WorkersKv {
+            env: $env,
+            binding: KV_BINDING,
+        };
+        $objects = WorkersObjects($env);
+        $secrets = WorkersSecrets($env);
+        Platform {
+            kv: &$kv,
+            objects: &$objects,
+            clock: &WorkersClock,
+            random: &WorkersRandom,
+            fetch: &WorkersFetch,
+            secrets: &$secrets,
+        }
+    }};
+}
+
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let config = match Config::from_vars(|name| var(&env, name)) {
@@ -112,8 +133,98 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         previous_signing_key: previous_key.as_deref(),
         oauth: settings.as_ref(),
     };
-    let request = to_http(req, config.max_body_bytes).await?;
+    // Deliveries have their own, larger limit; `/mcp` keeps the small one.
+    let max_body = if req.path() == crate::webhooks::intake::PATH {
+        config.webhooks.max_body_bytes
+    } else {
+        config.max_body_bytes
+    };
+    let request = to_http(req, max_body).await?;
+    if request.path == "/events" && request.method == "GET" {
+        return match router::open_stream(&gateway, &request).await {
+            Ok(start) => event_stream(env.clone(), config.webhooks.clone(), start),
+            Err(response) => from_http(response),
+        };
+    }
     from_http(router::route(&gateway, &request).await)
+}
+
+/// The Cron Trigger: refreshes GitHub's webhook address ranges from its meta API.
+#[event(scheduled)]
+async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
+    let (kv, objects, secrets);
+    let platform = object_platform!(&env, kv, objects, secrets);
+    if let Err(why) = crate::webhooks::allowlist::refresh(&platform).await {
+        crate::log::internal("GitHub address refresh", &why);
+    }
+}
+
+/// What an open `/events` stream carries from one step to the next.
+struct Listener {
+    env: Env,
+    settings: crate::webhooks::WebhookSettings,
+    cursor: crate::webhooks::stream::Cursor,
+    opening: Option<Vec<u8>>,
+    started_ms: u64,
+    last_sent_ms: u64,
+}
+
+/// Keeps an `/events` stream open: polls the caller's stores every `poll_ms`, sends what
+/// arrived, a heartbeat when nothing was sent for `heartbeat_ms`, and ends after
+/// `stream_max_ms` (the client resumes with `Last-Event-ID`). Waiting costs no CPU, and no
+/// Durable Object stays awake for it.
+fn event_stream(
+    env: Env,
+    settings: crate::webhooks::WebhookSettings,
+    start: router::StreamStart,
+) -> Result<Response> {
+    use crate::webhooks::stream;
+    let now = WorkersClock.now_ms();
+    let listener = Listener {
+        env,
+        settings,
+        cursor: start.cursor,
+        opening: Some(start.opening),
+        started_ms: now,
+        last_sent_ms: now,
+    };
+    let body = futures_util::stream::unfold(listener, |mut l| async move {
+        if let Some(first) = l.opening.take() {
+            return Some((Ok::<Vec<u8>, worker::Error>(first), l));
+        }
+        loop {
+            if WorkersClock.now_ms() - l.started_ms >= l.settings.stream_max_ms {
+                return None;
+            }
+            worker::Delay::from(std::time::Duration::from_millis(l.settings.poll_ms)).await;
+            let (kv, objects, secrets);
+            let platform = object_platform!(&l.env, kv, objects, secrets);
+            let polled = stream::poll(&platform, &mut l.cursor).await;
+            let now = WorkersClock.now_ms();
+            match polled {
+                Ok(frames) if !frames.is_empty() => {
+                    l.last_sent_ms = now;
+                    return Some((Ok(frames), l));
+                }
+                Ok(_) if now - l.last_sent_ms >= l.settings.heartbeat_ms => {
+                    l.last_sent_ms = now;
+                    return Some((Ok(stream::HEARTBEAT.to_vec()), l));
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    // Ending the stream makes the client reconnect with its Last-Event-ID.
+                    crate::log::internal("event stream", &e.0);
+                    return None;
+                }
+            }
+        }
+    });
+    let http = router::stream_response(Vec::new());
+    let headers = worker::Headers::new();
+    for (name, value) in &http.headers {
+        headers.append(name, value)?;
+    }
+    Ok(Response::from_stream(body)?.with_headers(headers))
 }
 
 /// Answers one request to a Durable Object with the class's logic over its SQL storage.
@@ -135,26 +246,6 @@ async fn schedule_alarm(state: &State, at_ms: Option<u64>) -> Result<()> {
         }
         None => storage.delete_alarm().await,
     }
-}
-
-/// The whole platform, for an object that does its own outbound work (an alarm).
-macro_rules! object_platform {
-    ($env:expr, $kv:ident, $objects:ident, $secrets:ident) => {{
-        $kv = WorkersKv {
-            env: $env,
-            binding: KV_BINDING,
-        };
-        $objects = WorkersObjects($env);
-        $secrets = WorkersSecrets($env);
-        Platform {
-            kv: &$kv,
-            objects: &$objects,
-            clock: &WorkersClock,
-            random: &WorkersRandom,
-            fetch: &WorkersFetch,
-            secrets: &$secrets,
-        }
-    }};
 }
 
 /// Per-channel notification outbox (`OUTBOX`): answers requests, and its alarm retries what
@@ -185,6 +276,66 @@ impl DurableObject for Outbox {
             crate::channels::outbox::run_due(&sql, &platform, crate::channels::CHANNELS).await;
         schedule_alarm(&self.state, next).await?;
         Response::ok("")
+    }
+}
+
+/// `serve_object` for a class with an alarm: after the request, sets the alarm the class asks
+/// for if none is set.
+async fn serve_object_with_alarm(class: &str, state: &State, req: Request) -> Result<Response> {
+    let response = serve_object(class, state, req).await?;
+    let storage = state.storage();
+    if storage.get_alarm().await?.is_none() {
+        let now = WorkersClock.now_ms();
+        if let Some(at) = crate::objects::wanted_alarm(class, &WorkersSql(storage.sql()), now) {
+            storage.set_alarm(at.saturating_sub(now) as i64).await?;
+        }
+    }
+    Ok(response)
+}
+
+/// Runs the alarm of an object of `class` and sets the next one it asks for.
+async fn run_alarm(class: &str, state: &State) -> Result<Response> {
+    let storage = state.storage();
+    let now = WorkersClock.now_ms();
+    if let Some(at) = crate::objects::alarm(class, &WorkersSql(storage.sql()), now) {
+        storage.set_alarm(at.saturating_sub(now) as i64).await?;
+    }
+    Response::empty()
+}
+
+/// Webhook events of one tenant (`EVENT_STORE`), purged by its alarm.
+#[durable_object]
+pub struct EventStore {
+    state: State,
+}
+
+impl DurableObject for EventStore {
+    fn new(state: State, _env: Env) -> Self {
+        Self { state }
+    }
+
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        serve_object_with_alarm(crate::webhooks::store::BINDING, &self.state, req).await
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        run_alarm(crate::webhooks::store::BINDING, &self.state).await
+    }
+}
+
+/// GitHub App installations and their accounts (`TENANT_REGISTRY`), one instance.
+#[durable_object]
+pub struct TenantRegistry {
+    state: State,
+}
+
+impl DurableObject for TenantRegistry {
+    fn new(state: State, _env: Env) -> Self {
+        Self { state }
+    }
+
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        serve_object(crate::webhooks::registry::BINDING, &self.state, req).await
     }
 }
 
