@@ -283,7 +283,7 @@ describe("v2 client pinned to 2026-07-28", () => {
     assert.equal(info.identity_provider, "password");
     assert.equal(info.client_id, token.client_id);
     assert.deepEqual([...info.scopes].sort(), token.scope.split(" ").sort());
-    assert.deepEqual([...info.scopes].sort(), ["dovecote:read", "kb:read", "kb:write"]);
+    assert.deepEqual([...info.scopes].sort(), ["dovecote:notify", "dovecote:read", "kb:read", "kb:write"]);
     assert.deepEqual(JSON.parse(text(result)), info);
   });
 
