@@ -16,6 +16,34 @@ use crate::router::{self, Gateway};
 /// The KV namespace binding.
 const KV_BINDING: &str = "DOVECOTE_KV";
 
+/// The host services of one Worker env, from which a `Platform` is borrowed.
+struct Host<'e> {
+    kv: WorkersKv<'e>,
+    objects: WorkersObjects<'e>,
+}
+
+impl<'e> Host<'e> {
+    fn new(env: &'e Env) -> Self {
+        Self {
+            kv: WorkersKv {
+                env,
+                binding: KV_BINDING,
+            },
+            objects: WorkersObjects(env),
+        }
+    }
+
+    fn platform(&self) -> Platform<'_> {
+        Platform {
+            kv: &self.kv,
+            objects: &self.objects,
+            clock: &WorkersClock,
+            random: &WorkersRandom,
+            fetch: &WorkersFetch,
+        }
+    }
+}
+
 fn var(env: &Env, name: &str) -> Option<String> {
     env.var(name)
         .ok()
@@ -91,18 +119,8 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             Err(e) => return misconfigured(&e.0),
         }
     };
-    let kv = WorkersKv {
-        env: &env,
-        binding: KV_BINDING,
-    };
-    let objects = WorkersObjects(&env);
-    let platform = Platform {
-        kv: &kv,
-        objects: &objects,
-        clock: &WorkersClock,
-        random: &WorkersRandom,
-        fetch: &WorkersFetch,
-    };
+    let host = Host::new(&env);
+    let platform = host.platform();
     let gateway = Gateway {
         config: &config,
         platform,
@@ -129,18 +147,8 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
 /// The Cron Trigger: refreshes GitHub's webhook address ranges from its meta API.
 #[event(scheduled)]
 async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
-    let kv = WorkersKv {
-        env: &env,
-        binding: KV_BINDING,
-    };
-    let objects = WorkersObjects(&env);
-    let platform = Platform {
-        kv: &kv,
-        objects: &objects,
-        clock: &WorkersClock,
-        random: &WorkersRandom,
-        fetch: &WorkersFetch,
-    };
+    let host = Host::new(&env);
+    let platform = host.platform();
     if let Err(why) = crate::webhooks::allowlist::refresh(&platform).await {
         crate::log::internal("GitHub address refresh", &why);
     }
@@ -184,18 +192,8 @@ fn event_stream(
                 return None;
             }
             worker::Delay::from(std::time::Duration::from_millis(l.settings.poll_ms)).await;
-            let kv = WorkersKv {
-                env: &l.env,
-                binding: KV_BINDING,
-            };
-            let objects = WorkersObjects(&l.env);
-            let platform = Platform {
-                kv: &kv,
-                objects: &objects,
-                clock: &WorkersClock,
-                random: &WorkersRandom,
-                fetch: &WorkersFetch,
-            };
+            let host = Host::new(&l.env);
+            let platform = host.platform();
             let polled = stream::poll(&platform, &mut l.cursor).await;
             let now = WorkersClock.now_ms();
             match polled {
