@@ -62,7 +62,10 @@ test("tools/list contains calculate with its schema", async () => {
   const out = await inspector(["--method", "tools/list"]);
   const names = out.tools.map((t) => t.name);
   assert.ok(names.includes("calculate"), names.join(", "));
-  assert.deepEqual(names, ["get_user_info", "calculate", "search_knowledge_base", "create_document"]);
+  assert.deepEqual(names, [
+    "get_user_info", "calculate", "search_knowledge_base", "create_document",
+    "get_pending_status", "list_pending_events", "get_event", "get_webhook_events", "mark_processed",
+  ]);
   const calc = out.tools.find((t) => t.name === "calculate");
   assert.equal(calc.inputSchema.type, "object");
   assert.ok(calc.inputSchema.properties.operation);

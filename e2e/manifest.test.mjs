@@ -92,7 +92,10 @@ after(async () => {
 describe("a build from an edited tools.toml", () => {
   test("tools/list drops the disabled tool and shows the new title and description", async () => {
     const tools = await listAll(changed.url);
-    assert.deepEqual(tools.map((t) => t.name), ["get_user_info", "search_knowledge_base", "create_document"]);
+    assert.deepEqual(tools.map((t) => t.name), [
+      "get_user_info", "search_knowledge_base", "create_document",
+      "get_pending_status", "list_pending_events", "get_event", "get_webhook_events", "mark_processed",
+    ]);
     const who = tools.find((t) => t.name === "get_user_info");
     assert.equal(who.title, NEW_TITLE);
     assert.equal(who.annotations.title, NEW_TITLE, "the annotation title follows the manifest too");

@@ -75,7 +75,10 @@ describe("v1 SDK client over Streamable HTTP", () => {
 
   test("listTools returns every tool with object input schemas", async () => {
     const { tools } = await client.listTools();
-    assert.deepEqual(tools.map((t) => t.name), ["get_user_info", "calculate", "search_knowledge_base", "create_document"]);
+    assert.deepEqual(tools.map((t) => t.name), [
+      "get_user_info", "calculate", "search_knowledge_base", "create_document",
+      "get_pending_status", "list_pending_events", "get_event", "get_webhook_events", "mark_processed",
+    ]);
     for (const t of tools) assert.equal(t.inputSchema.type, "object");
     const calc = tools.find((t) => t.name === "calculate");
     assert.equal(calc.title, "Calculator");
