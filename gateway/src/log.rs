@@ -8,3 +8,11 @@ pub fn internal(what: &str, detail: &str) {
     #[cfg(not(target_arch = "wasm32"))]
     eprintln!("dovecote: {what} failed: {detail}");
 }
+
+/// Logs a warning about how the gateway is configured (never request data or secrets).
+pub fn warning(message: &str) {
+    #[cfg(target_arch = "wasm32")]
+    worker::console_warn!("dovecote: warning: {message}");
+    #[cfg(not(target_arch = "wasm32"))]
+    eprintln!("dovecote: warning: {message}");
+}

@@ -17,6 +17,37 @@ use crate::router::{self, Gateway};
 /// The KV namespace binding.
 const KV_BINDING: &str = "DOVECOTE_KV";
 
+/// The host services of one Worker env, from which a `Platform` is borrowed.
+struct Host<'e> {
+    kv: WorkersKv<'e>,
+    objects: WorkersObjects<'e>,
+    secrets: WorkersSecrets<'e>,
+}
+
+impl<'e> Host<'e> {
+    fn new(env: &'e Env) -> Self {
+        Self {
+            kv: WorkersKv {
+                env,
+                binding: KV_BINDING,
+            },
+            objects: WorkersObjects(env),
+            secrets: WorkersSecrets(env),
+        }
+    }
+
+    fn platform(&self) -> Platform<'_> {
+        Platform {
+            kv: &self.kv,
+            objects: &self.objects,
+            clock: &WorkersClock,
+            random: &WorkersRandom,
+            fetch: &WorkersFetch,
+            secrets: &self.secrets,
+        }
+    }
+}
+
 fn var(env: &Env, name: &str) -> Option<String> {
     env.var(name)
         .ok()
@@ -58,27 +89,6 @@ fn misconfigured(why: &str) -> Result<Response> {
     from_http(HttpResponse::json(503, body.to_string()))
 }
 
-/// The whole platform over `env`, for work outside a request (an alarm, the cron, a stream);
-/// the locals it borrows are declared by the caller.
-macro_rules! object_platform {
-    ($env:expr, $kv:ident, $objects:ident, $secrets:ident) => {{
-        $kv = WorkersKv {
-            env: $env,
-            binding: KV_BINDING,
-        };
-        $objects = WorkersObjects($env);
-        $secrets = WorkersSecrets($env);
-        Platform {
-            kv: &$kv,
-            objects: &$objects,
-            clock: &WorkersClock,
-            random: &WorkersRandom,
-            fetch: &WorkersFetch,
-            secrets: &$secrets,
-        }
-    }};
-}
-
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let config = match Config::from_vars(|name| var(&env, name)) {
@@ -113,19 +123,8 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             Err(e) => return misconfigured(&e.0),
         }
     };
-    let kv = WorkersKv {
-        env: &env,
-        binding: KV_BINDING,
-    };
-    let objects = WorkersObjects(&env);
-    let platform = Platform {
-        kv: &kv,
-        objects: &objects,
-        clock: &WorkersClock,
-        random: &WorkersRandom,
-        fetch: &WorkersFetch,
-        secrets: &WorkersSecrets(&env),
-    };
+    let host = Host::new(&env);
+    let platform = host.platform();
     let gateway = Gateway {
         config: &config,
         platform,
@@ -152,8 +151,8 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
 /// The Cron Trigger: refreshes GitHub's webhook address ranges from its meta API.
 #[event(scheduled)]
 async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
-    let (kv, objects, secrets);
-    let platform = object_platform!(&env, kv, objects, secrets);
+    let host = Host::new(&env);
+    let platform = host.platform();
     if let Err(why) = crate::webhooks::allowlist::refresh(&platform).await {
         crate::log::internal("GitHub address refresh", &why);
     }
@@ -197,8 +196,8 @@ fn event_stream(
                 return None;
             }
             worker::Delay::from(std::time::Duration::from_millis(l.settings.poll_ms)).await;
-            let (kv, objects, secrets);
-            let platform = object_platform!(&l.env, kv, objects, secrets);
+            let host = Host::new(&l.env);
+            let platform = host.platform();
             let polled = stream::poll(&platform, &mut l.cursor).await;
             let now = WorkersClock.now_ms();
             match polled {
@@ -269,8 +268,8 @@ impl DurableObject for Outbox {
     }
 
     async fn alarm(&self) -> Result<Response> {
-        let (kv, objects, secrets);
-        let platform = object_platform!(&self.env, kv, objects, secrets);
+        let host = Host::new(&self.env);
+        let platform = host.platform();
         let sql = WorkersSql(self.state.storage().sql());
         let next =
             crate::channels::outbox::run_due(&sql, &platform, crate::channels::CHANNELS).await;

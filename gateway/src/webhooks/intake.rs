@@ -103,9 +103,8 @@ pub async fn receive(
                 "GITHUB_WEBHOOK_SECRET is not set, so no delivery can be verified; set it to the webhook's secret",
             )
         }
-        Verification::Unsigned => crate::log::internal(
-            "webhook signature check",
-            "skipped: WEBHOOK_ALLOW_UNSIGNED=true accepts unsigned deliveries (development only)",
+        Verification::Unsigned => crate::log::warning(
+            "a delivery was accepted without a signature check (WEBHOOK_ALLOW_UNSIGNED=true, development only)",
         ),
     }
     let event_type = match req.headers.get("x-github-event").map(str::trim) {
@@ -229,7 +228,7 @@ async fn resolve(
             .map(|()| tenant)
             .map_err(|e| unavailable("tenant registry", &e.0));
     }
-    match registry::lookup(platform.objects, installation.id).await {
+    match registry::lookup_cached(platform.objects, installation.id, now_ms).await {
         Ok(Some(tenant)) => Ok(tenant),
         Ok(None) => Err(refuse(
             404,

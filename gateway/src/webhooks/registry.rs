@@ -2,6 +2,9 @@
 //! One instance; it only maps installations (`installation` and `installation_repositories`
 //! events keep it current) — quotas are counted in each tenant's own store.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use super::Tenant;
@@ -51,12 +54,59 @@ pub async fn lookup(
     ask(objects, &Request::Lookup { installation }).await
 }
 
+/// How long an isolate trusts an installation's account without asking the registry. A removal
+/// seen by another isolate takes at most this long to refuse deliveries here; what is accepted
+/// meanwhile lands in the account's store and is deleted with the rest after the grace period.
+pub const CACHE_MS: u64 = 60_000;
+/// Most installations an isolate remembers.
+const CACHE_ENTRIES: usize = 1024;
+
+thread_local! {
+    static CACHE: RefCell<HashMap<u64, (u64, Tenant)>> = RefCell::new(HashMap::new());
+}
+
+fn forget(installation: u64) {
+    CACHE.with(|c| c.borrow_mut().remove(&installation));
+}
+
+/// `lookup`, answered from this isolate's memory when it asked less than `CACHE_MS` ago.
+/// Unknown installations are not remembered: one may be installed any moment.
+pub async fn lookup_cached(
+    objects: &dyn Objects,
+    installation: u64,
+    now_ms: u64,
+) -> Result<Option<Tenant>, PlatformError> {
+    let hit = CACHE.with(|c| {
+        c.borrow()
+            .get(&installation)
+            .filter(|(until, _)| *until > now_ms)
+            .map(|(_, t)| t.clone())
+    });
+    if hit.is_some() {
+        return Ok(hit);
+    }
+    let found = lookup(objects, installation).await?;
+    if let Some(tenant) = &found {
+        CACHE.with(|c| {
+            let mut cache = c.borrow_mut();
+            if cache.len() >= CACHE_ENTRIES {
+                cache.retain(|_, (until, _)| *until > now_ms);
+            }
+            if cache.len() < CACHE_ENTRIES {
+                cache.insert(installation, (now_ms + CACHE_MS, tenant.clone()));
+            }
+        });
+    }
+    Ok(found)
+}
+
 /// Records that `installation` belongs to `account`.
 pub async fn put(
     objects: &dyn Objects,
     installation: u64,
     account: &Tenant,
 ) -> Result<(), PlatformError> {
+    forget(installation);
     let request = Request::Put {
         installation,
         account: account.clone(),
@@ -69,6 +119,7 @@ pub async fn remove(
     objects: &dyn Objects,
     installation: u64,
 ) -> Result<Option<Tenant>, PlatformError> {
+    forget(installation);
     ask(objects, &Request::Remove { installation }).await
 }
 
@@ -221,7 +272,11 @@ mod tests {
             std::slice::from_ref(&octo),
             "forgotten after the grace period"
         );
+        let now = 1_800_000_000_000 + 1000;
+        let cached = |i| pollster::block_on(lookup_cached(&objects, i, now)).unwrap();
+        assert_eq!(cached(2), Some(octo.clone()));
         pollster::block_on(remove(&objects, 2)).unwrap();
+        assert_eq!(cached(2), None, "a removal in this isolate is seen at once");
         pollster::block_on(put(&objects, 2, &octo)).unwrap();
         assert_eq!(
             pollster::block_on(lookup(&objects, 2)).unwrap(),
