@@ -3,19 +3,17 @@
 // request). Rounds alternate floor and gateway so drift hits both; CPU per request is
 // workerd's own user+system time over the run, from /proc. Prints a table, also written to
 // build/bench/results.json.
-import { spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Agent, request as httpRequest } from "node:http";
-import { ROOT, freePort } from "../e2e/harness/worker.mjs";
+import { ROOT } from "../e2e/harness/worker.mjs";
+import { cpuSeconds, serve } from "./workerd.mjs";
+import { benchWebhooks } from "./webhooks.mjs";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 2);
-const TICKS = 100; // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s.
-const WORKERD = join(ROOT, "node_modules/.bin/workerd");
 
 const meta = {
   "io.modelcontextprotocol/protocolVersion": "2026-07-28",
@@ -29,69 +27,18 @@ const REQUESTS = {
   },
 };
 
-function capnp(build, port, disk) {
+/** Serves `build` (the gateway's bindings for "bench"), ready once tools/list answers. */
+function serveMcp(build) {
   const gateway = build === "bench";
-  const bindings = gateway
-    ? `bindings = [
-        (name = "DOVECOTE_ENV", text = "development"),
-        (name = "RATE_LIMITER", durableObjectNamespace = "RateLimiter"),
-        (name = "KNOWLEDGE_BASE", durableObjectNamespace = "KnowledgeBase"),
-      ],
-      durableObjectNamespaces = [
-        (className = "RateLimiter", uniqueKey = "dovecote-bench-rl", enableSql = true),
-        (className = "KnowledgeBase", uniqueKey = "dovecote-bench-kb", enableSql = true),
-      ],
-      durableObjectStorage = (localDisk = "disk"),`
-    : "";
-  return `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [
-    (name = "main", worker = .w),
-    (name = "disk", disk = (path = "${disk}", writable = true)),
-  ],
-  sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
-);
-const w :Workerd.Worker = (
-  modules = [
-    (name = "index.js", esModule = embed "index.js"),
-    (name = "index_bg.wasm", wasm = embed "index_bg.wasm"),
-  ],
-  compatibilityDate = "2026-10-01",
-  ${bindings}
-);
-`;
-}
-
-function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / TICKS; // utime, stime
-}
-
-async function serve(build) {
-  const port = await freePort();
-  const tmp = mkdtempSync(join(tmpdir(), "dovecote-bench-"));
-  const disk = join(tmp, "do");
-  mkdirSync(disk);
-  // capnp embeds files relative to the config, so the build is copied beside it.
-  for (const f of ["index.js", "index_bg.wasm"]) copyFileSync(join(ROOT, "build", build, f), join(tmp, f));
-  const config = join(tmp, "config.capnp");
-  writeFileSync(config, capnp(build, port, disk));
-  const started = performance.now();
-  const child = spawn(WORKERD, ["serve", config, "--experimental"], { stdio: ["ignore", "pipe", "pipe"] });
-  let log = "";
-  child.stdout.on("data", (d) => (log += d));
-  child.stderr.on("data", (d) => (log += d));
-  const url = `http://127.0.0.1:${port}/mcp`;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`workerd exited: ${log}`);
-    try {
-      const r = await fetch(url, post(REQUESTS["tools/list"]));
-      if (r.ok) { await r.text(); break; }
-    } catch { /* starting */ }
-    await new Promise((ok) => setTimeout(ok, 20));
-  }
-  const coldStartMs = performance.now() - started;
-  return { url, child, coldStartMs, stop: () => { child.kill("SIGTERM"); rmSync(tmp, { recursive: true, force: true }); } };
+  return serve(build, {
+    vars: gateway ? { DOVECOTE_ENV: "development" } : {},
+    objects: gateway ? { RATE_LIMITER: "RateLimiter", KNOWLEDGE_BASE: "KnowledgeBase" } : {},
+    ready: async (origin) => {
+      const r = await fetch(`${origin}/mcp`, post(REQUESTS["tools/list"]));
+      await r.text();
+      return r.ok;
+    },
+  });
 }
 
 function post(request) {
@@ -149,8 +96,8 @@ async function measure(server, request) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const floor = await serve("floor");
-const gateway = await serve("bench");
+const floor = await serveMcp("floor");
+const gateway = await serveMcp("bench");
 const runs = {};
 try {
   for (let round = 1; round <= ROUNDS; round++) {
@@ -197,4 +144,5 @@ results.coldStartMs = { floor: floor.coldStartMs, gateway: gateway.coldStartMs }
 console.log(`upload size    gateway ${kib(results.size.release.raw)} raw, ${kib(results.size.release.gzip)} gzipped (the default build); floor ${kib(results.size.floor.raw)} raw, ${kib(results.size.floor.gzip)} gzipped`);
 console.log("note           speed runs use the conformance build: /mcp without sign-in, so no per-request token lookup");
 console.log(`cold start     gateway ${gateway.coldStartMs.toFixed(0)} ms, floor ${floor.coldStartMs.toFixed(0)} ms (workerd start to first answered request)`);
+results.webhooks = await benchWebhooks();
 writeFileSync(join(ROOT, "build", "bench", "results.json"), JSON.stringify(results, null, 2));

@@ -220,3 +220,56 @@ test("make bundle's packer builds an .mcpb holding this bridge, with its user co
     await bridge.close();
   }
 });
+
+test("signed GitHub deliveries reach the client as claude/channel notifications, once each, across a Worker restart", async () => {
+  const { sign } = await import("@octokit/webhooks-methods");
+  const { randomUUID } = await import("node:crypto");
+  const SECRET = "bridge-e2e-webhook-secret";
+  const gw = await startWorker({
+    vars: { GITHUB_WEBHOOK_SECRET: SECRET, WEBHOOK_DEFAULT_TENANT: "acme", EVENTS_HEARTBEAT_SECS: "1", EVENTS_POLL_MS: "200" },
+  });
+  const operator = await signIn(gw.origin, { headers: { "cf-connecting-ip": "203.0.113.30" } });
+  const deliver = async (n) => {
+    const id = randomUUID();
+    const body = JSON.stringify({
+      action: "opened",
+      issue: { number: n, title: `Issue ${n}`, html_url: `https://github.com/acme/app/issues/${n}`, user: { login: "octocat" } },
+      repository: { full_name: "acme/app", name: "app", owner: { login: "acme" } },
+      sender: { login: "octocat" },
+    });
+    const r = await fetch(`${gw.origin}/webhooks/github`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-github-event": "issues", "x-github-delivery": id, "x-hub-signature-256": await sign(SECRET, body) },
+      body,
+    });
+    assert.equal(r.status, 202, await r.text());
+    return id;
+  };
+  const bridge = await startBridge({ DOVECOTE_URL: gw.origin, DOVECOTE_TOKEN: operator.access_token, DOVECOTE_HEARTBEAT_SECS: "1" });
+  const silent = await startBridge({ DOVECOTE_URL: gw.origin, DOVECOTE_TOKEN: operator.access_token, WEBHOOK_CHANNEL: "0" });
+  const channel = () => bridge.notifications.filter((n) => n.method === "notifications/claude/channel");
+  try {
+    assert.ok(bridge.client.getServerCapabilities().experimental?.["claude/channel"]);
+    // The bridge follows /events once the client has initialized; give it a moment to connect.
+    await new Promise((r) => setTimeout(r, 1500));
+    const first = await deliver(1);
+    const got = await bridge.waitFor(() => channel().find((n) => n.params.meta.message_id === first), 20_000, "the first event");
+    assert.equal(got.params.content, "GitHub issues opened in acme/app: #1 Issue 1 by octocat\nhttps://github.com/acme/app/issues/1");
+    assert.equal(got.params.meta.chat_id, "github");
+    assert.equal(got.params.meta.user, "octocat");
+    assert.match(got.params.meta.ts, /^\d{4}-\d{2}-\d{2}T/);
+
+    // The Worker restarts while events arrive: the bridge reconnects with Last-Event-ID.
+    await gw.restart();
+    const later = [await deliver(2), await deliver(3)];
+    await bridge.waitFor(() => later.every((id) => channel().some((n) => n.params.meta.message_id === id)), 40_000, "the events after the restart");
+    await new Promise((r) => setTimeout(r, 2500));
+    const ids = channel().map((n) => n.params.meta.message_id);
+    assert.deepEqual(ids, [first, ...later], "each event once, in order");
+    assert.deepEqual(silent.notifications.filter((n) => n.method === "notifications/claude/channel"), [], "WEBHOOK_CHANNEL=0: none");
+  } finally {
+    await bridge.close();
+    await silent.close();
+    await gw.stop();
+  }
+});

@@ -32,6 +32,8 @@ pub struct Config {
     pub tools_page_size: usize,
     /// `MCP_LIST_TTL_MS`.
     pub list_ttl_ms: u64,
+    /// GitHub webhooks and the event store (`GITHUB_WEBHOOK_SECRET`, `WEBHOOK_*`, `EVENTS_*`).
+    pub webhooks: crate::webhooks::WebhookSettings,
 }
 
 impl Default for Config {
@@ -43,6 +45,7 @@ impl Default for Config {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             tools_page_size: DEFAULT_TOOLS_PAGE_SIZE,
             list_ttl_ms: DEFAULT_LIST_TTL_MS,
+            webhooks: crate::webhooks::WebhookSettings::default(),
         }
     }
 }
@@ -95,6 +98,7 @@ impl Config {
             max_body_bytes: number(&var, "MCP_MAX_BODY_BYTES", defaults.max_body_bytes)?,
             tools_page_size: number(&var, "MCP_TOOLS_PAGE_SIZE", defaults.tools_page_size)?.max(1),
             list_ttl_ms: number(&var, "MCP_LIST_TTL_MS", defaults.list_ttl_ms)?,
+            webhooks: crate::webhooks::WebhookSettings::from_vars(&var, environment)?,
         })
     }
 }

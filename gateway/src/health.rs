@@ -43,6 +43,8 @@ pub const SECRETS: &[(&str, Need)] = &[
     ("DISCORD_INSTANCES", Need::Optional),
     ("SLACK_INSTANCES", Need::Optional),
     ("WEBHOOK_INSTANCES", Need::Optional),
+    ("GITHUB_WEBHOOK_SECRET", Need::Optional),
+    ("GITHUB_WEBHOOK_SECRET_PREVIOUS", Need::Optional),
 ];
 
 /// Every binding the Worker uses: the KV namespace and each Durable Object class.

@@ -27,6 +27,7 @@ pub mod scheduled;
 pub mod toolbox;
 pub mod tools;
 pub mod web;
+pub mod webhooks;
 #[cfg(target_arch = "wasm32")]
 mod worker_entry;
 

@@ -208,3 +208,11 @@ mod tests {
         assert_eq!(line["error"], "502 Bad Gateway");
     }
 }
+
+/// Logs a warning about how the gateway is configured (never request data or secrets).
+pub fn warning(message: &str) {
+    #[cfg(target_arch = "wasm32")]
+    worker::console_warn!("dovecote: warning: {message}");
+    #[cfg(not(target_arch = "wasm32"))]
+    eprintln!("dovecote: warning: {message}");
+}

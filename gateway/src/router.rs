@@ -13,6 +13,7 @@ use crate::origin::{self, Verdict};
 use crate::platform::Platform;
 use crate::toolbox::Principal;
 use crate::tools;
+use crate::webhooks::{self, stream};
 
 /// The gateway for one request: configuration, host services, and its keys.
 pub struct Gateway<'a> {
@@ -42,7 +43,10 @@ fn allowed_methods(path: &str) -> Option<&'static str> {
     match path {
         "/mcp" | "/token" | "/revoke" | "/register" => Some("POST, OPTIONS"),
         "/authorize" => Some("GET, POST, OPTIONS"),
-        "/" => Some("GET, OPTIONS"),
+        "/" | "/events" => Some("GET, OPTIONS"),
+        webhooks::intake::PATH => Some("POST"),
+        p if webhooks::rest::method_of(p) == Some("GET") => Some("GET, OPTIONS"),
+        p if webhooks::rest::method_of(p) == Some("POST") => Some("POST, OPTIONS"),
         p if p.starts_with("/.well-known/") => Some("GET, OPTIONS"),
         _ => None,
     }
@@ -120,17 +124,33 @@ async fn serve(gateway: &Gateway<'_>, req: &HttpRequest, trace: &Trace) -> HttpR
         }
     }
     match req.path.as_str() {
+        webhooks::intake::PATH if req.method == "POST" => {
+            webhooks::intake::receive(&gateway.config.webhooks, &gateway.platform, req).await
+        }
+        p if webhooks::rest::method_of(p).is_some() => {
+            let principal = match caller(gateway, req, &issuer, &scope_names).await {
+                Ok(p) => p,
+                Err(response) => return response,
+            };
+            let refuse = |scope: &str| insufficient_scope(&issuer, scope);
+            webhooks::rest::serve(
+                &gateway.config.webhooks,
+                &gateway.platform,
+                &principal,
+                req,
+                &refuse,
+            )
+            .await
+        }
+        "/events" if req.method == "GET" => match open_stream(gateway, req).await {
+            // Without the Workers runtime there is no open stream: the replay is the answer.
+            Ok(start) => stream_response(start.opening),
+            Err(response) => response,
+        },
         "/mcp" => {
-            let principal = match gateway.oauth {
-                None => anonymous(req),
-                Some(settings) => {
-                    match bearer::principal(req, &gateway.platform, &issuer, settings, &scope_names)
-                        .await
-                    {
-                        Ok(p) => p,
-                        Err(Rejection::Unauthorized(response)) => return response,
-                    }
-                }
+            let principal = match caller(gateway, req, &issuer, &scope_names).await {
+                Ok(p) => p,
+                Err(response) => return response,
             };
             trace.principal(&principal.id);
             if let Some(tool) = called_tool(req) {
@@ -174,6 +194,103 @@ async fn serve(gateway: &Gateway<'_>, req: &HttpRequest, trace: &Trace) -> HttpR
         }
         _ => not_found(req),
     }
+}
+
+/// The caller of a protected endpoint: from its Bearer token, or anonymous in the conformance
+/// build (which has no sign-in).
+async fn caller(
+    gateway: &Gateway<'_>,
+    req: &HttpRequest,
+    issuer: &Issuer,
+    scope_names: &[&str],
+) -> Result<Principal, HttpResponse> {
+    match gateway.oauth {
+        None => Ok(anonymous(req)),
+        Some(settings) => {
+            match bearer::principal(req, &gateway.platform, issuer, settings, scope_names).await {
+                Ok(p) => Ok(p),
+                Err(Rejection::Unauthorized(response)) => Err(response),
+            }
+        }
+    }
+}
+
+/// 403 with the `insufficient_scope` challenge naming `scope`.
+fn insufficient_scope(issuer: &Issuer, scope: &str) -> HttpResponse {
+    let header = crate::oauth::www_authenticate(
+        &issuer.protected_resource_metadata_url(),
+        [scope],
+        Some((
+            "insufficient_scope",
+            "the access token lacks the scope this endpoint requires",
+        )),
+    );
+    json_error(
+        403,
+        "insufficient_scope",
+        &format!("this endpoint needs the scope {scope}; sign in again asking for it"),
+    )
+    .with_header("WWW-Authenticate", &header)
+}
+
+/// An `/events` stream about to start: whose it is, where it resumes, and its first bytes
+/// (the retry hint and every event after `Last-Event-ID`).
+pub struct StreamStart {
+    /// The cursor after the replayed events.
+    pub cursor: stream::Cursor,
+    /// The bytes to send first.
+    pub opening: Vec<u8>,
+}
+
+/// Checks a `GET /events` request (origin, Bearer token, scope) and replays what the caller
+/// missed; the Worker then keeps the stream open with `stream::poll`.
+pub async fn open_stream(
+    gateway: &Gateway<'_>,
+    req: &HttpRequest,
+) -> Result<StreamStart, HttpResponse> {
+    if let Verdict::Forbidden(why) = origin::check(req, gateway.config) {
+        return Err(json_error(403, "forbidden", &why));
+    }
+    let issuer = Issuer::from_origin(public_origin(gateway.config, req))
+        .map_err(|e| json_error(400, "invalid_request", e.description()))?;
+    let scope_names: Vec<&str> = tools::TOOLBOX.scopes.iter().map(|s| s.name).collect();
+    let principal = caller(gateway, req, &issuer, &scope_names).await?;
+    if !principal.has_scope(webhooks::rest::READ_SCOPE) {
+        return Err(insufficient_scope(&issuer, webhooks::rest::READ_SCOPE));
+    }
+    let settings = &gateway.config.webhooks;
+    let unavailable = |e: crate::platform::PlatformError| {
+        crate::log::internal("event stream", &e.0);
+        json_error(
+            503,
+            "temporarily_unavailable",
+            "the event store is unavailable just now; reconnect in a few seconds",
+        )
+        .with_header("Retry-After", "5")
+    };
+    let tenants = webhooks::access::tenants_of(&principal, settings, &gateway.platform)
+        .await
+        .map_err(unavailable)?;
+    let last = req.headers.get("last-event-id").map(str::trim);
+    let mut cursor = stream::start(&gateway.platform, &tenants, last)
+        .await
+        .map_err(unavailable)?;
+    let mut opening = stream::opening(settings.poll_ms.max(1000));
+    opening.extend(
+        stream::poll(&gateway.platform, &mut cursor)
+            .await
+            .map_err(unavailable)?,
+    );
+    Ok(StreamStart { cursor, opening })
+}
+
+/// The headers of an `/events` response around `body`.
+pub fn stream_response(body: Vec<u8>) -> HttpResponse {
+    HttpResponse::empty(200)
+        .with_header("Content-Type", "text/event-stream")
+        .with_header("Cache-Control", "no-store")
+        .with_header("X-Accel-Buffering", "no")
+        .with_body(body)
 }
 
 /// The origin clients should use: the configured public URL, else the request's.

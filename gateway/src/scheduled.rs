@@ -8,6 +8,8 @@ use crate::platform::{Platform, PlatformError};
 
 /// Daily at 03:17 UTC (off the hour, when Cron Triggers are busiest).
 pub const DAILY: &str = "17 3 * * *";
+/// Every six hours, at 17 past.
+pub const SIX_HOURLY: &str = "17 */6 * * *";
 
 /// Most grants one run visits (each is a Durable Object call; Workers cap the calls one
 /// invocation makes). Grants past this wait for a later run.
@@ -21,6 +23,8 @@ pub enum Job {
     PurgeGrants,
     /// Audit entries past the 90-day retention, which appends remove only when there are some.
     PurgeAudit,
+    /// GitHub's webhook address ranges, from its meta API, for the delivery allowlist.
+    RefreshGitHubRanges,
 }
 
 /// What one job did, as logged.
@@ -30,8 +34,8 @@ pub struct Outcome {
     pub event: &'static str,
     /// The job.
     pub job: &'static str,
-    /// Records removed.
-    pub removed: u64,
+    /// Records the job removed (purges) or stored (refreshes).
+    pub records: u64,
     /// Why it stopped early, if it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -39,13 +43,14 @@ pub struct Outcome {
 
 impl Job {
     /// Every job.
-    pub const ALL: [Job; 2] = [Job::PurgeGrants, Job::PurgeAudit];
+    pub const ALL: [Job; 3] = [Job::PurgeGrants, Job::PurgeAudit, Job::RefreshGitHubRanges];
 
     /// The job's name in the log.
     pub fn name(self) -> &'static str {
         match self {
             Job::PurgeGrants => "purge_grants",
             Job::PurgeAudit => "purge_audit",
+            Job::RefreshGitHubRanges => "refresh_github_ranges",
         }
     }
 
@@ -53,22 +58,27 @@ impl Job {
     pub fn cron(self) -> &'static str {
         match self {
             Job::PurgeGrants | Job::PurgeAudit => DAILY,
+            Job::RefreshGitHubRanges => SIX_HOURLY,
         }
     }
 
-    /// Runs the job; a failure part-way still reports what was removed.
+    /// Runs the job; a failure part-way still reports what was done.
     pub async fn run(self, platform: &Platform<'_>) -> Outcome {
-        let mut removed = 0;
+        let mut records = 0;
         let result = match self {
-            Job::PurgeGrants => purge_grants(platform, &mut removed).await,
+            Job::PurgeGrants => purge_grants(platform, &mut records).await,
             Job::PurgeAudit => crate::audit::purge(platform.objects)
                 .await
-                .map(|n| removed = n),
+                .map(|n| records = n),
+            Job::RefreshGitHubRanges => crate::webhooks::allowlist::refresh(platform)
+                .await
+                .map(|n| records = n as u64)
+                .map_err(PlatformError),
         };
         Outcome {
             event: "scheduled",
             job: self.name(),
-            removed,
+            records,
             error: result.err().map(|e| e.0),
         }
     }
@@ -161,7 +171,7 @@ mod tests {
         clock.advance_ms(10 * MINUTE);
 
         let outcomes = pollster::block_on(run(DAILY, &platform));
-        let jobs: Vec<(&str, u64)> = outcomes.iter().map(|o| (o.job, o.removed)).collect();
+        let jobs: Vec<(&str, u64)> = outcomes.iter().map(|o| (o.job, o.records)).collect();
         assert_eq!(jobs, [("purge_grants", 2), ("purge_audit", 0)]);
         assert!(outcomes.iter().all(|o| o.error.is_none()));
         let left = pollster::block_on(store::grant_ids(&kv, 10)).unwrap();
@@ -169,7 +179,12 @@ mod tests {
 
         clock.advance_ms(crate::audit::RETENTION_MS);
         let outcomes = pollster::block_on(run(DAILY, &platform));
-        assert_eq!(outcomes[1].removed, 1, "the 90-day-old entry");
+        assert_eq!(outcomes[1].records, 1, "the 90-day-old entry");
         assert!(pollster::block_on(run("0 * * * *", &platform)).is_empty());
+        // GitHub is unreachable here (no canned answer): the refresh reports why.
+        let refresh = pollster::block_on(run(SIX_HOURLY, &platform));
+        assert_eq!(refresh.len(), 1);
+        assert_eq!(refresh[0].job, "refresh_github_ranges");
+        assert!(refresh[0].error.is_some());
     }
 }

@@ -123,7 +123,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let route = crate::log::route_name(&req.path());
     let trace = Trace::default();
     let response = if route == "/health" {
-        health(&env, &method)
+        from_http(health(&env, &method))?
     } else {
         serve(req, &env, &trace).await?
     };
@@ -131,33 +131,33 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         request_id: &request_id,
         method: &method,
         route,
-        status: response.status,
+        status: response.status_code(),
         latency_ms: WorkersClock.now_ms().saturating_sub(started),
         principal: trace.principal_id(),
         tool: trace.tool_name(),
     }
     .emit();
-    from_http(response)
+    Ok(response)
 }
 
 /// What a misconfigured gateway answers: 503 naming the variable (never its value).
-fn misconfigured(why: &str) -> HttpResponse {
+fn misconfigured(why: &str) -> Result<Response> {
     crate::log::internal("configuration", why);
     let body = serde_json::json!({"error": "server_misconfigured", "error_description": why});
-    HttpResponse::json(503, body.to_string())
+    from_http(HttpResponse::json(503, body.to_string()))
 }
 
-async fn serve(req: Request, env: &Env, trace: &Trace) -> Result<HttpResponse> {
+async fn serve(req: Request, env: &Env, trace: &Trace) -> Result<Response> {
     let config = match Config::from_vars(|name| var(env, name)) {
         Ok(c) => c,
-        Err(e) => return Ok(misconfigured(&e.0)),
+        Err(e) => return misconfigured(&e.0),
     };
     let key = match var(env, "DOVECOTE_SIGNING_KEY")
         .map(|k| signing_key(&k))
         .transpose()
     {
         Ok(k) => k,
-        Err(e) => return Ok(misconfigured(&e.0)),
+        Err(e) => return misconfigured(&e.0),
     };
     let previous_key = match var(env, "DOVECOTE_SIGNING_KEY_PREVIOUS")
         .filter(|k| !k.trim().is_empty())
@@ -169,7 +169,7 @@ async fn serve(req: Request, env: &Env, trace: &Trace) -> Result<HttpResponse> {
         .transpose()
     {
         Ok(k) => k,
-        Err(e) => return Ok(misconfigured(&e)),
+        Err(e) => return misconfigured(&e),
     };
     // The conformance build serves /mcp without sign-in, for the suite's runner.
     let settings = if cfg!(feature = "conformance") {
@@ -177,7 +177,7 @@ async fn serve(req: Request, env: &Env, trace: &Trace) -> Result<HttpResponse> {
     } else {
         match crate::oauth::Settings::from_vars(|name| var(env, name)) {
             Ok(s) => Some(s),
-            Err(e) => return Ok(misconfigured(&e.0)),
+            Err(e) => return misconfigured(&e.0),
         }
     };
     let host = Host::new(env);
@@ -188,8 +188,20 @@ async fn serve(req: Request, env: &Env, trace: &Trace) -> Result<HttpResponse> {
         previous_signing_key: previous_key.as_deref(),
         oauth: settings.as_ref(),
     };
-    let request = to_http(req, config.max_body_bytes).await?;
-    Ok(router::route_traced(&gateway, &request, trace).await)
+    // Deliveries have their own, larger limit; `/mcp` keeps the small one.
+    let max_body = if req.path() == crate::webhooks::intake::PATH {
+        config.webhooks.max_body_bytes
+    } else {
+        config.max_body_bytes
+    };
+    let request = to_http(req, max_body).await?;
+    if request.path == "/events" && request.method == "GET" {
+        return match router::open_stream(&gateway, &request).await {
+            Ok(start) => event_stream(env.clone(), config.webhooks.clone(), start),
+            Err(response) => from_http(response),
+        };
+    }
+    from_http(router::route_traced(&gateway, &request, trace).await)
 }
 
 /// Runs the jobs of the Cron Trigger that fired (`crate::scheduled`), logging each outcome.
@@ -204,6 +216,74 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
             worker::console_log!("{line}");
         }
     }
+}
+
+/// What an open `/events` stream carries from one step to the next.
+struct Listener {
+    env: Env,
+    settings: crate::webhooks::WebhookSettings,
+    cursor: crate::webhooks::stream::Cursor,
+    opening: Option<Vec<u8>>,
+    started_ms: u64,
+    last_sent_ms: u64,
+}
+
+/// Keeps an `/events` stream open: polls the caller's stores every `poll_ms`, sends what
+/// arrived, a heartbeat when nothing was sent for `heartbeat_ms`, and ends after
+/// `stream_max_ms` (the client resumes with `Last-Event-ID`). Waiting costs no CPU, and no
+/// Durable Object stays awake for it.
+fn event_stream(
+    env: Env,
+    settings: crate::webhooks::WebhookSettings,
+    start: router::StreamStart,
+) -> Result<Response> {
+    use crate::webhooks::stream;
+    let now = WorkersClock.now_ms();
+    let listener = Listener {
+        env,
+        settings,
+        cursor: start.cursor,
+        opening: Some(start.opening),
+        started_ms: now,
+        last_sent_ms: now,
+    };
+    let body = futures_util::stream::unfold(listener, |mut l| async move {
+        if let Some(first) = l.opening.take() {
+            return Some((Ok::<Vec<u8>, worker::Error>(first), l));
+        }
+        loop {
+            if WorkersClock.now_ms() - l.started_ms >= l.settings.stream_max_ms {
+                return None;
+            }
+            worker::Delay::from(std::time::Duration::from_millis(l.settings.poll_ms)).await;
+            let host = Host::new(&l.env);
+            let platform = host.platform();
+            let polled = stream::poll(&platform, &mut l.cursor).await;
+            let now = WorkersClock.now_ms();
+            match polled {
+                Ok(frames) if !frames.is_empty() => {
+                    l.last_sent_ms = now;
+                    return Some((Ok(frames), l));
+                }
+                Ok(_) if now - l.last_sent_ms >= l.settings.heartbeat_ms => {
+                    l.last_sent_ms = now;
+                    return Some((Ok(stream::HEARTBEAT.to_vec()), l));
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    // Ending the stream makes the client reconnect with its Last-Event-ID.
+                    crate::log::internal("event stream", &e.0);
+                    return None;
+                }
+            }
+        }
+    });
+    let http = router::stream_response(Vec::new());
+    let headers = worker::Headers::new();
+    for (name, value) in &http.headers {
+        headers.append(name, value)?;
+    }
+    Ok(Response::from_stream(body)?.with_headers(headers))
 }
 
 /// Answers one request to a Durable Object with the class's logic over its SQL storage.
@@ -255,6 +335,66 @@ impl DurableObject for Outbox {
             crate::channels::outbox::run_due(&sql, &platform, crate::channels::CHANNELS).await;
         schedule_alarm(&self.state, next).await?;
         Response::ok("")
+    }
+}
+
+/// `serve_object` for a class with an alarm: after the request, sets the alarm the class asks
+/// for if none is set.
+async fn serve_object_with_alarm(class: &str, state: &State, req: Request) -> Result<Response> {
+    let response = serve_object(class, state, req).await?;
+    let storage = state.storage();
+    if storage.get_alarm().await?.is_none() {
+        let now = WorkersClock.now_ms();
+        if let Some(at) = crate::objects::wanted_alarm(class, &WorkersSql(storage.sql()), now) {
+            storage.set_alarm(at.saturating_sub(now) as i64).await?;
+        }
+    }
+    Ok(response)
+}
+
+/// Runs the alarm of an object of `class` and sets the next one it asks for.
+async fn run_alarm(class: &str, state: &State) -> Result<Response> {
+    let storage = state.storage();
+    let now = WorkersClock.now_ms();
+    if let Some(at) = crate::objects::alarm(class, &WorkersSql(storage.sql()), now) {
+        storage.set_alarm(at.saturating_sub(now) as i64).await?;
+    }
+    Response::empty()
+}
+
+/// Webhook events of one tenant (`EVENT_STORE`), purged by its alarm.
+#[durable_object]
+pub struct EventStore {
+    state: State,
+}
+
+impl DurableObject for EventStore {
+    fn new(state: State, _env: Env) -> Self {
+        Self { state }
+    }
+
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        serve_object_with_alarm(crate::webhooks::store::BINDING, &self.state, req).await
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        run_alarm(crate::webhooks::store::BINDING, &self.state).await
+    }
+}
+
+/// GitHub App installations and their accounts (`TENANT_REGISTRY`), one instance.
+#[durable_object]
+pub struct TenantRegistry {
+    state: State,
+}
+
+impl DurableObject for TenantRegistry {
+    fn new(state: State, _env: Env) -> Self {
+        Self { state }
+    }
+
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        serve_object(crate::webhooks::registry::BINDING, &self.state, req).await
     }
 }
 

@@ -52,21 +52,23 @@ fn github_answers(s: &Session<'_>, login: &str, token: &str, accounts: &[&str]) 
     );
 }
 
-/// Approves the consent page; returns the redirect to GitHub and the browser's cookie.
-fn to_github(s: &Session<'_>, client: &str) -> (Form, String) {
+/// Where the consent page sent the browser: GitHub's sign-in, with our `state`, and the
+/// cookie that binds the callback to this browser.
+struct AtGitHub {
+    query: Form,
+    state: String,
+    cookie: String,
+}
+
+/// Approves the consent page.
+fn to_github(s: &Session<'_>, client: &str) -> AtGitHub {
     let scope = [("scope", "dovecote:read github:read")];
     let (page, q) = s.authorize_page(client, &scope);
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("sign in with GitHub") && !page.body.contains("type=\"password\""));
-    let csrf_cookie = page
-        .header("Set-Cookie")
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let csrf_cookie = page.cookie();
     let csrf = hidden(&page.body, "csrf");
-    let mut pairs: Vec<(&str, &str)> = q.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut pairs = borrowed(&q);
     pairs.extend([("csrf", csrf.as_str()), ("decision", "approve")]);
     let r = s.form("/authorize", &pairs, &[("Cookie", &csrf_cookie)]);
     assert_eq!(r.status, 302, "{}", r.body);
@@ -81,7 +83,13 @@ fn to_github(s: &Session<'_>, client: &str) -> (Form, String) {
             && cookie.contains("HttpOnly")
             && cookie.contains("Secure")
     );
-    (r.location(), cookie.split(';').next().unwrap().to_owned())
+    let query = r.location();
+    let state = query.get("state").unwrap().unwrap().to_owned();
+    AtGitHub {
+        query,
+        state,
+        cookie: r.cookie(),
+    }
 }
 
 fn callback(s: &Session<'_>, query: &str, cookie: &str) -> Reply {
@@ -95,8 +103,7 @@ fn callback(s: &Session<'_>, query: &str, cookie: &str) -> Reply {
 
 /// The whole sign-in; returns our access and refresh tokens.
 fn sign_in(s: &Session<'_>, client: &str) -> (String, String) {
-    let (github, cookie) = to_github(s, client);
-    let state = github.get("state").unwrap().unwrap().to_owned();
+    let AtGitHub { state, cookie, .. } = to_github(s, client);
     let r = callback(s, &format!("code=gh-code&state={state}"), &cookie);
     assert_eq!(r.status, 302, "{}", r.body);
     let back = r.location();
@@ -133,7 +140,7 @@ fn github_sign_in_uses_pkce_reads_installations_and_keeps_the_token_inside() {
     let s = Session::new(&w);
     github_answers(&s, "octocat", "ghu_first", &["octo-org", "octocat"]);
     let client = s.register();
-    let (github, _) = to_github(&s, &client);
+    let github = to_github(&s, &client).query;
     assert_eq!(github.get("client_id").unwrap(), Some("Iv1.dovecote"));
     assert_eq!(
         github.get("redirect_uri").unwrap(),
@@ -190,9 +197,12 @@ fn the_challenge_github_receives_matches_the_verifier_it_is_later_shown() {
     let s = Session::new(&w);
     github_answers(&s, "octocat", "ghu_x", &[]);
     let client = s.register();
-    let (github, cookie) = to_github(&s, &client);
-    let state = github.get("state").unwrap().unwrap().to_owned();
-    let challenge = github.get("code_challenge").unwrap().unwrap().to_owned();
+    let AtGitHub {
+        query,
+        state,
+        cookie,
+    } = to_github(&s, &client);
+    let challenge = query.get("code_challenge").unwrap().unwrap().to_owned();
     let r = callback(&s, &format!("code=c&state={state}"), &cookie);
     assert_eq!(r.status, 302, "{}", r.body);
     let exchange = s
@@ -220,8 +230,7 @@ fn a_callback_needs_the_browser_that_started_it_and_works_once() {
     let s = Session::new(&w);
     github_answers(&s, "octocat", "ghu_x", &[]);
     let client = s.register();
-    let (github, cookie) = to_github(&s, &client);
-    let state = github.get("state").unwrap().unwrap().to_owned();
+    let AtGitHub { state, cookie, .. } = to_github(&s, &client);
     let query = format!("code=c&state={state}");
     // Another browser (an attacker's link) has no cookie, or another sign-in's.
     assert_eq!(
@@ -249,8 +258,7 @@ fn users_outside_allowed_usernames_and_cancelled_sign_ins_are_refused() {
     let s = Session::new(&w);
     github_answers(&s, "mallory", "ghu_m", &[]);
     let client = s.register();
-    let (github, cookie) = to_github(&s, &client);
-    let state = github.get("state").unwrap().unwrap().to_owned();
+    let AtGitHub { state, cookie, .. } = to_github(&s, &client);
     let r = callback(&s, &format!("code=c&state={state}"), &cookie);
     let back = r.location();
     assert_eq!(back.get("error").unwrap(), Some("access_denied"));
@@ -261,8 +269,7 @@ fn users_outside_allowed_usernames_and_cancelled_sign_ins_are_refused() {
         .contains("mallory"));
     assert!(back.get("code").unwrap().is_none());
 
-    let (github, cookie) = to_github(&s, &client);
-    let state = github.get("state").unwrap().unwrap().to_owned();
+    let AtGitHub { state, cookie, .. } = to_github(&s, &client);
     let r = callback(&s, &format!("error=access_denied&state={state}"), &cookie);
     assert_eq!(r.location().get("error").unwrap(), Some("access_denied"));
     assert_eq!(r.location().get("state").unwrap(), Some("st4te"));
@@ -278,8 +285,7 @@ fn github_refusing_or_unreachable_at_the_exchange_is_told_to_the_client() {
         200,
         &json!({"error": "bad_verification_code", "error_description": "The code passed is incorrect or expired."}),
     );
-    let (github, cookie) = to_github(&s, &client);
-    let state = github.get("state").unwrap().unwrap().to_owned();
+    let AtGitHub { state, cookie, .. } = to_github(&s, &client);
     let back = callback(&s, &format!("code=c&state={state}"), &cookie).location();
     assert_eq!(back.get("error").unwrap(), Some("access_denied"));
     assert!(back
@@ -290,8 +296,7 @@ fn github_refusing_or_unreachable_at_the_exchange_is_told_to_the_client() {
 
     let unreachable = Session::new(&w);
     let client = unreachable.register();
-    let (github, cookie) = to_github(&unreachable, &client);
-    let state = github.get("state").unwrap().unwrap().to_owned();
+    let AtGitHub { state, cookie, .. } = to_github(&unreachable, &client);
     let back = callback(&unreachable, &format!("code=c&state={state}"), &cookie).location();
     assert_eq!(back.get("error").unwrap(), Some("temporarily_unavailable"));
 }
@@ -306,15 +311,7 @@ fn refreshing_renews_the_github_token_and_rereads_installations() {
     // Seven and a half hours later GitHub's token has 30 minutes left: less than our hour.
     w.clock.advance_ms(7 * HOUR + HOUR / 2);
     github_answers(&s, "octocat", "ghu_second", &["octo-org", "new-org"]);
-    let r = s.form(
-        "/token",
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", &refresh),
-            ("client_id", &client),
-        ],
-        &[],
-    );
+    let r = s.refresh(&client, &refresh);
     assert_eq!(r.status, 200, "{}", r.body);
     let renewal = s
         .fetch
@@ -339,15 +336,7 @@ fn refreshing_renews_the_github_token_and_rereads_installations() {
         200,
         &json!({"error": "bad_refresh_token", "error_description": "The refresh token passed is incorrect or expired."}),
     );
-    let r = s.form(
-        "/token",
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", &refresh),
-            ("client_id", &client),
-        ],
-        &[],
-    );
+    let r = s.refresh(&client, &refresh);
     assert_eq!(
         (r.status, r.json()["error"].clone()),
         (400, json!("invalid_grant")),
@@ -358,15 +347,7 @@ fn refreshing_renews_the_github_token_and_rereads_installations() {
         .as_str()
         .unwrap()
         .contains("sign in again"));
-    let again = s.form(
-        "/token",
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", &refresh),
-            ("client_id", &client),
-        ],
-        &[],
-    );
+    let again = s.refresh(&client, &refresh);
     assert_eq!(
         again.json()["error"],
         "invalid_grant",

@@ -221,7 +221,12 @@ fn discover_and_tools_list_carry_result_type_server_info_and_caching() {
             "get_github_repos",
             "list_channels",
             "send_notification",
-            "get_notification_status"
+            "get_notification_status",
+            "get_pending_status",
+            "list_pending_events",
+            "get_event",
+            "get_webhook_events",
+            "mark_processed"
         ]
     );
 }

@@ -741,15 +741,9 @@ fn rotating_the_signing_key_keeps_open_forms_during_the_overlap_and_refuses_them
     let s = Session::new(&w);
     let client = s.register();
     let (page, q) = s.authorize_page(&client, &[]);
-    let cookie = page
-        .header("Set-Cookie")
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let cookie = page.cookie();
     let csrf = hidden(&page.body, "csrf");
-    let mut pairs: Vec<(&str, &str)> = q.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut pairs = borrowed(&q);
     pairs.extend([
         ("csrf", csrf.as_str()),
         ("password", PASSWORD),

@@ -262,6 +262,14 @@ fn answer(sql: &dyn Sql, now_ms: u64, request: Request) -> Result<Value, SqlErro
                 reason.as_deref(),
                 next_ms,
             )?;
+            if matches!(state, State::Sent | State::Failed) {
+                // Those accepted behind it while it was being sent go now, not when its lease
+                // would have run out.
+                sql.exec(
+                    "UPDATE outbox SET next_ms = ? WHERE state = 'queued' AND attempts = 0 AND next_ms > ?",
+                    &[int(now_ms), int(now_ms)],
+                )?;
+            }
             Ok(serde_json::json!({"ok": true}))
         }
         Request::Status { id } => Ok(status(sql, &id)?

@@ -38,7 +38,14 @@ pub fn capabilities(version: ProtocolVersion) -> Value {
 }
 
 const INSTRUCTIONS: &str = "Dovecote is a gateway between agents and the outside world. \
-Call tools/list to see what this deployment offers.";
+Call tools/list to see what this deployment offers.\n\n\
+GitHub events (tools get_pending_status, list_pending_events, get_event, mark_processed): \
+1. Poll get_pending_status about every 60 seconds; it is cheap. \
+2. When pending_count > 0, call list_pending_events for summaries (type, action, repo, title, \
+number, url, head_branch, head_sha, conclusion). \
+3. Call get_event(event_id) only for the events whose full payload you need. \
+4. When you have handled an event, call mark_processed(event_id) so it leaves the pending list. \
+get_webhook_events returns pending events with payloads in one call, within a size budget.";
 
 /// Everything a method needs.
 pub struct Call<'a> {
@@ -276,7 +283,8 @@ async fn tools_call(call: &Call<'_>) -> Result<Reply, RpcError> {
         meta.and_then(|m| m.get(meta::LOG_LEVEL))
             .and_then(Value::as_str)
     };
-    let mut ctx = ToolContext::new(call.principal, call.platform, progress_token, log_level);
+    let mut ctx = ToolContext::new(call.principal, call.platform, progress_token, log_level)
+        .with_config(call.config);
     if let Some(caps) = meta.and_then(|m| m.get(meta::CLIENT_CAPABILITIES)) {
         ctx = ctx.with_client_capabilities(caps.clone());
     }

@@ -4,12 +4,14 @@
 use crate::platform::Sql;
 
 /// Every Durable Object binding, as `wrangler.toml` declares them.
-pub const CLASSES: [&str; 5] = [
+pub const CLASSES: [&str; 7] = [
     crate::ratelimit::BINDING,
     crate::knowledge::BINDING,
     crate::grants::BINDING,
     crate::audit::BINDING,
     crate::channels::outbox::BINDING,
+    crate::webhooks::store::BINDING,
+    crate::webhooks::registry::BINDING,
 ];
 
 /// Answers one request to an object of `class`.
@@ -20,7 +22,38 @@ pub fn handle(class: &str, sql: &dyn Sql, now_ms: u64, request: &[u8]) -> Vec<u8
         crate::grants::BINDING => crate::grants::handle(sql, now_ms, request),
         crate::audit::BINDING => crate::audit::handle(sql, now_ms, request),
         crate::channels::outbox::BINDING => crate::channels::outbox::handle(sql, now_ms, request),
+        crate::webhooks::store::BINDING => crate::webhooks::store::handle(sql, now_ms, request),
+        crate::webhooks::registry::BINDING => {
+            crate::webhooks::registry::handle(sql, now_ms, request)
+        }
         other => format!(r#"{{"error":"no object class {other}"}}"#).into_bytes(),
+    }
+}
+
+/// Runs the alarm of an object of `class` and returns when it should run next. Classes
+/// without an alarm never ask for one.
+pub fn alarm(class: &str, sql: &dyn Sql, now_ms: u64) -> Option<u64> {
+    match class {
+        crate::webhooks::store::BINDING => {
+            match crate::webhooks::store::retention::run(sql, now_ms) {
+                Ok(done) => done.next_alarm_ms,
+                Err(e) => {
+                    crate::log::internal("event retention", &e.0);
+                    Some(now_ms + crate::webhooks::store::retention::PURGE_INTERVAL_MS)
+                }
+            }
+        }
+        _ => None,
+    }
+}
+
+/// When an object of `class` that has no alarm set should get one, after a request.
+pub fn wanted_alarm(class: &str, sql: &dyn Sql, now_ms: u64) -> Option<u64> {
+    match class {
+        crate::webhooks::store::BINDING => {
+            crate::webhooks::store::retention::next_alarm(sql, now_ms).unwrap_or(None)
+        }
+        _ => None,
     }
 }
 
@@ -46,6 +79,8 @@ mod tests {
             "GrantStore",
             "AuditLog",
             "Outbox",
+            "EventStore",
+            "TenantRegistry",
         ] {
             assert!(
                 sqlite_lines

@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use serde_json::{json, Value};
 
 use super::ToolError;
+use crate::config::Config;
 use crate::platform::Platform;
 
 /// Who is calling, as far as the gateway knows.
@@ -112,6 +113,7 @@ pub struct ToolContext<'a> {
     notifications: RefCell<Vec<Notification>>,
     client_capabilities: Option<Value>,
     missing_capability: RefCell<Option<&'static str>>,
+    config: Option<&'a Config>,
 }
 
 impl<'a> ToolContext<'a> {
@@ -132,7 +134,21 @@ impl<'a> ToolContext<'a> {
             notifications: RefCell::default(),
             client_capabilities: None,
             missing_capability: RefCell::default(),
+            config: None,
         }
+    }
+
+    /// Gives tools the gateway's configuration (the MCP layer always does).
+    pub fn with_config(mut self, config: &'a Config) -> Self {
+        self.config = Some(config);
+        self
+    }
+
+    /// The gateway's configuration; the defaults when the context was built without one.
+    pub fn config(&self) -> &Config {
+        static DEFAULT: std::sync::OnceLock<Config> = std::sync::OnceLock::new();
+        self.config
+            .unwrap_or_else(|| DEFAULT.get_or_init(Config::default))
     }
 
     /// Records the capabilities the client declared (2026-07-28 sends them on every request).

@@ -4,6 +4,7 @@
 #[path = "../../../examples/tools/calculate.rs"]
 pub mod calculate;
 pub mod env;
+pub mod events;
 #[cfg(feature = "conformance")]
 pub mod fixtures;
 #[cfg(not(feature = "conformance"))]
@@ -31,6 +32,11 @@ toolbox! {
         notify::list_channels,
         notify::send_notification,
         notify::get_notification_status,
+        events::get_pending_status,
+        events::list_pending_events,
+        events::get_event,
+        events::get_webhook_events,
+        events::mark_processed,
     ],
 }
 

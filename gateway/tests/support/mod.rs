@@ -69,6 +69,14 @@ impl Reply {
         serde_json::from_str(&self.body)
             .unwrap_or_else(|_| panic!("not JSON ({}): {}", self.status, self.body))
     }
+    /// The `name=value` of the cookie this reply sets.
+    pub fn cookie(&self) -> String {
+        let set = self
+            .header("Set-Cookie")
+            .unwrap_or_else(|| panic!("no cookie ({}): {}", self.status, self.body));
+        set.split(';').next().unwrap().to_owned()
+    }
+
     /// The query parameters of the redirect.
     pub fn location(&self) -> Form {
         let l = self
@@ -216,16 +224,9 @@ impl<'w> Session<'w> {
     ) -> Reply {
         let (page, q) = self.authorize_page(client_id, extra);
         assert_eq!(page.status, 200, "{}", page.body);
-        let cookie = page
-            .header("Set-Cookie")
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned();
+        let cookie = page.cookie();
         let csrf = hidden(&page.body, "csrf");
-        let mut pairs: Vec<(&str, &str)> =
-            q.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let mut pairs = borrowed(&q);
         pairs.extend([
             ("csrf", csrf.as_str()),
             ("password", password),
@@ -241,6 +242,19 @@ impl<'w> Session<'w> {
         assert_eq!(l.get("state").unwrap(), Some("st4te"));
         assert_eq!(l.get("iss").unwrap(), Some(ORIGIN));
         l.get("code").unwrap().unwrap().to_owned()
+    }
+
+    /// POST /token with the refresh_token grant.
+    pub fn refresh(&self, client_id: &str, refresh_token: &str) -> Reply {
+        self.form(
+            "/token",
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token),
+                ("client_id", client_id),
+            ],
+            &[],
+        )
     }
 
     pub fn exchange(&self, client_id: &str, code: &str, verifier: &str) -> Reply {
@@ -291,6 +305,14 @@ impl<'w> Session<'w> {
         }
         self.send("POST", "/mcp", &headers, &body.to_string())
     }
+}
+
+/// Owned pairs as the borrowed pairs `Session::form` takes.
+pub fn borrowed(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
 }
 
 pub fn hidden(html: &str, name: &str) -> String {

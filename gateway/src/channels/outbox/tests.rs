@@ -303,3 +303,36 @@ fn backoff_doubles_up_to_an_hour_but_never_below_the_services_wait() {
     assert_eq!(backoff_ms(0, Some(90_000)), 90_000);
     assert_eq!(backoff_ms(30, Some(2 * MAX_BACKOFF_MS)), 2 * MAX_BACKOFF_MS);
 }
+
+#[test]
+fn one_accepted_while_another_was_being_sent_goes_as_soon_as_that_one_is_done() {
+    let w = World::new();
+    let objects = LocalObjects::new(crate::objects::handle, &w.clock);
+    let expires = START + 24 * 3_600_000;
+    assert!(accept(&objects, "discord-deploys:1", 1, expires));
+    assert!(
+        !accept(&objects, "discord-deploys:2", 1, expires),
+        "behind the one in flight"
+    );
+    assert_eq!(
+        status(&objects, "discord-deploys:2").next_attempt_ms,
+        Some(START + LEASE_MS)
+    );
+    w.clock.advance_ms(300);
+    call(
+        &objects,
+        &Request::Report {
+            id: "discord-deploys:1".into(),
+            sent: 1,
+            message_ids: vec!["m1".into()],
+            state: State::Sent,
+            reason: None,
+            retry_after_ms: None,
+        },
+    );
+    let db = objects.database(BINDING, "discord-deploys");
+    assert_eq!(next_wake(&*db), Some(START + 300), "the alarm runs now");
+    w.answer(200, json!({"id": "m2"}), None);
+    assert_eq!(run(&w, &objects), None);
+    assert_eq!(status(&objects, "discord-deploys:2").state, State::Sent);
+}

@@ -1,0 +1,90 @@
+// Serves a build with the `workerd` binary directly (no wrangler dev proxy), with the bindings a
+// benchmark needs and Durable Objects on a fresh disk; and reads workerd's CPU time from /proc.
+import { spawn } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ROOT, freePort } from "../e2e/harness/worker.mjs";
+
+const TICKS = 100; // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s.
+const WORKERD = join(ROOT, "node_modules/.bin/workerd");
+
+/** workerd's user+system CPU seconds so far. */
+export function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / TICKS; // utime, stime
+}
+
+/**
+ * The capnp config: `vars` as text bindings, `objects` as {binding: className} SQLite Durable
+ * Object namespaces.
+ */
+function capnp(port, disk, { vars = {}, objects = {} }) {
+  const bindings = [
+    ...Object.entries(vars).map(([name, text]) => `(name = "${name}", text = ${JSON.stringify(text)})`),
+    ...Object.entries(objects).map(([name, cls]) => `(name = "${name}", durableObjectNamespace = "${cls}")`),
+  ];
+  const namespaces = Object.values(objects).map(
+    (cls) => `(className = "${cls}", uniqueKey = "dovecote-bench-${cls}", enableSql = true)`,
+  );
+  const withObjects = namespaces.length
+    ? `durableObjectNamespaces = [${namespaces.join(", ")}],
+  durableObjectStorage = (localDisk = "disk"),`
+    : "";
+  return `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    (name = "main", worker = .w),
+    (name = "disk", disk = (path = "${disk}", writable = true)),
+  ],
+  sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
+);
+const w :Workerd.Worker = (
+  modules = [
+    (name = "index.js", esModule = embed "index.js"),
+    (name = "index_bg.wasm", wasm = embed "index_bg.wasm"),
+  ],
+  compatibilityDate = "2026-10-01",
+  bindings = [${bindings.join(", ")}],
+  ${withObjects}
+);
+`;
+}
+
+/**
+ * Serves build/<build>; resolves once `ready(origin)` is true.
+ * @param {string} build
+ * @param {{vars?: Record<string,string>, objects?: Record<string,string>, ready: (origin: string) => Promise<boolean>}} options
+ */
+export async function serve(build, options) {
+  const port = await freePort();
+  const tmp = mkdtempSync(join(tmpdir(), "dovecote-bench-"));
+  const disk = join(tmp, "do");
+  mkdirSync(disk);
+  // capnp embeds files relative to the config, so the build is copied beside it.
+  for (const f of ["index.js", "index_bg.wasm"]) copyFileSync(join(ROOT, "build", build, f), join(tmp, f));
+  const config = join(tmp, "config.capnp");
+  writeFileSync(config, capnp(port, disk, options));
+  const started = performance.now();
+  const child = spawn(WORKERD, ["serve", config, "--experimental"], { stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  child.stdout.on("data", (d) => (log += d));
+  child.stderr.on("data", (d) => (log += d));
+  const origin = `http://127.0.0.1:${port}`;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`workerd exited: ${log}`);
+    try {
+      if (await options.ready(origin)) break;
+    } catch { /* starting */ }
+    await new Promise((ok) => setTimeout(ok, 20));
+  }
+  const coldStartMs = performance.now() - started;
+  return {
+    origin,
+    url: `${origin}/mcp`,
+    child,
+    coldStartMs,
+    log: () => log,
+    stop: () => { child.kill("SIGTERM"); rmSync(tmp, { recursive: true, force: true }); },
+  };
+}

@@ -1,0 +1,124 @@
+//! The identifiers of the webhook subsystem, validated once at the edge: `DeliveryId` (GitHub's
+//! `X-GitHub-Delivery`, also the event's id) and `Tenant` (a GitHub account login).
+
+use serde::{Deserialize, Serialize};
+
+/// Longest delivery id accepted (GitHub sends 36-character UUIDs).
+pub const MAX_DELIVERY_ID_LEN: usize = 64;
+/// Longest account login (GitHub allows 39 characters).
+pub const MAX_LOGIN_LEN: usize = 39;
+
+/// An event's id: the `X-GitHub-Delivery` header of the delivery that brought it. Letters,
+/// digits and `-`, 1–64 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct DeliveryId(String);
+
+impl DeliveryId {
+    /// Validates `value`.
+    pub fn parse(value: &str) -> Result<Self, String> {
+        let ok = !value.is_empty()
+            && value.len() <= MAX_DELIVERY_ID_LEN
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if ok {
+            Ok(Self(value.to_owned()))
+        } else {
+            Err(format!(
+                "an event id is 1–{MAX_DELIVERY_ID_LEN} letters, digits and dashes (the X-GitHub-Delivery of its delivery)"
+            ))
+        }
+    }
+
+    /// The id.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for DeliveryId {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, String> {
+        Self::parse(&value)
+    }
+}
+
+impl From<DeliveryId> for String {
+    fn from(value: DeliveryId) -> String {
+        value.0
+    }
+}
+
+/// A tenant: the GitHub account (user or organization) whose events are stored together,
+/// by login, lower-cased (GitHub logins are case-insensitive).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Tenant(String);
+
+impl Tenant {
+    /// Validates `login`: 1–39 letters, digits, `-` or `_` (GitHub Enterprise adds `_`).
+    pub fn parse(login: &str) -> Result<Self, String> {
+        let ok = !login.is_empty()
+            && login.len() <= MAX_LOGIN_LEN
+            && login
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if ok {
+            Ok(Self(login.to_ascii_lowercase()))
+        } else {
+            Err(format!(
+                "`{}` is not a GitHub account login (1–{MAX_LOGIN_LEN} letters, digits, - or _)",
+                login.chars().take(MAX_LOGIN_LEN + 1).collect::<String>()
+            ))
+        }
+    }
+
+    /// The login, lower-cased.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Tenant {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, String> {
+        Self::parse(&value)
+    }
+}
+
+impl From<Tenant> for String {
+    fn from(value: Tenant) -> String {
+        value.0
+    }
+}
+
+impl std::fmt::Display for Tenant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delivery_ids_are_uuids_or_similar_and_nothing_else() {
+        assert!(DeliveryId::parse("72d3162e-cc78-11e3-81ab-4c9367dc0958").is_ok());
+        for bad in ["", "a b", "x/../y", &"a".repeat(65), "é"] {
+            assert!(DeliveryId::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn tenants_are_logins_compared_without_case() {
+        assert_eq!(
+            Tenant::parse("Octo-Org").unwrap(),
+            Tenant::parse("octo-org").unwrap()
+        );
+        for bad in ["", "has space", "a/b", &"a".repeat(40)] {
+            assert!(Tenant::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,240 @@
+//! `POST /webhooks/github`: the checks in the order that makes abuse cheapest to refuse —
+//! GitHub's address ranges, a per-address rate, the signature, the tenant, the tenant's quota
+//! — then the store, and 202 with the delivery id. Each refusal has its status and a JSON body.
+
+use serde_json::json;
+
+use super::payload::{self, Delivery};
+use super::settings::{Allowlist, Verification, WebhookSettings};
+use super::store::{self, Incoming, Ingested, Quota};
+use super::{allowlist, registry, signature, DeliveryId, Tenant};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::platform::Platform;
+use crate::ratelimit::{self, Decision};
+
+/// The path deliveries are posted to.
+pub const PATH: &str = "/webhooks/github";
+/// Longest `X-GitHub-Event` accepted.
+pub const MAX_EVENT_NAME_LEN: usize = 64;
+/// Event types that maintain the installation map and skip the tenant quota.
+const INSTALLATION_EVENTS: [&str; 3] = [
+    "installation",
+    "installation_repositories",
+    "installation_target",
+];
+
+fn refuse(status: u16, error: &str, description: &str) -> HttpResponse {
+    HttpResponse::json(
+        status,
+        json!({"error": error, "error_description": description}).to_string(),
+    )
+}
+
+fn unavailable(what: &str, detail: &str) -> HttpResponse {
+    crate::log::internal(what, detail);
+    refuse(
+        503,
+        "temporarily_unavailable",
+        "the delivery could not be stored just now; redeliver it from the webhook's settings",
+    )
+    .with_header("Retry-After", "5")
+}
+
+fn retry_after_secs(ms: u64) -> String {
+    ms.div_ceil(1000).max(1).to_string()
+}
+
+/// Serves one delivery.
+pub async fn receive(
+    settings: &WebhookSettings,
+    platform: &Platform<'_>,
+    req: &HttpRequest,
+) -> HttpResponse {
+    let address = req
+        .headers
+        .get("cf-connecting-ip")
+        .map(str::trim)
+        .filter(|a| !a.is_empty());
+    if settings.allowlist == Allowlist::GitHub
+        && !allowlist::contains(&allowlist::current(platform).await, address)
+    {
+        return refuse(
+            403,
+            "forbidden_address",
+            "deliveries are accepted only from GitHub's webhook addresses",
+        );
+    }
+    let caller = format!("webhook:{}", address.unwrap_or("unknown"));
+    match ratelimit::take(platform.objects, &caller, "delivery", settings.ip_rate).await {
+        Ok(Decision::Allowed) => {}
+        Ok(Decision::Limited { retry_after_ms }) => {
+            return refuse(429, "rate_limited", "too many deliveries from this address")
+                .with_header("Retry-After", &retry_after_secs(retry_after_ms))
+        }
+        Err(e) => return unavailable("webhook rate limit", &e.0),
+    }
+    let declared = req
+        .headers
+        .get("content-length")
+        .and_then(|l| l.trim().parse::<usize>().ok());
+    if req.body.len() > settings.max_body_bytes
+        || declared.is_some_and(|l| l > settings.max_body_bytes)
+    {
+        return refuse(
+            413,
+            "payload_too_large",
+            &format!(
+                "deliveries are accepted up to {} bytes (WEBHOOK_MAX_BODY_BYTES)",
+                settings.max_body_bytes
+            ),
+        );
+    }
+    match &settings.verification {
+        Verification::Secrets(secrets) => {
+            let header = req.headers.get("x-hub-signature-256");
+            if let Err(e) = signature::verify(header, &req.body, secrets) {
+                return refuse(403, "invalid_signature", e.description());
+            }
+        }
+        Verification::Refuse => {
+            return refuse(
+                503,
+                "webhook_secret_missing",
+                "GITHUB_WEBHOOK_SECRET is not set, so no delivery can be verified; set it to the webhook's secret",
+            )
+        }
+        Verification::Unsigned => crate::log::warning(
+            "a delivery was accepted without a signature check (WEBHOOK_ALLOW_UNSIGNED=true, development only)",
+        ),
+    }
+    let event_type = match req.headers.get("x-github-event").map(str::trim) {
+        Some(e)
+            if !e.is_empty()
+                && e.len() <= MAX_EVENT_NAME_LEN
+                && e.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'_' || b.is_ascii_digit()) =>
+        {
+            e.to_owned()
+        }
+        _ => {
+            return refuse(
+                400,
+                "invalid_request",
+                "X-GitHub-Event must name the event type, e.g. issues",
+            )
+        }
+    };
+    let Some(id) = req
+        .headers
+        .get("x-github-delivery")
+        .and_then(|d| DeliveryId::parse(d.trim()).ok())
+    else {
+        return refuse(
+            400,
+            "invalid_request",
+            "X-GitHub-Delivery must be the delivery's id (letters, digits and dashes)",
+        );
+    };
+    if !req.content_type_is("application/json") {
+        return refuse(
+            415,
+            "unsupported_media_type",
+            "set the webhook's content type to application/json",
+        );
+    }
+    if event_type == "ping" {
+        return HttpResponse::json(
+            200,
+            json!({"accepted": true, "id": id.as_str(), "ping": true}).to_string(),
+        );
+    }
+    let delivery = match payload::parse(&req.body) {
+        Ok(d) => d,
+        Err(why) => return refuse(400, "invalid_payload", &why),
+    };
+    let now = platform.clock.now_ms();
+    let tenant = match resolve(settings, platform, &event_type, &delivery, now).await {
+        Ok(t) => t,
+        Err(response) => return response,
+    };
+    let incoming = Incoming {
+        id: id.clone(),
+        quota: (!INSTALLATION_EVENTS.contains(&event_type.as_str())).then_some(Quota {
+            limit: settings.tenant_quota,
+            window_ms: settings.quota_window_ms,
+        }),
+        event_type,
+        summary: delivery.summary,
+        retention: settings.retention,
+    };
+    match store::ingest(platform.objects, &tenant, incoming, &req.body).await {
+        Ok(outcome @ (Ingested::Stored | Ingested::Duplicate)) => HttpResponse::json(
+            202,
+            json!({
+                "accepted": true,
+                "id": id.as_str(),
+                "duplicate": outcome == Ingested::Duplicate,
+            })
+            .to_string(),
+        ),
+        Ok(Ingested::OverQuota { retry_after_ms }) => refuse(
+            429,
+            "quota_exceeded",
+            &format!(
+                "this account stored its {} deliveries for the current window; more are accepted when it ends",
+                settings.tenant_quota
+            ),
+        )
+        .with_header("Retry-After", &retry_after_secs(retry_after_ms)),
+        Err(e) => unavailable("webhook store", &e.0),
+    }
+}
+
+/// The tenant a delivery belongs to; installation events update the map on the way.
+async fn resolve(
+    settings: &WebhookSettings,
+    platform: &Platform<'_>,
+    event_type: &str,
+    delivery: &Delivery,
+    now_ms: u64,
+) -> Result<Tenant, HttpResponse> {
+    let Some(installation) = &delivery.installation else {
+        return settings.default_tenant.clone().ok_or_else(|| {
+            refuse(
+                404,
+                "unknown_tenant",
+                "this delivery names no GitHub App installation, and WEBHOOK_DEFAULT_TENANT (where repository and organization webhooks go) is not set",
+            )
+        });
+    };
+    let maps = INSTALLATION_EVENTS.contains(&event_type);
+    if let (true, Some(login)) = (maps, installation.account.as_deref()) {
+        let tenant = Tenant::parse(login).map_err(|e| refuse(400, "invalid_payload", &e))?;
+        let removed =
+            event_type == "installation" && delivery.summary.action.as_deref() == Some("deleted");
+        let stored = if removed {
+            let wipe_at = now_ms + settings.uninstall_grace_ms;
+            match registry::remove(platform.objects, installation.id).await {
+                Ok(_) => store::schedule_wipe(platform.objects, &tenant, Some(wipe_at)).await,
+                Err(e) => Err(e),
+            }
+        } else {
+            match registry::put(platform.objects, installation.id, &tenant).await {
+                Ok(()) => store::schedule_wipe(platform.objects, &tenant, None).await,
+                Err(e) => Err(e),
+            }
+        };
+        return stored
+            .map(|()| tenant)
+            .map_err(|e| unavailable("tenant registry", &e.0));
+    }
+    match registry::lookup_cached(platform.objects, installation.id, now_ms).await {
+        Ok(Some(tenant)) => Ok(tenant),
+        Ok(None) => Err(refuse(
+            404,
+            "unknown_installation",
+            "this installation is not known; the gateway learns installations from their `installation` events",
+        )),
+        Err(e) => Err(unavailable("tenant registry", &e.0)),
+    }
+}

@@ -1,0 +1,24 @@
+//! GitHub webhooks: signed deliveries at `POST /webhooks/github` are checked (allowlist, per-IP
+//! rate, signature, tenant, quota), stored in one `EventStore` Durable Object per tenant, and
+//! read by agents through the event tools, the REST endpoints and the `/events` stream.
+//!
+//! `intake` is the delivery path; `registry` maps GitHub App installations to accounts;
+//! `store` is the per-tenant event store; `access` decides which tenants a caller sees and
+//! reads them together; `rest` and `stream` serve them over HTTP. Uses the platform seam,
+//! the shared rate limiter and `oauth::bearer`; nothing here is used by the MCP core.
+
+pub mod access;
+pub mod allowlist;
+pub mod ids;
+pub mod intake;
+pub mod payload;
+pub mod registry;
+pub mod rest;
+pub mod settings;
+pub mod signature;
+pub mod store;
+pub mod stream;
+pub mod time;
+
+pub use ids::{DeliveryId, Tenant};
+pub use settings::WebhookSettings;

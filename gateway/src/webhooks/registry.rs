@@ -1,0 +1,287 @@
+//! The `TenantRegistry` Durable Object: which account each GitHub App installation belongs to.
+//! One instance; it only maps installations (`installation` and `installation_repositories`
+//! events keep it current) — quotas are counted in each tenant's own store.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+use super::Tenant;
+use crate::platform::{Objects, PlatformError, Sql, SqlError, SqlValue};
+
+/// The Durable Object binding (and class).
+pub const BINDING: &str = "TENANT_REGISTRY";
+/// The one instance's name.
+const INSTANCE: &str = "registry";
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+enum Request {
+    Lookup { installation: u64 },
+    Put { installation: u64, account: Tenant },
+    Remove { installation: u64 },
+    Accounts { grace_ms: u64 },
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Answer<T> {
+    Ok(T),
+    Failed(String),
+}
+
+async fn ask<T: DeserializeOwned>(
+    objects: &dyn Objects,
+    request: &Request,
+) -> Result<T, PlatformError> {
+    let body = serde_json::to_vec(request).map_err(|e| PlatformError(e.to_string()))?;
+    let answer = objects.call(BINDING, INSTANCE, &body).await?;
+    match serde_json::from_slice::<Answer<T>>(&answer) {
+        Ok(Answer::Ok(v)) => Ok(v),
+        Ok(Answer::Failed(why)) => Err(PlatformError(format!("tenant registry: {why}"))),
+        Err(e) => Err(PlatformError(format!(
+            "tenant registry answered badly: {e}"
+        ))),
+    }
+}
+
+/// The account `installation` belongs to, unless unknown or removed.
+pub async fn lookup(
+    objects: &dyn Objects,
+    installation: u64,
+) -> Result<Option<Tenant>, PlatformError> {
+    ask(objects, &Request::Lookup { installation }).await
+}
+
+/// How long an isolate trusts an installation's account without asking the registry. A removal
+/// seen by another isolate takes at most this long to refuse deliveries here; what is accepted
+/// meanwhile lands in the account's store and is deleted with the rest after the grace period.
+pub const CACHE_MS: u64 = 60_000;
+/// Most installations an isolate remembers.
+const CACHE_ENTRIES: usize = 1024;
+
+thread_local! {
+    static CACHE: RefCell<HashMap<u64, (u64, Tenant)>> = RefCell::new(HashMap::new());
+}
+
+fn forget(installation: u64) {
+    CACHE.with(|c| c.borrow_mut().remove(&installation));
+}
+
+/// `lookup`, answered from this isolate's memory when it asked less than `CACHE_MS` ago.
+/// Unknown installations are not remembered: one may be installed any moment.
+pub async fn lookup_cached(
+    objects: &dyn Objects,
+    installation: u64,
+    now_ms: u64,
+) -> Result<Option<Tenant>, PlatformError> {
+    let hit = CACHE.with(|c| {
+        c.borrow()
+            .get(&installation)
+            .filter(|(until, _)| *until > now_ms)
+            .map(|(_, t)| t.clone())
+    });
+    if hit.is_some() {
+        return Ok(hit);
+    }
+    let found = lookup(objects, installation).await?;
+    if let Some(tenant) = &found {
+        CACHE.with(|c| {
+            let mut cache = c.borrow_mut();
+            if cache.len() >= CACHE_ENTRIES {
+                cache.retain(|_, (until, _)| *until > now_ms);
+            }
+            if cache.len() < CACHE_ENTRIES {
+                cache.insert(installation, (now_ms + CACHE_MS, tenant.clone()));
+            }
+        });
+    }
+    Ok(found)
+}
+
+/// Records that `installation` belongs to `account`.
+pub async fn put(
+    objects: &dyn Objects,
+    installation: u64,
+    account: &Tenant,
+) -> Result<(), PlatformError> {
+    forget(installation);
+    let request = Request::Put {
+        installation,
+        account: account.clone(),
+    };
+    ask(objects, &request).await
+}
+
+/// Marks `installation` removed (no more deliveries); returns the account it belonged to.
+pub async fn remove(
+    objects: &dyn Objects,
+    installation: u64,
+) -> Result<Option<Tenant>, PlatformError> {
+    forget(installation);
+    ask(objects, &Request::Remove { installation }).await
+}
+
+/// Every account with an installation, or whose installation was removed less than
+/// `grace_ms` ago (its events are still kept), in login order.
+pub async fn accounts(objects: &dyn Objects, grace_ms: u64) -> Result<Vec<Tenant>, PlatformError> {
+    ask(objects, &Request::Accounts { grace_ms }).await
+}
+
+// `removed_at` is set when an installation is deleted. `tenants` remembers every account that
+// has had events, so the operator still sees them after an installation moves to another
+// account, or is removed (until its grace period ends).
+const SCHEMA: [&str; 2] = [
+    "CREATE TABLE IF NOT EXISTS installations \
+     (id INTEGER PRIMARY KEY, account TEXT NOT NULL, removed_at INTEGER)",
+    "CREATE TABLE IF NOT EXISTS tenants (account TEXT PRIMARY KEY, removed_at INTEGER)",
+];
+
+fn account_of(sql: &dyn Sql, installation: u64) -> Result<Option<Tenant>, SqlError> {
+    let rows = sql.exec(
+        "SELECT account FROM installations WHERE id = ? AND removed_at IS NULL",
+        &[SqlValue::Integer(installation as i64)],
+    )?;
+    Ok(rows
+        .first()
+        .and_then(|r| r[0].as_str())
+        .and_then(|a| Tenant::parse(a).ok()))
+}
+
+fn serve(sql: &dyn Sql, now_ms: u64, request: Request) -> Result<serde_json::Value, SqlError> {
+    SCHEMA.iter().try_for_each(|s| sql.exec(s, &[]).map(drop))?;
+    let json = |v: Option<Tenant>| serde_json::to_value(v).unwrap_or_default();
+    Ok(match request {
+        Request::Lookup { installation } => json(account_of(sql, installation)?),
+        Request::Put {
+            installation,
+            account,
+        } => {
+            sql.exec(
+                "INSERT INTO installations (id, account) VALUES (?, ?) \
+                 ON CONFLICT (id) DO UPDATE SET account = excluded.account, removed_at = NULL",
+                &[
+                    SqlValue::Integer(installation as i64),
+                    account.as_str().into(),
+                ],
+            )?;
+            sql.exec(
+                "INSERT INTO tenants (account) VALUES (?) \
+                 ON CONFLICT (account) DO UPDATE SET removed_at = NULL",
+                &[account.as_str().into()],
+            )?;
+            serde_json::Value::Null
+        }
+        Request::Remove { installation } => {
+            let account = account_of(sql, installation)?;
+            sql.exec(
+                "UPDATE installations SET removed_at = ? WHERE id = ? AND removed_at IS NULL",
+                &[
+                    SqlValue::Integer(now_ms as i64),
+                    SqlValue::Integer(installation as i64),
+                ],
+            )?;
+            if let Some(a) = &account {
+                sql.exec(
+                    "UPDATE tenants SET removed_at = ? WHERE account = ? AND NOT EXISTS \
+                     (SELECT 1 FROM installations WHERE account = ? AND removed_at IS NULL)",
+                    &[
+                        SqlValue::Integer(now_ms as i64),
+                        a.as_str().into(),
+                        a.as_str().into(),
+                    ],
+                )?;
+            }
+            json(account)
+        }
+        Request::Accounts { grace_ms } => {
+            let horizon = SqlValue::Integer(now_ms.saturating_sub(grace_ms) as i64);
+            for table in ["installations", "tenants"] {
+                sql.exec(
+                    &format!("DELETE FROM {table} WHERE removed_at <= ?"),
+                    std::slice::from_ref(&horizon),
+                )?;
+            }
+            let rows = sql.exec("SELECT account FROM tenants ORDER BY account", &[])?;
+            let accounts: Vec<Tenant> = rows
+                .iter()
+                .filter_map(|r| r[0].as_str().and_then(|a| Tenant::parse(a).ok()))
+                .collect();
+            serde_json::to_value(accounts).unwrap_or_default()
+        }
+    })
+}
+
+/// The object's side.
+pub fn handle(sql: &dyn Sql, now_ms: u64, request: &[u8]) -> Vec<u8> {
+    let answer = match serde_json::from_slice::<Request>(request) {
+        Ok(r) => match serve(sql, now_ms, r) {
+            Ok(v) => Answer::Ok(v),
+            Err(e) => Answer::Failed(e.0),
+        },
+        Err(e) => Answer::Failed(format!("bad request: {e}")),
+    };
+    serde_json::to_vec(&answer).unwrap_or_default()
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::platform::native::{LocalObjects, ManualClock};
+
+    #[test]
+    fn installations_map_to_accounts_until_removed() {
+        let clock = ManualClock::new(1_800_000_000_000);
+        let objects = LocalObjects::new(crate::objects::handle, &clock);
+        let octo = Tenant::parse("Octo").unwrap();
+        assert_eq!(pollster::block_on(lookup(&objects, 1)).unwrap(), None);
+        pollster::block_on(put(&objects, 1, &octo)).unwrap();
+        assert_eq!(
+            pollster::block_on(lookup(&objects, 1)).unwrap(),
+            Some(octo.clone())
+        );
+        let renamed = Tenant::parse("octo-renamed").unwrap();
+        pollster::block_on(put(&objects, 1, &renamed)).unwrap();
+        assert_eq!(
+            pollster::block_on(lookup(&objects, 1)).unwrap(),
+            Some(renamed.clone())
+        );
+        pollster::block_on(put(&objects, 2, &octo)).unwrap();
+        assert_eq!(
+            pollster::block_on(accounts(&objects, 1000)).unwrap(),
+            [octo.clone(), renamed.clone()],
+            "an account whose installation moved on is still listed"
+        );
+        assert_eq!(
+            pollster::block_on(remove(&objects, 1)).unwrap(),
+            Some(renamed.clone())
+        );
+        assert_eq!(pollster::block_on(lookup(&objects, 1)).unwrap(), None);
+        assert_eq!(pollster::block_on(remove(&objects, 1)).unwrap(), None);
+        let listed = pollster::block_on(accounts(&objects, 1000)).unwrap();
+        assert_eq!(
+            listed,
+            [octo.clone(), renamed],
+            "listed while its events are kept"
+        );
+        clock.advance_ms(1000);
+        let listed = pollster::block_on(accounts(&objects, 1000)).unwrap();
+        assert_eq!(
+            listed,
+            std::slice::from_ref(&octo),
+            "forgotten after the grace period"
+        );
+        let now = 1_800_000_000_000 + 1000;
+        let cached = |i| pollster::block_on(lookup_cached(&objects, i, now)).unwrap();
+        assert_eq!(cached(2), Some(octo.clone()));
+        pollster::block_on(remove(&objects, 2)).unwrap();
+        assert_eq!(cached(2), None, "a removal in this isolate is seen at once");
+        pollster::block_on(put(&objects, 2, &octo)).unwrap();
+        assert_eq!(
+            pollster::block_on(lookup(&objects, 2)).unwrap(),
+            Some(octo),
+            "installed again"
+        );
+    }
+}

@@ -1,0 +1,208 @@
+//! The REST endpoints beside the tools, for clients that are not MCP clients (a bridge, a
+//! script): `/pending-status`, `/pending-events`, `/webhook-events`, `/event`, `/mark-processed`.
+//! Same Bearer tokens, same scopes and the same tenant visibility as the tools.
+
+use serde::Deserialize;
+use serde_json::json;
+
+use super::store::{FullEvent, Marked, MAX_LIST};
+use super::{access, DeliveryId, WebhookSettings};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::platform::Platform;
+use crate::toolbox::Principal;
+use crate::web::form::Form;
+
+/// The scope the reading endpoints, tools and `/events` need.
+pub const READ_SCOPE: &str = "dovecote:events:read";
+/// The scope `mark_processed` and `/mark-processed` need.
+pub const WRITE_SCOPE: &str = "dovecote:events:write";
+/// Largest `/mark-processed` body.
+const MAX_MARK_BODY: usize = 1024;
+/// Default number of events a list returns.
+pub const DEFAULT_LIMIT: usize = 20;
+
+/// The paths served here, with the method each takes.
+pub const PATHS: [(&str, &str); 5] = [
+    ("/pending-status", "GET"),
+    ("/pending-events", "GET"),
+    ("/webhook-events", "GET"),
+    ("/event", "GET"),
+    ("/mark-processed", "POST"),
+];
+
+/// The method `path` takes, if it is one of these endpoints.
+pub fn method_of(path: &str) -> Option<&'static str> {
+    PATHS.iter().find(|(p, _)| *p == path).map(|(_, m)| *m)
+}
+
+fn error(status: u16, code: &str, description: &str) -> HttpResponse {
+    HttpResponse::json(
+        status,
+        json!({"error": code, "error_description": description}).to_string(),
+    )
+}
+
+fn unavailable(detail: &str) -> HttpResponse {
+    crate::log::internal("event store", detail);
+    error(
+        503,
+        "temporarily_unavailable",
+        "the event store is unavailable just now; retry in a few seconds",
+    )
+    .with_header("Retry-After", "5")
+}
+
+/// Parses `limit` (1–100, default 20), as the tools do.
+pub fn limit(value: Option<&str>) -> Result<usize, String> {
+    match value {
+        None => Ok(DEFAULT_LIMIT),
+        Some(v) => v
+            .parse::<usize>()
+            .ok()
+            .filter(|l| (1..=MAX_LIST).contains(l))
+            .ok_or_else(|| format!("`limit` must be a whole number from 1 to {MAX_LIST}")),
+    }
+}
+
+/// The event as JSON with its raw payload spliced in, never parsed on the way.
+pub fn event_json(event: &FullEvent) -> String {
+    let mut out = serde_json::to_string(&event.event).unwrap_or_else(|_| "{}".into());
+    out.pop();
+    if let Some(p) = &event.payload {
+        out.push_str(",\"payload\":");
+        out.push_str(p.get());
+    }
+    if let Some(note) = &event.note {
+        out.push_str(",\"note\":");
+        out.push_str(&serde_json::to_string(note).unwrap_or_default());
+    }
+    out.push('}');
+    out
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MarkBody {
+    event_id: String,
+}
+
+/// Serves one of `PATHS` for `principal`; `refuse_scope` builds the 403 for a missing scope.
+pub async fn serve(
+    settings: &WebhookSettings,
+    platform: &Platform<'_>,
+    principal: &Principal,
+    req: &HttpRequest,
+    refuse_scope: &dyn Fn(&str) -> HttpResponse,
+) -> HttpResponse {
+    let Some(method) = method_of(&req.path) else {
+        return error(404, "not_found", "no such endpoint");
+    };
+    if req.method != method {
+        return error(405, "method_not_allowed", &format!("Use {method}"))
+            .with_header("Allow", method);
+    }
+    let scope = if method == "POST" {
+        WRITE_SCOPE
+    } else {
+        READ_SCOPE
+    };
+    if !principal.has_scope(scope) {
+        return refuse_scope(scope);
+    }
+    let Some(query) = Form::from_url(&req.url) else {
+        return error(400, "invalid_request", "the query string is malformed");
+    };
+    let tenants = match access::tenants_of(principal, settings, platform).await {
+        Ok(t) => t,
+        Err(e) => return unavailable(&e.0),
+    };
+    let param = |name: &str| {
+        query
+            .get(name)
+            .map_err(|e| error(400, "invalid_request", &e))
+    };
+    let result = match req.path.as_str() {
+        "/pending-status" => access::status(platform, &tenants)
+            .await
+            .map(|s| serde_json::to_string(&s).unwrap_or_default()),
+        "/pending-events" | "/webhook-events" => {
+            let limit = match param("limit").map(|l| limit(l)) {
+                Ok(Ok(l)) => l,
+                Ok(Err(why)) => return error(400, "invalid_request", &why),
+                Err(response) => return response,
+            };
+            if req.path == "/pending-events" {
+                access::pending(platform, &tenants, limit)
+                    .await
+                    .map(|events| {
+                        let events: Vec<_> = events.into_iter().map(|s| s.event).collect();
+                        json!({"events": events}).to_string()
+                    })
+            } else {
+                access::pending_with_payloads(platform, &tenants, limit, settings)
+                    .await
+                    .map(|events| {
+                        let items: Vec<String> = events.iter().map(event_json).collect();
+                        format!("{{\"events\":[{}]}}", items.join(","))
+                    })
+            }
+        }
+        "/event" => {
+            let id = match param("id") {
+                Ok(Some(id)) => match DeliveryId::parse(id) {
+                    Ok(id) => id,
+                    Err(why) => return error(400, "invalid_request", &why),
+                },
+                Ok(None) => return error(400, "invalid_request", "give the event id as ?id=…"),
+                Err(response) => return response,
+            };
+            match access::find(platform, &tenants, &id, usize::MAX).await {
+                Ok(Some(event)) => Ok(event_json(&event)),
+                Ok(None) => {
+                    return error(
+                        404,
+                        "not_found",
+                        "no event with this id among your accounts' events",
+                    )
+                }
+                Err(e) => Err(e),
+            }
+        }
+        _ => {
+            if req.body.len() > MAX_MARK_BODY || !req.content_type_is("application/json") {
+                return error(
+                    400,
+                    "invalid_request",
+                    "send {\"event_id\": \"…\"} as application/json",
+                );
+            }
+            let id = match serde_json::from_slice::<MarkBody>(&req.body)
+                .map_err(|e| format!("the body must be {{\"event_id\": \"…\"}}: {e}"))
+                .and_then(|b| DeliveryId::parse(&b.event_id))
+            {
+                Ok(id) => id,
+                Err(why) => return error(400, "invalid_request", &why),
+            };
+            match access::mark(platform, &tenants, &id).await {
+                Ok(Marked::NotFound) => {
+                    return error(
+                        404,
+                        "not_found",
+                        "no event with this id among your accounts' events",
+                    )
+                }
+                Ok(m) => Ok(json!({
+                    "success": true,
+                    "event_id": id.as_str(),
+                    "already_processed": m == Marked::AlreadyProcessed,
+                })
+                .to_string()),
+                Err(e) => Err(e),
+            }
+        }
+    };
+    match result {
+        Ok(body) => HttpResponse::json(200, body).with_header("Cache-Control", "no-store"),
+        Err(e) => unavailable(&e.0),
+    }
+}

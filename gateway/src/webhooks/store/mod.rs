@@ -1,0 +1,334 @@
+//! The `EventStore` Durable Object: one per tenant, events in its SQLite database, payloads in
+//! 1 MiB chunks. `handle` is the object's side; the async functions are the Worker's side.
+//! Requests are a JSON line, optionally followed by raw payload bytes, so a payload is never
+//! escaped into JSON on its way in or out.
+
+mod read;
+pub mod retention;
+pub mod schema;
+mod write;
+
+use schemars::JsonSchema;
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+use super::payload::Summary;
+use super::settings::Retention;
+use super::{DeliveryId, Tenant};
+use crate::platform::{Objects, PlatformError, Sql, SqlError};
+
+pub use read::PendingStatus;
+
+/// The Durable Object binding (and class).
+pub const BINDING: &str = "EVENT_STORE";
+
+/// An event as the tools list it: the fields of F2 (without the payload) and the summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct EventSummary {
+    /// The event id (the delivery's `X-GitHub-Delivery`).
+    pub id: String,
+    /// The event type (`X-GitHub-Event`), e.g. `issues`.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// The GitHub account whose event this is.
+    #[serde(default)]
+    pub tenant: String,
+    /// When the gateway received it (ISO 8601, UTC).
+    pub received_at: String,
+    /// Whether an agent marked it processed.
+    pub processed: bool,
+    /// Reserved for triggers.
+    pub trigger_status: Option<String>,
+    /// Reserved for triggers.
+    pub last_triggered_at: Option<String>,
+    /// What the payload says, in brief.
+    #[serde(flatten)]
+    pub summary: Summary,
+    /// The payload's size in bytes.
+    pub payload_bytes: u64,
+}
+
+/// An event with its position in its store, as the store answers it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stored {
+    /// Arrival order within the store.
+    pub seq: i64,
+    /// The event.
+    #[serde(flatten)]
+    pub event: EventSummary,
+}
+
+/// The per-tenant quota a delivery counts against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quota {
+    /// Deliveries per window.
+    pub limit: u64,
+    /// The window, in milliseconds.
+    pub window_ms: u64,
+}
+
+/// A delivery to store.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Incoming {
+    /// The delivery id.
+    pub id: DeliveryId,
+    /// The event type.
+    pub event_type: String,
+    /// The summary.
+    pub summary: Summary,
+    /// The quota, or `None` for deliveries that skip it (`installation` events).
+    pub quota: Option<Quota>,
+    /// Retention to apply from now on.
+    pub retention: Retention,
+}
+
+/// What became of a delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Ingested {
+    /// Stored as a new event.
+    Stored,
+    /// Already stored (a redelivery): nothing changed.
+    Duplicate,
+    /// The tenant is over its quota until the window ends.
+    OverQuota {
+        /// Milliseconds until the window ends.
+        retry_after_ms: u64,
+    },
+}
+
+/// What `mark_processed` found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Marked {
+    /// Now processed.
+    Marked,
+    /// It was processed before.
+    AlreadyProcessed,
+    /// No such event in this store.
+    NotFound,
+}
+
+/// An event with its payload, or with a note where the payload was left out. The payload
+/// travels as the bytes GitHub sent, never parsed into a tree on the way (and so is not
+/// flattened: serde buffers flattened structs, which raw values cannot pass through).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FullEvent {
+    /// The event.
+    pub event: EventSummary,
+    /// The payload GitHub sent; absent when too large for this answer (see `note`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<Box<serde_json::value::RawValue>>,
+    /// Why the payload is absent and how to get it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+enum Request {
+    Ingest(Box<Incoming>),
+    Status,
+    Pending {
+        limit: usize,
+    },
+    After {
+        seq: i64,
+        limit: usize,
+    },
+    Head,
+    Get {
+        id: DeliveryId,
+        max_payload: usize,
+    },
+    PendingWithPayloads {
+        limit: usize,
+        budget: usize,
+        inline_max: usize,
+    },
+    Mark {
+        id: DeliveryId,
+    },
+    Wipe {
+        at_ms: Option<u64>,
+    },
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Answer<T> {
+    Ok(T),
+    Failed(String),
+}
+
+/// The largest number of events one list returns.
+pub const MAX_LIST: usize = 100;
+
+fn frame(request: &Request, payload: Option<&[u8]>) -> Result<Vec<u8>, PlatformError> {
+    let mut body = serde_json::to_vec(request).map_err(|e| PlatformError(e.to_string()))?;
+    if let Some(p) = payload {
+        body.reserve_exact(1 + p.len());
+        body.push(b'\n');
+        body.extend_from_slice(p);
+    }
+    Ok(body)
+}
+
+async fn ask<T: DeserializeOwned>(
+    objects: &dyn Objects,
+    tenant: &Tenant,
+    request: &Request,
+    payload: Option<&[u8]>,
+) -> Result<T, PlatformError> {
+    let answer = objects
+        .call(BINDING, tenant.as_str(), &frame(request, payload)?)
+        .await?;
+    match serde_json::from_slice::<Answer<T>>(&answer) {
+        Ok(Answer::Ok(v)) => Ok(v),
+        Ok(Answer::Failed(why)) => Err(PlatformError(format!("event store: {why}"))),
+        Err(e) => Err(PlatformError(format!("event store answered badly: {e}"))),
+    }
+}
+
+/// Stores a delivery in `tenant`'s store (quota checked and counted in the same step).
+pub async fn ingest(
+    objects: &dyn Objects,
+    tenant: &Tenant,
+    incoming: Incoming,
+    payload: &[u8],
+) -> Result<Ingested, PlatformError> {
+    ask(
+        objects,
+        tenant,
+        &Request::Ingest(Box::new(incoming)),
+        Some(payload),
+    )
+    .await
+}
+
+/// The pending count, latest arrival and counts by type of `tenant`.
+pub async fn status(
+    objects: &dyn Objects,
+    tenant: &Tenant,
+) -> Result<PendingStatus, PlatformError> {
+    ask(objects, tenant, &Request::Status, None).await
+}
+
+/// Up to `limit` pending events of `tenant`, newest first.
+pub async fn pending(
+    objects: &dyn Objects,
+    tenant: &Tenant,
+    limit: usize,
+) -> Result<Vec<Stored>, PlatformError> {
+    ask(objects, tenant, &Request::Pending { limit }, None).await
+}
+
+/// Up to `limit` events of `tenant` that arrived after position `seq`, oldest first.
+pub async fn after(
+    objects: &dyn Objects,
+    tenant: &Tenant,
+    seq: i64,
+    limit: usize,
+) -> Result<Vec<Stored>, PlatformError> {
+    ask(objects, tenant, &Request::After { seq, limit }, None).await
+}
+
+/// The position of `tenant`'s newest event (0 when empty).
+pub async fn head(objects: &dyn Objects, tenant: &Tenant) -> Result<i64, PlatformError> {
+    ask(objects, tenant, &Request::Head, None).await
+}
+
+/// One event with its payload (left out above `max_payload` bytes), if `tenant` holds it.
+pub async fn get(
+    objects: &dyn Objects,
+    tenant: &Tenant,
+    id: &DeliveryId,
+    max_payload: usize,
+) -> Result<Option<FullEvent>, PlatformError> {
+    let request = Request::Get {
+        id: id.clone(),
+        max_payload,
+    };
+    ask(objects, tenant, &request, None).await
+}
+
+/// Up to `limit` pending events with payloads, newest first, within `budget` payload bytes;
+/// payloads over `inline_max` bytes, or past the budget, are left out with a note.
+pub async fn pending_with_payloads(
+    objects: &dyn Objects,
+    tenant: &Tenant,
+    limit: usize,
+    budget: usize,
+    inline_max: usize,
+) -> Result<Vec<(i64, FullEvent)>, PlatformError> {
+    let request = Request::PendingWithPayloads {
+        limit,
+        budget,
+        inline_max,
+    };
+    ask(objects, tenant, &request, None).await
+}
+
+/// Marks an event processed.
+pub async fn mark(
+    objects: &dyn Objects,
+    tenant: &Tenant,
+    id: &DeliveryId,
+) -> Result<Marked, PlatformError> {
+    ask(objects, tenant, &Request::Mark { id: id.clone() }, None).await
+}
+
+/// Schedules deleting every event of `tenant` at `at_ms` (its installation was removed), or
+/// cancels that with `None` (it was installed again).
+pub async fn schedule_wipe(
+    objects: &dyn Objects,
+    tenant: &Tenant,
+    at_ms: Option<u64>,
+) -> Result<(), PlatformError> {
+    ask(objects, tenant, &Request::Wipe { at_ms }, None).await
+}
+
+fn answer<T: Serialize>(result: Result<T, SqlError>) -> Vec<u8> {
+    let answer = match result {
+        Ok(v) => Answer::Ok(v),
+        Err(e) => Answer::Failed(e.0),
+    };
+    serde_json::to_vec(&answer).unwrap_or_default()
+}
+
+/// The object's side: one request over its SQL.
+pub fn handle(sql: &dyn Sql, now_ms: u64, request: &[u8]) -> Vec<u8> {
+    let (head, payload) = match request.iter().position(|b| *b == b'\n') {
+        Some(i) => (&request[..i], &request[i + 1..]),
+        None => (request, &[][..]),
+    };
+    let request = match serde_json::from_slice::<Request>(head) {
+        Ok(r) => r,
+        Err(e) => return answer::<()>(Err(SqlError(format!("bad request: {e}")))),
+    };
+    if let Err(e) = schema::ensure(sql) {
+        return answer::<()>(Err(e));
+    }
+    match request {
+        Request::Ingest(incoming) => answer(write::ingest(sql, now_ms, &incoming, payload)),
+        Request::Status => answer(read::status(sql)),
+        Request::Pending { limit } => answer(read::pending(sql, limit.min(MAX_LIST))),
+        Request::After { seq, limit } => answer(read::after(sql, seq, limit.min(MAX_LIST))),
+        Request::Head => answer(read::head(sql)),
+        Request::Get { id, max_payload } => answer(read::get(sql, &id, max_payload)),
+        Request::PendingWithPayloads {
+            limit,
+            budget,
+            inline_max,
+        } => answer(read::pending_with_payloads(
+            sql,
+            limit.min(MAX_LIST),
+            budget,
+            inline_max,
+        )),
+        Request::Mark { id } => answer(write::mark(sql, now_ms, &id)),
+        Request::Wipe { at_ms } => answer(retention::schedule_wipe(sql, at_ms)),
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests;

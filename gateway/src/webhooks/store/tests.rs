@@ -1,0 +1,255 @@
+//! The event store over real SQLite with Durable Objects' limits: redeliveries, quotas,
+//! chunked payloads, budgets and retention, with a clock that moves only when told.
+
+use super::retention;
+use super::*;
+use crate::platform::native::{LocalObjects, ManualClock};
+use crate::platform::Clock;
+use crate::webhooks::payload::Summary;
+
+const START: u64 = 1_800_000_000_000;
+const HOUR: u64 = 3_600_000;
+const DAY: u64 = 24 * HOUR;
+
+fn tenant() -> Tenant {
+    Tenant::parse("octo-org").unwrap()
+}
+
+fn incoming(id: &str, quota: Option<Quota>) -> Incoming {
+    Incoming {
+        id: DeliveryId::parse(id).unwrap(),
+        event_type: "issues".into(),
+        summary: Summary {
+            action: Some("opened".into()),
+            number: Some(1),
+            ..Summary::default()
+        },
+        quota,
+        retention: Retention {
+            processed_ms: 3 * DAY,
+            pending_ms: 90 * DAY,
+        },
+    }
+}
+
+fn put(objects: &LocalObjects<'_>, id: &str, payload: &[u8]) -> Ingested {
+    pollster::block_on(ingest(objects, &tenant(), incoming(id, None), payload)).unwrap()
+}
+
+fn pending_ids(objects: &LocalObjects<'_>) -> Vec<String> {
+    pollster::block_on(pending(objects, &tenant(), 100))
+        .unwrap()
+        .into_iter()
+        .map(|s| s.event.id)
+        .collect()
+}
+
+#[test]
+fn a_redelivery_changes_nothing_even_after_processing() {
+    let clock = ManualClock::new(START);
+    let objects = LocalObjects::new(crate::objects::handle, &clock);
+    assert_eq!(put(&objects, "d1", br#"{"a":1}"#), Ingested::Stored);
+    let id = DeliveryId::parse("d1").unwrap();
+    assert_eq!(
+        pollster::block_on(mark(&objects, &tenant(), &id)).unwrap(),
+        Marked::Marked
+    );
+    assert_eq!(put(&objects, "d1", br#"{"a":2}"#), Ingested::Duplicate);
+    let event = pollster::block_on(get(&objects, &tenant(), &id, 1 << 20))
+        .unwrap()
+        .unwrap();
+    assert!(
+        event.event.processed,
+        "the redelivery did not reset processed"
+    );
+    assert_eq!(event.payload.unwrap().get(), r#"{"a":1}"#);
+    assert_eq!(
+        pollster::block_on(mark(&objects, &tenant(), &id)).unwrap(),
+        Marked::AlreadyProcessed
+    );
+    let status = pollster::block_on(status(&objects, &tenant())).unwrap();
+    assert_eq!(status.pending_count, 0);
+    assert!(status.types.is_empty());
+}
+
+#[test]
+fn status_and_lists_follow_arrivals_and_marks() {
+    let clock = ManualClock::new(START);
+    let objects = LocalObjects::new(crate::objects::handle, &clock);
+    for id in ["a", "b", "c"] {
+        put(&objects, id, b"{}");
+        clock.advance_ms(1000);
+    }
+    assert_eq!(pending_ids(&objects), ["c", "b", "a"], "newest first");
+    pollster::block_on(mark(&objects, &tenant(), &DeliveryId::parse("c").unwrap())).unwrap();
+    let s = pollster::block_on(status(&objects, &tenant())).unwrap();
+    assert_eq!(s.pending_count, 2);
+    assert_eq!(s.types.get("issues"), Some(&2));
+    assert_eq!(
+        s.latest_received_at.as_deref(),
+        Some(crate::webhooks::time::iso8601(START + 1000).as_str())
+    );
+    let after_a = pollster::block_on(after(&objects, &tenant(), 1, 10)).unwrap();
+    assert_eq!(after_a.iter().map(|s| s.seq).collect::<Vec<_>>(), [2, 3]);
+    assert_eq!(pollster::block_on(head(&objects, &tenant())).unwrap(), 3);
+}
+
+#[test]
+fn the_quota_is_windowed_counts_only_new_events_and_recovers() {
+    let clock = ManualClock::new(START - START % HOUR);
+    let objects = LocalObjects::new(crate::objects::handle, &clock);
+    let quota = Some(Quota {
+        limit: 2,
+        window_ms: HOUR,
+    });
+    let send = |id: &str| {
+        pollster::block_on(ingest(&objects, &tenant(), incoming(id, quota), b"{}")).unwrap()
+    };
+    assert_eq!(send("q1"), Ingested::Stored);
+    assert_eq!(
+        send("q1"),
+        Ingested::Duplicate,
+        "a redelivery is not counted"
+    );
+    assert_eq!(send("q2"), Ingested::Stored);
+    clock.advance_ms(HOUR - 10);
+    assert_eq!(send("q3"), Ingested::OverQuota { retry_after_ms: 10 });
+    let unquoted = pollster::block_on(ingest(&objects, &tenant(), incoming("inst", None), b"{}"));
+    assert_eq!(
+        unquoted.unwrap(),
+        Ingested::Stored,
+        "installation events skip the quota"
+    );
+    clock.advance_ms(10);
+    assert_eq!(send("q3"), Ingested::Stored, "a new window");
+}
+
+#[test]
+fn payloads_over_two_megabytes_are_stored_in_chunks_and_returned_whole() {
+    let clock = ManualClock::new(START);
+    let objects = LocalObjects::new(crate::objects::handle, &clock);
+    let big = format!("{{\"blob\":\"{}\"}}", "x".repeat(2 * 1024 * 1024 + 10));
+    assert_eq!(put(&objects, "big", big.as_bytes()), Ingested::Stored);
+    let id = DeliveryId::parse("big").unwrap();
+    let whole = pollster::block_on(get(&objects, &tenant(), &id, usize::MAX))
+        .unwrap()
+        .unwrap();
+    assert_eq!(whole.payload.unwrap().get(), big);
+    assert_eq!(whole.event.payload_bytes, big.len() as u64);
+    let capped = pollster::block_on(get(&objects, &tenant(), &id, 1024))
+        .unwrap()
+        .unwrap();
+    assert!(capped.payload.is_none());
+    assert!(capped.note.unwrap().contains("GET /event"));
+}
+
+#[test]
+fn payloads_with_events_stay_within_the_byte_budget() {
+    let clock = ManualClock::new(START);
+    let objects = LocalObjects::new(crate::objects::handle, &clock);
+    let payload = |n: usize| format!("{{\"p\":\"{}\"}}", "y".repeat(n));
+    put(&objects, "small-old", payload(100).as_bytes());
+    clock.advance_ms(1);
+    put(&objects, "large", payload(5000).as_bytes());
+    clock.advance_ms(1);
+    put(&objects, "small-new", payload(600).as_bytes());
+    let events =
+        pollster::block_on(pending_with_payloads(&objects, &tenant(), 10, 800, 1000)).unwrap();
+    let shape: Vec<(&str, bool)> = events
+        .iter()
+        .map(|(_, e)| (e.event.id.as_str(), e.payload.is_some()))
+        .collect();
+    assert_eq!(
+        shape,
+        [("small-new", true), ("large", false), ("small-old", true)]
+    );
+    let tight =
+        pollster::block_on(pending_with_payloads(&objects, &tenant(), 10, 700, 1000)).unwrap();
+    assert!(tight[2].1.payload.is_none(), "the budget ran out");
+    assert!(tight[2].1.note.as_deref().unwrap().contains("get_event"));
+}
+
+#[test]
+fn retention_purges_exactly_at_its_boundaries() {
+    let clock = ManualClock::new(START);
+    let objects = LocalObjects::new(crate::objects::handle, &clock);
+    let db = objects.database(BINDING, tenant().as_str());
+    put(&objects, "done", b"{}");
+    put(&objects, "waiting", b"{}");
+    pollster::block_on(mark(
+        &objects,
+        &tenant(),
+        &DeliveryId::parse("done").unwrap(),
+    ))
+    .unwrap();
+    assert_eq!(
+        retention::next_alarm(&*db, clock.now_ms()).unwrap(),
+        Some(START + retention::PURGE_INTERVAL_MS)
+    );
+    clock.advance_ms(3 * DAY);
+    let r = retention::run(&*db, clock.now_ms()).unwrap();
+    assert_eq!(
+        (r.processed, r.pending),
+        (0, 0),
+        "exactly three days old is kept"
+    );
+    clock.advance_ms(1);
+    let r = retention::run(&*db, clock.now_ms()).unwrap();
+    assert_eq!((r.processed, r.pending), (1, 0));
+    assert_eq!(pending_ids(&objects), ["waiting"]);
+    clock.advance_ms(87 * DAY - 1);
+    assert_eq!(retention::run(&*db, clock.now_ms()).unwrap().pending, 0);
+    clock.advance_ms(1);
+    let r = retention::run(&*db, clock.now_ms()).unwrap();
+    assert_eq!(r.pending, 1);
+    assert_eq!(
+        pollster::block_on(status(&objects, &tenant()))
+            .unwrap()
+            .pending_count,
+        0
+    );
+    assert_eq!(r.next_alarm_ms, None, "an empty store needs no alarm");
+}
+
+#[test]
+fn a_removed_installations_events_are_wiped_after_the_grace_period_unless_reinstalled() {
+    let clock = ManualClock::new(START);
+    let objects = LocalObjects::new(crate::objects::handle, &clock);
+    let db = objects.database(BINDING, tenant().as_str());
+    put(&objects, "e1", b"{}");
+    pollster::block_on(schedule_wipe(&objects, &tenant(), Some(START + DAY))).unwrap();
+    assert_eq!(
+        retention::next_alarm(&*db, START).unwrap(),
+        Some(START + HOUR)
+    );
+    clock.advance_ms(DAY - 1);
+    assert!(!retention::run(&*db, clock.now_ms()).unwrap().wiped);
+    assert_eq!(
+        retention::next_alarm(&*db, clock.now_ms()).unwrap(),
+        Some(START + DAY)
+    );
+    pollster::block_on(schedule_wipe(&objects, &tenant(), None)).unwrap();
+    clock.advance_ms(1);
+    assert!(
+        !retention::run(&*db, clock.now_ms()).unwrap().wiped,
+        "reinstalled in time"
+    );
+    pollster::block_on(schedule_wipe(&objects, &tenant(), Some(clock.now_ms()))).unwrap();
+    assert!(retention::run(&*db, clock.now_ms()).unwrap().wiped);
+    assert!(pending_ids(&objects).is_empty());
+}
+
+#[test]
+fn garbled_requests_are_error_answers_not_panics() {
+    let clock = ManualClock::new(START);
+    let objects = LocalObjects::new(crate::objects::handle, &clock);
+    let db = objects.database(BINDING, "x");
+    for bad in [
+        &b"{nope"[..],
+        b"",
+        b"{\"op\":\"get\",\"id\":\"../x\",\"max_payload\":1}",
+    ] {
+        let answer = String::from_utf8(handle(&*db, START, bad)).unwrap();
+        assert!(answer.contains("failed"), "{answer}");
+    }
+}
