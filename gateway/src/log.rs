@@ -31,6 +31,12 @@ pub fn route_name(path: &str) -> &'static str {
     if let Some(known) = ROUTES.iter().find(|r| **r == path) {
         return known;
     }
+    if let Some((known, _)) = crate::webhooks::rest::PATHS
+        .iter()
+        .find(|(r, _)| *r == path)
+    {
+        return known;
+    }
     if path.starts_with("/admin/") {
         "/admin/*"
     } else if path.starts_with("/.well-known/") {
@@ -148,6 +154,14 @@ pub fn internal(what: &str, detail: &str) {
     eprintln!("{line}");
 }
 
+/// Logs a warning about how the gateway is configured (never request data or secrets).
+pub fn warning(message: &str) {
+    #[cfg(target_arch = "wasm32")]
+    worker::console_warn!("dovecote: warning: {message}");
+    #[cfg(not(target_arch = "wasm32"))]
+    eprintln!("dovecote: warning: {message}");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,6 +170,7 @@ mod tests {
     fn routes_are_named_from_a_fixed_list() {
         assert_eq!(route_name("/mcp"), "/mcp");
         assert_eq!(route_name("/admin/env/staging"), "/admin/*");
+        assert_eq!(route_name("/pending-events"), "/pending-events");
         assert_eq!(
             route_name("/.well-known/oauth-protected-resource/mcp"),
             "/.well-known/*"
@@ -207,12 +222,4 @@ mod tests {
         assert_eq!(line["what"], "GitHub sign-in");
         assert_eq!(line["error"], "502 Bad Gateway");
     }
-}
-
-/// Logs a warning about how the gateway is configured (never request data or secrets).
-pub fn warning(message: &str) {
-    #[cfg(target_arch = "wasm32")]
-    worker::console_warn!("dovecote: warning: {message}");
-    #[cfg(not(target_arch = "wasm32"))]
-    eprintln!("dovecote: warning: {message}");
 }
