@@ -4,13 +4,15 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 PORT ?= 8787
 export PORT
+# The deployment `make deploy`, `make secrets` act on: empty for production, or `staging`.
+ENV ?=
 
 # What a Worker build depends on: rebuild only when one of these changed.
 SOURCES := $(shell find gateway/src macros/src examples -name '*.rs' 2>/dev/null) \
 	gateway/Cargo.toml macros/Cargo.toml Cargo.toml Cargo.lock tools.toml channels.toml
 BRIDGE_SOURCES := $(shell find bridge/src -name '*.rs' 2>/dev/null) bridge/Cargo.toml Cargo.lock
 
-.PHONY: dev test unit e2e conformance bench bundle install clean
+.PHONY: dev test unit e2e conformance bench bundle install clean deploy secrets verify
 
 ## dev: install what is missing, build, and serve on http://127.0.0.1:$(PORT)/mcp
 dev: install build/default/index.js
@@ -33,11 +35,15 @@ build/default/index.js: $(SOURCES) | install
 build/conformance/index.js: $(SOURCES) e2e/conformance/tools.toml | install
 	@scripts/build.sh conformance --features conformance
 
+# The optimized build `make deploy` uploads (e2e/deploy.test.mjs checks it with a dry run).
+build/release/index.js: $(SOURCES) | install
+	@scripts/build.sh release --opt
+
 # The local bridge (dovecote-bridge) and the rmcp client example that drives it in e2e.
 target/debug/dovecote-bridge: $(BRIDGE_SOURCES) | install
 	@source scripts/env.sh && cargo build -p dovecote-bridge --bins --examples --quiet
 
-e2e: build/default/index.js build/conformance/index.js target/debug/dovecote-bridge
+e2e: build/default/index.js build/conformance/index.js build/release/index.js target/debug/dovecote-bridge
 	@source scripts/env.sh && node --test --test-concurrency=1 e2e/*.test.mjs
 
 ## conformance: the official MCP conformance suite, both protocol generations
@@ -56,6 +62,19 @@ bench: install
 bundle: install
 	@source scripts/env.sh && cargo build -p dovecote-bridge --release --quiet
 	@scripts/bundle.sh target/release/dovecote-bridge linux build/dovecote-bridge-linux.mcpb
+
+## deploy: optimized build, then `wrangler deploy` (ENV=staging for the staging Worker)
+deploy: build/release/index.js
+	@ENV=$(ENV) scripts/deploy.sh
+
+## secrets: set every secret the deployment needs, asking for each (ENV=staging for staging;
+## SECRETS_FLAGS=--dry-run to see the plan, --from-env to take them from the environment)
+secrets: install
+	@source scripts/env.sh && node scripts/secrets.mjs --env "$(ENV)" $(SECRETS_FLAGS)
+
+## verify: smoke-check a deployed gateway: make verify URL=https://dovecote.example.workers.dev
+verify: install
+	@source scripts/env.sh && node scripts/verify.mjs "$(URL)"
 
 clean:
 	rm -rf build target/wasm32-unknown-unknown

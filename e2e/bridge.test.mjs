@@ -11,7 +11,7 @@ import { chromium } from "playwright-core";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { spawnSync } from "node:child_process";
-import { ROOT, startWorker } from "./harness/worker.mjs";
+import { ROOT, localOnly, startWorker } from "./harness/worker.mjs";
 import { TEST_PASSWORD, signIn } from "./harness/signin.mjs";
 import { BRIDGE, configDir, startBridge } from "./harness/bridge.mjs";
 
@@ -169,7 +169,7 @@ test("signing in: the browser flow with a loopback redirect, kept for the next s
   }
 });
 
-test("a redeploy that changes the gateway's tools reaches the client as tools/list_changed", async () => {
+test("a redeploy that changes the gateway's tools reaches the client as tools/list_changed", localOnly("a redeploy of a local Worker"), async () => {
   const first = await startWorker();
   let second;
   const signedIn = await signIn(first.origin, { headers: { "cf-connecting-ip": "203.0.113.20" } });

@@ -7,7 +7,10 @@
 // restart of the runtime.
 import { after, before, beforeEach, test } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker } from "./harness/worker.mjs";
+import { REMOTE, localOnly, startWorker } from "./harness/worker.mjs";
+
+/** These tests configure their own Worker: skipped in remote mode (TEST_BASE_URL). */
+const LOCAL = localOnly("local Telegram, Discord and Slack stand-ins (*_INSTANCES)");
 import { signIn } from "./harness/signin.mjs";
 import { withToken } from "./harness/mcp.mjs";
 import * as telegram from "./harness/services/telegram.mjs";
@@ -28,6 +31,7 @@ let wh;
 let client;
 
 before(async () => {
+  if (REMOTE) return;
   tg = await telegram.startTelegram({ token: TG_TOKEN, chats: [CHAT] });
   dc = await discord.startDiscord({ id: "1187", token: "hooktoken_e2e" });
   sl = await slack.startSlack({ webhookPath: "/services/T0/B0/hookE2E", botToken: SLACK_TOKEN, channels: ["C0E2E"] });
@@ -95,7 +99,7 @@ async function waitFor(id, done, timeoutMs = 30_000) {
   assert.fail(`notification ${id} still ${JSON.stringify(status)}`);
 }
 
-test("list_channels shows every channel from the JSON secrets", async () => {
+test("list_channels shows every channel from the JSON secrets", LOCAL, async () => {
   const result = await call("list_channels", {});
   const channels = result.structuredContent.channels;
   assert.deepEqual(channels.map((c) => c.id), [
@@ -109,7 +113,7 @@ test("list_channels shows every channel from the JSON secrets", async () => {
   assert.ok(!JSON.stringify(result).includes(TG_TOKEN), "no secret in the listing");
 });
 
-test("plain text reaches Telegram as it was written", async () => {
+test("plain text reaches Telegram as it was written", LOCAL, async () => {
   const result = await send({ channel: "telegram-ops", text: "Build 42 finished" });
   assert.ok(!result.isError, JSON.stringify(result));
   assert.deepEqual(tg.requests.map((r) => r.json), [{
@@ -120,7 +124,7 @@ test("plain text reaches Telegram as it was written", async () => {
   }]);
 });
 
-test("Telegram gets HTML with every entity escaped, in one sendMessage", async () => {
+test("Telegram gets HTML with every entity escaped, in one sendMessage", LOCAL, async () => {
   const result = await send({
     channel: "telegram-ops",
     title: "Deploy <prod>",
@@ -152,7 +156,7 @@ test("Telegram gets HTML with every entity escaped, in one sendMessage", async (
   assert.deepEqual(status.message_ids, out.message_ids);
 });
 
-test("long text is split at paragraphs into messages Telegram and Discord accept, in order", async () => {
+test("long text is split at paragraphs into messages Telegram and Discord accept, in order", LOCAL, async () => {
   const paragraphs = Array.from({ length: 12 }, (_, i) => `Paragraph ${i}: ${"**bold** & <tag> ".repeat(40)}`);
   const text = paragraphs.join("\n\n");
   const t = await send({ channel: "telegram-ops", text });
@@ -174,7 +178,7 @@ test("long text is split at paragraphs into messages Telegram and Discord accept
   assert.ok(dc.requests.every((r) => r.json.embeds[0].description.length <= 4096));
 });
 
-test("Discord gets an embed coloured by severity, with fields, mentions off", async () => {
+test("Discord gets an embed coloured by severity, with fields, mentions off", LOCAL, async () => {
   const result = await send({
     channel: "discord-deploys",
     title: "Deployed",
@@ -202,7 +206,7 @@ test("Discord gets an embed coloured by severity, with fields, mentions off", as
   assert.deepEqual(result.structuredContent.message_ids, [req.answer.id]);
 });
 
-test("Slack gets Block Kit with mrkdwn through a webhook and through chat.postMessage", async () => {
+test("Slack gets Block Kit with mrkdwn through a webhook and through chat.postMessage", LOCAL, async () => {
   const args = { title: "Alert", severity: "error", text: "*Disk* at 95% on `db<1>`", fields: [{ name: "Host", value: "db1" }] };
   const blocks = [
     { type: "header", text: { type: "plain_text", text: "🚨 Alert", emoji: true } },
@@ -226,7 +230,7 @@ test("Slack gets Block Kit with mrkdwn through a webhook and through chat.postMe
   assert.deepEqual(bot.structuredContent.message_ids, ["1700000000.000100"]);
 });
 
-test("a generic webhook gets the notification as JSON, signed, with an Idempotency-Key", async () => {
+test("a generic webhook gets the notification as JSON, signed, with an Idempotency-Key", LOCAL, async () => {
   const result = await send({ channel: "webhook-ci", text: "**done**", severity: "info", fields: [{ name: "a", value: "b" }] });
   assert.ok(!result.isError, JSON.stringify(result));
   const req = wh.requests[0];
@@ -240,7 +244,7 @@ test("a generic webhook gets the notification as JSON, signed, with an Idempoten
   assert.match(errorText(await send({ channel: "webhook-unsigned", text: "x" })), /webhook: HTTP 401: \{"error":"bad signature"\}/);
 });
 
-test("permanent failures are isError with the service's reason, tried once, never the secret", async () => {
+test("permanent failures are isError with the service's reason, tried once, never the secret", LOCAL, async () => {
   const cases = [
     ["telegram-nochat", tg, "Failed to send to telegram-nochat: Telegram: Bad Request: chat not found"],
     ["discord-gone", dc, "Failed to send to discord-gone: Discord: Unknown Webhook"],
@@ -260,7 +264,7 @@ test("permanent failures are isError with the service's reason, tried once, neve
   assert.ok(!text.includes(TG_TOKEN));
 });
 
-test("bad input is refused before anything is sent, saying what is valid", async () => {
+test("bad input is refused before anything is sent, saying what is valid", LOCAL, async () => {
   assert.match(errorText(await send({ channel: "telegram-nope", text: "x" })), /Unknown channel `telegram-nope`\. Channels: telegram-ops, telegram-nochat/);
   assert.match(errorText(await send({ channel: "telegram-ops", text: "  " })), /`text` is empty/);
   assert.match(errorText(await send({ channel: "telegram-ops", text: "x".repeat(20_001) })), /at most 20000/);
@@ -269,7 +273,7 @@ test("bad input is refused before anything is sent, saying what is valid", async
   assert.equal(tg.requests.length, 0);
 });
 
-test("a short wait (429 retry_after 1, a 503, a dropped connection) is retried within the request", async () => {
+test("a short wait (429 retry_after 1, a 503, a dropped connection) is retried within the request", LOCAL, async () => {
   tg.script(telegram.tooManyRequests(1));
   const a = await send({ channel: "telegram-ops", text: "after 429" });
   assert.equal(a.structuredContent.outcome, "sent", JSON.stringify(a));
@@ -287,7 +291,7 @@ test("a short wait (429 retry_after 1, a 503, a dropped connection) is retried w
   assert.equal(sl.requests.length, 2);
 });
 
-test("a long wait queues the notification; it is delivered after the service's retry_after, once", async () => {
+test("a long wait queues the notification; it is delivered after the service's retry_after, once", LOCAL, async () => {
   dc.script(discord.rateLimited(3));
   const result = await send({ channel: "discord-deploys", text: "queued by 429" });
   assert.ok(!result.isError, JSON.stringify(result));
@@ -302,7 +306,7 @@ test("a long wait queues the notification; it is delivered after the service's r
   assert.equal(dc.requests.length, 2, "one refused, one delivered");
 });
 
-test("a slow answer past the timeout queues it rather than holding the agent", async () => {
+test("a slow answer past the timeout queues it rather than holding the agent", LOCAL, async () => {
   tg.script({ delayMs: 7000 });
   const started = Date.now();
   const result = await send({ channel: "telegram-ops", text: "slow" });
@@ -311,7 +315,7 @@ test("a slow answer past the timeout queues it rather than holding the agent", a
   assert.ok(Date.now() - started < 7000);
 });
 
-test("a notification queued while the service is down arrives when it is back, also across a restart", async () => {
+test("a notification queued while the service is down arrives when it is back, also across a restart", LOCAL, async () => {
   sl.always({ status: 503, body: { ok: false, error: "service_unavailable" } });
   const first = (await send({ channel: "slack-bot", text: "while down 1" })).structuredContent;
   assert.equal(first.outcome, "queued");

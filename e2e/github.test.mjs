@@ -6,10 +6,13 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
 import { chromium } from "playwright-core";
-import { startWorker } from "./harness/worker.mjs";
+import { startWorker, REMOTE, localOnly } from "./harness/worker.mjs";
 import { pkce, redeem } from "./harness/signin.mjs";
 import { githubSignIn, githubVars, startGitHub } from "./harness/github.mjs";
 import { modern } from "./harness/mcp.mjs";
+
+/** These tests configure their own Worker: skipped in remote mode (TEST_BASE_URL). */
+const LOCAL = localOnly("a local GitHub stand-in (GITHUB_OAUTH_URL, GITHUB_API_URL)");
 
 const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
 const SCOPE = "dovecote:read github:read";
@@ -18,6 +21,7 @@ let github;
 let worker;
 
 before(async () => {
+  if (REMOTE) return;
   github = await startGitHub({
     // GitHub App user tokens live 8 hours; a minute here makes every refresh renew them.
     tokenLifetimeSecs: 60,
@@ -50,7 +54,7 @@ async function call(token, tool, args = {}) {
   return r.json.result;
 }
 
-test("a person approves in Chromium and signs in at GitHub; tools see their GitHub identity", async () => {
+test("a person approves in Chromium and signs in at GitHub; tools see their GitHub identity", LOCAL, async () => {
   const received = [];
   const client = http.createServer((req, res) => {
     received.push(req.url);
@@ -104,14 +108,14 @@ test("a person approves in Chromium and signs in at GitHub; tools see their GitH
   }
 });
 
-test("a GitHub user outside ALLOWED_USERNAMES is refused with access_denied", async () => {
+test("a GitHub user outside ALLOWED_USERNAMES is refused with access_denied", LOCAL, async () => {
   github.signInAs("mallory");
   const refused = await githubSignIn(worker.origin, { scope: SCOPE });
   assert.equal(refused.error, "access_denied");
   assert.match(refused.error_description, /mallory/);
 });
 
-test("a refresh renews the GitHub token and reads the installations again", async () => {
+test("a refresh renews the GitHub token and reads the installations again", LOCAL, async () => {
   github.signInAs("octocat");
   const first = await githubSignIn(worker.origin, { scope: SCOPE });
   github.state.users.octocat.installations = ["octo-org", "octo-labs"];
@@ -133,7 +137,7 @@ test("a refresh renews the GitHub token and reads the installations again", asyn
 });
 
 // Last: it spends octocat's get_user_info budget for the minute.
-test("two GitHub users are two principals with their own rate limits", async () => {
+test("two GitHub users are two principals with their own rate limits", LOCAL, async () => {
   github.signInAs("octocat");
   const octocat = await githubSignIn(worker.origin, { scope: SCOPE });
   github.signInAs("hubot");

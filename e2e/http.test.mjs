@@ -5,10 +5,13 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
-import { startWorker } from "./harness/worker.mjs";
+import { startWorker, REMOTE, localOnly } from "./harness/worker.mjs";
 import { signIn } from "./harness/signin.mjs";
 import { MODERN, modernMeta, post as postWithout, sseMessages, withToken } from "./harness/mcp.mjs";
 import { defaultTools } from "./harness/manifest.mjs";
+
+/** These tests configure their own Worker: skipped in remote mode (TEST_BASE_URL). */
+const LOCAL = localOnly("MCP_MAX_BODY_BYTES and MCP_TOOLS_PAGE_SIZE set for the test");
 
 // Never in the default grant or the 401 challenge; a client asks for it by name.
 const HIGH_PRIVILEGE = "dovecote:env:read";
@@ -69,6 +72,7 @@ function rawRequest({ method = "POST", headers = {}, body = "" }) {
 }
 
 before(async () => {
+  if (REMOTE) return;
   worker = await startWorker({ vars: { MCP_MAX_BODY_BYTES: String(MAX_BODY), MCP_TOOLS_PAGE_SIZE: "1" } });
   token = await signIn(worker.origin);
   ({ post, modern } = withToken(token.access_token));
@@ -78,7 +82,7 @@ after(async () => {
   await worker?.stop();
 });
 
-describe("the JSON-RPC envelope", () => {
+describe("the JSON-RPC envelope", LOCAL, () => {
   test("invalid JSON → 400 -32700", async () => {
     assertError(await post(worker.url, "{not json", modernHeaders("tools/list")), 400, -32700);
     assertError(await post(worker.url, "", modernHeaders("tools/list")), 400, -32700);
@@ -161,7 +165,7 @@ describe("the JSON-RPC envelope", () => {
   });
 });
 
-describe("size, media types and methods", () => {
+describe("size, media types and methods", LOCAL, () => {
   /** A 2026-07-28 server/discover body padded to exactly `size` bytes. */
   function paddedBody(size) {
     const base = modernBody("server/discover", { _meta: { pad: "" } });
@@ -270,7 +274,7 @@ describe("size, media types and methods", () => {
   });
 });
 
-describe("Origin and Host (DNS rebinding) and CORS", () => {
+describe("Origin and Host (DNS rebinding) and CORS", LOCAL, () => {
   test("a foreign Origin → 403 with a JSON body", async () => {
     for (const origin of ["http://evil.example", "https://evil.example", "null", "http://localhost.evil.example"]) {
       const r = await post(worker.url, modernBody("server/discover"), { ...modernHeaders("server/discover"), origin });
@@ -370,7 +374,7 @@ function bearerChallenge(header) {
   return params;
 }
 
-describe("Bearer tokens on /mcp", () => {
+describe("Bearer tokens on /mcp", LOCAL, () => {
   const prmUrl = () => `${worker.origin}/.well-known/oauth-protected-resource/mcp`;
 
   test("no token → 401 with a Bearer challenge naming the resource metadata and the scopes", async () => {
@@ -484,7 +488,7 @@ describe("Bearer tokens on /mcp", () => {
   });
 });
 
-describe("2026-07-28 request metadata", () => {
+describe("2026-07-28 request metadata", LOCAL, () => {
   test("missing _meta → 400 -32602", async () => {
     const body = JSON.stringify({ jsonrpc: "2.0", id: 3, method: "tools/list", params: {} });
     const e = assertError(await post(worker.url, body, modernHeaders("tools/list")), 400, -32602, 3);
@@ -651,7 +655,7 @@ describe("2026-07-28 request metadata", () => {
   });
 });
 
-describe("tools/list pagination (MCP_TOOLS_PAGE_SIZE=1)", () => {
+describe("tools/list pagination (MCP_TOOLS_PAGE_SIZE=1)", LOCAL, () => {
   async function walk() {
     const pages = [];
     let cursor;
@@ -694,7 +698,7 @@ describe("tools/list pagination (MCP_TOOLS_PAGE_SIZE=1)", () => {
   });
 });
 
-test("no malformed request gets a 5xx", async () => {
+test("no malformed request gets a 5xx", LOCAL, async () => {
   const h = modernHeaders("tools/call", "calculate");
   const bodies = [
     "{}",

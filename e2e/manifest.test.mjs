@@ -10,10 +10,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { ROOT, startWorker } from "./harness/worker.mjs";
+import { ROOT, startWorker, REMOTE, localOnly } from "./harness/worker.mjs";
 import { signIn } from "./harness/signin.mjs";
 import { withToken } from "./harness/mcp.mjs";
 import { defaultTools } from "./harness/manifest.mjs";
+
+/** These tests configure their own Worker: skipped in remote mode (TEST_BASE_URL). */
+const LOCAL = localOnly("a build from an edited tools.toml");
 
 const run = promisify(execFile);
 const BUILD = "manifest-changed";
@@ -48,6 +51,7 @@ async function listAll(url) {
 }
 
 before(async () => {
+  if (REMOTE) return;
   dir = mkdtempSync(join(tmpdir(), "dovecote-manifest-"));
   let manifest = readFileSync(join(ROOT, "tools.toml"), "utf8");
   manifest = edit(manifest, "[tools.calculate]\n", "[tools.calculate]\nenabled = false\n");
@@ -87,7 +91,7 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe("a build from an edited tools.toml", () => {
+describe("a build from an edited tools.toml", LOCAL, () => {
   test("tools/list drops the disabled tool and shows the new title and description", async () => {
     const tools = await listAll(changed.url);
     assert.deepEqual(tools.map((t) => t.name), DEFAULT_TOOLS.filter((n) => n !== "calculate"));
@@ -131,7 +135,7 @@ describe("a build from an edited tools.toml", () => {
   });
 });
 
-describe("the default build", () => {
+describe("the default build", LOCAL, () => {
   test("still serves the checked-in tools.toml", async () => {
     const tools = await listAll(original.url);
     assert.deepEqual(tools.map((t) => t.name), DEFAULT_TOOLS);

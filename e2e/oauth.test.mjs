@@ -21,7 +21,7 @@ import * as oauth from "oauth4webapi";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
-import { ROOT, freePort, startWorker } from "./harness/worker.mjs";
+import { ROOT, freePort, localOnly, startWorker } from "./harness/worker.mjs";
 import { TEST_PASSWORD, approve, authorize, pkce, redeem, register, submitSignIn } from "./harness/signin.mjs";
 import { modern, withToken } from "./harness/mcp.mjs";
 
@@ -300,7 +300,7 @@ describe("the MCP TypeScript SDK v1 client signs in as Claude Code would", () =>
   });
 });
 
-describe("the __Host- CSRF cookie works in Chromium on both loopback names", () => {
+describe("the __Host- CSRF cookie works in Chromium on both loopback names", localOnly("a Worker on a loopback port"), () => {
   for (const host of ["127.0.0.1", "localhost"]) {
     test(`a sign-in through http://${host}:<port> succeeds`, async () => {
       const origin = `http://${host}:${worker.port}`;

@@ -10,6 +10,9 @@ opt=(--no-opt)
 if [ "${1:-}" = "--opt" ]; then opt=(); shift; fi
 crate=gateway
 if [ "${1:-}" = "--crate" ]; then crate=$2; shift 2; fi
+# The commit this build comes from, shown by GET /health (`-dirty` with uncommitted changes).
+DOVECOTE_BUILD=$(git -C "$ROOT" describe --always --dirty --abbrev=12 2>/dev/null || echo unknown)
+export DOVECOTE_BUILD
 cd "$ROOT/$crate"
 worker-build --release "${opt[@]}" --out-dir "$ROOT/build/$name" "$@"
 test -f "$ROOT/build/$name/index.js" && test -f "$ROOT/build/$name/index_bg.wasm"

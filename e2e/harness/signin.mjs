@@ -4,7 +4,8 @@
 // e2e/oauth.test.mjs; this one is for tests that only need a token.
 import { createHash, randomBytes } from "node:crypto";
 
-export const TEST_PASSWORD = "dovecote-e2e-password";
+/** The password the harness gives a local Worker; in remote mode, the gateway's (TEST_PASSWORD). */
+export const TEST_PASSWORD = process.env.TEST_BASE_URL ? process.env.TEST_PASSWORD : "dovecote-e2e-password";
 export const REDIRECT_URI = "http://127.0.0.1:1/callback";
 
 const b64url = (buf) => Buffer.from(buf).toString("base64url");

@@ -9,6 +9,23 @@ import { join, resolve } from "node:path";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 
+/**
+ * Remote mode: the origin of a deployed gateway (`TEST_BASE_URL`, with or without `/mcp`) that
+ * the suite runs against instead of a local Worker; null when testing locally. Its sign-in
+ * password comes from `TEST_PASSWORD`.
+ */
+export const REMOTE = process.env.TEST_BASE_URL
+  ? new URL(process.env.TEST_BASE_URL.replace(/\/mcp\/?$/, "")).origin
+  : null;
+
+/**
+ * Test options for a test or suite that needs `what`, which only a local Worker can be given
+ * (variables, another build, a stand-in): skipped in remote mode, run locally.
+ */
+export function localOnly(what) {
+  return REMOTE ? { skip: `needs a local Worker: ${what}` } : {};
+}
+
 /** A free TCP port on 127.0.0.1. */
 export function freePort() {
   return new Promise((ok, fail) => {
@@ -24,10 +41,19 @@ export function freePort() {
 /**
  * Serves build/<build> and resolves once it answers. `restart()` stops the runtime and starts
  * it again with the same state (KV, Durable Objects, pending alarms) and variables.
- * @param {{build?: string, vars?: Record<string,string>, port?: number}} options
+ * In remote mode (TEST_BASE_URL), returns that gateway instead, with a `stop` that does nothing.
+ * @param {{build?: string, vars?: Record<string,string>, port?: number, logLevel?: string}} options
  *   `port`: listen there (to replace a stopped Worker at the same address) instead of a free one.
+ *   `logLevel` "log" keeps the Worker's own console lines in `output()`.
  */
-export async function startWorker({ build = "default", vars = {}, port: fixedPort } = {}) {
+export async function startWorker({ build = "default", vars = {}, port: fixedPort, logLevel = "warn" } = {}) {
+  if (REMOTE) {
+    // A remote gateway has its own configuration: a test that sets any is marked localOnly.
+    if (build !== "default" || Object.keys(vars).length || fixedPort) {
+      throw new Error(`remote mode (TEST_BASE_URL) cannot give the Worker build ${build} or ${Object.keys(vars).join(", ")}: mark the test localOnly(…)`);
+    }
+    return { origin: REMOTE, url: `${REMOTE}/mcp`, port: Number(new URL(REMOTE).port) || null, stop: async () => {}, output: () => "", remote: true };
+  }
   const script = join(ROOT, "build", build, "index.js");
   if (!existsSync(script)) throw new Error(`${script} is missing: run make test (it builds first)`);
   const port = fixedPort ?? (await freePort());
@@ -46,7 +72,7 @@ export async function startWorker({ build = "default", vars = {}, port: fixedPor
     "dev", script, "--config", join(ROOT, "wrangler.toml"),
     "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort),
     "--persist-to", join(state, "state"), "--env-file", envFile,
-    "--show-interactive-dev-session=false", "--log-level", "warn",
+    "--show-interactive-dev-session=false", "--log-level", logLevel,
   ];
   const origin = `http://127.0.0.1:${port}`;
   let child;

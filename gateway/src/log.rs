@@ -1,18 +1,220 @@
-//! Logging of internal failures: what failed and the platform's reason, never request data
-//! or secrets. Workers' console in wasm, stderr natively.
+//! Logging, as one JSON object per line (what `wrangler tail` and Workers Logs show): a line
+//! per request (`RequestLine`) and a line per internal or upstream failure (`internal`). Never
+//! a secret, a token, a body or a query string: routes are named from a fixed list, and the
+//! principal is the user's id. Workers' console in wasm, stderr natively.
 
-/// Logs that `what` failed because of `detail`.
-pub fn internal(what: &str, detail: &str) {
-    #[cfg(target_arch = "wasm32")]
-    worker::console_error!("dovecote: {what} failed: {detail}");
-    #[cfg(not(target_arch = "wasm32"))]
-    eprintln!("dovecote: {what} failed: {detail}");
+use std::cell::{Cell, RefCell};
+
+use serde::Serialize;
+
+/// Longest request id taken from the `CF-Ray` header; anything else is replaced.
+const MAX_REQUEST_ID: usize = 40;
+
+/// Every path the gateway serves, as logged; any other path is logged as `other`, so a
+/// caller cannot write what it likes into the log.
+const ROUTES: [&str; 10] = [
+    "/mcp",
+    "/authorize",
+    "/callback",
+    "/token",
+    "/register",
+    "/revoke",
+    "/health",
+    "/",
+    "/webhooks/github",
+    "/events",
+];
+
+/// The route a path is logged as: itself when it is one the gateway serves, its family for
+/// `/admin/…` and `/.well-known/…`, else `other`.
+pub fn route_name(path: &str) -> &'static str {
+    if let Some(known) = ROUTES.iter().find(|r| **r == path) {
+        return known;
+    }
+    if path.starts_with("/admin/") {
+        "/admin/*"
+    } else if path.starts_with("/.well-known/") {
+        "/.well-known/*"
+    } else {
+        "other"
+    }
 }
 
-/// Logs a warning about how the gateway is configured (never request data or secrets).
-pub fn warning(message: &str) {
+/// A request id: Cloudflare's `CF-Ray` when it looks like one (so a line can be matched with
+/// Cloudflare's own logs), else `fallback` (random hex from the caller).
+pub fn request_id(cf_ray: Option<&str>, fallback: impl FnOnce() -> String) -> String {
+    match cf_ray.map(str::trim) {
+        Some(ray)
+            if !ray.is_empty()
+                && ray.len() <= MAX_REQUEST_ID
+                && ray.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') =>
+        {
+            ray.to_owned()
+        }
+        _ => fallback(),
+    }
+}
+
+/// What the router learns while serving a request, for its log line: who called and which
+/// tool. Filled in as the request goes; read once it is answered.
+#[derive(Debug, Default)]
+pub struct Trace {
+    principal: RefCell<Option<String>>,
+    tool: Cell<Option<&'static str>>,
+}
+
+impl Trace {
+    /// Records the caller's id (a user id such as `owner` or `github:123`; never a token).
+    pub fn principal(&self, id: &str) {
+        *self.principal.borrow_mut() = Some(id.to_owned());
+    }
+
+    /// Records the tool a `tools/call` named (one the gateway has, or `unknown`).
+    pub fn tool(&self, name: &'static str) {
+        self.tool.set(Some(name));
+    }
+
+    /// The recorded caller.
+    pub fn principal_id(&self) -> Option<String> {
+        self.principal.borrow().clone()
+    }
+
+    /// The recorded tool.
+    pub fn tool_name(&self) -> Option<&'static str> {
+        self.tool.get()
+    }
+}
+
+/// One request's log line; written with `"event": "request"`, so a filter can select them.
+#[derive(Debug, Serialize)]
+pub struct RequestLine<'a> {
+    /// `CF-Ray`, or a random id.
+    pub request_id: &'a str,
+    /// The HTTP method.
+    pub method: &'a str,
+    /// The route, from `route_name`.
+    pub route: &'static str,
+    /// The answer's status.
+    pub status: u16,
+    /// Milliseconds from arrival to answer (Workers' clock, which advances on I/O).
+    pub latency_ms: u64,
+    /// Who called, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub principal: Option<String>,
+    /// The tool of a `tools/call`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool: Option<&'static str>,
+}
+
+impl RequestLine<'_> {
+    /// The line as JSON.
+    pub fn to_json(&self) -> String {
+        #[derive(Serialize)]
+        struct Tagged<'l, 'a> {
+            event: &'static str,
+            #[serde(flatten)]
+            line: &'l RequestLine<'a>,
+        }
+        serde_json::to_string(&Tagged {
+            event: "request",
+            line: self,
+        })
+        .unwrap_or_default()
+    }
+
+    /// Writes the line.
+    pub fn emit(&self) {
+        let line = self.to_json();
+        #[cfg(target_arch = "wasm32")]
+        worker::console_log!("{line}");
+        #[cfg(not(target_arch = "wasm32"))]
+        eprintln!("{line}");
+    }
+}
+
+/// The line `internal` writes.
+fn failure_line(what: &str, detail: &str) -> String {
+    serde_json::json!({"event": "failure", "level": "error", "what": what, "error": detail})
+        .to_string()
+}
+
+/// Logs that `what` failed because of `detail` (the platform's or the upstream service's own
+/// error, which callers keep free of secrets).
+pub fn internal(what: &str, detail: &str) {
+    let line = failure_line(what, detail);
     #[cfg(target_arch = "wasm32")]
-    worker::console_warn!("dovecote: warning: {message}");
+    worker::console_error!("{line}");
     #[cfg(not(target_arch = "wasm32"))]
-    eprintln!("dovecote: warning: {message}");
+    eprintln!("{line}");
+}
+
+/// Logs a warning about how the gateway is configured (never request data or secrets), as
+/// one JSON line.
+pub fn warning(message: &str) {
+    let line = serde_json::json!({"event": "warning", "message": message}).to_string();
+    #[cfg(target_arch = "wasm32")]
+    worker::console_warn!("{line}");
+    #[cfg(not(target_arch = "wasm32"))]
+    eprintln!("{line}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_are_named_from_a_fixed_list() {
+        assert_eq!(route_name("/mcp"), "/mcp");
+        assert_eq!(route_name("/admin/env/staging"), "/admin/*");
+        assert_eq!(
+            route_name("/.well-known/oauth-protected-resource/mcp"),
+            "/.well-known/*"
+        );
+        assert_eq!(route_name("/mcp/<script>secret"), "other");
+    }
+
+    #[test]
+    fn request_ids_come_from_cf_ray_only_when_it_looks_like_one() {
+        let random = || "f00d".to_owned();
+        assert_eq!(
+            request_id(Some("8f1e2d3c4b5a6978-AMS"), random),
+            "8f1e2d3c4b5a6978-AMS"
+        );
+        assert_eq!(request_id(Some("\"},{\"x\":1"), random), "f00d");
+        assert_eq!(request_id(Some(&"a".repeat(41)), random), "f00d");
+        assert_eq!(request_id(None, random), "f00d");
+    }
+
+    #[test]
+    fn a_request_line_is_one_json_object_with_what_the_trace_learned() {
+        let trace = Trace::default();
+        trace.principal("github:42");
+        trace.tool("calculate");
+        let line = RequestLine {
+            request_id: "abc",
+            method: "POST",
+            route: route_name("/mcp"),
+            status: 200,
+            latency_ms: 12,
+            principal: trace.principal_id(),
+            tool: trace.tool_name(),
+        }
+        .to_json();
+        assert!(!line.contains('\n'));
+        let value: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(value["principal"], "github:42");
+        assert_eq!(value["tool"], "calculate");
+        assert_eq!(value["status"], 200);
+        assert_eq!(value["latency_ms"], 12);
+        assert_eq!(value["route"], "/mcp");
+        assert_eq!(value["event"], "request");
+    }
+
+    #[test]
+    fn failures_are_json_lines_with_the_error() {
+        let line: serde_json::Value =
+            serde_json::from_str(&failure_line("GitHub sign-in", "502 Bad Gateway")).unwrap();
+        assert_eq!(line["what"], "GitHub sign-in");
+        assert_eq!(line["error"], "502 Bad Gateway");
+    }
 }

@@ -4,6 +4,7 @@ use serde_json::json;
 
 use crate::config::Config;
 use crate::http::{HttpRequest, HttpResponse};
+use crate::log::Trace;
 use crate::mcp::{self, McpServer};
 use crate::oauth::bearer::{self, Rejection};
 use crate::oauth::endpoints::{self, AuthServer};
@@ -61,6 +62,11 @@ fn not_found(req: &HttpRequest) -> HttpResponse {
 
 /// Serves one request.
 pub async fn route(gateway: &Gateway<'_>, req: &HttpRequest) -> HttpResponse {
+    route_traced(gateway, req, &Trace::default()).await
+}
+
+/// Serves one request, noting in `trace` who called and which tool, for the request's log line.
+pub async fn route_traced(gateway: &Gateway<'_>, req: &HttpRequest, trace: &Trace) -> HttpResponse {
     // Discovery documents are public: any origin may read them.
     let public = req.path.starts_with("/.well-known/");
     // The sign-in page is sent with `Referrer-Policy: no-referrer`, so its own form posts
@@ -81,14 +87,14 @@ pub async fn route(gateway: &Gateway<'_>, req: &HttpRequest) -> HttpResponse {
             (Some(methods), None) => HttpResponse::empty(204).with_header("Allow", methods),
         };
     }
-    let response = serve(gateway, req).await;
+    let response = serve(gateway, req, trace).await;
     match cors_origin {
         Some(origin) => origin::with_cors(response, &origin),
         None => response,
     }
 }
 
-async fn serve(gateway: &Gateway<'_>, req: &HttpRequest) -> HttpResponse {
+async fn serve(gateway: &Gateway<'_>, req: &HttpRequest, trace: &Trace) -> HttpResponse {
     let issuer = match Issuer::from_origin(public_origin(gateway.config, req)) {
         Ok(i) => i,
         Err(e) => return json_error(400, "invalid_request", e.description()),
@@ -146,6 +152,10 @@ async fn serve(gateway: &Gateway<'_>, req: &HttpRequest) -> HttpResponse {
                 Ok(p) => p,
                 Err(response) => return response,
             };
+            trace.principal(&principal.id);
+            if let Some(tool) = called_tool(req) {
+                trace.tool(tool);
+            }
             let challenge = |scope: &str| {
                 crate::oauth::www_authenticate(
                     &issuer.protected_resource_metadata_url(),
@@ -292,6 +302,32 @@ fn address(req: &HttpRequest) -> Option<String> {
     req.headers
         .get("cf-connecting-ip")
         .map(|a| a.trim().to_owned())
+}
+
+/// The tool a `tools/call` names, for the log: the gateway's own name for it, or `unknown`, so
+/// a caller cannot write what it likes into the log. `None` for other methods.
+fn called_tool(req: &HttpRequest) -> Option<&'static str> {
+    #[derive(serde::Deserialize)]
+    struct Params {
+        name: Option<String>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Call {
+        method: Option<String>,
+        params: Option<Params>,
+    }
+    let call: Call = serde_json::from_slice(&req.body).ok()?;
+    if call.method.as_deref() != Some("tools/call") {
+        return None;
+    }
+    let name = call.params.and_then(|p| p.name)?;
+    Some(
+        tools::TOOLBOX
+            .tools
+            .iter()
+            .find(|t| t.def.name == name)
+            .map_or("unknown", |t| t.def.name),
+    )
 }
 
 /// The caller of the conformance build, which has no sign-in: anonymous, holding every

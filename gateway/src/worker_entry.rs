@@ -2,51 +2,20 @@
 //! between `worker` types and the gateway's own, and reads configuration from the env.
 
 use worker::{
-    durable_object, event, Context, DurableObject, Env, Request, Response, Result, State,
+    durable_object, event, Context, DurableObject, Env, Request, Response, Result, ScheduleContext,
+    ScheduledEvent, State,
 };
 
 use crate::config::{signing_key, Config};
+use crate::health::KV_BINDING;
 use crate::http::{Headers, HttpRequest, HttpResponse};
+use crate::log::{RequestLine, Trace};
 use crate::platform::workers::{
     WorkersClock, WorkersFetch, WorkersKv, WorkersObjects, WorkersRandom, WorkersSecrets,
     WorkersSql,
 };
-use crate::platform::{Clock, Platform};
+use crate::platform::{Clock, Platform, Random};
 use crate::router::{self, Gateway};
-
-/// The KV namespace binding.
-const KV_BINDING: &str = "DOVECOTE_KV";
-
-/// The host services of one Worker env, from which a `Platform` is borrowed.
-struct Host<'e> {
-    kv: WorkersKv<'e>,
-    objects: WorkersObjects<'e>,
-    secrets: WorkersSecrets<'e>,
-}
-
-impl<'e> Host<'e> {
-    fn new(env: &'e Env) -> Self {
-        Self {
-            kv: WorkersKv {
-                env,
-                binding: KV_BINDING,
-            },
-            objects: WorkersObjects(env),
-            secrets: WorkersSecrets(env),
-        }
-    }
-
-    fn platform(&self) -> Platform<'_> {
-        Platform {
-            kv: &self.kv,
-            objects: &self.objects,
-            clock: &WorkersClock,
-            random: &WorkersRandom,
-            fetch: &WorkersFetch,
-            secrets: &self.secrets,
-        }
-    }
-}
 
 fn var(env: &Env, name: &str) -> Option<String> {
     env.var(name)
@@ -83,26 +52,127 @@ fn from_http(resp: HttpResponse) -> Result<Response> {
     Ok(response.with_status(resp.status).with_headers(headers))
 }
 
-fn misconfigured(why: &str) -> Result<Response> {
-    worker::console_error!("dovecote: configuration error: {why}");
-    let body = serde_json::json!({"error": "server_misconfigured", "error_description": why});
-    from_http(HttpResponse::json(503, body.to_string()))
+/// The Workers side of the platform seam over one env: for a request, a scheduled run, or an
+/// object that does its own outbound work (an alarm).
+struct Host<'e> {
+    kv: WorkersKv<'e>,
+    objects: WorkersObjects<'e>,
+    secrets: WorkersSecrets<'e>,
+}
+
+impl<'e> Host<'e> {
+    fn new(env: &'e Env) -> Self {
+        Self {
+            kv: WorkersKv {
+                env,
+                binding: KV_BINDING,
+            },
+            objects: WorkersObjects(env),
+            secrets: WorkersSecrets(env),
+        }
+    }
+
+    fn platform(&self) -> Platform<'_> {
+        Platform {
+            kv: &self.kv,
+            objects: &self.objects,
+            clock: &WorkersClock,
+            random: &WorkersRandom,
+            fetch: &WorkersFetch,
+            secrets: &self.secrets,
+        }
+    }
+}
+
+/// Answers `/health` from what the env holds (before the configuration is read, so a broken
+/// one is reported rather than hidden behind 503).
+fn health(env: &Env, method: &str) -> HttpResponse {
+    if method != "GET" && method != "HEAD" {
+        return HttpResponse::json(
+            405,
+            r#"{"error":"method_not_allowed","error_description":"Use GET"}"#,
+        )
+        .with_header("Allow", "GET");
+    }
+    let has_binding = |name: &str| {
+        if name == KV_BINDING {
+            env.kv(name).is_ok()
+        } else {
+            env.durable_object(name).is_ok()
+        }
+    };
+    crate::health::report(&crate::health::Probe {
+        var: &|name| var(env, name),
+        has_binding: &has_binding,
+        sign_in: !cfg!(feature = "conformance"),
+    })
 }
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    let config = match Config::from_vars(|name| var(&env, name)) {
-        Ok(c) => c,
-        Err(e) => return misconfigured(&e.0),
+    let started = WorkersClock.now_ms();
+    let request_id = crate::log::request_id(
+        req.headers().get("cf-ray").ok().flatten().as_deref(),
+        || {
+            let mut bytes = [0u8; 8];
+            WorkersRandom.fill(&mut bytes);
+            bytes.iter().map(|b| format!("{b:02x}")).collect()
+        },
+    );
+    let method = req.method().to_string();
+    let route = crate::log::route_name(&req.path());
+    let trace = Trace::default();
+    let answer = if route == "/health" {
+        Answer::Http(health(&env, &method))
+    } else {
+        serve(req, &env, &trace).await?
     };
-    let key = match var(&env, "DOVECOTE_SIGNING_KEY")
+    let status = match &answer {
+        Answer::Http(r) => r.status,
+        Answer::Stream(r) => r.status_code(),
+    };
+    RequestLine {
+        request_id: &request_id,
+        method: &method,
+        route,
+        status,
+        latency_ms: WorkersClock.now_ms().saturating_sub(started),
+        principal: trace.principal_id(),
+        tool: trace.tool_name(),
+    }
+    .emit();
+    match answer {
+        Answer::Http(r) => from_http(r),
+        Answer::Stream(r) => Ok(r),
+    }
+}
+
+/// What a misconfigured gateway answers: 503 naming the variable (never its value).
+fn misconfigured(why: &str) -> HttpResponse {
+    crate::log::internal("configuration", why);
+    let body = serde_json::json!({"error": "server_misconfigured", "error_description": why});
+    HttpResponse::json(503, body.to_string())
+}
+
+/// What a request gets: a whole response, or an `/events` stream that stays open.
+enum Answer {
+    Http(HttpResponse),
+    Stream(Response),
+}
+
+async fn serve(req: Request, env: &Env, trace: &Trace) -> Result<Answer> {
+    let config = match Config::from_vars(|name| var(env, name)) {
+        Ok(c) => c,
+        Err(e) => return Ok(Answer::Http(misconfigured(&e.0))),
+    };
+    let key = match var(env, "DOVECOTE_SIGNING_KEY")
         .map(|k| signing_key(&k))
         .transpose()
     {
         Ok(k) => k,
-        Err(e) => return misconfigured(&e.0),
+        Err(e) => return Ok(Answer::Http(misconfigured(&e.0))),
     };
-    let previous_key = match var(&env, "DOVECOTE_SIGNING_KEY_PREVIOUS")
+    let previous_key = match var(env, "DOVECOTE_SIGNING_KEY_PREVIOUS")
         .filter(|k| !k.trim().is_empty())
         .map(|k| {
             signing_key(&k).map_err(|e| {
@@ -112,22 +182,21 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         .transpose()
     {
         Ok(k) => k,
-        Err(e) => return misconfigured(&e),
+        Err(e) => return Ok(Answer::Http(misconfigured(&e))),
     };
     // The conformance build serves /mcp without sign-in, for the suite's runner.
     let settings = if cfg!(feature = "conformance") {
         None
     } else {
-        match crate::oauth::Settings::from_vars(|name| var(&env, name)) {
+        match crate::oauth::Settings::from_vars(|name| var(env, name)) {
             Ok(s) => Some(s),
-            Err(e) => return misconfigured(&e.0),
+            Err(e) => return Ok(Answer::Http(misconfigured(&e.0))),
         }
     };
-    let host = Host::new(&env);
-    let platform = host.platform();
+    let host = Host::new(env);
     let gateway = Gateway {
         config: &config,
-        platform,
+        platform: host.platform(),
         signing_key: key.as_deref(),
         previous_signing_key: previous_key.as_deref(),
         oauth: settings.as_ref(),
@@ -140,21 +209,27 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     };
     let request = to_http(req, max_body).await?;
     if request.path == "/events" && request.method == "GET" {
-        return match router::open_stream(&gateway, &request).await {
-            Ok(start) => event_stream(env.clone(), config.webhooks.clone(), start),
-            Err(response) => from_http(response),
-        };
+        return Ok(match router::open_stream(&gateway, &request).await {
+            Ok(start) => Answer::Stream(event_stream(env.clone(), config.webhooks.clone(), start)?),
+            Err(response) => Answer::Http(response),
+        });
     }
-    from_http(router::route(&gateway, &request).await)
+    Ok(Answer::Http(
+        router::route_traced(&gateway, &request, trace).await,
+    ))
 }
 
-/// The Cron Trigger: refreshes GitHub's webhook address ranges from its meta API.
+/// Runs the jobs of the Cron Trigger that fired (`crate::scheduled`), logging each outcome.
 #[event(scheduled)]
-async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
+async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let host = Host::new(&env);
-    let platform = host.platform();
-    if let Err(why) = crate::webhooks::allowlist::refresh(&platform).await {
-        crate::log::internal("GitHub address refresh", &why);
+    for outcome in crate::scheduled::run(&event.cron(), &host.platform()).await {
+        let line = serde_json::to_string(&outcome).unwrap_or_default();
+        if outcome.error.is_some() {
+            worker::console_error!("{line}");
+        } else {
+            worker::console_log!("{line}");
+        }
     }
 }
 

@@ -77,6 +77,7 @@ impl Entry {
 enum Request {
     Append { entry: Entry },
     Recent { limit: usize },
+    Purge,
 }
 
 /// Appends `entry`; failures are logged, never raised.
@@ -101,6 +102,18 @@ pub async fn recent(
         .map_err(|e| crate::platform::PlatformError(format!("audit log answered badly: {e}")))
 }
 
+/// Removes entries older than the retention (appends remove them too, but a quiet gateway
+/// appends rarely); returns how many went.
+pub async fn purge(objects: &dyn Objects) -> Result<u64, crate::platform::PlatformError> {
+    let body = serde_json::to_vec(&Request::Purge).unwrap_or_default();
+    let answer = objects.call(BINDING, INSTANCE, &body).await?;
+    let value: serde_json::Value = serde_json::from_slice(&answer)
+        .map_err(|e| crate::platform::PlatformError(format!("audit log answered badly: {e}")))?;
+    value["removed"].as_u64().ok_or_else(|| {
+        crate::platform::PlatformError(format!("audit purge failed: {}", value["error"]))
+    })
+}
+
 const SCHEMA: [&str; 2] = [
     "CREATE TABLE IF NOT EXISTS entries (id INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL, entry TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS entries_at ON entries (at_ms)",
@@ -114,12 +127,19 @@ fn append(sql: &dyn Sql, now_ms: u64, mut entry: Entry) -> Result<(), SqlError> 
         "INSERT INTO entries (at_ms, entry) VALUES (?, ?)",
         &[SqlValue::Integer(now_ms as i64), text.into()],
     )?;
+    expire(sql, now_ms)?;
+    Ok(())
+}
+
+/// Deletes the entries older than the retention; returns how many.
+fn expire(sql: &dyn Sql, now_ms: u64) -> Result<u64, SqlError> {
+    SCHEMA.iter().try_for_each(|s| sql.exec(s, &[]).map(drop))?;
     let horizon = now_ms.saturating_sub(RETENTION_MS) as i64;
-    sql.exec(
-        "DELETE FROM entries WHERE at_ms < ?",
+    let removed = sql.exec(
+        "DELETE FROM entries WHERE at_ms < ? RETURNING 1",
         &[SqlValue::Integer(horizon)],
     )?;
-    Ok(())
+    Ok(removed.len() as u64)
 }
 
 fn read(sql: &dyn Sql, limit: usize) -> Result<Vec<Entry>, SqlError> {
@@ -139,6 +159,9 @@ pub fn handle(sql: &dyn Sql, now_ms: u64, request: &[u8]) -> Vec<u8> {
     let answer = match serde_json::from_slice::<Request>(request) {
         Ok(Request::Append { entry }) => {
             append(sql, now_ms, entry).map(|()| serde_json::json!({"ok": true}))
+        }
+        Ok(Request::Purge) => {
+            expire(sql, now_ms).map(|removed| serde_json::json!({"removed": removed}))
         }
         Ok(Request::Recent { limit }) => {
             read(sql, limit).map(|e| serde_json::to_value(e).unwrap_or_default())
@@ -183,5 +206,16 @@ mod tests {
             "the 90-day-old entry is gone"
         );
         assert_eq!(entries[0].at_ms, 1_800_000_000_000 + RETENTION_MS + 1);
+    }
+
+    #[test]
+    fn a_purge_removes_old_entries_without_an_append() {
+        let clock = ManualClock::new(1_800_000_000_000);
+        let objects = LocalObjects::new(crate::objects::handle, &clock);
+        pollster::block_on(record(&objects, Entry::new("signin", "owner", "success")));
+        assert_eq!(pollster::block_on(purge(&objects)).unwrap(), 0);
+        clock.advance_ms(RETENTION_MS + 1);
+        assert_eq!(pollster::block_on(purge(&objects)).unwrap(), 1);
+        assert!(pollster::block_on(recent(&objects, 10)).unwrap().is_empty());
     }
 }

@@ -2,12 +2,14 @@
 //! and its tokens' hashes. KV is eventually consistent; a code redeemed twice or a rotated
 //! refresh token reused must get one answer, so those rules run here, in the object.
 
+mod purge;
 mod store;
 
 use serde::{Deserialize, Serialize};
 
 use crate::platform::{Objects, PlatformError, Sql};
 
+pub use purge::Purged;
 pub use store::{CodeRedemption, Grant, NewTokens, Refusal};
 
 /// The Durable Object binding (and class) that holds grants.
@@ -41,6 +43,7 @@ enum Request {
         token_hash: String,
         client_id: String,
     },
+    Purge,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -154,6 +157,11 @@ pub async fn revoke_if_held(
     ask(objects, grant_id, &request).await
 }
 
+/// Removes what grant `grant_id` no longer needs; the whole grant once it is dead.
+pub async fn purge(objects: &dyn Objects, grant_id: &str) -> Result<Purged, PlatformError> {
+    ask(objects, grant_id, &Request::Purge).await
+}
+
 /// The object's side.
 pub fn handle(sql: &dyn Sql, now_ms: u64, request: &[u8]) -> Vec<u8> {
     fn encode<T: Serialize>(r: Result<T, crate::platform::SqlError>) -> Vec<u8> {
@@ -198,6 +206,7 @@ pub fn handle(sql: &dyn Sql, now_ms: u64, request: &[u8]) -> Vec<u8> {
             token_hash,
             client_id,
         }) => encode(store::revoke_if_held(sql, now_ms, &token_hash, &client_id)),
+        Ok(Request::Purge) => encode(purge::purge(sql, now_ms)),
         Err(e) => encode::<()>(Err(crate::platform::SqlError(format!("bad request: {e}")))),
     }
 }

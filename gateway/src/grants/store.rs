@@ -79,11 +79,11 @@ fn invalid<T>(why: &str) -> Result<Result<T, Refusal>, SqlError> {
     }))
 }
 
-fn migrate(sql: &dyn Sql) -> Result<(), SqlError> {
+pub(super) fn migrate(sql: &dyn Sql) -> Result<(), SqlError> {
     SCHEMA.iter().try_for_each(|s| sql.exec(s, &[]).map(drop))
 }
 
-fn int(v: u64) -> SqlValue {
+pub(super) fn int(v: u64) -> SqlValue {
     SqlValue::Integer(v as i64)
 }
 
@@ -156,11 +156,12 @@ pub fn reseal(sql: &dyn Sql, expected: &str, sealed: &str) -> Result<bool, SqlEr
     Ok(!updated.is_empty())
 }
 
-/// Revokes the grant: every token stops working. Returns the live access token hashes.
+/// Revokes the grant: every token stops working. Returns the live access token hashes. The
+/// sealed properties (upstream tokens) are forgotten at once: nothing reads them again.
 pub fn revoke(sql: &dyn Sql, now_ms: u64) -> Result<Vec<String>, SqlError> {
     migrate(sql)?;
     sql.exec(
-        "UPDATE grant_row SET revoked_ms = ? WHERE revoked_ms IS NULL",
+        "UPDATE grant_row SET revoked_ms = ?, sealed = '' WHERE revoked_ms IS NULL",
         &[int(now_ms)],
     )?;
     sql.exec(

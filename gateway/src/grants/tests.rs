@@ -234,3 +234,91 @@ fn resealing_replaces_properties_once_and_never_on_a_revoked_grant() {
     pollster::block_on(revoke(&o, "g1")).unwrap();
     assert!(!swap("renewed", "after-revocation"));
 }
+
+fn purge_now(o: &LocalObjects<'_>) -> Purged {
+    pollster::block_on(purge(o, "g1")).unwrap()
+}
+
+#[test]
+fn a_purge_drops_expired_tokens_and_codes_but_keeps_the_live_ones_working() {
+    let w = World::new();
+    let o = w.objects();
+    setup(&w, &o);
+    redeem(&o, redemption(), tokens(1, w.now())).unwrap();
+    w.clock.advance_ms(61 * MINUTE);
+    rotate(&o, "r1", tokens(2, w.now())).unwrap();
+    rotate(&o, "r2", tokens(3, w.now())).unwrap();
+    // Issuing already dropped a1; r1 and r2 are dead but unexpired, so they still count as
+    // a reuse; the code is kept a day past its expiry.
+    assert_eq!(
+        purge_now(&o),
+        Purged {
+            rows: 0,
+            dead: false
+        }
+    );
+    w.clock.advance_ms(24 * 60 * MINUTE);
+    assert_eq!(purge_now(&o).rows, 3, "the code, a2 and a3");
+    rotate(&o, "r3", tokens(4, w.now())).unwrap();
+    w.clock.advance_ms(29 * 24 * 60 * MINUTE);
+    assert_eq!(purge_now(&o).rows, 4, "r1, r2, r3 expired, and a4");
+    rotate(&o, "r4", tokens(5, w.now())).unwrap();
+}
+
+#[test]
+fn a_dead_grant_is_removed_whole() {
+    let w = World::new();
+    let o = w.objects();
+    setup(&w, &o);
+    redeem(&o, redemption(), tokens(1, w.now())).unwrap();
+    w.clock.advance_ms(31 * 24 * 60 * MINUTE);
+    let purged = purge_now(&o);
+    assert!(purged.dead);
+    assert_eq!(purged.rows, 4, "grant, code, access and refresh token");
+    assert!(rotate(&o, "r1", tokens(2, w.now())).is_err());
+    assert_eq!(
+        purge_now(&o),
+        Purged {
+            rows: 0,
+            dead: true
+        }
+    );
+}
+
+#[test]
+fn a_revoked_grant_forgets_its_sealed_properties_and_is_purged() {
+    let w = World::new();
+    let o = w.objects();
+    setup(&w, &o);
+    redeem(&o, redemption(), tokens(1, w.now())).unwrap();
+    pollster::block_on(revoke(&o, "g1")).unwrap();
+    assert!(purge_now(&o).dead);
+
+    let sql = crate::platform::native::SqliteSql::default();
+    store::create(
+        &sql,
+        &grant(w.now()),
+        "c1",
+        "http://127.0.0.1:9999/cb",
+        "ch",
+        w.now() + MINUTE,
+    )
+    .unwrap();
+    store::revoke(&sql, w.now()).unwrap();
+    let rows = crate::platform::Sql::exec(&sql, "SELECT sealed FROM grant_row", &[]).unwrap();
+    assert_eq!(
+        rows[0][0].as_str(),
+        Some(""),
+        "the upstream tokens are gone at once"
+    );
+}
+
+#[test]
+fn an_unredeemed_code_keeps_a_new_grant_alive_until_it_expires() {
+    let w = World::new();
+    let o = w.objects();
+    setup(&w, &o);
+    assert!(!purge_now(&o).dead);
+    w.clock.advance_ms(6 * MINUTE);
+    assert!(purge_now(&o).dead);
+}

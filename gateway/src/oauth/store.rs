@@ -35,7 +35,12 @@ pub struct GrantSummary {
     pub last_used_ms: u64,
 }
 
-/// Records or refreshes a grant's summary; it lives as long as a refresh token could.
+/// How long a grant's summary outlives its last refresh token: long enough for the daily
+/// scheduled purge to find the dead grant through it and clear its object.
+const GRANT_INDEX_GRACE_SECS: u64 = 3 * 24 * 3600;
+
+/// Records or refreshes a grant's summary; it lives as long as a refresh token could, and a
+/// few days more for the scheduled purge.
 pub async fn put_grant(
     kv: &dyn Kv,
     summary: &GrantSummary,
@@ -45,9 +50,19 @@ pub async fn put_grant(
     kv.put(
         &format!("{GRANT_PREFIX}{}", summary.grant_id),
         &bytes,
-        Some(ttl_secs),
+        Some(ttl_secs + GRANT_INDEX_GRACE_SECS),
     )
     .await
+}
+
+/// Up to `limit` grant ids from the index, in key order.
+pub async fn grant_ids(kv: &dyn Kv, limit: usize) -> Result<Vec<String>, PlatformError> {
+    Ok(kv
+        .list(GRANT_PREFIX, limit)
+        .await?
+        .into_iter()
+        .map(|key| key[GRANT_PREFIX.len()..].to_owned())
+        .collect())
 }
 
 /// A grant's summary.

@@ -73,8 +73,11 @@ pub async fn get_github_repos(
         Err(GitHubError::Refused(why)) => Err(ToolError::new(format!(
             "GitHub refused to list your repositories ({why}); sign in again if this persists"
         ))),
-        Err(GitHubError::Unavailable(why)) => Err(ToolError::new(format!(
-            "GitHub is unavailable ({why}); try again in a minute"
-        ))),
+        Err(GitHubError::Unavailable(why)) => {
+            crate::log::internal("get_github_repos: GitHub", &why);
+            Err(ToolError::new(format!(
+                "GitHub is unavailable ({why}); try again in a minute"
+            )))
+        }
     }
 }

@@ -1,0 +1,306 @@
+//! `GET /health`: what a deployment has, without authentication — version, build, whether each
+//! binding and secret it needs is present, and what is misconfigured. Never a value: only
+//! names and yes/no, so it is safe to expose and to poll.
+
+use serde_json::{json, Map, Value};
+
+use crate::channels::instance::{Credential, Instance, Target};
+use crate::http::HttpResponse;
+
+/// The KV namespace binding.
+pub const KV_BINDING: &str = "DOVECOTE_KV";
+
+/// The build this Worker came from: the git commit `scripts/build.sh` passes in
+/// `DOVECOTE_BUILD`, or `unknown` for a build outside a checkout.
+pub const BUILD: &str = match option_env!("DOVECOTE_BUILD") {
+    Some(b) => b,
+    None => "unknown",
+};
+
+/// How much a deployment needs a secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Nothing signs in without it.
+    Required,
+    /// One way to sign in: the password, or GitHub's client id and secret.
+    SignIn,
+    /// Turns a feature on.
+    Optional,
+}
+
+/// Every secret the gateway reads, and how much it needs it. `.dev.vars.example` marks the
+/// same names `[secret]` (a test keeps the two in step), and `make secrets` offers each.
+pub const SECRETS: &[(&str, Need)] = &[
+    ("DOVECOTE_SIGNING_KEY", Need::Required),
+    ("DOVECOTE_ENCRYPTION_KEY", Need::Required),
+    ("OAUTH_PASSWORD", Need::SignIn),
+    ("GITHUB_CLIENT_ID", Need::SignIn),
+    ("GITHUB_CLIENT_SECRET", Need::SignIn),
+    ("ADMIN_TOKEN", Need::Optional),
+    ("DOVECOTE_SIGNING_KEY_PREVIOUS", Need::Optional),
+    ("DOVECOTE_ENCRYPTION_KEY_PREVIOUS", Need::Optional),
+    ("TELEGRAM_INSTANCES", Need::Optional),
+    ("DISCORD_INSTANCES", Need::Optional),
+    ("SLACK_INSTANCES", Need::Optional),
+    ("WEBHOOK_INSTANCES", Need::Optional),
+    // Without it /webhooks/github refuses every delivery (fail closed).
+    ("GITHUB_WEBHOOK_SECRET", Need::Optional),
+    ("GITHUB_WEBHOOK_SECRET_PREVIOUS", Need::Optional),
+];
+
+/// Every binding the Worker uses: the KV namespace and each Durable Object class.
+pub fn bindings() -> impl Iterator<Item = &'static str> {
+    std::iter::once(KV_BINDING).chain(crate::objects::CLASSES)
+}
+
+/// What the Worker was given, asked without reading any value out.
+pub struct Probe<'a> {
+    /// A variable or secret by name.
+    pub var: &'a dyn Fn(&str) -> Option<String>,
+    /// Whether a binding of that name exists.
+    pub has_binding: &'a dyn Fn(&str) -> bool,
+    /// Whether sign-in is part of this build (not in the conformance build).
+    pub sign_in: bool,
+}
+
+/// The Worker secrets `channels` name (token or URL, and a webhook's signing key), each with
+/// the channel that needs it.
+fn channel_secrets(channels: &[Instance]) -> Vec<(String, &str)> {
+    let mut out = Vec::new();
+    for channel in channels {
+        if let Credential::Secret(name) = &channel.credential {
+            out.push((channel.channel_id(), name.as_ref()));
+        }
+        if let Target::Webhook {
+            signing_secret: Some(Credential::Secret(name)),
+            ..
+        } = &channel.target
+        {
+            out.push((channel.channel_id(), name.as_ref()));
+        }
+    }
+    out
+}
+
+/// The health report: 200 when nothing is missing, else 503 with `problems` saying what to do.
+pub fn report(probe: &Probe<'_>) -> HttpResponse {
+    report_for(probe, crate::channels::CHANNELS)
+}
+
+/// The health report of a gateway with `channels` declared in `channels.toml`.
+fn report_for(probe: &Probe<'_>, channels: &[Instance]) -> HttpResponse {
+    let present = |name: &str| (probe.var)(name).is_some_and(|v| !v.trim().is_empty());
+    let mut problems: Vec<String> = Vec::new();
+
+    let mut bound_map = Map::new();
+    for name in bindings() {
+        let bound = (probe.has_binding)(name);
+        if !bound {
+            problems.push(format!(
+                "the binding {name} is missing: deploy with the repository's wrangler.toml (make deploy)"
+            ));
+        }
+        bound_map.insert(name.into(), Value::Bool(bound));
+    }
+
+    let mut secrets = Map::new();
+    for (name, _) in SECRETS {
+        secrets.insert((*name).into(), Value::Bool(present(name)));
+    }
+    for (channel, name) in channel_secrets(channels) {
+        let set = present(name);
+        if !set {
+            problems.push(format!(
+                "the channel {channel} (channels.toml) needs the secret {name}: run make secrets (or wrangler secret put {name})"
+            ));
+        }
+        secrets.insert(name.into(), Value::Bool(set));
+    }
+    let github = present("GITHUB_CLIENT_ID") && present("GITHUB_CLIENT_SECRET");
+    let sign_in = match (github, present("OAUTH_PASSWORD")) {
+        _ if !probe.sign_in => "none",
+        (true, _) => "github",
+        (false, true) => "password",
+        (false, false) => "unconfigured",
+    };
+    if probe.sign_in {
+        for (name, need) in SECRETS {
+            if *need == Need::Required && !present(name) {
+                problems.push(format!(
+                    "the secret {name} is not set: run make secrets (or wrangler secret put {name})"
+                ));
+            }
+        }
+        if sign_in == "unconfigured" {
+            problems.push(
+                "nobody can sign in: set OAUTH_PASSWORD, or GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (make secrets)"
+                    .into(),
+            );
+        }
+    }
+
+    // The same checks the gateway runs on every request; their messages name variables, never
+    // values.
+    let config = crate::config::Config::from_vars(probe.var);
+    if let Err(e) = &config {
+        problems.push(e.0.clone());
+    }
+    if probe.sign_in {
+        if let Err(e) = crate::oauth::Settings::from_vars(probe.var) {
+            problems.push(e.0);
+        }
+        if let Some(Err(e)) = (probe.var)("DOVECOTE_SIGNING_KEY")
+            .filter(|k| !k.trim().is_empty())
+            .map(|k| crate::config::signing_key(&k))
+        {
+            problems.push(e.0);
+        }
+    }
+
+    let environment = match config.map(|c| c.environment) {
+        Ok(crate::config::Environment::Development) => "development",
+        _ => "production",
+    };
+    let healthy = problems.is_empty();
+    let body = json!({
+        "status": if healthy { "ok" } else { "unhealthy" },
+        "name": "dovecote",
+        "version": env!("CARGO_PKG_VERSION"),
+        "build": BUILD,
+        "environment": environment,
+        "sign_in": sign_in,
+        "bindings": bound_map,
+        "secrets": secrets,
+        "problems": problems,
+    });
+    HttpResponse::json(if healthy { 200 } else { 503 }, body.to_string())
+        .with_header("Cache-Control", "no-store")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+
+    fn run(pairs: &[(&str, &str)], missing_binding: Option<&str>) -> (u16, Value) {
+        run_with(pairs, missing_binding, &[])
+    }
+
+    fn run_with(
+        pairs: &[(&str, &str)],
+        missing_binding: Option<&str>,
+        channels: &[Instance],
+    ) -> (u16, Value) {
+        let var = |name: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        };
+        let has_binding = |name: &str| Some(name) != missing_binding;
+        let probe = Probe {
+            var: &var,
+            has_binding: &has_binding,
+            sign_in: true,
+        };
+        let response = report_for(&probe, channels);
+        (
+            response.status,
+            serde_json::from_slice(&response.body).unwrap(),
+        )
+    }
+
+    #[test]
+    fn a_complete_deployment_is_ok_and_shows_presence_not_values() {
+        let (status, body) = run(
+            &[
+                ("DOVECOTE_SIGNING_KEY", KEY),
+                ("DOVECOTE_ENCRYPTION_KEY", KEY),
+                ("OAUTH_PASSWORD", "hunter2-password"),
+            ],
+            None,
+        );
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["status"], "ok");
+        assert_eq!(body["sign_in"], "password");
+        assert_eq!(body["bindings"]["GRANTS"], true);
+        assert_eq!(body["bindings"][KV_BINDING], true);
+        assert_eq!(body["secrets"]["OAUTH_PASSWORD"], true);
+        assert_eq!(body["secrets"]["ADMIN_TOKEN"], false);
+        let text = body.to_string();
+        assert!(!text.contains("hunter2") && !text.contains(KEY));
+    }
+
+    #[test]
+    fn missing_pieces_are_named_with_the_fix_and_answer_503() {
+        let (status, body) = run(
+            &[
+                ("DOVECOTE_SIGNING_KEY", "too-short-key"),
+                ("MCP_MAX_BODY_BYTES", "lots"),
+            ],
+            Some("AUDIT_LOG"),
+        );
+        assert_eq!(status, 503);
+        assert_eq!(body["status"], "unhealthy");
+        assert_eq!(body["sign_in"], "unconfigured");
+        assert_eq!(body["bindings"]["AUDIT_LOG"], false);
+        let problems = body["problems"].to_string();
+        for expected in [
+            "AUDIT_LOG",
+            "DOVECOTE_ENCRYPTION_KEY is not set: run make secrets",
+            "nobody can sign in",
+            "MCP_MAX_BODY_BYTES",
+            "DOVECOTE_SIGNING_KEY must be at least 32 random bytes",
+        ] {
+            assert!(problems.contains(expected), "{expected} in {problems}");
+        }
+        assert!(!problems.contains("too-short-key"));
+    }
+
+    #[test]
+    fn github_sign_in_wins_when_both_are_set() {
+        let (_, body) = run(
+            &[
+                ("OAUTH_PASSWORD", "p"),
+                ("GITHUB_CLIENT_ID", "Iv1.x"),
+                ("GITHUB_CLIENT_SECRET", "s"),
+            ],
+            None,
+        );
+        assert_eq!(body["sign_in"], "github");
+    }
+
+    #[test]
+    fn a_channel_without_its_secret_is_named() {
+        let ops = Instance {
+            id: "ops".into(),
+            name: "Ops".into(),
+            description: None,
+            credential: Credential::Secret("OPS_BOT_TOKEN".into()),
+            api_base: None,
+            allow_any_host: false,
+            target: Target::Telegram {
+                chat_id: "-100".into(),
+                topic_id: None,
+            },
+        };
+        let complete = [
+            ("DOVECOTE_SIGNING_KEY", KEY),
+            ("DOVECOTE_ENCRYPTION_KEY", KEY),
+            ("OAUTH_PASSWORD", "pw"),
+        ];
+        let (status, body) = run_with(&complete, None, std::slice::from_ref(&ops));
+        assert_eq!(status, 503);
+        assert_eq!(body["secrets"]["OPS_BOT_TOKEN"], false);
+        assert!(body["problems"][0]
+            .as_str()
+            .unwrap()
+            .contains("the channel telegram-ops (channels.toml) needs the secret OPS_BOT_TOKEN"));
+        let mut with_token = complete.to_vec();
+        with_token.push(("OPS_BOT_TOKEN", "123:abc"));
+        let (status, body) = run_with(&with_token, None, &[ops]);
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["secrets"]["OPS_BOT_TOKEN"], true);
+    }
+}
