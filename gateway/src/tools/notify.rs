@@ -209,6 +209,7 @@ pub async fn send_notification(
         id: id.clone(),
         channel: channel_id.clone(),
         actor: principal.id.clone(),
+        client: principal.client_id.clone(),
         parts: parts.clone(),
         expires_ms: now + expiry_hours * 3_600_000,
     };
