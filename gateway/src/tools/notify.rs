@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Entry};
 use crate::channels::deliver::{self, Progress};
+use crate::channels::ids::NotificationId;
 use crate::channels::message::{Attempt, Field, Message, Severity};
 use crate::channels::outbox::{self, Accepted, State, Status};
 use crate::channels::registry::{self, Registry, Source};
@@ -200,10 +201,9 @@ pub async fn send_notification(
         }
     };
     let parts = deliver::render(&channel.instance, &message);
-    let mut random = [0u8; 12];
-    platform.random.fill(&mut random);
-    let hex: String = random.iter().map(|b| format!("{b:02x}")).collect();
-    let id = format!("{channel_id}:{hex}");
+    let id = NotificationId::generate(&channel_id, platform.random)
+        .as_str()
+        .to_owned();
     let now = platform.clock.now_ms();
     let accept = outbox::Request::Accept {
         id: id.clone(),
@@ -328,21 +328,11 @@ pub async fn get_notification_status(
     ctx: &ToolContext<'_>,
     args: StatusArgs,
 ) -> Result<Status, ToolError> {
-    let shape = "an id as send_notification returns it, `<channel>:<24 hex digits>`";
-    let Some((channel, hex)) = args.id.rsplit_once(':') else {
-        return Err(ToolError::new(format!("`id` is not {shape}")));
-    };
-    let channel_ok = channel.split_once('-').is_some_and(|(service, instance)| {
-        crate::channels::rules::Service::parse(service).is_some()
-            && crate::channels::rules::check_instance_id(instance).is_ok()
-    });
-    if !channel_ok || hex.len() != 24 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(ToolError::new(format!("`id` is not {shape}")));
-    }
+    let id = NotificationId::parse(&args.id).map_err(ToolError::new)?;
     let request = outbox::Request::Status {
         id: args.id.clone(),
     };
-    let status: Option<Status> = call_outbox(ctx, channel, &request).await?;
+    let status: Option<Status> = call_outbox(ctx, id.channel(), &request).await?;
     status.ok_or_else(|| {
         ToolError::new(format!(
             "No notification `{}` (finished ones are kept {} days)",
