@@ -469,15 +469,21 @@ async fn attempt(
         0,
     )
     .await;
-    match progress.stopped.clone() {
-        None => finish(State::Sent, &progress, None, None),
-        Some(Attempt::Permanent(reason)) => finish(State::Failed, &progress, Some(reason), None),
+    let (state, reason, retry_after_ms) = settle(&progress);
+    finish(state, &progress, reason, retry_after_ms)
+}
+
+/// Where a delivery leaves a notification: sent, failed for good, or queued — with the
+/// reason and the service's requested wait.
+pub fn settle(progress: &Progress) -> (State, Option<String>, Option<u64>) {
+    match &progress.stopped {
+        None | Some(Attempt::Sent(_)) => (State::Sent, None, None),
+        Some(Attempt::Permanent(reason)) => (State::Failed, Some(reason.clone()), None),
         Some(Attempt::Transient {
             reason,
             retry_after_ms,
-        }) => finish(State::Queued, &progress, Some(reason), retry_after_ms),
-        Some(Attempt::Unanswered(reason)) => finish(State::Queued, &progress, Some(reason), None),
-        Some(Attempt::Sent(_)) => finish(State::Sent, &progress, None, None),
+        }) => (State::Queued, Some(reason.clone()), *retry_after_ms),
+        Some(Attempt::Unanswered(reason)) => (State::Queued, Some(reason.clone()), None),
     }
 }
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::audit::{self, Entry};
 use crate::channels::deliver::{self, Progress};
 use crate::channels::ids::NotificationId;
-use crate::channels::message::{Attempt, Field, Message, Severity};
+use crate::channels::message::{Field, Message, Severity};
 use crate::channels::outbox::{self, Accepted, State, Status};
 use crate::channels::registry::{self, Registry, Source};
 use crate::channels::{CHANNELS, DEFAULT_EXPIRY_HOURS};
@@ -249,15 +249,7 @@ pub async fn send_notification(
         deliver::INLINE_RETRIES,
     )
     .await;
-    let (state, reason, retry_after_ms) = match &progress.stopped {
-        None | Some(Attempt::Sent(_)) => (State::Sent, None, None),
-        Some(Attempt::Permanent(r)) => (State::Failed, Some(r.clone()), None),
-        Some(Attempt::Transient {
-            reason,
-            retry_after_ms,
-        }) => (State::Queued, Some(reason.clone()), *retry_after_ms),
-        Some(Attempt::Unanswered(reason)) => (State::Queued, Some(reason.clone()), None),
-    };
+    let (state, reason, retry_after_ms) = outbox::settle(&progress);
     let report = outbox::Request::Report {
         id: id.clone(),
         sent: progress.sent,
