@@ -22,6 +22,7 @@ const TG_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
 const CHAT = -1001234567890;
 const SLACK_TOKEN = "xoxb-1111-2222-e2etoken";
 const HOOK_KEY = "e2e-signing-key";
+const ADMIN_TOKEN = "e2e-admin-token-for-the-audit-trail";
 
 let worker;
 let tg;
@@ -51,6 +52,7 @@ before(async () => {
   ];
   worker = await startWorker({
     vars: {
+      ADMIN_TOKEN,
       TELEGRAM_INSTANCES: JSON.stringify(telegramInstances),
       DISCORD_INSTANCES: JSON.stringify(discordInstances),
       SLACK_INSTANCES: JSON.stringify(slackInstances),
@@ -333,4 +335,20 @@ test("a notification queued while the service is down arrives when it is back, a
   assert.equal(firstSent.message_ids.length, 1);
   assert.equal(secondSent.message_ids.length, 1);
   assert.ok(firstSent.attempts >= 2);
+});
+
+test("every send and every retry is in the audit trail, without a secret", async () => {
+  const r = await fetch(`${worker.origin}/admin/audit?limit=500`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  assert.equal(r.status, 200);
+  const text = await r.text();
+  const notify = JSON.parse(text).entries.filter((e) => e.event === "notify");
+  const outcomes = new Set(notify.map((e) => e.outcome));
+  for (const outcome of ["sent", "failed", "queued"]) assert.ok(outcomes.has(outcome), `an entry with outcome ${outcome}`);
+  const bySender = notify.filter((e) => e.actor === "password:owner");
+  assert.ok(bySender.length > 10);
+  assert.ok(bySender.every((e) => e.client_id), "the OAuth client is recorded");
+  assert.ok(notify.some((e) => e.detail.startsWith("outbox retry: ") && e.outcome === "sent"), "the outbox's retries are recorded");
+  for (const secret of [TG_TOKEN, "hooktoken_e2e", SLACK_TOKEN, "hookE2E", HOOK_KEY]) {
+    assert.ok(!text.includes(secret), "no secret in the audit trail");
+  }
 });

@@ -105,7 +105,7 @@ describe("the scheduled purge", LOCAL, () => {
     assert.deepEqual(lines.map((l) => l.job).sort(), ["purge_audit", "purge_grants"]);
     for (const line of lines) {
       assert.equal(line.error, undefined, JSON.stringify(line));
-      assert.equal(typeof line.records, "number");
+      assert.equal(typeof line.removed, "number");
     }
   });
 });

@@ -141,10 +141,11 @@ async function main() {
     if (r.status === 404) return skip("POST /webhooks/github unsigned", "this gateway serves no GitHub webhooks");
     if (r.status >= 200 && r.status < 300) throw new Error(`an unsigned delivery was accepted (${r.status}): set GITHUB_WEBHOOK_SECRET (make secrets)`);
     const why = r.json?.error_description ?? r.text.slice(0, 200);
+    // Fail closed without a secret: right for a gateway that takes no webhooks.
     if (r.json?.error === "webhook_secret_missing") {
-      return skip("POST /webhooks/github unsigned", "webhooks are off (every delivery refused): set GITHUB_WEBHOOK_SECRET with make secrets to receive them");
+      return skip("POST /webhooks/github unsigned", "refused, and so is every signed delivery: GITHUB_WEBHOOK_SECRET is not set (make secrets, if you use GitHub webhooks)");
     }
-    if (r.status >= 500) throw new Error(`answered ${r.status}: ${why}`);
+    if (r.status >= 500) throw new Error(`answered ${r.status}: ${why} (is GITHUB_WEBHOOK_SECRET set? make secrets)`);
     pass("POST /webhooks/github unsigned", `refused with ${r.status}${r.json?.error ? ` ${r.json.error}` : ""}`);
   });
 

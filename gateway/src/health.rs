@@ -43,6 +43,7 @@ pub const SECRETS: &[(&str, Need)] = &[
     ("DISCORD_INSTANCES", Need::Optional),
     ("SLACK_INSTANCES", Need::Optional),
     ("WEBHOOK_INSTANCES", Need::Optional),
+    // Without it /webhooks/github refuses every delivery (fail closed).
     ("GITHUB_WEBHOOK_SECRET", Need::Optional),
     ("GITHUB_WEBHOOK_SECRET_PREVIOUS", Need::Optional),
 ];

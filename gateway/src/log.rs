@@ -154,12 +154,14 @@ pub fn internal(what: &str, detail: &str) {
     eprintln!("{line}");
 }
 
-/// Logs a warning about how the gateway is configured (never request data or secrets).
+/// Logs a warning about how the gateway is configured (never request data or secrets), as
+/// one JSON line.
 pub fn warning(message: &str) {
+    let line = serde_json::json!({"event": "warning", "message": message}).to_string();
     #[cfg(target_arch = "wasm32")]
-    worker::console_warn!("dovecote: warning: {message}");
+    worker::console_warn!("{line}");
     #[cfg(not(target_arch = "wasm32"))]
-    eprintln!("dovecote: warning: {message}");
+    eprintln!("{line}");
 }
 
 #[cfg(test)]

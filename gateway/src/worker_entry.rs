@@ -122,42 +122,55 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let method = req.method().to_string();
     let route = crate::log::route_name(&req.path());
     let trace = Trace::default();
-    let response = if route == "/health" {
-        from_http(health(&env, &method))?
+    let answer = if route == "/health" {
+        Answer::Http(health(&env, &method))
     } else {
         serve(req, &env, &trace).await?
+    };
+    let status = match &answer {
+        Answer::Http(r) => r.status,
+        Answer::Stream(r) => r.status_code(),
     };
     RequestLine {
         request_id: &request_id,
         method: &method,
         route,
-        status: response.status_code(),
+        status,
         latency_ms: WorkersClock.now_ms().saturating_sub(started),
         principal: trace.principal_id(),
         tool: trace.tool_name(),
     }
     .emit();
-    Ok(response)
+    match answer {
+        Answer::Http(r) => from_http(r),
+        Answer::Stream(r) => Ok(r),
+    }
 }
 
 /// What a misconfigured gateway answers: 503 naming the variable (never its value).
-fn misconfigured(why: &str) -> Result<Response> {
+fn misconfigured(why: &str) -> HttpResponse {
     crate::log::internal("configuration", why);
     let body = serde_json::json!({"error": "server_misconfigured", "error_description": why});
-    from_http(HttpResponse::json(503, body.to_string()))
+    HttpResponse::json(503, body.to_string())
 }
 
-async fn serve(req: Request, env: &Env, trace: &Trace) -> Result<Response> {
+/// What a request gets: a whole response, or an `/events` stream that stays open.
+enum Answer {
+    Http(HttpResponse),
+    Stream(Response),
+}
+
+async fn serve(req: Request, env: &Env, trace: &Trace) -> Result<Answer> {
     let config = match Config::from_vars(|name| var(env, name)) {
         Ok(c) => c,
-        Err(e) => return misconfigured(&e.0),
+        Err(e) => return Ok(Answer::Http(misconfigured(&e.0))),
     };
     let key = match var(env, "DOVECOTE_SIGNING_KEY")
         .map(|k| signing_key(&k))
         .transpose()
     {
         Ok(k) => k,
-        Err(e) => return misconfigured(&e.0),
+        Err(e) => return Ok(Answer::Http(misconfigured(&e.0))),
     };
     let previous_key = match var(env, "DOVECOTE_SIGNING_KEY_PREVIOUS")
         .filter(|k| !k.trim().is_empty())
@@ -169,7 +182,7 @@ async fn serve(req: Request, env: &Env, trace: &Trace) -> Result<Response> {
         .transpose()
     {
         Ok(k) => k,
-        Err(e) => return misconfigured(&e),
+        Err(e) => return Ok(Answer::Http(misconfigured(&e))),
     };
     // The conformance build serves /mcp without sign-in, for the suite's runner.
     let settings = if cfg!(feature = "conformance") {
@@ -177,7 +190,7 @@ async fn serve(req: Request, env: &Env, trace: &Trace) -> Result<Response> {
     } else {
         match crate::oauth::Settings::from_vars(|name| var(env, name)) {
             Ok(s) => Some(s),
-            Err(e) => return misconfigured(&e.0),
+            Err(e) => return Ok(Answer::Http(misconfigured(&e.0))),
         }
     };
     let host = Host::new(env);
@@ -196,12 +209,14 @@ async fn serve(req: Request, env: &Env, trace: &Trace) -> Result<Response> {
     };
     let request = to_http(req, max_body).await?;
     if request.path == "/events" && request.method == "GET" {
-        return match router::open_stream(&gateway, &request).await {
-            Ok(start) => event_stream(env.clone(), config.webhooks.clone(), start),
-            Err(response) => from_http(response),
-        };
+        return Ok(match router::open_stream(&gateway, &request).await {
+            Ok(start) => Answer::Stream(event_stream(env.clone(), config.webhooks.clone(), start)?),
+            Err(response) => Answer::Http(response),
+        });
     }
-    from_http(router::route_traced(&gateway, &request, trace).await)
+    Ok(Answer::Http(
+        router::route_traced(&gateway, &request, trace).await,
+    ))
 }
 
 /// Runs the jobs of the Cron Trigger that fired (`crate::scheduled`), logging each outcome.

@@ -61,6 +61,7 @@ pub fn render(markdown: &str, dialect: &dyn Dialect) -> Vec<Block> {
         quote_depth: 0,
         links: Vec::new(),
         code: None,
+        fresh_item: false,
     };
     let options = Options::ENABLE_STRIKETHROUGH;
     for event in Parser::new_ext(markdown, options) {
@@ -87,6 +88,8 @@ struct Renderer<'d> {
     quote_depth: usize,
     links: Vec<OpenLink>,
     code: Option<(Option<String>, String)>,
+    /// The line holds only a list marker so far (a loose item's paragraph continues it).
+    fresh_item: bool,
 }
 
 impl Renderer<'_> {
@@ -110,6 +113,7 @@ impl Renderer<'_> {
             Event::End(tag) => self.end(tag),
             Event::Text(t) => self.text(&t),
             Event::Code(c) => {
+                self.fresh_item = false;
                 self.prefix();
                 let code = self.dialect.code(&c);
                 self.line.push_str(&code);
@@ -142,9 +146,12 @@ impl Renderer<'_> {
     }
 
     fn start(&mut self, tag: Tag) {
+        if !matches!(tag, Tag::Paragraph) {
+            self.fresh_item = false;
+        }
         match tag {
             // A list item's later paragraphs continue the item on a new line.
-            Tag::Paragraph if !self.line.is_empty() => self.break_line(),
+            Tag::Paragraph if !self.line.is_empty() && !self.fresh_item => self.break_line(),
             Tag::Heading { .. } => {
                 self.end_block();
                 self.open(Style::Bold);
@@ -194,6 +201,7 @@ impl Renderer<'_> {
                 self.prefix();
                 self.line.push_str(&"  ".repeat(depth));
                 self.line.push_str(&self.dialect.escape(&marker));
+                self.fresh_item = true;
             }
             Tag::Emphasis => self.open(Style::Italic),
             Tag::Strong => self.open(Style::Bold),
@@ -260,6 +268,7 @@ impl Renderer<'_> {
     }
 
     fn text(&mut self, text: &str) {
+        self.fresh_item = false;
         self.prefix();
         let escaped = self.dialect.escape(text);
         self.line.push_str(&escaped);

@@ -7,6 +7,7 @@
 
 pub mod deliver;
 pub mod discord;
+pub mod ids;
 pub mod instance;
 pub mod markdown;
 pub mod message;

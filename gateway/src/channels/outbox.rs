@@ -106,6 +106,9 @@ pub enum Request {
         channel: String,
         /// Who sent it, for the audit trail of later attempts.
         actor: String,
+        /// The OAuth client they used, likewise.
+        #[serde(default)]
+        client: Option<String>,
         /// The parts to send.
         parts: Vec<Value>,
         /// When to give up.
@@ -145,6 +148,7 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS outbox (
     id TEXT NOT NULL UNIQUE,
     channel TEXT NOT NULL,
     actor TEXT NOT NULL,
+    client TEXT,
     parts TEXT NOT NULL,
     state TEXT NOT NULL,
     sent INTEGER NOT NULL DEFAULT 0,
@@ -196,6 +200,7 @@ fn answer(sql: &dyn Sql, now_ms: u64, request: Request) -> Result<Value, SqlErro
             id,
             channel,
             actor,
+            client,
             parts,
             expires_ms,
         } => {
@@ -219,11 +224,12 @@ fn answer(sql: &dyn Sql, now_ms: u64, request: Request) -> Result<Value, SqlErro
             };
             let parts = serde_json::to_string(&parts).map_err(|e| SqlError(e.to_string()))?;
             sql.exec(
-                "INSERT INTO outbox (id, channel, actor, parts, state, next_ms, created_ms, expires_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO outbox (id, channel, actor, client, parts, state, next_ms, created_ms, expires_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 &[
                     id.into(),
                     channel.into(),
                     actor.into(),
+                    client.map_or(SqlValue::Null, SqlValue::from),
                     parts.into(),
                     state.as_str().into(),
                     int(next_ms),
@@ -305,10 +311,15 @@ fn record(
     Ok(())
 }
 
-const COLUMNS: &str =
-    "id, channel, state, sent, parts, message_ids, attempts, reason, next_ms, created_ms, expires_ms, actor";
+const COLUMNS: &str = "id, channel, state, sent, parts, message_ids, attempts, reason, next_ms, created_ms, expires_ms, actor, client";
 
-fn row_status(row: &[SqlValue]) -> (Status, Vec<Value>, String) {
+/// Who sent a notification: the actor and their OAuth client.
+struct Sender {
+    actor: String,
+    client: Option<String>,
+}
+
+fn row_status(row: &[SqlValue]) -> (Status, Vec<Value>, Sender) {
     let text = |i: usize| row[i].as_str().unwrap_or_default().to_owned();
     let num = |i: usize| row[i].as_i64().unwrap_or(0).max(0) as u64;
     let parts: Vec<Value> = serde_json::from_str(&text(4)).unwrap_or_default();
@@ -326,7 +337,11 @@ fn row_status(row: &[SqlValue]) -> (Status, Vec<Value>, String) {
         created_ms: num(9),
         expires_ms: num(10),
     };
-    (status, parts, text(11))
+    let sender = Sender {
+        actor: text(11),
+        client: row[12].as_str().map(str::to_owned),
+    };
+    (status, parts, sender)
 }
 
 fn status(sql: &dyn Sql, id: &str) -> Result<Option<Status>, SqlError> {
@@ -369,13 +384,13 @@ pub async fn run_due(
             break;
         };
         let Some(row) = rows.first() else { break };
-        let (status, parts, actor) = row_status(row);
+        let (status, parts, sender) = row_status(row);
         // Not due yet, or still leased to the request that accepted it.
         if row[8].as_i64().unwrap_or(0).max(0) as u64 > now {
             break;
         }
         let outcome = attempt(sql, platform, file, &status, &parts, now).await;
-        audit_attempt(platform, &actor, &status, &outcome).await;
+        audit_attempt(platform, &sender, &status, &outcome).await;
         if outcome.0 == State::Queued {
             break;
         }
@@ -454,34 +469,44 @@ async fn attempt(
         0,
     )
     .await;
-    match progress.stopped.clone() {
-        None => finish(State::Sent, &progress, None, None),
-        Some(Attempt::Permanent(reason)) => finish(State::Failed, &progress, Some(reason), None),
+    let (state, reason, retry_after_ms) = settle(&progress);
+    finish(state, &progress, reason, retry_after_ms)
+}
+
+/// Where a delivery leaves a notification: sent, failed for good, or queued — with the
+/// reason and the service's requested wait.
+pub fn settle(progress: &Progress) -> (State, Option<String>, Option<u64>) {
+    match &progress.stopped {
+        None | Some(Attempt::Sent(_)) => (State::Sent, None, None),
+        Some(Attempt::Permanent(reason)) => (State::Failed, Some(reason.clone()), None),
         Some(Attempt::Transient {
             reason,
             retry_after_ms,
-        }) => finish(State::Queued, &progress, Some(reason), retry_after_ms),
-        Some(Attempt::Unanswered(reason)) => finish(State::Queued, &progress, Some(reason), None),
-        Some(Attempt::Sent(_)) => finish(State::Sent, &progress, None, None),
+        }) => (State::Queued, Some(reason.clone()), *retry_after_ms),
+        Some(Attempt::Unanswered(reason)) => (State::Queued, Some(reason.clone()), None),
     }
 }
 
 async fn audit_attempt(
     platform: &Platform<'_>,
-    actor: &str,
+    sender: &Sender,
     status: &Status,
     outcome: &(State, Option<String>),
 ) {
-    let mut detail = format!("{} to {} by the outbox", status.id, status.channel);
+    let mut detail = format!(
+        "outbox retry: {} to {}, {}/{} parts",
+        status.id, status.channel, status.sent_parts, status.parts
+    );
     if let Some(reason) = &outcome.1 {
         detail.push_str(": ");
         detail.push_str(reason);
     }
-    audit::record(
-        platform.objects,
-        Entry::new("notify", actor, outcome.0.as_str()).detail(detail),
-    )
-    .await;
+    let entry = Entry::new("notify", &sender.actor, outcome.0.as_str()).detail(detail);
+    let entry = match &sender.client {
+        Some(c) => entry.client(c),
+        None => entry,
+    };
+    audit::record(platform.objects, entry).await;
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

@@ -125,6 +125,21 @@ pub trait Objects {
     /// Sends `request` to the object `name` of `class` and returns its answer.
     async fn call(&self, class: &str, name: &str, request: &[u8])
         -> Result<Vec<u8>, PlatformError>;
+
+    /// Sends `head` followed by `body` as one request. The Workers implementation copies both
+    /// straight into the outgoing request, so a large body is not first joined in memory.
+    async fn call_parts(
+        &self,
+        class: &str,
+        name: &str,
+        head: &[u8],
+        body: &[u8],
+    ) -> Result<Vec<u8>, PlatformError> {
+        let mut joined = Vec::with_capacity(head.len() + body.len());
+        joined.extend_from_slice(head);
+        joined.extend_from_slice(body);
+        self.call(class, name, &joined).await
+    }
 }
 
 /// An answer to an outbound request.

@@ -80,13 +80,12 @@ impl Kv for WorkersKv<'_> {
 /// Durable Object namespaces, looked up by binding name in the Worker's env.
 pub struct WorkersObjects<'e>(pub &'e Env);
 
-#[async_trait(?Send)]
-impl Objects for WorkersObjects<'_> {
-    async fn call(
+impl WorkersObjects<'_> {
+    async fn send(
         &self,
         class: &str,
         name: &str,
-        request: &[u8],
+        body: js_sys::Uint8Array,
     ) -> Result<Vec<u8>, PlatformError> {
         let stub = self
             .0
@@ -95,12 +94,40 @@ impl Objects for WorkersObjects<'_> {
             .get_by_name(name)
             .map_err(platform_error)?;
         let mut init = RequestInit::new();
-        init.with_method(Method::Post)
-            .with_body(Some(js_sys::Uint8Array::from(request).into()));
+        init.with_method(Method::Post).with_body(Some(body.into()));
         let req =
             Request::new_with_init("https://object.internal/", &init).map_err(platform_error)?;
         let mut resp = stub.fetch_with_request(req).await.map_err(platform_error)?;
         resp.bytes().await.map_err(platform_error)
+    }
+}
+
+#[async_trait(?Send)]
+impl Objects for WorkersObjects<'_> {
+    async fn call(
+        &self,
+        class: &str,
+        name: &str,
+        request: &[u8],
+    ) -> Result<Vec<u8>, PlatformError> {
+        self.send(class, name, js_sys::Uint8Array::from(request))
+            .await
+    }
+
+    async fn call_parts(
+        &self,
+        class: &str,
+        name: &str,
+        head: &[u8],
+        body: &[u8],
+    ) -> Result<Vec<u8>, PlatformError> {
+        let total = head.len() + body.len();
+        let array = js_sys::Uint8Array::new_with_length(total as u32);
+        array.subarray(0, head.len() as u32).copy_from(head);
+        array
+            .subarray(head.len() as u32, total as u32)
+            .copy_from(body);
+        self.send(class, name, array).await
     }
 }
 

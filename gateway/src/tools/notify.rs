@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Entry};
 use crate::channels::deliver::{self, Progress};
-use crate::channels::message::{Attempt, Field, Message, Severity};
+use crate::channels::ids::NotificationId;
+use crate::channels::message::{Field, Message, Severity};
 use crate::channels::outbox::{self, Accepted, State, Status};
 use crate::channels::registry::{self, Registry, Source};
 use crate::channels::{CHANNELS, DEFAULT_EXPIRY_HOURS};
@@ -200,15 +201,15 @@ pub async fn send_notification(
         }
     };
     let parts = deliver::render(&channel.instance, &message);
-    let mut random = [0u8; 12];
-    platform.random.fill(&mut random);
-    let hex: String = random.iter().map(|b| format!("{b:02x}")).collect();
-    let id = format!("{channel_id}:{hex}");
+    let id = NotificationId::generate(&channel_id, platform.random)
+        .as_str()
+        .to_owned();
     let now = platform.clock.now_ms();
     let accept = outbox::Request::Accept {
         id: id.clone(),
         channel: channel_id.clone(),
         actor: principal.id.clone(),
+        client: principal.client_id.clone(),
         parts: parts.clone(),
         expires_ms: now + expiry_hours * 3_600_000,
     };
@@ -248,15 +249,7 @@ pub async fn send_notification(
         deliver::INLINE_RETRIES,
     )
     .await;
-    let (state, reason, retry_after_ms) = match &progress.stopped {
-        None | Some(Attempt::Sent(_)) => (State::Sent, None, None),
-        Some(Attempt::Permanent(r)) => (State::Failed, Some(r.clone()), None),
-        Some(Attempt::Transient {
-            reason,
-            retry_after_ms,
-        }) => (State::Queued, Some(reason.clone()), *retry_after_ms),
-        Some(Attempt::Unanswered(reason)) => (State::Queued, Some(reason.clone()), None),
-    };
+    let (state, reason, retry_after_ms) = outbox::settle(&progress);
     let report = outbox::Request::Report {
         id: id.clone(),
         sent: progress.sent,
@@ -327,21 +320,11 @@ pub async fn get_notification_status(
     ctx: &ToolContext<'_>,
     args: StatusArgs,
 ) -> Result<Status, ToolError> {
-    let shape = "an id as send_notification returns it, `<channel>:<24 hex digits>`";
-    let Some((channel, hex)) = args.id.rsplit_once(':') else {
-        return Err(ToolError::new(format!("`id` is not {shape}")));
-    };
-    let channel_ok = channel.split_once('-').is_some_and(|(service, instance)| {
-        crate::channels::rules::Service::parse(service).is_some()
-            && crate::channels::rules::check_instance_id(instance).is_ok()
-    });
-    if !channel_ok || hex.len() != 24 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(ToolError::new(format!("`id` is not {shape}")));
-    }
+    let id = NotificationId::parse(&args.id).map_err(ToolError::new)?;
     let request = outbox::Request::Status {
         id: args.id.clone(),
     };
-    let status: Option<Status> = call_outbox(ctx, channel, &request).await?;
+    let status: Option<Status> = call_outbox(ctx, id.channel(), &request).await?;
     status.ok_or_else(|| {
         ToolError::new(format!(
             "No notification `{}` (finished ones are kept {} days)",

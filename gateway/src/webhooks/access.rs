@@ -148,6 +148,26 @@ pub async fn find(
     Ok(None)
 }
 
+/// The event `id` as `GET /event` returns it, from whichever of `tenants` holds it.
+pub async fn find_rendered(
+    platform: &Platform<'_>,
+    tenants: &[Tenant],
+    id: &DeliveryId,
+) -> Result<Option<Vec<u8>>, PlatformError> {
+    let answers = join_all(
+        tenants
+            .iter()
+            .map(|t| store::rendered(platform.objects, t, id)),
+    )
+    .await;
+    for found in answers {
+        if let Some(body) = found? {
+            return Ok(Some(body));
+        }
+    }
+    Ok(None)
+}
+
 /// Marks `id` processed in whichever of `tenants` holds it.
 pub async fn mark(
     platform: &Platform<'_>,

@@ -156,17 +156,17 @@ pub async fn serve(
                 Ok(None) => return error(400, "invalid_request", "give the event id as ?id=…"),
                 Err(response) => return response,
             };
-            match access::find(platform, &tenants, &id, usize::MAX).await {
-                Ok(Some(event)) => Ok(event_json(&event)),
-                Ok(None) => {
-                    return error(
-                        404,
-                        "not_found",
-                        "no event with this id among your accounts' events",
-                    )
+            return match access::find_rendered(platform, &tenants, &id).await {
+                Ok(Some(body)) => {
+                    HttpResponse::json(200, body).with_header("Cache-Control", "no-store")
                 }
-                Err(e) => Err(e),
-            }
+                Ok(None) => error(
+                    404,
+                    "not_found",
+                    "no event with this id among your accounts' events",
+                ),
+                Err(e) => unavailable(&e.0),
+            };
         }
         _ => {
             if req.body.len() > MAX_MARK_BODY || !req.content_type_is("application/json") {

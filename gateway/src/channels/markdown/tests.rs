@@ -94,7 +94,7 @@ fn assert_clean_split(chunks: &[String], limit: usize) {
             "chunk of {} > {limit}",
             measure(chunk)
         );
-        for tag in ["b", "i", "s", "code", "pre"] {
+        for tag in ["b", "i", "s", "code", "pre", "a"] {
             assert_eq!(
                 chunk.matches(&format!("<{tag}>")).count()
                     + chunk.matches(&format!("<{tag} ")).count(),
@@ -159,4 +159,84 @@ fn a_long_code_block_becomes_several_balanced_code_blocks() {
     assert!(discord
         .iter()
         .all(|c| c.starts_with("```\n") && c.ends_with("\n```") && measure(c) <= 2000));
+}
+
+#[test]
+fn loose_and_nested_lists_keep_each_item_on_its_marker_line() {
+    let blocks = render(
+        "- one\n\n  more of one\n\n- two\n  1. sub\n  2. sub two\n\n3. three",
+        &Html,
+    );
+    assert_eq!(
+        blocks,
+        [
+            Block::Lines(vec![
+                "• one".into(),
+                "more of one".into(),
+                "• two".into(),
+                "  1. sub".into(),
+                "  2. sub two".into(),
+            ]),
+            Block::Lines(vec!["3. three".into()]),
+        ]
+    );
+}
+
+/// Markdown made of the pieces agents write, mixed at random (a fixed seed: reproducible).
+fn random_markdown(seed: &mut u64, pieces: usize) -> String {
+    const PIECES: [&str; 24] = [
+        "word ",
+        "**bold ",
+        "**",
+        "*it ",
+        "_",
+        "~~gone~~ ",
+        "`co<de>` ",
+        "[link](https://x.example/?a=1&b=2) ",
+        "\n",
+        "\n\n",
+        "- ",
+        "1. ",
+        "> ",
+        "# ",
+        "```\nlet a = b < c;\n```\n",
+        "<b>raw</b> ",
+        "&amp; ",
+        "😀 ",
+        "ä ",
+        "\\",
+        "![img](https://x.example/i.png) ",
+        "    indented\n",
+        "---\n",
+        "[bad](javascript:x) ",
+    ];
+    let mut out = String::new();
+    for _ in 0..pieces {
+        *seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        out.push_str(PIECES[(*seed >> 33) as usize % PIECES.len()]);
+    }
+    out
+}
+
+#[test]
+fn any_mix_of_markdown_splits_into_balanced_chunks_within_the_limit() {
+    let mut seed = 7;
+    for round in 0..300 {
+        let text = random_markdown(&mut seed, 40 + round % 200);
+        let limit = 64 + (round * 37) % 900;
+        let chunks = pack(&render(&text, &Html), &Html, limit);
+        assert_clean_split(&chunks, limit);
+        for dialect in [
+            &DiscordMarkdown as &dyn crate::channels::markdown::Dialect,
+            &Mrkdwn,
+        ] {
+            let chunks = pack(&render(&text, dialect), dialect, limit);
+            assert!(
+                chunks.iter().all(|c| measure(c) <= limit),
+                "{text:?} at {limit}"
+            );
+        }
+    }
 }

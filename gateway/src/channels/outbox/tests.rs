@@ -81,6 +81,7 @@ fn accept(objects: &LocalObjects<'_>, id: &str, parts: usize, expires_ms: u64) -
             id: id.into(),
             channel: "discord-deploys".into(),
             actor: "owner".into(),
+            client: Some("client-1".into()),
             parts,
             expires_ms,
         },

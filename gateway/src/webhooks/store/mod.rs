@@ -140,6 +140,10 @@ enum Request {
         id: DeliveryId,
         max_payload: usize,
     },
+    Rendered {
+        id: DeliveryId,
+        tenant: Tenant,
+    },
     PendingWithPayloads {
         limit: usize,
         budget: usize,
@@ -163,25 +167,22 @@ enum Answer<T> {
 /// The largest number of events one list returns.
 pub const MAX_LIST: usize = 100;
 
-fn frame(request: &Request, payload: Option<&[u8]>) -> Result<Vec<u8>, PlatformError> {
-    let mut body = serde_json::to_vec(request).map_err(|e| PlatformError(e.to_string()))?;
-    if let Some(p) = payload {
-        body.reserve_exact(1 + p.len());
-        body.push(b'\n');
-        body.extend_from_slice(p);
-    }
-    Ok(body)
-}
-
 async fn ask<T: DeserializeOwned>(
     objects: &dyn Objects,
     tenant: &Tenant,
     request: &Request,
     payload: Option<&[u8]>,
 ) -> Result<T, PlatformError> {
-    let answer = objects
-        .call(BINDING, tenant.as_str(), &frame(request, payload)?)
-        .await?;
+    let mut head = serde_json::to_vec(request).map_err(|e| PlatformError(e.to_string()))?;
+    let answer = match payload {
+        Some(p) => {
+            head.push(b'\n');
+            objects
+                .call_parts(BINDING, tenant.as_str(), &head, p)
+                .await?
+        }
+        None => objects.call(BINDING, tenant.as_str(), &head).await?,
+    };
     match serde_json::from_slice::<Answer<T>>(&answer) {
         Ok(Answer::Ok(v)) => Ok(v),
         Ok(Answer::Failed(why)) => Err(PlatformError(format!("event store: {why}"))),
@@ -251,6 +252,39 @@ pub async fn get(
     ask(objects, tenant, &request, None).await
 }
 
+/// The answer of `Rendered` starts with this byte when the event was found; the rest is the
+/// event's JSON.
+const FOUND: u8 = b'+';
+/// The answer of `Rendered` when the store has no such event.
+const MISSING: &[u8] = b"-";
+
+/// The event `id` as `GET /event` returns it (summary and payload, as JSON bytes), if
+/// `tenant` holds it. The bytes are passed through, never parsed.
+pub async fn rendered(
+    objects: &dyn Objects,
+    tenant: &Tenant,
+    id: &DeliveryId,
+) -> Result<Option<Vec<u8>>, PlatformError> {
+    let request = Request::Rendered {
+        id: id.clone(),
+        tenant: tenant.clone(),
+    };
+    let head = serde_json::to_vec(&request).map_err(|e| PlatformError(e.to_string()))?;
+    let mut answer = objects.call(BINDING, tenant.as_str(), &head).await?;
+    match answer.first() {
+        Some(&FOUND) => {
+            // In place: the payload is not copied again.
+            answer.drain(..1);
+            Ok(Some(answer))
+        }
+        _ if answer == MISSING => Ok(None),
+        _ => match serde_json::from_slice::<Answer<()>>(&answer) {
+            Ok(Answer::Failed(why)) => Err(PlatformError(format!("event store: {why}"))),
+            _ => Err(PlatformError("event store answered badly".into())),
+        },
+    }
+}
+
 /// Up to `limit` pending events with payloads, newest first, within `budget` payload bytes;
 /// payloads over `inline_max` bytes, or past the budget, are left out with a note.
 pub async fn pending_with_payloads(
@@ -315,6 +349,14 @@ pub fn handle(sql: &dyn Sql, now_ms: u64, request: &[u8]) -> Vec<u8> {
         Request::After { seq, limit } => answer(read::after(sql, seq, limit.min(MAX_LIST))),
         Request::Head => answer(read::head(sql)),
         Request::Get { id, max_payload } => answer(read::get(sql, &id, max_payload)),
+        Request::Rendered { id, tenant } => {
+            let mut body = vec![FOUND];
+            match read::rendered(sql, &id, tenant.as_str(), &mut body) {
+                Ok(true) => body,
+                Ok(false) => MISSING.to_vec(),
+                Err(e) => answer::<()>(Err(e)),
+            }
+        }
         Request::PendingWithPayloads {
             limit,
             budget,

@@ -100,19 +100,27 @@ pub fn head(sql: &dyn Sql) -> Result<i64, SqlError> {
     Ok(rows.first().and_then(|r| r[0].as_i64()).unwrap_or(0))
 }
 
+/// Appends the payload of the event at `seq` to `out`, one chunk at a time, so no more than one
+/// chunk is held besides `out`.
+fn append_payload(sql: &dyn Sql, seq: i64, out: &mut Vec<u8>) -> Result<(), SqlError> {
+    for n in 0.. {
+        let rows = sql.exec(
+            "SELECT data FROM chunks WHERE seq = ? AND n = ?",
+            &[SqlValue::Integer(seq), SqlValue::Integer(n)],
+        )?;
+        match rows.into_iter().next().and_then(|r| r.into_iter().next()) {
+            Some(SqlValue::Blob(b)) => out.extend_from_slice(&b),
+            Some(SqlValue::Text(t)) => out.extend_from_slice(t.as_bytes()),
+            _ => break,
+        }
+    }
+    Ok(())
+}
+
 /// The payload of the event at `seq`, reassembled from its chunks.
 fn payload(sql: &dyn Sql, seq: i64, size: usize) -> Result<Box<RawValue>, SqlError> {
     let mut bytes = Vec::with_capacity(size);
-    for row in sql.exec(
-        "SELECT data FROM chunks WHERE seq = ? ORDER BY n",
-        &[SqlValue::Integer(seq)],
-    )? {
-        match &row[0] {
-            SqlValue::Blob(b) => bytes.extend_from_slice(b),
-            SqlValue::Text(t) => bytes.extend_from_slice(t.as_bytes()),
-            _ => {}
-        }
-    }
+    append_payload(sql, seq, &mut bytes)?;
     let text =
         String::from_utf8(bytes).map_err(|_| SqlError("stored payload is not UTF-8".into()))?;
     RawValue::from_string(text).map_err(|e| SqlError(format!("stored payload is not JSON: {e}")))
@@ -151,6 +159,34 @@ pub fn get(
         event: s.event,
         note: None,
     }))
+}
+
+/// One event as `GET /event` answers it — the summary of `tenant` with the stored payload
+/// spliced in as it arrived — appended to `out` straight from the chunks, so the largest
+/// payload is held once here and passed on without being parsed or re-encoded. False when
+/// there is no such event.
+pub fn rendered(
+    sql: &dyn Sql,
+    id: &DeliveryId,
+    tenant: &str,
+    out: &mut Vec<u8>,
+) -> Result<bool, SqlError> {
+    let rows = list(
+        sql,
+        &format!("SELECT {COLUMNS} FROM events WHERE id = ?"),
+        &[id.as_str().into()],
+    )?;
+    let Some(mut s) = rows.into_iter().next() else {
+        return Ok(false);
+    };
+    s.event.tenant = tenant.to_owned();
+    let summary = serde_json::to_vec(&s.event).map_err(|e| SqlError(e.to_string()))?;
+    out.extend_from_slice(&summary[..summary.len() - 1]);
+    out.reserve_exact(s.event.payload_bytes as usize + 13);
+    out.extend_from_slice(b",\"payload\":");
+    append_payload(sql, s.seq, out)?;
+    out.push(b'}');
+    Ok(true)
 }
 
 /// Pending events with payloads, newest first, within `budget` payload bytes in all.
