@@ -8,11 +8,11 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { sign } from "@octokit/webhooks-methods";
 import { startWorker, REMOTE, localOnly } from "./harness/worker.mjs";
+import { githubSignIn, githubVars, startGitHub } from "./harness/github.mjs";
+import { modern } from "./harness/mcp.mjs";
 
 /** These tests configure their own Worker: skipped in remote mode (TEST_BASE_URL). */
 const LOCAL = localOnly("a local GitHub stand-in and webhook settings");
-import { githubSignIn, githubVars, startGitHub } from "./harness/github.mjs";
-import { modern } from "./harness/mcp.mjs";
 
 const SECRET = "tenants-e2e-webhook-secret";
 const SCOPE = "dovecote:read dovecote:events:read dovecote:events:write";

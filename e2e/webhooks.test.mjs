@@ -10,11 +10,11 @@ import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 import { sign } from "@octokit/webhooks-methods";
 import { startWorker, REMOTE, localOnly } from "./harness/worker.mjs";
+import { signIn } from "./harness/signin.mjs";
+import { modern } from "./harness/mcp.mjs";
 
 /** These tests configure their own Worker: skipped in remote mode (TEST_BASE_URL). */
 const LOCAL = localOnly("webhook secrets and limits set for the test");
-import { signIn } from "./harness/signin.mjs";
-import { modern } from "./harness/mcp.mjs";
 
 // GitHub's documented example ("Validating webhook deliveries"): this secret, this body, this
 // signature. The Worker's current secret is this one, so the vector is checked end to end.
