@@ -71,7 +71,7 @@ after(async () => {
   await Promise.all([tg?.stop(), dc?.stop(), sl?.stop(), wh?.stop()]);
 });
 
-beforeEach(() => [tg, dc, sl, wh].forEach((s) => s.reset()));
+beforeEach(() => [tg, dc, sl, wh].forEach((s) => s?.reset()));
 
 /** Calls `name` with `args`; returns the tools/call result. */
 async function call(name, args) {

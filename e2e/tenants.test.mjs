@@ -7,9 +7,12 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { sign } from "@octokit/webhooks-methods";
-import { startWorker } from "./harness/worker.mjs";
+import { startWorker, REMOTE, localOnly } from "./harness/worker.mjs";
 import { githubSignIn, githubVars, startGitHub } from "./harness/github.mjs";
 import { modern } from "./harness/mcp.mjs";
+
+/** These tests configure their own Worker: skipped in remote mode (TEST_BASE_URL). */
+const LOCAL = localOnly("a local GitHub stand-in and webhook settings");
 
 const SECRET = "tenants-e2e-webhook-secret";
 const SCOPE = "dovecote:read dovecote:events:read dovecote:events:write";
@@ -87,6 +90,7 @@ async function streamFor(who, ms) {
 }
 
 before(async () => {
+  if (REMOTE) return;
   github = await startGitHub({
     users: {
       octocat: { id: 1, installations: ["octo-org"] },
@@ -115,7 +119,7 @@ after(async () => {
   await github?.close();
 });
 
-test("each user lists only their own accounts' events, through the tools and REST", async () => {
+test("each user lists only their own accounts' events, through the tools and REST", LOCAL, async () => {
   const octo = await deliver("issues", issue("octo-org/app", 1, 101));
   const hubot = await deliver("issues", issue("hubot-inc/site", 2, 202));
   const plain = await deliver("issues", issue("plain-org/legacy", 3));
@@ -141,7 +145,7 @@ test("each user lists only their own accounts' events, through the tools and RES
   assert.notEqual(own.isError, true, JSON.stringify(own));
 });
 
-test("each user's /events carries only their own accounts' events", async () => {
+test("each user's /events carries only their own accounts' events", LOCAL, async () => {
   const reading = { octocat: streamFor("octocat", 4000), hubot: streamFor("hubot", 4000) };
   await new Promise((r) => setTimeout(r, 800));
   const octo = await deliver("issues", issue("octo-org/app", 10, 101));

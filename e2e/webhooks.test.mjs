@@ -9,9 +9,12 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 import { sign } from "@octokit/webhooks-methods";
-import { startWorker } from "./harness/worker.mjs";
+import { startWorker, REMOTE, localOnly } from "./harness/worker.mjs";
 import { signIn } from "./harness/signin.mjs";
 import { modern } from "./harness/mcp.mjs";
+
+/** These tests configure their own Worker: skipped in remote mode (TEST_BASE_URL). */
+const LOCAL = localOnly("webhook secrets and limits set for the test");
 
 // GitHub's documented example ("Validating webhook deliveries"): this secret, this body, this
 // signature. The Worker's current secret is this one, so the vector is checked end to end.
@@ -66,6 +69,7 @@ async function tool(name, args = {}) {
 }
 
 before(async () => {
+  if (REMOTE) return;
   worker = await startWorker({
     vars: {
       GITHUB_WEBHOOK_SECRET: `"${VECTOR.secret}"`,
@@ -104,7 +108,7 @@ function expectedSummary(p) {
   return want;
 }
 
-test("every example payload is delivered, stored and summarized", async () => {
+test("every example payload is delivered, stored and summarized", LOCAL, async () => {
   const all = examples.flatMap((group) => group.examples.map((payload) => ({ event: group.name, payload })));
   assert.ok(all.length > 300, `only ${all.length} examples`);
   // Installation events last: a `deleted` one forgets its installation.
@@ -148,7 +152,7 @@ test("every example payload is delivered, stored and summarized", async () => {
   }
 });
 
-test("GitHub's signature test vector verifies, and bad signatures are refused", async () => {
+test("GitHub's signature test vector verifies, and bad signatures are refused", LOCAL, async () => {
   assert.equal(await sign(VECTOR.secret, VECTOR.body), VECTOR.signature, "octokit agrees with GitHub's docs");
   // The vector's body is not JSON: a verified signature gets past 403 to the payload check.
   const r = await deliver("issues", null, { body: VECTOR.body, signature: VECTOR.signature });
@@ -173,7 +177,7 @@ test("GitHub's signature test vector verifies, and bad signatures are refused", 
   assert.equal(rotated.status, 202, `the previous secret still verifies: ${rotated.text}`);
 });
 
-test("deliveries come only from GitHub's addresses, at a bounded rate per address", async () => {
+test("deliveries come only from GitHub's addresses, at a bounded rate per address", LOCAL, async () => {
   const r = await deliver("issues", { action: "opened" }, { ip: "203.0.113.5" });
   assert.equal(r.status, 403);
   assert.equal(r.json.error, "forbidden_address");
@@ -186,7 +190,7 @@ test("deliveries come only from GitHub's addresses, at a bounded rate per addres
   assert.equal(statuses[IP_RATE], 429);
 });
 
-test("a redelivery after mark_processed changes nothing", async () => {
+test("a redelivery after mark_processed changes nothing", LOCAL, async () => {
   const payload = { action: "opened", issue: { number: 42, title: "Redelivered" }, repository: { full_name: "o/r" } };
   const first = await deliver("issues", payload);
   assert.equal(first.status, 202);
@@ -206,7 +210,7 @@ test("a redelivery after mark_processed changes nothing", async () => {
   assert.equal(tooMany.isError, true);
 });
 
-test("an installation is created, receives events, then is removed", async () => {
+test("an installation is created, receives events, then is removed", LOCAL, async () => {
   const installation = { id: 987654, account: { login: "e2e-octo" } };
   const before = await deliver("issues", { action: "opened", installation: { id: installation.id } });
   assert.equal(before.status, 404);
@@ -221,7 +225,7 @@ test("an installation is created, receives events, then is removed", async () =>
   assert.equal(afterwards.status, 404);
 });
 
-test("a payload just over 2 MB is stored and returned whole", async () => {
+test("a payload just over 2 MB is stored and returned whole", LOCAL, async () => {
   const payload = { action: "edited", issue: { number: 7, title: "Large", body: "x".repeat(2 * 1024 * 1024 + 100) } };
   const r = await deliver("issues", payload);
   assert.equal(r.status, 202, r.text);
@@ -233,7 +237,7 @@ test("a payload just over 2 MB is stored and returned whole", async () => {
   assert.ok(entry && entry.payload === undefined && /get_event/.test(entry.note), "left out of the bounded list");
 });
 
-test("REST endpoints need a token", async () => {
+test("REST endpoints need a token", LOCAL, async () => {
   for (const path of ["/pending-status", "/pending-events", "/webhook-events", "/event?id=x", "/events"]) {
     const r = await fetch(`${worker.origin}${path}`);
     assert.equal(r.status, 401, path);
@@ -275,7 +279,7 @@ async function listen(lastEventId) {
 const frameId = (frame) => frame.split("\n").find((l) => l.startsWith("id: "))?.slice(4);
 const frameData = (frame) => JSON.parse(frame.split("\n").find((l) => l.startsWith("data: ")).slice(6));
 
-test("/events streams new events with heartbeats and resumes from Last-Event-ID", async () => {
+test("/events streams new events with heartbeats and resumes from Last-Event-ID", LOCAL, async () => {
   const stream = await listen();
   await stream.next((f) => f.includes(": heartbeat"));
   const live = await deliver("issues", { action: "opened", issue: { number: 1, title: "Live" } });
@@ -291,7 +295,7 @@ test("/events streams new events with heartbeats and resumes from Last-Event-ID"
   resumed.close();
 });
 
-test("a burst of concurrent deliveries is stored once each and survives a restart", async () => {
+test("a burst of concurrent deliveries is stored once each and survives a restart", LOCAL, async () => {
   const install = { id: 555, account: { login: "burst-org" } };
   assert.equal((await deliver("installation", { action: "created", installation: install })).status, 202);
   const before = (await rest("/pending-status")).json.pending_count;

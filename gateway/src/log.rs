@@ -31,6 +31,12 @@ pub fn route_name(path: &str) -> &'static str {
     if let Some(known) = ROUTES.iter().find(|r| **r == path) {
         return known;
     }
+    if let Some((known, _)) = crate::webhooks::rest::PATHS
+        .iter()
+        .find(|(r, _)| *r == path)
+    {
+        return known;
+    }
     if path.starts_with("/admin/") {
         "/admin/*"
     } else if path.starts_with("/.well-known/") {
@@ -166,6 +172,7 @@ mod tests {
     fn routes_are_named_from_a_fixed_list() {
         assert_eq!(route_name("/mcp"), "/mcp");
         assert_eq!(route_name("/admin/env/staging"), "/admin/*");
+        assert_eq!(route_name("/pending-events"), "/pending-events");
         assert_eq!(
             route_name("/.well-known/oauth-protected-resource/mcp"),
             "/.well-known/*"

@@ -132,6 +132,7 @@ async fn serve(gateway: &Gateway<'_>, req: &HttpRequest, trace: &Trace) -> HttpR
                 Ok(p) => p,
                 Err(response) => return response,
             };
+            trace.principal(&principal.id);
             let refuse = |scope: &str| insufficient_scope(&issuer, scope);
             webhooks::rest::serve(
                 &gateway.config.webhooks,
