@@ -12,7 +12,7 @@ pub const DAILY: &str = "17 3 * * *";
 pub const SIX_HOURLY: &str = "17 */6 * * *";
 
 /// Most grants one run visits (each is a Durable Object call; Workers cap the calls one
-/// invocation makes). Grants past this wait for a later run.
+/// invocation makes). The next run goes on after the last one visited.
 pub const MAX_GRANTS_PER_RUN: usize = 500;
 
 /// A scheduled job.
@@ -66,7 +66,7 @@ impl Job {
     pub async fn run(self, platform: &Platform<'_>) -> Outcome {
         let mut removed = 0;
         let result = match self {
-            Job::PurgeGrants => purge_grants(platform, &mut removed).await,
+            Job::PurgeGrants => purge_grants(platform, MAX_GRANTS_PER_RUN, &mut removed).await,
             Job::PurgeAudit => crate::audit::purge(platform.objects)
                 .await
                 .map(|n| removed = n),
@@ -85,15 +85,34 @@ impl Job {
     }
 }
 
-async fn purge_grants(platform: &Platform<'_>, removed: &mut u64) -> Result<(), PlatformError> {
-    for grant_id in crate::oauth::store::grant_ids(platform.kv, MAX_GRANTS_PER_RUN).await? {
-        let purged = crate::grants::purge(platform.objects, &grant_id).await?;
+/// Where the last grant purge stopped (a grant id), when it had more to visit.
+const PURGE_CURSOR_KEY: &str = "purge:grants:after";
+
+/// Visits up to `MAX_GRANTS_PER_RUN` grants after where the last run stopped, so that every
+/// grant is reached over successive runs however many there are.
+async fn purge_grants(
+    platform: &Platform<'_>,
+    per_run: usize,
+    removed: &mut u64,
+) -> Result<(), PlatformError> {
+    let kv = platform.kv;
+    let after = kv
+        .get(PURGE_CURSOR_KEY)
+        .await?
+        .and_then(|v| String::from_utf8(v).ok());
+    let ids = crate::oauth::store::grant_ids_after(kv, after.as_deref(), per_run).await?;
+    for grant_id in &ids {
+        let purged = crate::grants::purge(platform.objects, grant_id).await?;
         *removed += purged.rows;
         if purged.dead {
-            crate::oauth::store::delete_grant(platform.kv, &grant_id).await?;
+            crate::oauth::store::delete_grant(kv, grant_id).await?;
         }
     }
-    Ok(())
+    match ids.last() {
+        Some(last) if ids.len() == per_run => kv.put(PURGE_CURSOR_KEY, last.as_bytes(), None).await,
+        // Reached the end: the next run starts over.
+        _ => kv.delete(PURGE_CURSOR_KEY).await,
+    }
 }
 
 /// Runs every job scheduled on `cron`, one after another, and returns what each did.
@@ -189,5 +208,41 @@ mod tests {
             six_hourly[0].error.is_some(),
             "GitHub unreachable is reported, not hidden"
         );
+    }
+
+    #[test]
+    fn a_purge_goes_on_where_the_last_run_stopped() {
+        let clock = ManualClock::new(1_800_000_000_000);
+        let kv = MemoryKv::new(&clock);
+        let objects = LocalObjects::new(crate::objects::handle, &clock);
+        let fetch = CannedFetch::default();
+        let platform = Platform {
+            kv: &kv,
+            objects: &objects,
+            clock: &clock,
+            random: &OsRandom,
+            fetch: &fetch,
+            secrets: &MapSecrets::default(),
+        };
+        let now = 1_800_000_000_000;
+        // g1 and g2 stay alive (their codes are still good); g3–g5 die.
+        for id in ["g1", "g2"] {
+            new_grant(&platform, id, now, 60 * MINUTE);
+        }
+        for id in ["g3", "g4", "g5"] {
+            new_grant(&platform, id, now, MINUTE);
+        }
+        clock.advance_ms(10 * MINUTE);
+        let run = || {
+            let mut removed = 0;
+            pollster::block_on(purge_grants(&platform, 2, &mut removed)).unwrap();
+            pollster::block_on(store::grant_ids(&kv, 10)).unwrap()
+        };
+        // Without the cursor every run would visit g1 and g2 again and never reach the rest.
+        assert_eq!(run(), ["g1", "g2", "g3", "g4", "g5"]);
+        assert_eq!(run(), ["g1", "g2", "g5"], "the second run went on after g2");
+        assert_eq!(run(), ["g1", "g2"]);
+        let cursor = pollster::block_on(crate::platform::Kv::get(&kv, PURGE_CURSOR_KEY)).unwrap();
+        assert_eq!(cursor, None, "the end reached, the next run starts over");
     }
 }

@@ -65,6 +65,24 @@ pub async fn grant_ids(kv: &dyn Kv, limit: usize) -> Result<Vec<String>, Platfor
         .collect())
 }
 
+/// Most grant ids the index is read for at once, to find where a purge left off.
+pub const MAX_GRANT_INDEX: usize = 100_000;
+
+/// Up to `limit` grant ids that come after `after` in key order (all from the start when
+/// `after` is `None`), for a purge that goes on where the last one stopped.
+pub async fn grant_ids_after(
+    kv: &dyn Kv,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Vec<String>, PlatformError> {
+    Ok(grant_ids(kv, MAX_GRANT_INDEX)
+        .await?
+        .into_iter()
+        .filter(|id| after.is_none_or(|a| id.as_str() > a))
+        .take(limit)
+        .collect())
+}
+
 /// A grant's summary.
 pub async fn grant(kv: &dyn Kv, grant_id: &str) -> Result<Option<GrantSummary>, PlatformError> {
     decode(kv.get(&format!("{GRANT_PREFIX}{grant_id}")).await?)
