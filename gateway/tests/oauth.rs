@@ -763,3 +763,34 @@ fn rotating_the_signing_key_keeps_open_forms_during_the_overlap_and_refuses_them
     assert_eq!(refused.status, 403);
     assert!(refused.body.contains("start the sign-in again"));
 }
+
+#[test]
+fn self_registered_clients_expire_unused_and_live_on_while_used() {
+    const DAY: u64 = 24 * 3600 * 1000;
+    let w = world();
+    let s = Session::new(&w);
+    let registered = |s: &Session<'_>, client: &str| s.authorize_page(client, &[]).0.status == 200;
+    let idle = s.register();
+    let used = s.register();
+    let (_, mut refresh) = s.tokens(&used);
+    let meta =
+        json!({"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none"}).to_string();
+    let made = admin(&s, "POST", "/admin/bootstrap-client", ADMIN, &meta);
+    let operators = made.json()["client_id"].as_str().unwrap().to_owned();
+    // Every 20 days the used client refreshes; the idle one does nothing.
+    for _ in 0..3 {
+        w.clock.advance_ms(20 * DAY);
+        let r = s.refresh(&used, &refresh);
+        assert_eq!(r.status, 200, "{}", r.body);
+        refresh = r.json()["refresh_token"].as_str().unwrap().to_owned();
+    }
+    assert!(
+        !registered(&s, &idle),
+        "60 days unused: a refresh token's life and the grace are over"
+    );
+    assert!(registered(&s, &used));
+    assert!(
+        registered(&s, &operators),
+        "the operator's clients never expire"
+    );
+}

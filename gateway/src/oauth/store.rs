@@ -132,6 +132,10 @@ pub struct StoredClient {
     pub secret_hash: Option<String>,
     /// When it registered, in seconds since the epoch.
     pub issued_at: u64,
+    /// Registered itself at `/register` (not by the operator): its record expires once
+    /// nothing has used it for as long as a refresh token lives.
+    #[serde(default)]
+    pub self_registered: bool,
 }
 
 /// Who an access token speaks for, and for what.
@@ -183,9 +187,14 @@ pub async fn put_client(
     kv: &dyn Kv,
     id: &ClientId,
     client: &StoredClient,
+    refresh_ttl_secs: u64,
 ) -> Result<(), PlatformError> {
     let bytes = serde_json::to_vec(client).map_err(|e| PlatformError(e.to_string()))?;
-    kv.put(&client_key(id.as_str()), &bytes, None).await
+    // A self-registered client nobody uses would otherwise stay forever (open DCR).
+    let ttl = client
+        .self_registered
+        .then_some(refresh_ttl_secs + GRANT_INDEX_GRACE_SECS);
+    kv.put(&client_key(id.as_str()), &bytes, ttl).await
 }
 
 /// Loads the record of an access token by hash.

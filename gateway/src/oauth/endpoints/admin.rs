@@ -106,7 +106,7 @@ async fn bootstrap_client(
     server: &AuthServer<'_>,
     req: &HttpRequest,
 ) -> Result<HttpResponse, OAuthError> {
-    super::register::create_client(server, &req.body).await
+    super::register::create_client(server, &req.body, false).await
 }
 
 async fn list_clients(server: &AuthServer<'_>) -> Result<HttpResponse, OAuthError> {

@@ -140,6 +140,7 @@ pub(super) async fn lookup(
         metadata,
         secret_hash: None,
         issued_at: server.platform.clock.now_ms() / 1000,
+        self_registered: false,
     };
     if let (Some(ttl), Ok(bytes)) = (cache_secs(&answer), serde_json::to_vec(&client)) {
         let _ = kv.put(&cache_key(id.as_str()), &bytes, Some(ttl)).await;

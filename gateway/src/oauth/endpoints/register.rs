@@ -24,15 +24,17 @@ async fn registered(
             "send the metadata as application/json".into(),
         ));
     }
-    create_client(server, &req.body).await
+    create_client(server, &req.body, true).await
 }
 
 /// Registers a client from RFC 7591 metadata in `body`: a new id, a secret for confidential
 /// clients (stored only as its hash), and the registration response. `/register` and
-/// `/admin/bootstrap-client` both create clients this way.
+/// `/admin/bootstrap-client` both create clients this way; `self_registered` (from
+/// `/register`) makes the record expire when unused.
 pub(super) async fn create_client(
     server: &AuthServer<'_>,
     body: &[u8],
+    self_registered: bool,
 ) -> Result<HttpResponse, OAuthError> {
     let metadata = parse_registration(body)?;
     let random = server.platform.random;
@@ -44,10 +46,16 @@ pub(super) async fn create_client(
         metadata,
         secret_hash: secret.as_deref().map(hash_secret),
         issued_at,
+        self_registered,
     };
-    store::put_client(server.platform.kv, &id, &client)
-        .await
-        .map_err(|e| storage_failed("client registration", &e))?;
+    store::put_client(
+        server.platform.kv,
+        &id,
+        &client,
+        server.settings.refresh_ttl_secs,
+    )
+    .await
+    .map_err(|e| storage_failed("client registration", &e))?;
     Ok(json_no_store(
         201,
         registration_response(&id, secret.as_deref(), issued_at, &client.metadata),

@@ -55,7 +55,7 @@ fn resource_of(
 
 async fn issued(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpResponse, OAuthError> {
     let form = form_body(req)?;
-    let (client_id, _client) = authenticate(server, req, &form).await?;
+    let (client_id, client) = authenticate(server, req, &form).await?;
     let now = server.platform.clock.now_ms();
     let random = server.platform.random;
     let access = new_token(random, "dva_");
@@ -216,6 +216,11 @@ async fn issued(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
         server.settings.refresh_ttl_secs,
     )
     .await;
+    if client.self_registered {
+        // In use: the client's record lives as long as the refresh token just issued.
+        let ttl = server.settings.refresh_ttl_secs;
+        let _ = store::put_client(server.platform.kv, &client_id, &client, ttl).await;
+    }
     let entry = Entry::new(kind, &record.subject, "success")
         .client(&record.client_id)
         .ip(ip);
