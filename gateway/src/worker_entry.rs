@@ -354,26 +354,40 @@ impl DurableObject for Outbox {
 }
 
 /// `serve_object` for a class with an alarm: after the request, sets the alarm the class asks
-/// for if none is set.
-async fn serve_object_with_alarm(class: &str, state: &State, req: Request) -> Result<Response> {
+/// for if none is set. `armed` remembers, for this instance's life, that an alarm is set, so
+/// a busy object asks storage once rather than on every request.
+async fn serve_object_with_alarm(
+    class: &str,
+    state: &State,
+    armed: &std::cell::Cell<bool>,
+    req: Request,
+) -> Result<Response> {
     let response = serve_object(class, state, req).await?;
+    if armed.get() {
+        return Ok(response);
+    }
     let storage = state.storage();
-    if storage.get_alarm().await?.is_none() {
-        let now = WorkersClock.now_ms();
-        if let Some(at) = crate::objects::wanted_alarm(class, &WorkersSql(storage.sql()), now) {
-            storage.set_alarm(at.saturating_sub(now) as i64).await?;
-        }
+    if storage.get_alarm().await?.is_some() {
+        armed.set(true);
+        return Ok(response);
+    }
+    let now = WorkersClock.now_ms();
+    if let Some(at) = crate::objects::wanted_alarm(class, &WorkersSql(storage.sql()), now) {
+        storage.set_alarm(at.saturating_sub(now) as i64).await?;
+        armed.set(true);
     }
     Ok(response)
 }
 
 /// Runs the alarm of an object of `class` and sets the next one it asks for.
-async fn run_alarm(class: &str, state: &State) -> Result<Response> {
+async fn run_alarm(class: &str, state: &State, armed: &std::cell::Cell<bool>) -> Result<Response> {
     let storage = state.storage();
     let now = WorkersClock.now_ms();
-    if let Some(at) = crate::objects::alarm(class, &WorkersSql(storage.sql()), now) {
+    let next = crate::objects::alarm(class, &WorkersSql(storage.sql()), now);
+    if let Some(at) = next {
         storage.set_alarm(at.saturating_sub(now) as i64).await?;
     }
+    armed.set(next.is_some());
     Response::empty()
 }
 
@@ -381,19 +395,24 @@ async fn run_alarm(class: &str, state: &State) -> Result<Response> {
 #[durable_object]
 pub struct EventStore {
     state: State,
+    armed: std::cell::Cell<bool>,
 }
 
 impl DurableObject for EventStore {
     fn new(state: State, _env: Env) -> Self {
-        Self { state }
+        Self {
+            state,
+            armed: std::cell::Cell::new(false),
+        }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
-        serve_object_with_alarm(crate::webhooks::store::BINDING, &self.state, req).await
+        let class = crate::webhooks::store::BINDING;
+        serve_object_with_alarm(class, &self.state, &self.armed, req).await
     }
 
     async fn alarm(&self) -> Result<Response> {
-        run_alarm(crate::webhooks::store::BINDING, &self.state).await
+        run_alarm(crate::webhooks::store::BINDING, &self.state, &self.armed).await
     }
 }
 
