@@ -129,9 +129,7 @@ mod tests {
     use super::*;
     use crate::grants::Grant;
     use crate::oauth::store::{self, GrantSummary};
-    use crate::platform::native::{
-        CannedFetch, LocalObjects, ManualClock, MapSecrets, MemoryKv, OsRandom,
-    };
+    use crate::platform::native::{ManualClock, TestHost};
 
     const MINUTE: u64 = 60_000;
 
@@ -170,22 +168,14 @@ mod tests {
     #[test]
     fn the_daily_run_clears_dead_grants_and_old_audit_entries() {
         let clock = ManualClock::new(1_800_000_000_000);
-        let kv = MemoryKv::new(&clock);
-        let objects = LocalObjects::new(crate::objects::handle, &clock);
-        let fetch = CannedFetch::default();
-        let platform = Platform {
-            kv: &kv,
-            objects: &objects,
-            clock: &clock,
-            random: &OsRandom,
-            fetch: &fetch,
-            secrets: &MapSecrets::default(),
-        };
+        let host = TestHost::new(&clock);
+        let platform = host.platform();
+        let (kv, objects) = (&host.kv, &host.objects);
         let now = 1_800_000_000_000;
         new_grant(&platform, "abandoned", now, 5 * MINUTE);
         new_grant(&platform, "pending", now, 60 * MINUTE);
         pollster::block_on(crate::audit::record(
-            &objects,
+            objects,
             crate::audit::Entry::new("signin", "owner", "success"),
         ));
         clock.advance_ms(10 * MINUTE);
@@ -194,7 +184,7 @@ mod tests {
         let jobs: Vec<(&str, u64)> = outcomes.iter().map(|o| (o.job, o.removed)).collect();
         assert_eq!(jobs, [("purge_grants", 2), ("purge_audit", 0)]);
         assert!(outcomes.iter().all(|o| o.error.is_none()));
-        let left = pollster::block_on(store::grant_ids(&kv, 10)).unwrap();
+        let left = pollster::block_on(store::grant_ids(kv, 10)).unwrap();
         assert_eq!(left, ["pending"], "the dead grant left the index");
 
         clock.advance_ms(crate::audit::RETENTION_MS);
@@ -213,17 +203,9 @@ mod tests {
     #[test]
     fn a_purge_goes_on_where_the_last_run_stopped() {
         let clock = ManualClock::new(1_800_000_000_000);
-        let kv = MemoryKv::new(&clock);
-        let objects = LocalObjects::new(crate::objects::handle, &clock);
-        let fetch = CannedFetch::default();
-        let platform = Platform {
-            kv: &kv,
-            objects: &objects,
-            clock: &clock,
-            random: &OsRandom,
-            fetch: &fetch,
-            secrets: &MapSecrets::default(),
-        };
+        let host = TestHost::new(&clock);
+        let platform = host.platform();
+        let kv = &host.kv;
         let now = 1_800_000_000_000;
         // g1 and g2 stay alive (their codes are still good); g3–g5 die.
         for id in ["g1", "g2"] {
@@ -236,13 +218,13 @@ mod tests {
         let run = || {
             let mut removed = 0;
             pollster::block_on(purge_grants(&platform, 2, &mut removed)).unwrap();
-            pollster::block_on(store::grant_ids(&kv, 10)).unwrap()
+            pollster::block_on(store::grant_ids(kv, 10)).unwrap()
         };
         // Without the cursor every run would visit g1 and g2 again and never reach the rest.
         assert_eq!(run(), ["g1", "g2", "g3", "g4", "g5"]);
         assert_eq!(run(), ["g1", "g2", "g5"], "the second run went on after g2");
         assert_eq!(run(), ["g1", "g2"]);
-        let cursor = pollster::block_on(crate::platform::Kv::get(&kv, PURGE_CURSOR_KEY)).unwrap();
+        let cursor = pollster::block_on(crate::platform::Kv::get(kv, PURGE_CURSOR_KEY)).unwrap();
         assert_eq!(cursor, None, "the end reached, the next run starts over");
     }
 }

@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use rusqlite::types::{Value as Sv, ValueRef};
 
 use super::{
-    sql_limits, Clock, Fetch, Fetched, Kv, ObjectHandler, Objects, Outbound, PlatformError, Random,
-    Secrets, Sql, SqlError, SqlValue,
+    sql_limits, Clock, Fetch, Fetched, Kv, ObjectHandler, Objects, Outbound, Platform,
+    PlatformError, Random, Secrets, Sql, SqlError, SqlValue,
 };
 
 /// A clock that moves only when told to.
@@ -345,6 +345,46 @@ impl Fetch for CannedFetch {
                 "connection refused: {}",
                 request.url
             ))),
+        }
+    }
+}
+
+/// Every native stand-in over one clock, for a test that needs a whole `Platform`: memory KV,
+/// the gateway's Durable Object classes over SQLite, canned answers and settable secrets.
+pub struct TestHost<'c> {
+    /// The clock everything reads.
+    pub clock: &'c ManualClock,
+    /// Key-value storage.
+    pub kv: MemoryKv<'c>,
+    /// Durable Objects.
+    pub objects: LocalObjects<'c>,
+    /// Outbound HTTP.
+    pub fetch: CannedFetch,
+    /// Secrets.
+    pub secrets: MapSecrets,
+}
+
+impl<'c> TestHost<'c> {
+    /// A fresh host on `clock`, with the gateway's object classes.
+    pub fn new(clock: &'c ManualClock) -> Self {
+        Self {
+            clock,
+            kv: MemoryKv::new(clock),
+            objects: LocalObjects::new(crate::objects::handle, clock),
+            fetch: CannedFetch::default(),
+            secrets: MapSecrets::default(),
+        }
+    }
+
+    /// The platform over these stand-ins.
+    pub fn platform(&self) -> Platform<'_> {
+        Platform {
+            kv: &self.kv,
+            objects: &self.objects,
+            clock: self.clock,
+            random: &OsRandom,
+            fetch: &self.fetch,
+            secrets: &self.secrets,
         }
     }
 }

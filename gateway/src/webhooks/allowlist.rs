@@ -182,22 +182,11 @@ mod tests {
 
     #[test]
     fn a_refresh_replaces_the_ranges_and_a_bad_answer_keeps_them() {
-        use crate::platform::native::{
-            CannedFetch, LocalObjects, ManualClock, MapSecrets, MemoryKv, OsRandom,
-        };
+        use crate::platform::native::{ManualClock, TestHost};
         let clock = ManualClock::new(1_800_000_000_000);
-        let kv = MemoryKv::new(&clock);
-        let objects = LocalObjects::new(crate::objects::handle, &clock);
-        let fetch = CannedFetch::default();
-        let secrets = MapSecrets::default();
-        let platform = Platform {
-            kv: &kv,
-            objects: &objects,
-            clock: &clock,
-            random: &OsRandom,
-            fetch: &fetch,
-            secrets: &secrets,
-        };
+        let host = TestHost::new(&clock);
+        let platform = host.platform();
+        let fetch = &host.fetch;
         let now = |p: &Platform<'_>| pollster::block_on(current(p));
         assert!(contains(&now(&platform), Some("192.30.252.1")));
         fetch.answer_json(
