@@ -66,7 +66,7 @@ export async function serve(build, options) {
   const config = join(tmp, "config.capnp");
   writeFileSync(config, capnp(port, disk, options));
   const started = performance.now();
-  const child = spawn(WORKERD, ["serve", config, "--experimental"], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(WORKERD, ["serve", config, "--experimental", ...(options.args ?? [])], { stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
   child.stdout.on("data", (d) => (log += d));
   child.stderr.on("data", (d) => (log += d));

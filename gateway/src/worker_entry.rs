@@ -14,7 +14,7 @@ use crate::platform::workers::{
     WorkersClock, WorkersFetch, WorkersKv, WorkersObjects, WorkersRandom, WorkersSecrets,
     WorkersSql,
 };
-use crate::platform::{Clock, Platform, Random};
+use crate::platform::{Clock, Memory, Platform, Random};
 use crate::router::{self, Gateway};
 
 fn var(env: &Env, name: &str) -> Option<String> {
@@ -301,11 +301,17 @@ fn event_stream(
     Ok(Response::from_stream(body)?.with_headers(headers))
 }
 
-/// Answers one request to a Durable Object with the class's logic over its SQL storage.
-async fn serve_object(class: &str, state: &State, mut req: Request) -> Result<Response> {
+/// Answers one request to a Durable Object with the class's logic over its SQL storage and
+/// the instance's memory.
+async fn serve_object(
+    class: &str,
+    state: &State,
+    memory: &Memory,
+    mut req: Request,
+) -> Result<Response> {
     let body = req.bytes().await?;
     let sql = WorkersSql(state.storage().sql());
-    let answer = crate::objects::handle(class, &sql, WorkersClock.now_ms(), &body);
+    let answer = crate::objects::handle(class, &sql, memory, WorkersClock.now_ms(), &body);
     Response::from_bytes(answer)
 }
 
@@ -328,15 +334,18 @@ async fn schedule_alarm(state: &State, at_ms: Option<u64>) -> Result<()> {
 pub struct Outbox {
     state: State,
     env: Env,
+    memory: Memory,
 }
 
 impl DurableObject for Outbox {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env }
+        let memory = Memory::default();
+        Self { state, env, memory }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
-        let response = serve_object(crate::channels::outbox::BINDING, &self.state, req).await?;
+        let class = crate::channels::outbox::BINDING;
+        let response = serve_object(class, &self.state, &self.memory, req).await?;
         let sql = WorkersSql(self.state.storage().sql());
         schedule_alarm(&self.state, crate::channels::outbox::next_wake(&sql)).await?;
         Ok(response)
@@ -353,41 +362,48 @@ impl DurableObject for Outbox {
     }
 }
 
+/// The instance's memory: its alarm is set.
+const ALARM_SET: &str = "alarm_set";
+
 /// `serve_object` for a class with an alarm: after the request, sets the alarm the class asks
-/// for if none is set. `armed` remembers, for this instance's life, that an alarm is set, so
-/// a busy object asks storage once rather than on every request.
+/// for if none is set. The instance remembers that an alarm is set, so a busy object asks
+/// storage once rather than on every request.
 async fn serve_object_with_alarm(
     class: &str,
     state: &State,
-    armed: &std::cell::Cell<bool>,
+    memory: &Memory,
     req: Request,
 ) -> Result<Response> {
-    let response = serve_object(class, state, req).await?;
-    if armed.get() {
+    let response = serve_object(class, state, memory, req).await?;
+    if memory.knows(ALARM_SET) {
         return Ok(response);
     }
     let storage = state.storage();
     if storage.get_alarm().await?.is_some() {
-        armed.set(true);
+        memory.set(ALARM_SET, 1);
         return Ok(response);
     }
     let now = WorkersClock.now_ms();
-    if let Some(at) = crate::objects::wanted_alarm(class, &WorkersSql(storage.sql()), now) {
+    let sql = WorkersSql(storage.sql());
+    if let Some(at) = crate::objects::wanted_alarm(class, &sql, memory, now) {
         storage.set_alarm(at.saturating_sub(now) as i64).await?;
-        armed.set(true);
+        memory.set(ALARM_SET, 1);
     }
     Ok(response)
 }
 
 /// Runs the alarm of an object of `class` and sets the next one it asks for.
-async fn run_alarm(class: &str, state: &State, armed: &std::cell::Cell<bool>) -> Result<Response> {
+async fn run_alarm(class: &str, state: &State, memory: &Memory) -> Result<Response> {
     let storage = state.storage();
     let now = WorkersClock.now_ms();
-    let next = crate::objects::alarm(class, &WorkersSql(storage.sql()), now);
-    if let Some(at) = next {
-        storage.set_alarm(at.saturating_sub(now) as i64).await?;
+    let next = crate::objects::alarm(class, &WorkersSql(storage.sql()), memory, now);
+    match next {
+        Some(at) => {
+            storage.set_alarm(at.saturating_sub(now) as i64).await?;
+            memory.set(ALARM_SET, 1);
+        }
+        None => memory.forget(ALARM_SET),
     }
-    armed.set(next.is_some());
     Response::empty()
 }
 
@@ -395,24 +411,22 @@ async fn run_alarm(class: &str, state: &State, armed: &std::cell::Cell<bool>) ->
 #[durable_object]
 pub struct EventStore {
     state: State,
-    armed: std::cell::Cell<bool>,
+    memory: Memory,
 }
 
 impl DurableObject for EventStore {
     fn new(state: State, _env: Env) -> Self {
-        Self {
-            state,
-            armed: std::cell::Cell::new(false),
-        }
+        let memory = Memory::default();
+        Self { state, memory }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
         let class = crate::webhooks::store::BINDING;
-        serve_object_with_alarm(class, &self.state, &self.armed, req).await
+        serve_object_with_alarm(class, &self.state, &self.memory, req).await
     }
 
     async fn alarm(&self) -> Result<Response> {
-        run_alarm(crate::webhooks::store::BINDING, &self.state, &self.armed).await
+        run_alarm(crate::webhooks::store::BINDING, &self.state, &self.memory).await
     }
 }
 
@@ -420,15 +434,23 @@ impl DurableObject for EventStore {
 #[durable_object]
 pub struct TenantRegistry {
     state: State,
+    memory: Memory,
 }
 
 impl DurableObject for TenantRegistry {
     fn new(state: State, _env: Env) -> Self {
-        Self { state }
+        let memory = Memory::default();
+        Self { state, memory }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
-        serve_object(crate::webhooks::registry::BINDING, &self.state, req).await
+        serve_object(
+            crate::webhooks::registry::BINDING,
+            &self.state,
+            &self.memory,
+            req,
+        )
+        .await
     }
 }
 
@@ -436,15 +458,17 @@ impl DurableObject for TenantRegistry {
 #[durable_object]
 pub struct RateLimiter {
     state: State,
+    memory: Memory,
 }
 
 impl DurableObject for RateLimiter {
     fn new(state: State, _env: Env) -> Self {
-        Self { state }
+        let memory = Memory::default();
+        Self { state, memory }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
-        serve_object(crate::ratelimit::BINDING, &self.state, req).await
+        serve_object(crate::ratelimit::BINDING, &self.state, &self.memory, req).await
     }
 }
 
@@ -452,15 +476,17 @@ impl DurableObject for RateLimiter {
 #[durable_object]
 pub struct KnowledgeBase {
     state: State,
+    memory: Memory,
 }
 
 impl DurableObject for KnowledgeBase {
     fn new(state: State, _env: Env) -> Self {
-        Self { state }
+        let memory = Memory::default();
+        Self { state, memory }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
-        serve_object(crate::knowledge::BINDING, &self.state, req).await
+        serve_object(crate::knowledge::BINDING, &self.state, &self.memory, req).await
     }
 }
 
@@ -468,15 +494,17 @@ impl DurableObject for KnowledgeBase {
 #[durable_object]
 pub struct GrantStore {
     state: State,
+    memory: Memory,
 }
 
 impl DurableObject for GrantStore {
     fn new(state: State, _env: Env) -> Self {
-        Self { state }
+        let memory = Memory::default();
+        Self { state, memory }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
-        serve_object(crate::grants::BINDING, &self.state, req).await
+        serve_object(crate::grants::BINDING, &self.state, &self.memory, req).await
     }
 }
 
@@ -484,14 +512,16 @@ impl DurableObject for GrantStore {
 #[durable_object]
 pub struct AuditLog {
     state: State,
+    memory: Memory,
 }
 
 impl DurableObject for AuditLog {
     fn new(state: State, _env: Env) -> Self {
-        Self { state }
+        let memory = Memory::default();
+        Self { state, memory }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
-        serve_object(crate::audit::BINDING, &self.state, req).await
+        serve_object(crate::audit::BINDING, &self.state, &self.memory, req).await
     }
 }

@@ -4,7 +4,7 @@
 use dovecote_gateway::platform::native::{
     CannedFetch, LocalObjects, ManualClock, MapSecrets, MemoryKv, OsRandom,
 };
-use dovecote_gateway::platform::{Platform, Sql};
+use dovecote_gateway::platform::{Memory, Platform, Sql};
 use dovecote_gateway::toolbox::{
     Annotations, CallToolResult, Principal, Rate, RatePeriod, ToolContext, ToolEntry,
 };
@@ -95,7 +95,7 @@ toolbox! {
     tools = [examples::calculate, whoami, echo, crate::greet],
 }
 
-fn no_objects(_class: &str, _sql: &dyn Sql, _now_ms: u64, _request: &[u8]) -> Vec<u8> {
+fn no_objects(_: &str, _: &dyn Sql, _: &Memory, _now_ms: u64, _request: &[u8]) -> Vec<u8> {
     Vec::new()
 }
 

@@ -1,7 +1,7 @@
 //! The Durable Object classes' logic, by binding name. Each takes bytes and answers bytes over
 //! its own SQL; `platform::workers` runs it inside workerd, `platform::native` over rusqlite.
 
-use crate::platform::Sql;
+use crate::platform::{Memory, Sql};
 
 /// Every Durable Object binding, as `wrangler.toml` declares them.
 pub const CLASSES: [&str; 7] = [
@@ -14,15 +14,17 @@ pub const CLASSES: [&str; 7] = [
     crate::webhooks::registry::BINDING,
 ];
 
-/// Answers one request to an object of `class`.
-pub fn handle(class: &str, sql: &dyn Sql, now_ms: u64, request: &[u8]) -> Vec<u8> {
+/// Answers one request to an object of `class`; `memory` is the instance's.
+pub fn handle(class: &str, sql: &dyn Sql, memory: &Memory, now_ms: u64, request: &[u8]) -> Vec<u8> {
     match class {
-        crate::ratelimit::BINDING => crate::ratelimit::handle(sql, now_ms, request),
+        crate::ratelimit::BINDING => crate::ratelimit::handle(sql, memory, now_ms, request),
         crate::knowledge::BINDING => crate::knowledge::handle(sql, now_ms, request),
         crate::grants::BINDING => crate::grants::handle(sql, now_ms, request),
         crate::audit::BINDING => crate::audit::handle(sql, now_ms, request),
         crate::channels::outbox::BINDING => crate::channels::outbox::handle(sql, now_ms, request),
-        crate::webhooks::store::BINDING => crate::webhooks::store::handle(sql, now_ms, request),
+        crate::webhooks::store::BINDING => {
+            crate::webhooks::store::handle(sql, memory, now_ms, request)
+        }
         crate::webhooks::registry::BINDING => {
             crate::webhooks::registry::handle(sql, now_ms, request)
         }
@@ -32,10 +34,10 @@ pub fn handle(class: &str, sql: &dyn Sql, now_ms: u64, request: &[u8]) -> Vec<u8
 
 /// Runs the alarm of an object of `class` and returns when it should run next. Classes
 /// without an alarm never ask for one.
-pub fn alarm(class: &str, sql: &dyn Sql, now_ms: u64) -> Option<u64> {
+pub fn alarm(class: &str, sql: &dyn Sql, memory: &Memory, now_ms: u64) -> Option<u64> {
     match class {
         crate::webhooks::store::BINDING => {
-            match crate::webhooks::store::retention::run(sql, now_ms) {
+            match crate::webhooks::store::retention::run(sql, memory, now_ms) {
                 Ok(done) => done.next_alarm_ms,
                 Err(e) => {
                     crate::log::internal("event retention", &e.0);
@@ -48,10 +50,10 @@ pub fn alarm(class: &str, sql: &dyn Sql, now_ms: u64) -> Option<u64> {
 }
 
 /// When an object of `class` that has no alarm set should get one, after a request.
-pub fn wanted_alarm(class: &str, sql: &dyn Sql, now_ms: u64) -> Option<u64> {
+pub fn wanted_alarm(class: &str, sql: &dyn Sql, memory: &Memory, now_ms: u64) -> Option<u64> {
     match class {
         crate::webhooks::store::BINDING => {
-            crate::webhooks::store::retention::next_alarm(sql, now_ms).unwrap_or(None)
+            crate::webhooks::store::retention::next_alarm(sql, memory, now_ms).unwrap_or(None)
         }
         _ => None,
     }

@@ -115,9 +115,41 @@ pub trait Sql {
     fn exec(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Vec<SqlValue>>, SqlError>;
 }
 
-/// The logic of a Durable Object class: bytes in, bytes out, over its own SQL. The same
-/// function runs inside workerd and, natively, over rusqlite.
-pub type ObjectHandler = fn(class: &str, sql: &dyn Sql, now_ms: u64, request: &[u8]) -> Vec<u8>;
+/// What one Durable Object instance remembers between its requests: facts its storage would
+/// otherwise be asked for on every request (the schema exists, a setting's value). The runtime
+/// may evict an instance at any time, which empties it, so it only ever mirrors what storage
+/// holds: set a fact after the write it mirrors has succeeded, and read storage when absent.
+#[derive(Debug, Default)]
+pub struct Memory {
+    facts: std::cell::RefCell<std::collections::HashMap<&'static str, i64>>,
+}
+
+impl Memory {
+    /// The remembered value of `fact`, if any.
+    pub fn get(&self, fact: &'static str) -> Option<i64> {
+        self.facts.borrow().get(fact).copied()
+    }
+
+    /// Remembers `fact` as `value`.
+    pub fn set(&self, fact: &'static str, value: i64) {
+        self.facts.borrow_mut().insert(fact, value);
+    }
+
+    /// Forgets `fact`.
+    pub fn forget(&self, fact: &'static str) {
+        self.facts.borrow_mut().remove(fact);
+    }
+
+    /// Whether `fact` is remembered (as any value).
+    pub fn knows(&self, fact: &'static str) -> bool {
+        self.facts.borrow().contains_key(fact)
+    }
+}
+
+/// The logic of a Durable Object class: bytes in, bytes out, over its own SQL and the
+/// instance's memory. The same function runs inside workerd and, natively, over rusqlite.
+pub type ObjectHandler =
+    fn(class: &str, sql: &dyn Sql, memory: &Memory, now_ms: u64, request: &[u8]) -> Vec<u8>;
 
 /// Named Durable Objects: one instance per (class, name), each with its own SQL database.
 #[async_trait(?Send)]

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use rusqlite::types::{Value as Sv, ValueRef};
 
 use super::{
-    sql_limits, Clock, Fetch, Fetched, Kv, ObjectHandler, Objects, Outbound, Platform,
+    sql_limits, Clock, Fetch, Fetched, Kv, Memory, ObjectHandler, Objects, Outbound, Platform,
     PlatformError, Random, Secrets, Sql, SqlError, SqlValue,
 };
 
@@ -239,6 +239,7 @@ pub struct LocalObjects<'c> {
     handler: ObjectHandler,
     clock: &'c dyn Clock,
     databases: RefCell<HashMap<(String, String), std::rc::Rc<SqliteSql>>>,
+    memories: RefCell<HashMap<(String, String), std::rc::Rc<Memory>>>,
 }
 
 impl<'c> LocalObjects<'c> {
@@ -248,7 +249,24 @@ impl<'c> LocalObjects<'c> {
             handler,
             clock,
             databases: RefCell::default(),
+            memories: RefCell::default(),
         }
+    }
+
+    /// Evicts an object's instance, as the runtime may at any time: its memory is emptied
+    /// and its next request starts from storage alone.
+    pub fn evict(&self, class: &str, name: &str) {
+        self.memories
+            .borrow_mut()
+            .remove(&(class.to_owned(), name.to_owned()));
+    }
+
+    fn memory(&self, class: &str, name: &str) -> std::rc::Rc<Memory> {
+        self.memories
+            .borrow_mut()
+            .entry((class.to_owned(), name.to_owned()))
+            .or_default()
+            .clone()
     }
 
     /// The database of one object, for tests that inspect or corrupt it.
@@ -270,7 +288,14 @@ impl Objects for LocalObjects<'_> {
         request: &[u8],
     ) -> Result<Vec<u8>, PlatformError> {
         let db = self.database(class, name);
-        Ok((self.handler)(class, &*db, self.clock.now_ms(), request))
+        let memory = self.memory(class, name);
+        Ok((self.handler)(
+            class,
+            &*db,
+            &memory,
+            self.clock.now_ms(),
+            request,
+        ))
     }
 }
 

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::platform::{Sql, SqlError, SqlValue};
+use crate::platform::{Memory, Sql, SqlError, SqlValue};
 
 /// Whether a call may go ahead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,40 +21,65 @@ pub enum Decision {
 
 const SCHEMA: &str =
     "CREATE TABLE IF NOT EXISTS rate_cells (key TEXT PRIMARY KEY, tat_ms INTEGER NOT NULL)";
+/// The instance's memory: the table exists.
+const SCHEMA_READY: &str = "schema";
+/// The instance's memory: when cells in the past were last dropped.
+const SWEPT_AT: &str = "swept_at_ms";
+/// How often stale cells are dropped: a past cell holds no information, so it may linger.
+const SWEEP_EVERY_MS: i64 = 60_000;
 
-/// Takes one call for `key` at `now_ms` under `count` per `period_ms`.
+/// Takes one call for `key` at `now_ms` under `count` per `period_ms`. One statement decides
+/// and counts an allowed call: the theoretical arrival time moves only if the call conforms.
 pub fn take(
     sql: &dyn Sql,
+    memory: &Memory,
     now_ms: u64,
     key: &str,
     count: u32,
     period_ms: u64,
 ) -> Result<Decision, SqlError> {
-    sql.exec(SCHEMA, &[])?;
+    if !memory.knows(SCHEMA_READY) {
+        sql.exec(SCHEMA, &[])?;
+        memory.set(SCHEMA_READY, 1);
+    }
     let count = u64::from(count.max(1));
-    let interval = (period_ms / count).max(1);
-    let tolerance = period_ms.saturating_sub(interval);
+    let interval = (period_ms / count).max(1) as i64;
+    let tolerance = period_ms.saturating_sub(interval as u64) as i64;
     let now = now_ms as i64;
-    let stored = sql
-        .exec("SELECT tat_ms FROM rate_cells WHERE key = ?", &[key.into()])?
-        .first()
-        .and_then(|row| row.first().and_then(SqlValue::as_i64))
-        .unwrap_or(now);
-    let tat = stored.max(now) as u64;
-    if tat - now_ms > tolerance {
+    let taken = sql.exec(
+        "INSERT INTO rate_cells (key, tat_ms) VALUES (?, ?) \
+         ON CONFLICT (key) DO UPDATE SET tat_ms = max(tat_ms, ?) + ? \
+         WHERE max(tat_ms, ?) - ? <= ? \
+         RETURNING tat_ms",
+        &[
+            key.into(),
+            SqlValue::Integer(now + interval),
+            SqlValue::Integer(now),
+            SqlValue::Integer(interval),
+            SqlValue::Integer(now),
+            SqlValue::Integer(now),
+            SqlValue::Integer(tolerance),
+        ],
+    )?;
+    if taken.is_empty() {
+        let tat = sql
+            .exec("SELECT tat_ms FROM rate_cells WHERE key = ?", &[key.into()])?
+            .first()
+            .and_then(|row| row.first().and_then(SqlValue::as_i64))
+            .unwrap_or(now);
         return Ok(Decision::Limited {
-            retry_after_ms: tat - now_ms - tolerance,
+            retry_after_ms: (tat - now - tolerance).max(1) as u64,
         });
     }
-    sql.exec(
-        "INSERT INTO rate_cells (key, tat_ms) VALUES (?, ?) \
-         ON CONFLICT(key) DO UPDATE SET tat_ms = excluded.tat_ms",
-        &[key.into(), SqlValue::Integer((tat + interval) as i64)],
-    )?;
-    // Cells in the past hold no information; dropping them keeps the table to live keys.
-    sql.exec(
-        "DELETE FROM rate_cells WHERE tat_ms < ?",
-        &[SqlValue::Integer(now)],
-    )?;
+    if memory
+        .get(SWEPT_AT)
+        .is_none_or(|at| now - at >= SWEEP_EVERY_MS)
+    {
+        sql.exec(
+            "DELETE FROM rate_cells WHERE tat_ms < ?",
+            &[SqlValue::Integer(now)],
+        )?;
+        memory.set(SWEPT_AT, now);
+    }
     Ok(Decision::Allowed)
 }

@@ -5,7 +5,7 @@ mod gcra;
 
 use serde::{Deserialize, Serialize};
 
-use crate::platform::{Objects, PlatformError, Sql};
+use crate::platform::{Memory, Objects, PlatformError, Sql};
 use crate::toolbox::Rate;
 
 pub use gcra::Decision;
@@ -43,9 +43,9 @@ pub async fn take(
 }
 
 /// The object's side: one request, answered over its SQL.
-pub fn handle(sql: &dyn Sql, now_ms: u64, request: &[u8]) -> Vec<u8> {
+pub fn handle(sql: &dyn Sql, memory: &Memory, now_ms: u64, request: &[u8]) -> Vec<u8> {
     let answer = match serde_json::from_slice::<TakeRequest>(request) {
-        Ok(r) => gcra::take(sql, now_ms, r.key, r.count, r.period_ms)
+        Ok(r) => gcra::take(sql, memory, now_ms, r.key, r.count, r.period_ms)
             .map(|d| serde_json::to_value(d).unwrap_or_default())
             .unwrap_or_else(|e| serde_json::json!({"error": e.to_string()})),
         Err(e) => serde_json::json!({"error": format!("bad request: {e}")}),
@@ -59,8 +59,8 @@ mod tests {
     use crate::platform::native::{LocalObjects, ManualClock};
     use crate::toolbox::RatePeriod;
 
-    fn only_limiter(_: &str, sql: &dyn Sql, now: u64, req: &[u8]) -> Vec<u8> {
-        handle(sql, now, req)
+    fn only_limiter(_: &str, sql: &dyn Sql, memory: &Memory, now: u64, req: &[u8]) -> Vec<u8> {
+        handle(sql, memory, now, req)
     }
 
     #[test]
@@ -76,6 +76,8 @@ mod tests {
         for _ in 0..3 {
             assert_eq!(take("alice"), Decision::Allowed);
         }
+        // The decision is storage's: an instance evicted and started again still refuses.
+        objects.evict(BINDING, "alice");
         let Decision::Limited { retry_after_ms } = take("alice") else {
             panic!("4th call allowed")
         };
@@ -91,6 +93,35 @@ mod tests {
     }
 
     #[test]
+    fn cells_in_the_past_are_dropped_at_most_once_a_minute() {
+        let clock = ManualClock::new(1_700_000_000_000);
+        let objects = LocalObjects::new(only_limiter, &clock);
+        let rate = Rate {
+            count: 1,
+            period: RatePeriod::Second,
+        };
+        let take = |key: &str| pollster::block_on(take(&objects, "carol", key, rate)).unwrap();
+        let cells = || {
+            objects
+                .database(BINDING, "carol")
+                .exec("SELECT count(*) FROM rate_cells", &[])
+                .unwrap()[0][0]
+                .as_i64()
+        };
+        assert_eq!(take("a"), Decision::Allowed);
+        clock.advance_ms(2_000);
+        assert_eq!(take("b"), Decision::Allowed);
+        assert_eq!(cells(), Some(2), "swept only a minute after the last sweep");
+        clock.advance_ms(60_000);
+        assert_eq!(take("b"), Decision::Allowed);
+        assert_eq!(
+            cells(),
+            Some(1),
+            "a's cell is in the past and b's is current"
+        );
+    }
+
+    #[test]
     fn a_garbled_request_is_an_error_answer_not_a_panic() {
         let clock = ManualClock::new(0);
         let objects = LocalObjects::new(only_limiter, &clock);
@@ -99,9 +130,11 @@ mod tests {
             period: RatePeriod::Second,
         };
         let db = objects.database(BINDING, "x");
-        assert!(String::from_utf8(handle(&*db, 0, b"{nope"))
-            .unwrap()
-            .contains("error"));
+        assert!(
+            String::from_utf8(handle(&*db, &Memory::default(), 0, b"{nope"))
+                .unwrap()
+                .contains("error")
+        );
         assert!(pollster::block_on(take(&objects, "x", "t", rate)).is_ok());
     }
 }

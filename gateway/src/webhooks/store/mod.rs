@@ -14,7 +14,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use super::payload::Summary;
 use super::settings::Retention;
 use super::{DeliveryId, Tenant};
-use crate::platform::{Objects, PlatformError, Sql, SqlError};
+use crate::platform::{Memory, Objects, PlatformError, Sql, SqlError};
 
 pub use read::PendingStatus;
 
@@ -330,7 +330,7 @@ fn answer<T: Serialize>(result: Result<T, SqlError>) -> Vec<u8> {
 }
 
 /// The object's side: one request over its SQL.
-pub fn handle(sql: &dyn Sql, now_ms: u64, request: &[u8]) -> Vec<u8> {
+pub fn handle(sql: &dyn Sql, memory: &Memory, now_ms: u64, request: &[u8]) -> Vec<u8> {
     let (head, payload) = match request.iter().position(|b| *b == b'\n') {
         Some(i) => (&request[..i], &request[i + 1..]),
         None => (request, &[][..]),
@@ -339,11 +339,11 @@ pub fn handle(sql: &dyn Sql, now_ms: u64, request: &[u8]) -> Vec<u8> {
         Ok(r) => r,
         Err(e) => return answer::<()>(Err(SqlError(format!("bad request: {e}")))),
     };
-    if let Err(e) = schema::ensure(sql) {
+    if let Err(e) = schema::ensure(sql, memory) {
         return answer::<()>(Err(e));
     }
     match request {
-        Request::Ingest(incoming) => answer(write::ingest(sql, now_ms, &incoming, payload)),
+        Request::Ingest(incoming) => answer(write::ingest(sql, memory, now_ms, &incoming, payload)),
         Request::Status => answer(read::status(sql)),
         Request::Pending { limit } => answer(read::pending(sql, limit.min(MAX_LIST))),
         Request::After { seq, limit } => answer(read::after(sql, seq, limit.min(MAX_LIST))),

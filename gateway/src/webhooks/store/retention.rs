@@ -4,7 +4,7 @@
 //! and a time, so tests fire them by moving a clock.
 
 use super::schema::{self, clear_setting, set_setting, setting};
-use crate::platform::{Sql, SqlError, SqlValue};
+use crate::platform::{Memory, Sql, SqlError, SqlValue};
 use crate::webhooks::settings::Retention;
 
 /// The alarm runs at least this often while the store holds events.
@@ -19,18 +19,20 @@ const PENDING_KEY: &str = "retain_pending_ms";
 const WIPE_KEY: &str = "wipe_at_ms";
 
 /// Stores the retention the Worker is configured with (the alarm has no configuration);
-/// writes only when it changed.
-pub fn remember(sql: &dyn Sql, wanted: Retention) -> Result<(), SqlError> {
-    let stored = (setting(sql, PROCESSED_KEY)?, setting(sql, PENDING_KEY)?);
-    if stored
-        != (
-            Some(wanted.processed_ms as i64),
-            Some(wanted.pending_ms as i64),
-        )
-    {
-        set_setting(sql, PROCESSED_KEY, wanted.processed_ms as i64)?;
-        set_setting(sql, PENDING_KEY, wanted.pending_ms as i64)?;
+/// writes only when it changed, and reads storage once per instance.
+pub fn remember(sql: &dyn Sql, memory: &Memory, wanted: Retention) -> Result<(), SqlError> {
+    let wanted = (wanted.processed_ms as i64, wanted.pending_ms as i64);
+    let known = (memory.get(PROCESSED_KEY), memory.get(PENDING_KEY));
+    if known == (Some(wanted.0), Some(wanted.1)) {
+        return Ok(());
     }
+    let stored = (setting(sql, PROCESSED_KEY)?, setting(sql, PENDING_KEY)?);
+    if stored != (Some(wanted.0), Some(wanted.1)) {
+        set_setting(sql, PROCESSED_KEY, wanted.0)?;
+        set_setting(sql, PENDING_KEY, wanted.1)?;
+    }
+    memory.set(PROCESSED_KEY, wanted.0);
+    memory.set(PENDING_KEY, wanted.1);
     Ok(())
 }
 
@@ -87,8 +89,8 @@ pub struct Purged {
 
 /// Runs retention at `now_ms`. An event exactly at its limit is kept; one millisecond older is
 /// purged.
-pub fn run(sql: &dyn Sql, now_ms: u64) -> Result<Purged, SqlError> {
-    schema::ensure(sql)?;
+pub fn run(sql: &dyn Sql, memory: &Memory, now_ms: u64) -> Result<Purged, SqlError> {
+    schema::ensure(sql, memory)?;
     let mut purged = Purged::default();
     if setting(sql, WIPE_KEY)?.is_some_and(|at| at as u64 <= now_ms) {
         for table in ["chunks", "events", "pending_types", "quota"] {
@@ -113,15 +115,15 @@ pub fn run(sql: &dyn Sql, now_ms: u64) -> Result<Purged, SqlError> {
     purged.next_alarm_ms = if full {
         Some(now_ms + BATCH_FOLLOW_UP_MS)
     } else {
-        next_alarm(sql, now_ms)?
+        next_alarm(sql, memory, now_ms)?
     };
     Ok(purged)
 }
 
 /// When the alarm should next run: hourly while there are events, or at a scheduled wipe if
 /// sooner; never for an empty store with nothing scheduled.
-pub fn next_alarm(sql: &dyn Sql, now_ms: u64) -> Result<Option<u64>, SqlError> {
-    schema::ensure(sql)?;
+pub fn next_alarm(sql: &dyn Sql, memory: &Memory, now_ms: u64) -> Result<Option<u64>, SqlError> {
+    schema::ensure(sql, memory)?;
     let wipe = setting(sql, WIPE_KEY)?.map(|at| (at as u64).max(now_ms));
     let has_events = !sql.exec("SELECT 1 FROM events LIMIT 1", &[])?.is_empty();
     let hourly = has_events.then_some(now_ms + PURGE_INTERVAL_MS);

@@ -1,7 +1,7 @@
 //! The event store's tables. `seq` orders events in arrival order and is the position the
 //! `/events` stream resumes from; `id` is the delivery id, unique, so a redelivery is a no-op.
 
-use crate::platform::{Sql, SqlError, SqlValue};
+use crate::platform::{Memory, Sql, SqlError, SqlValue};
 
 /// Payloads are stored in chunks of this size: a Durable Object SQLite value holds at most
 /// 2 MB.
@@ -29,13 +29,20 @@ const SCHEMA: [&str; 6] = [
     "CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
 ];
 
+/// The instance's memory: the tables exist.
+const READY: &str = "schema";
+
 /// Creates the tables if this object has none yet. One probe of the last table created
-/// decides, so a request to an existing store costs one statement here, not six.
-pub fn ensure(sql: &dyn Sql) -> Result<(), SqlError> {
-    if sql.exec("SELECT 1 FROM settings LIMIT 0", &[]).is_ok() {
+/// decides, once per instance: later requests ask only the instance's memory.
+pub fn ensure(sql: &dyn Sql, memory: &Memory) -> Result<(), SqlError> {
+    if memory.knows(READY) {
         return Ok(());
     }
-    SCHEMA.iter().try_for_each(|s| sql.exec(s, &[]).map(drop))
+    if sql.exec("SELECT 1 FROM settings LIMIT 0", &[]).is_err() {
+        SCHEMA.iter().try_for_each(|s| sql.exec(s, &[]).map(drop))?;
+    }
+    memory.set(READY, 1);
+    Ok(())
 }
 
 /// A stored setting (retention, wipe time), if set.

@@ -114,6 +114,22 @@ fn the_quota_is_windowed_counts_only_new_events_and_recovers() {
     assert_eq!(send("q2"), Ingested::Stored);
     clock.advance_ms(HOUR - 10);
     assert_eq!(send("q3"), Ingested::OverQuota { retry_after_ms: 10 });
+    assert_eq!(
+        send("q1"),
+        Ingested::Duplicate,
+        "a redelivery over quota is still acknowledged"
+    );
+    objects.evict(BINDING, tenant().as_str());
+    assert_eq!(
+        send("q3"),
+        Ingested::OverQuota { retry_after_ms: 10 },
+        "the count is in storage, not in the instance"
+    );
+    assert_eq!(
+        pending_ids(&objects),
+        ["q2", "q1"],
+        "a refused delivery is not kept"
+    );
     let unquoted = pollster::block_on(ingest(&objects, &tenant(), incoming("inst", None), b"{}"));
     assert_eq!(
         unquoted.unwrap(),
@@ -183,24 +199,29 @@ fn retention_purges_exactly_at_its_boundaries() {
     ))
     .unwrap();
     assert_eq!(
-        retention::next_alarm(&*db, clock.now_ms()).unwrap(),
+        retention::next_alarm(&*db, &Memory::default(), clock.now_ms()).unwrap(),
         Some(START + retention::PURGE_INTERVAL_MS)
     );
     clock.advance_ms(3 * DAY);
-    let r = retention::run(&*db, clock.now_ms()).unwrap();
+    let r = retention::run(&*db, &Memory::default(), clock.now_ms()).unwrap();
     assert_eq!(
         (r.processed, r.pending),
         (0, 0),
         "exactly three days old is kept"
     );
     clock.advance_ms(1);
-    let r = retention::run(&*db, clock.now_ms()).unwrap();
+    let r = retention::run(&*db, &Memory::default(), clock.now_ms()).unwrap();
     assert_eq!((r.processed, r.pending), (1, 0));
     assert_eq!(pending_ids(&objects), ["waiting"]);
     clock.advance_ms(87 * DAY - 1);
-    assert_eq!(retention::run(&*db, clock.now_ms()).unwrap().pending, 0);
+    assert_eq!(
+        retention::run(&*db, &Memory::default(), clock.now_ms())
+            .unwrap()
+            .pending,
+        0
+    );
     clock.advance_ms(1);
-    let r = retention::run(&*db, clock.now_ms()).unwrap();
+    let r = retention::run(&*db, &Memory::default(), clock.now_ms()).unwrap();
     assert_eq!(r.pending, 1);
     assert_eq!(
         pollster::block_on(status(&objects, &tenant()))
@@ -219,23 +240,33 @@ fn a_removed_installations_events_are_wiped_after_the_grace_period_unless_reinst
     put(&objects, "e1", b"{}");
     pollster::block_on(schedule_wipe(&objects, &tenant(), Some(START + DAY))).unwrap();
     assert_eq!(
-        retention::next_alarm(&*db, START).unwrap(),
+        retention::next_alarm(&*db, &Memory::default(), START).unwrap(),
         Some(START + HOUR)
     );
     clock.advance_ms(DAY - 1);
-    assert!(!retention::run(&*db, clock.now_ms()).unwrap().wiped);
+    assert!(
+        !retention::run(&*db, &Memory::default(), clock.now_ms())
+            .unwrap()
+            .wiped
+    );
     assert_eq!(
-        retention::next_alarm(&*db, clock.now_ms()).unwrap(),
+        retention::next_alarm(&*db, &Memory::default(), clock.now_ms()).unwrap(),
         Some(START + DAY)
     );
     pollster::block_on(schedule_wipe(&objects, &tenant(), None)).unwrap();
     clock.advance_ms(1);
     assert!(
-        !retention::run(&*db, clock.now_ms()).unwrap().wiped,
+        !retention::run(&*db, &Memory::default(), clock.now_ms())
+            .unwrap()
+            .wiped,
         "reinstalled in time"
     );
     pollster::block_on(schedule_wipe(&objects, &tenant(), Some(clock.now_ms()))).unwrap();
-    assert!(retention::run(&*db, clock.now_ms()).unwrap().wiped);
+    assert!(
+        retention::run(&*db, &Memory::default(), clock.now_ms())
+            .unwrap()
+            .wiped
+    );
     assert!(pending_ids(&objects).is_empty());
 }
 
@@ -249,7 +280,7 @@ fn garbled_requests_are_error_answers_not_panics() {
         b"",
         b"{\"op\":\"get\",\"id\":\"../x\",\"max_payload\":1}",
     ] {
-        let answer = String::from_utf8(handle(&*db, START, bad)).unwrap();
+        let answer = String::from_utf8(handle(&*db, &Memory::default(), START, bad)).unwrap();
         assert!(answer.contains("failed"), "{answer}");
     }
 }

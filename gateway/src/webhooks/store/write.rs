@@ -3,60 +3,51 @@
 
 use super::schema::{self, CHUNK_BYTES};
 use super::{Incoming, Ingested, Marked};
-use crate::platform::{Sql, SqlError, SqlValue};
+use crate::platform::{Memory, Sql, SqlError, SqlValue};
 use crate::webhooks::DeliveryId;
 
-/// Takes one delivery from the quota, or says how long until the window ends.
+/// Takes one delivery from the quota in one statement (the window's count moves only while
+/// under the limit), or says how long until the window ends.
 fn take_quota(
     sql: &dyn Sql,
     now_ms: u64,
     limit: u64,
     window_ms: u64,
 ) -> Result<Option<u64>, SqlError> {
-    let window_start = now_ms - now_ms % window_ms.max(1);
-    let rows = sql.exec("SELECT window_start, n FROM quota WHERE one = 0", &[])?;
-    let used = match rows.first() {
-        Some(r) if r[0].as_i64() == Some(window_start as i64) => r[1].as_i64().unwrap_or(0) as u64,
-        _ => 0,
-    };
-    if used >= limit {
-        return Ok(Some(window_start + window_ms - now_ms));
+    let window_ms = window_ms.max(1);
+    let window_start = now_ms - now_ms % window_ms;
+    let until_next_window = window_start + window_ms - now_ms;
+    if limit == 0 {
+        return Ok(Some(until_next_window));
     }
-    sql.exec(
-        "INSERT INTO quota (one, window_start, n) VALUES (0, ?, ?) \
-         ON CONFLICT (one) DO UPDATE SET window_start = excluded.window_start, n = excluded.n",
+    let taken = sql.exec(
+        "INSERT INTO quota (one, window_start, n) VALUES (0, ?, 1) \
+         ON CONFLICT (one) DO UPDATE SET \
+           n = CASE WHEN window_start = excluded.window_start THEN n + 1 ELSE 1 END, \
+           window_start = excluded.window_start \
+         WHERE window_start <> excluded.window_start OR n < ? \
+         RETURNING n",
         &[
             SqlValue::Integer(window_start as i64),
-            SqlValue::Integer(used as i64 + 1),
+            SqlValue::Integer(limit.min(i64::MAX as u64) as i64),
         ],
     )?;
-    Ok(None)
+    Ok(taken.is_empty().then_some(until_next_window))
 }
 
-/// Stores `incoming` with `payload` unless its id is already stored.
+/// Stores `incoming` with `payload` unless its id is already stored. The insert is the
+/// duplicate check; a delivery the quota refuses is taken out again in the same step.
 pub fn ingest(
     sql: &dyn Sql,
+    memory: &Memory,
     now_ms: u64,
     incoming: &Incoming,
     payload: &[u8],
 ) -> Result<Ingested, SqlError> {
-    let known = sql.exec(
-        "SELECT 1 FROM events WHERE id = ?",
-        &[incoming.id.as_str().into()],
-    )?;
-    if !known.is_empty() {
-        return Ok(Ingested::Duplicate);
-    }
-    if let Some(q) = incoming.quota {
-        if let Some(retry_after_ms) = take_quota(sql, now_ms, q.limit, q.window_ms)? {
-            return Ok(Ingested::OverQuota { retry_after_ms });
-        }
-    }
-    super::retention::remember(sql, incoming.retention)?;
     let summary = serde_json::to_string(&incoming.summary).map_err(|e| SqlError(e.to_string()))?;
     let rows = sql.exec(
         "INSERT INTO events (id, type, received_at, summary, size) VALUES (?, ?, ?, ?, ?) \
-         RETURNING seq",
+         ON CONFLICT (id) DO NOTHING RETURNING seq",
         &[
             incoming.id.as_str().into(),
             incoming.event_type.as_str().into(),
@@ -65,10 +56,19 @@ pub fn ingest(
             SqlValue::Integer(payload.len() as i64),
         ],
     )?;
-    let seq = rows
-        .first()
-        .and_then(|r| r[0].as_i64())
-        .ok_or_else(|| SqlError("insert returned no position".into()))?;
+    let Some(seq) = rows.first().and_then(|r| r[0].as_i64()) else {
+        return Ok(Ingested::Duplicate);
+    };
+    if let Some(q) = incoming.quota {
+        if let Some(retry_after_ms) = take_quota(sql, now_ms, q.limit, q.window_ms)? {
+            sql.exec(
+                "DELETE FROM events WHERE seq = ?",
+                &[SqlValue::Integer(seq)],
+            )?;
+            return Ok(Ingested::OverQuota { retry_after_ms });
+        }
+    }
+    super::retention::remember(sql, memory, incoming.retention)?;
     for (n, chunk) in payload.chunks(CHUNK_BYTES).enumerate() {
         sql.exec(
             "INSERT INTO chunks (seq, n, data) VALUES (?, ?, ?)",
