@@ -11,6 +11,7 @@ use crate::oauth::endpoints::{self, AuthServer};
 use crate::oauth::{Issuer, Settings};
 use crate::origin::{self, Verdict};
 use crate::platform::Platform;
+use crate::ratelimit::Leases;
 use crate::toolbox::Principal;
 use crate::tools;
 use crate::webhooks::{self, stream};
@@ -29,6 +30,8 @@ pub struct Gateway<'a> {
     /// The authorization server's settings; `None` only in the conformance build, which
     /// serves `/mcp` without sign-in.
     pub oauth: Option<&'a Settings>,
+    /// The rate-limit leases this isolate holds; they outlive the request.
+    pub leases: &'a Leases,
 }
 
 fn json_error(status: u16, error: &str, description: &str) -> HttpResponse {
@@ -125,7 +128,8 @@ async fn serve(gateway: &Gateway<'_>, req: &HttpRequest, trace: &Trace) -> HttpR
     }
     match req.path.as_str() {
         webhooks::intake::PATH if req.method == "POST" => {
-            webhooks::intake::receive(&gateway.config.webhooks, &gateway.platform, req).await
+            let webhooks = &gateway.config.webhooks;
+            webhooks::intake::receive(webhooks, &gateway.platform, gateway.leases, req).await
         }
         p if webhooks::rest::method_of(p).is_some() => {
             let principal = match caller(gateway, req, &issuer, &scope_names).await {

@@ -15,6 +15,7 @@ use crate::platform::workers::{
     WorkersSql,
 };
 use crate::platform::{Clock, Memory, Platform, Random};
+use crate::ratelimit::Leases;
 use crate::router::{self, Gateway};
 
 fn var(env: &Env, name: &str) -> Option<String> {
@@ -200,6 +201,7 @@ async fn serve(req: Request, env: &Env, trace: &Trace) -> Result<Answer> {
         signing_key: key.as_deref(),
         previous_signing_key: previous_key.as_deref(),
         oauth: settings.as_ref(),
+        leases: isolate_leases(),
     };
     // Deliveries have their own, larger limit; `/mcp` keeps the small one.
     let max_body = if req.path() == crate::webhooks::intake::PATH {
@@ -299,6 +301,15 @@ fn event_stream(
         headers.append(name, value)?;
     }
     Ok(Response::from_stream(body)?.with_headers(headers))
+}
+
+thread_local! {
+    /// The rate-limit leases of this isolate (one thread): they live as long as it does.
+    static LEASES: &'static Leases = Box::leak(Box::default());
+}
+
+fn isolate_leases() -> &'static Leases {
+    LEASES.with(|l| *l)
 }
 
 /// Answers one request to a Durable Object with the class's logic over its SQL storage and

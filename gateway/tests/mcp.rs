@@ -11,6 +11,7 @@ use dovecote_gateway::platform::native::{
     CannedFetch, LocalObjects, ManualClock, MapSecrets, MemoryKv, OsRandom,
 };
 use dovecote_gateway::platform::Platform;
+use dovecote_gateway::ratelimit::Leases;
 use dovecote_gateway::router::{route, Gateway};
 use dovecote_gateway::toolbox::{CallToolResult, Principal, ToolContext};
 use serde_json::{json, Value};
@@ -53,6 +54,7 @@ impl World {
             signing_key: Some(self.keys.get().0),
             previous_signing_key: self.keys.get().1,
             oauth: None,
+            leases: &Leases::default(),
         };
         pollster::block_on(route(&gateway, &req))
     }

@@ -10,6 +10,7 @@ use dovecote_gateway::platform::native::{
     CannedFetch, LocalObjects, ManualClock, MapSecrets, MemoryKv, OsRandom,
 };
 use dovecote_gateway::platform::Platform;
+use dovecote_gateway::ratelimit::Leases;
 use dovecote_gateway::router::{open_stream, route, Gateway};
 use dovecote_gateway::toolbox::{CallToolResult, Principal, TenantAccess, ToolContext};
 use dovecote_gateway::tools::TOOLBOX;
@@ -28,6 +29,7 @@ struct World {
     config: Config,
     fetch: CannedFetch,
     secrets: MapSecrets,
+    leases: Leases,
 }
 
 impl World {
@@ -53,6 +55,7 @@ impl World {
             config,
             fetch: CannedFetch::default(),
             secrets: MapSecrets::default(),
+            leases: Leases::default(),
         }
     }
 
@@ -75,6 +78,7 @@ impl World {
             signing_key: None,
             previous_signing_key: None,
             oauth: None,
+            leases: &self.leases,
         };
         pollster::block_on(route(&gateway, &req))
     }
@@ -592,6 +596,7 @@ fn the_event_stream_resumes_from_last_event_id_without_gaps_or_repeats() {
             signing_key: None,
             previous_signing_key: None,
             oauth: None,
+            leases: &w.leases,
         };
         let mut h = Headers::default();
         h.push("Host", "127.0.0.1:8787");

@@ -19,6 +19,46 @@ pub enum Decision {
     },
 }
 
+/// What a lease request got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "decision", rename_all = "snake_case")]
+pub enum Granted {
+    /// `granted` calls, taken now.
+    Calls {
+        /// How many calls were taken (at least one).
+        granted: u32,
+    },
+    /// None; the next call conforms after this many milliseconds.
+    Limited {
+        /// Milliseconds until a call is allowed again.
+        retry_after_ms: u64,
+    },
+}
+
+/// One key and the rate it is held to.
+#[derive(Debug, Clone, Copy)]
+pub struct RateCell<'a> {
+    /// The key (a tool name, `delivery`).
+    pub key: &'a str,
+    /// Calls per period.
+    pub count: u32,
+    /// The period, in milliseconds.
+    pub period_ms: u64,
+}
+
+impl RateCell<'_> {
+    /// The spacing between calls at the steady rate.
+    pub fn interval_ms(&self) -> u64 {
+        (self.period_ms / u64::from(self.count.max(1))).max(1)
+    }
+
+    /// How far ahead of now the theoretical arrival time may be for a call to conform: a burst
+    /// of `count` calls.
+    fn tolerance_ms(&self) -> i64 {
+        self.period_ms.saturating_sub(self.interval_ms()) as i64
+    }
+}
+
 const SCHEMA: &str =
     "CREATE TABLE IF NOT EXISTS rate_cells (key TEXT PRIMARY KEY, tat_ms INTEGER NOT NULL)";
 /// The instance's memory: the table exists.
@@ -28,23 +68,35 @@ const SWEPT_AT: &str = "swept_at_ms";
 /// How often stale cells are dropped: a past cell holds no information, so it may linger.
 const SWEEP_EVERY_MS: i64 = 60_000;
 
-/// Takes one call for `key` at `now_ms` under `count` per `period_ms`. One statement decides
-/// and counts an allowed call: the theoretical arrival time moves only if the call conforms.
-pub fn take(
-    sql: &dyn Sql,
-    memory: &Memory,
-    now_ms: u64,
-    key: &str,
-    count: u32,
-    period_ms: u64,
-) -> Result<Decision, SqlError> {
+fn ensure_schema(sql: &dyn Sql, memory: &Memory) -> Result<(), SqlError> {
     if !memory.knows(SCHEMA_READY) {
         sql.exec(SCHEMA, &[])?;
         memory.set(SCHEMA_READY, 1);
     }
-    let count = u64::from(count.max(1));
-    let interval = (period_ms / count).max(1) as i64;
-    let tolerance = period_ms.saturating_sub(interval as u64) as i64;
+    Ok(())
+}
+
+/// The stored theoretical arrival time of `key`, or `now` if later or absent.
+fn arrival(sql: &dyn Sql, key: &str, now: i64) -> Result<i64, SqlError> {
+    Ok(sql
+        .exec("SELECT tat_ms FROM rate_cells WHERE key = ?", &[key.into()])?
+        .first()
+        .and_then(|row| row.first().and_then(SqlValue::as_i64))
+        .unwrap_or(now)
+        .max(now))
+}
+
+/// Takes one call of `cell` at `now_ms`. One statement decides and counts an allowed call: the
+/// theoretical arrival time moves only if the call conforms.
+pub fn take(
+    sql: &dyn Sql,
+    memory: &Memory,
+    now_ms: u64,
+    cell: RateCell<'_>,
+) -> Result<Decision, SqlError> {
+    ensure_schema(sql, memory)?;
+    let interval = cell.interval_ms() as i64;
+    let tolerance = cell.tolerance_ms();
     let now = now_ms as i64;
     let taken = sql.exec(
         "INSERT INTO rate_cells (key, tat_ms) VALUES (?, ?) \
@@ -52,7 +104,7 @@ pub fn take(
          WHERE max(tat_ms, ?) - ? <= ? \
          RETURNING tat_ms",
         &[
-            key.into(),
+            cell.key.into(),
             SqlValue::Integer(now + interval),
             SqlValue::Integer(now),
             SqlValue::Integer(interval),
@@ -62,15 +114,50 @@ pub fn take(
         ],
     )?;
     if taken.is_empty() {
-        let tat = sql
-            .exec("SELECT tat_ms FROM rate_cells WHERE key = ?", &[key.into()])?
-            .first()
-            .and_then(|row| row.first().and_then(SqlValue::as_i64))
-            .unwrap_or(now);
+        let tat = arrival(sql, cell.key, now)?;
         return Ok(Decision::Limited {
             retry_after_ms: (tat - now - tolerance).max(1) as u64,
         });
     }
+    sweep(sql, memory, now)?;
+    Ok(Decision::Allowed)
+}
+
+/// Takes up to `want` calls of `cell` at once (a lease): as many as conform now, or none and
+/// how long until one does. Counted exactly as that many single calls would be.
+pub fn take_up_to(
+    sql: &dyn Sql,
+    memory: &Memory,
+    now_ms: u64,
+    cell: RateCell<'_>,
+    want: u32,
+) -> Result<Granted, SqlError> {
+    ensure_schema(sql, memory)?;
+    let interval = cell.interval_ms() as i64;
+    let tolerance = cell.tolerance_ms();
+    let now = now_ms as i64;
+    let tat = arrival(sql, cell.key, now)?;
+    if tat - now > tolerance {
+        return Ok(Granted::Limited {
+            retry_after_ms: (tat - now - tolerance) as u64,
+        });
+    }
+    // The k-th call conforms while tat + (k - 1) * interval - now <= tolerance.
+    let conforming = (tolerance - (tat - now)) / interval + 1;
+    let granted = conforming.clamp(1, i64::from(want.max(1)));
+    sql.exec(
+        "INSERT INTO rate_cells (key, tat_ms) VALUES (?, ?) \
+         ON CONFLICT (key) DO UPDATE SET tat_ms = excluded.tat_ms",
+        &[cell.key.into(), SqlValue::Integer(tat + granted * interval)],
+    )?;
+    sweep(sql, memory, now)?;
+    Ok(Granted::Calls {
+        granted: granted as u32,
+    })
+}
+
+/// Drops cells in the past, at most once every `SWEEP_EVERY_MS` per instance.
+fn sweep(sql: &dyn Sql, memory: &Memory, now: i64) -> Result<(), SqlError> {
     if memory
         .get(SWEPT_AT)
         .is_none_or(|at| now - at >= SWEEP_EVERY_MS)
@@ -81,5 +168,5 @@ pub fn take(
         )?;
         memory.set(SWEPT_AT, now);
     }
-    Ok(Decision::Allowed)
+    Ok(())
 }

@@ -1,14 +1,19 @@
 //! Per-caller, per-tool rate limits from `tools.toml`, exact across isolates: each caller has
 //! one `RateLimiter` Durable Object, which decides with GCRA over its own SQLite row per tool.
+//! High rates (the webhook intake's per-address limit) are leased to isolates a few calls at
+//! a time (`lease`).
 
 mod gcra;
+mod lease;
 
 use serde::{Deserialize, Serialize};
 
 use crate::platform::{Memory, Objects, PlatformError, Sql};
 use crate::toolbox::Rate;
 
-pub use gcra::Decision;
+use gcra::RateCell;
+pub use gcra::{Decision, Granted};
+pub use lease::{lease_size, Leases, LEASE_SPAN_MS, MAX_LEASE};
 
 /// The Durable Object binding (and class) that holds the counters.
 pub const BINDING: &str = "RATE_LIMITER";
@@ -18,21 +23,44 @@ struct TakeRequest<'a> {
     key: &'a str,
     count: u32,
     period_ms: u64,
+    /// Calls wanted at once: more than one asks for a lease.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    want: u32,
 }
 
-/// Takes one call of `key` (a tool name) for `caller` under `rate`.
-pub async fn take(
+fn one() -> u32 {
+    1
+}
+
+fn is_one(n: &u32) -> bool {
+    *n == 1
+}
+
+impl<'a> TakeRequest<'a> {
+    fn new(key: &'a str, rate: Rate, want: u32) -> Self {
+        Self {
+            key,
+            count: rate.count,
+            period_ms: rate.period.millis(),
+            want,
+        }
+    }
+
+    fn cell(&self) -> RateCell<'a> {
+        RateCell {
+            key: self.key,
+            count: self.count,
+            period_ms: self.period_ms,
+        }
+    }
+}
+
+async fn ask<T: serde::de::DeserializeOwned>(
     objects: &dyn Objects,
     caller: &str,
-    key: &str,
-    rate: Rate,
-) -> Result<Decision, PlatformError> {
-    let request = TakeRequest {
-        key,
-        count: rate.count,
-        period_ms: rate.period.millis(),
-    };
-    let body = serde_json::to_vec(&request).map_err(|e| PlatformError(e.to_string()))?;
+    request: &TakeRequest<'_>,
+) -> Result<T, PlatformError> {
+    let body = serde_json::to_vec(request).map_err(|e| PlatformError(e.to_string()))?;
     let answer = objects.call(BINDING, caller, &body).await?;
     serde_json::from_slice(&answer).map_err(|_| {
         PlatformError(format!(
@@ -42,15 +70,40 @@ pub async fn take(
     })
 }
 
+/// Takes one call of `key` (a tool name) for `caller` under `rate`.
+pub async fn take(
+    objects: &dyn Objects,
+    caller: &str,
+    key: &str,
+    rate: Rate,
+) -> Result<Decision, PlatformError> {
+    ask(objects, caller, &TakeRequest::new(key, rate, 1)).await
+}
+
+/// Takes up to `want` calls of `key` for `caller` at once.
+pub async fn take_up_to(
+    objects: &dyn Objects,
+    caller: &str,
+    key: &str,
+    rate: Rate,
+    want: u32,
+) -> Result<Granted, PlatformError> {
+    ask(objects, caller, &TakeRequest::new(key, rate, want)).await
+}
+
 /// The object's side: one request, answered over its SQL.
 pub fn handle(sql: &dyn Sql, memory: &Memory, now_ms: u64, request: &[u8]) -> Vec<u8> {
     let answer = match serde_json::from_slice::<TakeRequest>(request) {
-        Ok(r) => gcra::take(sql, memory, now_ms, r.key, r.count, r.period_ms)
-            .map(|d| serde_json::to_value(d).unwrap_or_default())
-            .unwrap_or_else(|e| serde_json::json!({"error": e.to_string()})),
-        Err(e) => serde_json::json!({"error": format!("bad request: {e}")}),
+        Ok(r) if r.want > 1 => gcra::take_up_to(sql, memory, now_ms, r.cell(), r.want)
+            .map(|g| serde_json::to_value(g).unwrap_or_default()),
+        Ok(r) => gcra::take(sql, memory, now_ms, r.cell())
+            .map(|d| serde_json::to_value(d).unwrap_or_default()),
+        Err(e) => Ok(serde_json::json!({"error": format!("bad request: {e}")})),
     };
-    answer.to_string().into_bytes()
+    answer
+        .unwrap_or_else(|e| serde_json::json!({"error": e.to_string()}))
+        .to_string()
+        .into_bytes()
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

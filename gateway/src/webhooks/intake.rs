@@ -10,7 +10,7 @@ use super::store::{self, Incoming, Ingested, Quota};
 use super::{allowlist, registry, signature, DeliveryId, Tenant};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::platform::Platform;
-use crate::ratelimit::{self, Decision};
+use crate::ratelimit::{Decision, Leases};
 
 /// The path deliveries are posted to.
 pub const PATH: &str = "/webhooks/github";
@@ -48,6 +48,7 @@ fn retry_after_secs(ms: u64) -> String {
 pub async fn receive(
     settings: &WebhookSettings,
     platform: &Platform<'_>,
+    leases: &Leases,
     req: &HttpRequest,
 ) -> HttpResponse {
     let address = req
@@ -65,7 +66,11 @@ pub async fn receive(
         );
     }
     let caller = format!("webhook:{}", address.unwrap_or("unknown"));
-    match ratelimit::take(platform.objects, &caller, "delivery", settings.ip_rate).await {
+    let (now, rate) = (platform.clock.now_ms(), settings.ip_rate);
+    match leases
+        .take(platform.objects, now, &caller, "delivery", rate)
+        .await
+    {
         Ok(Decision::Allowed) => {}
         Ok(Decision::Limited { retry_after_ms }) => {
             return refuse(429, "rate_limited", "too many deliveries from this address")

@@ -11,6 +11,7 @@ use dovecote_gateway::platform::native::{
     CannedFetch, LocalObjects, ManualClock, MapSecrets, MemoryKv, OsRandom,
 };
 use dovecote_gateway::platform::Platform;
+use dovecote_gateway::ratelimit::Leases;
 use dovecote_gateway::router::{route, Gateway};
 use dovecote_gateway::web::form::{encode, Form};
 use serde_json::{json, Value};
@@ -29,6 +30,7 @@ pub struct World {
     pub settings: Settings,
     pub signing_key: std::cell::Cell<&'static [u8]>,
     pub previous_signing_key: std::cell::Cell<Option<&'static [u8]>>,
+    pub leases: Leases,
 }
 
 pub fn settings() -> Settings {
@@ -135,6 +137,7 @@ impl<'w> Session<'w> {
             signing_key: Some(self.w.signing_key.get()),
             previous_signing_key: self.w.previous_signing_key.get(),
             oauth: Some(&self.w.settings),
+            leases: &self.w.leases,
         };
         let HttpResponse {
             status,
@@ -339,5 +342,6 @@ pub fn world_with(extra: &[(&str, &str)]) -> World {
         settings: settings_with(extra),
         signing_key: std::cell::Cell::new(KEY),
         previous_signing_key: std::cell::Cell::new(None),
+        leases: Leases::default(),
     }
 }

@@ -1,0 +1,265 @@
+//! Leases of high rates. A rate of many calls a second from one caller (all of GitHub's
+//! deliveries come from a handful of addresses) would make that caller's `RateLimiter` object a
+//! request per call and a bottleneck. Instead an isolate takes a few calls at once — at most a
+//! tenth of the rate and at most a second of it — and spends them itself. The object counts
+//! every leased call as taken, so the long-run rate holds across isolates; a lease unspent
+//! when its span ends is dropped, never saved up for a later burst. The cost: calls of one
+//! lease may land up to its span later than the object counted them, so a period can see up
+//! to one lease per isolate beyond the burst. Rates too low to lease are taken call by call.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use super::gcra::RateCell;
+use super::{Decision, Granted};
+use crate::platform::{Objects, PlatformError};
+use crate::toolbox::Rate;
+
+/// Most calls one lease takes.
+pub const MAX_LEASE: u32 = 64;
+/// A lease covers at most this much of the rate's time.
+pub const LEASE_SPAN_MS: u64 = 1000;
+/// A lease takes at most this fraction (1/N) of a period's calls, so many isolates each get some.
+const SHARE: u32 = 10;
+/// Callers remembered before expired leases are dropped.
+const MAX_HELD: usize = 4096;
+
+/// How many calls one lease of `rate` takes; 1 means the rate is taken call by call.
+pub fn lease_size(rate: Rate) -> u32 {
+    let cell = cell(rate);
+    let by_span = (LEASE_SPAN_MS / cell.interval_ms()).min(u64::from(MAX_LEASE)) as u32;
+    (rate.count / SHARE).min(by_span).max(1)
+}
+
+fn cell(rate: Rate) -> RateCell<'static> {
+    RateCell {
+        key: "",
+        count: rate.count,
+        period_ms: rate.period.millis(),
+    }
+}
+
+/// What an isolate holds for one caller and key.
+#[derive(Debug, Clone, Copy)]
+enum Held {
+    /// Calls left of a lease.
+    Calls(u32),
+    /// The object refused; nothing is allowed before the lease ends.
+    Refused,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Lease {
+    held: Held,
+    until_ms: u64,
+}
+
+/// The leases one isolate holds, by caller and key. Lives as long as the isolate.
+#[derive(Debug, Default)]
+pub struct Leases {
+    held: RefCell<HashMap<String, Lease>>,
+}
+
+impl Leases {
+    /// Takes one call of `key` for `caller` under `rate`: from a lease this isolate holds, or
+    /// from the caller's `RateLimiter` object (a new lease for high rates).
+    pub async fn take(
+        &self,
+        objects: &dyn Objects,
+        now_ms: u64,
+        caller: &str,
+        key: &str,
+        rate: Rate,
+    ) -> Result<Decision, PlatformError> {
+        let size = lease_size(rate);
+        if size <= 1 {
+            return super::take(objects, caller, key, rate).await;
+        }
+        let id = format!("{caller}\n{key}");
+        if let Some(decision) = self.spend(&id, now_ms) {
+            return Ok(decision);
+        }
+        match super::take_up_to(objects, caller, key, rate, size).await? {
+            Granted::Calls { granted } => {
+                let interval = cell(rate).interval_ms();
+                let until = now_ms + u64::from(granted) * interval;
+                self.hold(id, Held::Calls(granted - 1), now_ms, until, interval);
+                Ok(Decision::Allowed)
+            }
+            Granted::Limited { retry_after_ms } => {
+                // The object allows nothing sooner, so a flood is refused here until then.
+                let until = now_ms + retry_after_ms;
+                self.hold(id, Held::Refused, now_ms, until, 0);
+                Ok(Decision::Limited { retry_after_ms })
+            }
+        }
+    }
+
+    /// The decision this isolate can make alone: a call from a live lease, or a refusal the
+    /// object gave that still stands.
+    fn spend(&self, id: &str, now_ms: u64) -> Option<Decision> {
+        let mut held = self.held.borrow_mut();
+        let lease = held.get_mut(id).filter(|l| now_ms < l.until_ms)?;
+        match &mut lease.held {
+            Held::Calls(0) => None,
+            Held::Calls(left) => {
+                *left -= 1;
+                Some(Decision::Allowed)
+            }
+            Held::Refused => Some(Decision::Limited {
+                retry_after_ms: lease.until_ms - now_ms,
+            }),
+        }
+    }
+
+    /// Holds `what` for `id` until `until_ms`. Calls granted to requests that asked at the
+    /// same time add up, and the lease then spans the time all of them stand for.
+    fn hold(&self, id: String, what: Held, now_ms: u64, until_ms: u64, interval_ms: u64) {
+        let mut held = self.held.borrow_mut();
+        if held.len() >= MAX_HELD {
+            held.retain(|_, l| l.until_ms > now_ms);
+            if held.len() >= MAX_HELD {
+                held.clear();
+            }
+        }
+        let live = held.get(&id).filter(|l| l.until_ms > now_ms);
+        let lease = match (live.map(|l| l.held), what) {
+            (Some(Held::Calls(left)), Held::Calls(more)) => {
+                let calls = left.saturating_add(more);
+                let span = (u64::from(calls) + 1) * interval_ms;
+                Lease {
+                    held: Held::Calls(calls),
+                    until_ms: until_ms.max(now_ms + span.min(LEASE_SPAN_MS)),
+                }
+            }
+            _ => Lease {
+                held: what,
+                until_ms,
+            },
+        };
+        held.insert(id, lease);
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use std::cell::Cell;
+
+    use super::*;
+    use crate::platform::native::{LocalObjects, ManualClock};
+    use crate::platform::{Clock, Memory, Sql};
+    use crate::toolbox::RatePeriod;
+
+    thread_local! {
+        static OBJECT_REQUESTS: Cell<usize> = const { Cell::new(0) };
+    }
+
+    /// The limiter, counting the requests it answers.
+    fn counted(_: &str, sql: &dyn Sql, memory: &Memory, now: u64, req: &[u8]) -> Vec<u8> {
+        OBJECT_REQUESTS.with(|n| n.set(n.get() + 1));
+        crate::ratelimit::handle(sql, memory, now, req)
+    }
+
+    fn requests() -> usize {
+        OBJECT_REQUESTS.with(Cell::get)
+    }
+
+    const PER_SECOND_100: Rate = Rate {
+        count: 100,
+        period: RatePeriod::Second,
+    };
+
+    #[test]
+    fn only_rates_high_enough_are_leased_and_a_lease_spans_at_most_a_second() {
+        let size = |count, period| lease_size(Rate { count, period });
+        assert_eq!(size(60, RatePeriod::Minute), 1, "a call a second");
+        assert_eq!(size(5, RatePeriod::Second), 1, "a tenth of 5 is under 2");
+        assert_eq!(size(100, RatePeriod::Second), 10);
+        assert_eq!(
+            size(600, RatePeriod::Minute),
+            10,
+            "10 calls = 1 s of the rate"
+        );
+        assert_eq!(size(1_000_000, RatePeriod::Second), MAX_LEASE);
+    }
+
+    #[test]
+    fn isolates_together_never_pass_more_than_the_burst_and_ask_once_per_lease() {
+        let clock = ManualClock::new(1_700_000_000_000);
+        let objects = LocalObjects::new(counted, &clock);
+        let (a, b) = (Leases::default(), Leases::default());
+        let before = requests();
+        let take = |leases: &Leases| {
+            pollster::block_on(leases.take(
+                &objects,
+                clock.now_ms(),
+                "ip",
+                "delivery",
+                PER_SECOND_100,
+            ))
+            .unwrap()
+        };
+        let mut allowed = 0;
+        for i in 0..300 {
+            if take(if i % 3 == 0 { &a } else { &b }) == Decision::Allowed {
+                allowed += 1;
+            }
+        }
+        assert_eq!(allowed, 100, "two isolates share one burst of 100");
+        // Ten leases of ten, a refusal for each isolate, and at most one lease each cut
+        // short by the burst's end.
+        assert!(
+            requests() - before <= 14,
+            "leases and remembered refusals spare the object: {} requests for 300 calls",
+            requests() - before
+        );
+        let Decision::Limited { retry_after_ms } = take(&a) else {
+            panic!("over the burst")
+        };
+        assert!(retry_after_ms >= 1);
+    }
+
+    #[test]
+    fn calls_leased_by_requests_at_the_same_time_add_up_and_span_their_time() {
+        let leases = Leases::default();
+        leases.hold("ip".into(), Held::Calls(63), 1000, 1064, 1);
+        leases.hold("ip".into(), Held::Calls(63), 1000, 1064, 1);
+        let spent = (0..200)
+            .filter(|_| leases.spend("ip", 1100) == Some(Decision::Allowed))
+            .count();
+        assert_eq!(spent, 126, "both leases, past the first one's span");
+        assert_eq!(
+            leases.spend("ip", 1100),
+            None,
+            "then the object is asked again"
+        );
+    }
+
+    #[test]
+    fn a_lease_unspent_in_its_span_is_dropped_not_saved() {
+        let clock = ManualClock::new(1_700_000_000_000);
+        let objects = LocalObjects::new(counted, &clock);
+        let leases = Leases::default();
+        let take = || {
+            pollster::block_on(leases.take(
+                &objects,
+                clock.now_ms(),
+                "ip",
+                "delivery",
+                PER_SECOND_100,
+            ))
+            .unwrap()
+        };
+        let before = requests();
+        assert_eq!(take(), Decision::Allowed);
+        assert_eq!(take(), Decision::Allowed);
+        assert_eq!(
+            requests() - before,
+            1,
+            "the second call came from the lease"
+        );
+        clock.advance_ms(100); // 10 calls at 10 ms apart: the lease's span
+        assert_eq!(take(), Decision::Allowed);
+        assert_eq!(requests() - before, 2, "the rest of the lease expired");
+    }
+}
