@@ -304,7 +304,7 @@ impl Reader<'_> {
         let parsed = parse_rate(rate);
         if parsed.is_none() {
             let fix = "write `<count>/<period>` with a count from 1 to 1000000 and a period of \
-                       second, minute, hour or day, e.g. `60/minute`";
+                       second, minute, hour or day, e.g. `60/minute`; at most 1000/second";
             self.error(
                 span,
                 format!("the rate `{rate}` of tool `{tool}` is not valid — {fix}"),

@@ -1,11 +1,12 @@
 //! Leases of high rates. A rate of many calls a second from one caller (all of GitHub's
 //! deliveries come from a handful of addresses) would make that caller's `RateLimiter` object a
 //! request per call and a bottleneck. Instead an isolate takes a few calls at once — at most a
-//! tenth of the rate and at most a second of it — and spends them itself. The object counts
-//! every leased call as taken, so the long-run rate holds across isolates; a lease unspent
-//! when its span ends is dropped, never saved up for a later burst. The cost: calls of one
-//! lease may land up to its span later than the object counted them, so a period can see up
-//! to one lease per isolate beyond the burst. Rates too low to lease are taken call by call.
+//! tenth of the rate and at most a second of it — and spends them itself within a second. The
+//! object counts every leased call as taken, so the long-run rate holds across isolates; what
+//! a lease has left after its second is dropped, never saved up for a later burst. The cost:
+//! a leased call may be spent up to a second after the object counted it, so a period can see
+//! up to what the isolates hold — one lease each — beyond the burst. Rates too low to lease
+//! are taken call by call.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -81,15 +82,14 @@ impl Leases {
         }
         match super::take_up_to(objects, caller, key, rate, size).await? {
             Granted::Calls { granted } => {
-                let interval = cell(rate).interval_ms();
-                let until = now_ms + u64::from(granted) * interval;
-                self.hold(id, Held::Calls(granted - 1), now_ms, until, interval);
+                let until = now_ms + LEASE_SPAN_MS;
+                self.hold(id, Held::Calls(granted - 1), now_ms, until);
                 Ok(Decision::Allowed)
             }
             Granted::Limited { retry_after_ms } => {
                 // The object allows nothing sooner, so a flood is refused here until then.
                 let until = now_ms + retry_after_ms;
-                self.hold(id, Held::Refused, now_ms, until, 0);
+                self.hold(id, Held::Refused, now_ms, until);
                 Ok(Decision::Limited { retry_after_ms })
             }
         }
@@ -113,8 +113,8 @@ impl Leases {
     }
 
     /// Holds `what` for `id` until `until_ms`. Calls granted to requests that asked at the
-    /// same time add up, and the lease then spans the time all of them stand for.
-    fn hold(&self, id: String, what: Held, now_ms: u64, until_ms: u64, interval_ms: u64) {
+    /// same time add up.
+    fn hold(&self, id: String, what: Held, now_ms: u64, until_ms: u64) {
         let mut held = self.held.borrow_mut();
         if held.len() >= MAX_HELD {
             held.retain(|_, l| l.until_ms > now_ms);
@@ -124,14 +124,10 @@ impl Leases {
         }
         let live = held.get(&id).filter(|l| l.until_ms > now_ms);
         let lease = match (live.map(|l| l.held), what) {
-            (Some(Held::Calls(left)), Held::Calls(more)) => {
-                let calls = left.saturating_add(more);
-                let span = (u64::from(calls) + 1) * interval_ms;
-                Lease {
-                    held: Held::Calls(calls),
-                    until_ms: until_ms.max(now_ms + span.min(LEASE_SPAN_MS)),
-                }
-            }
+            (Some(Held::Calls(left)), Held::Calls(more)) => Lease {
+                held: Held::Calls(left.saturating_add(more)),
+                until_ms,
+            },
             _ => Lease {
                 held: what,
                 until_ms,
@@ -220,16 +216,16 @@ mod tests {
     }
 
     #[test]
-    fn calls_leased_by_requests_at_the_same_time_add_up_and_span_their_time() {
+    fn calls_leased_by_requests_at_the_same_time_add_up() {
         let leases = Leases::default();
-        leases.hold("ip".into(), Held::Calls(63), 1000, 1064, 1);
-        leases.hold("ip".into(), Held::Calls(63), 1000, 1064, 1);
+        leases.hold("ip".into(), Held::Calls(63), 1000, 2000);
+        leases.hold("ip".into(), Held::Calls(63), 1001, 2001);
         let spent = (0..200)
-            .filter(|_| leases.spend("ip", 1100) == Some(Decision::Allowed))
+            .filter(|_| leases.spend("ip", 1500) == Some(Decision::Allowed))
             .count();
-        assert_eq!(spent, 126, "both leases, past the first one's span");
+        assert_eq!(spent, 126, "both leases");
         assert_eq!(
-            leases.spend("ip", 1100),
+            leases.spend("ip", 1500),
             None,
             "then the object is asked again"
         );
@@ -258,7 +254,10 @@ mod tests {
             1,
             "the second call came from the lease"
         );
-        clock.advance_ms(100); // 10 calls at 10 ms apart: the lease's span
+        clock.advance_ms(LEASE_SPAN_MS - 1);
+        assert_eq!(take(), Decision::Allowed);
+        assert_eq!(requests() - before, 1, "still the lease");
+        clock.advance_ms(1);
         assert_eq!(take(), Decision::Allowed);
         assert_eq!(requests() - before, 2, "the rest of the lease expired");
     }

@@ -156,7 +156,8 @@ fn number<T: std::str::FromStr + PartialOrd + std::fmt::Display>(
     }
 }
 
-/// Parses `N/second|minute|hour|day`.
+/// Parses `N/second|minute|hour|day`, at most one a millisecond (the limiter counts whole
+/// milliseconds): 1000/second, 60000/minute.
 pub fn parse_rate(text: &str) -> Option<Rate> {
     let (count, unit) = text.trim().split_once('/')?;
     let count: u32 = count.trim().parse().ok().filter(|c| *c > 0)?;
@@ -167,7 +168,7 @@ pub fn parse_rate(text: &str) -> Option<Rate> {
         "day" => RatePeriod::Day,
         _ => return None,
     };
-    Some(Rate { count, period })
+    (u64::from(count) <= period.millis()).then_some(Rate { count, period })
 }
 
 fn flag(var: &impl Fn(&str) -> Option<String>, name: &str) -> Result<bool, ConfigError> {
@@ -223,7 +224,7 @@ impl WebhookSettings {
             Some(v) if v.trim().is_empty() => d.ip_rate,
             Some(v) => parse_rate(&v).ok_or_else(|| {
                 ConfigError(format!(
-                    "WEBHOOK_IP_RATE is `{v}`; write it as N/second, N/minute, N/hour or N/day"
+                    "WEBHOOK_IP_RATE is `{v}`; write it as N/second, N/minute, N/hour or N/day, at most 1000/second"
                 ))
             })?,
         };
@@ -352,6 +353,7 @@ mod tests {
     fn unusable_values_are_named_without_echoing_secrets() {
         for (name, value) in [
             ("WEBHOOK_IP_RATE", "lots"),
+            ("WEBHOOK_IP_RATE", "1001/second"),
             ("WEBHOOK_TENANT_QUOTA", "0"),
             ("WEBHOOK_IP_ALLOWLIST", "maybe"),
             ("WEBHOOK_DEFAULT_TENANT", "not a login"),

@@ -69,7 +69,8 @@ pub fn check_description(text: &str, max: usize) -> Result<(), String> {
     Ok(())
 }
 
-/// `"<count>/<second|minute|hour|day>"`, count 1 to 1,000,000.
+/// `"<count>/<second|minute|hour|day>"`, count 1 to 1,000,000 and at most one a
+/// millisecond (the limiter counts whole milliseconds): 1000/second, 60000/minute.
 pub fn parse_rate(rate: &str) -> Option<Rate> {
     let (count, period) = rate.split_once('/')?;
     let count = count.trim();
@@ -84,5 +85,11 @@ pub fn parse_rate(rate: &str) -> Option<Rate> {
         "day" => Period::Day,
         _ => return None,
     };
-    Some(Rate { count, period })
+    let period_ms: u64 = match period {
+        Period::Second => 1_000,
+        Period::Minute => 60_000,
+        Period::Hour => 3_600_000,
+        Period::Day => 86_400_000,
+    };
+    (u64::from(count) <= period_ms).then_some(Rate { count, period })
 }

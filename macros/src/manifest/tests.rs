@@ -248,6 +248,8 @@ fn rates() {
         ("60/minute", 60, Period::Minute),
         ("24/hour", 24, Period::Hour),
         ("1000000/day", 1_000_000, Period::Day),
+        ("1000/second", 1000, Period::Second),
+        ("60000/minute", 60_000, Period::Minute),
         (" 5 / minute ", 5, Period::Minute),
     ] {
         assert_eq!(parse_rate(rate), Some(Rate { count, period }), "{rate}");
@@ -256,6 +258,8 @@ fn rates() {
         "60",
         "0/minute",
         "1000001/day",
+        "1001/second",
+        "60001/minute",
         "60/min",
         "60/minutes",
         "-1/second",
@@ -271,7 +275,7 @@ fn rates() {
     }
     assert_eq!(
         error(&format!("{SCOPES}[tools.x]\nscope = \"dovecote:read\"\nrate = \"60/min\"\n")),
-        "5: the rate `60/min` of tool `x` is not valid — write `<count>/<period>` with a count from 1 to 1000000 and a period of second, minute, hour or day, e.g. `60/minute`"
+        "5: the rate `60/min` of tool `x` is not valid — write `<count>/<period>` with a count from 1 to 1000000 and a period of second, minute, hour or day, e.g. `60/minute`; at most 1000/second"
     );
 }
 
