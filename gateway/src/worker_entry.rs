@@ -161,42 +161,68 @@ enum Answer {
     Stream(Response),
 }
 
-async fn serve(req: Request, env: &Env, trace: &Trace) -> Result<Answer> {
-    let config = match Config::from_vars(|name| var(env, name)) {
-        Ok(c) => c,
-        Err(e) => return Ok(Answer::Http(misconfigured(&e.0))),
-    };
-    let key = match var(env, "DOVECOTE_SIGNING_KEY")
-        .map(|k| signing_key(&k))
-        .transpose()
-    {
-        Ok(k) => k,
-        Err(e) => return Ok(Answer::Http(misconfigured(&e.0))),
-    };
-    let previous_key = match var(env, "DOVECOTE_SIGNING_KEY_PREVIOUS")
-        .filter(|k| !k.trim().is_empty())
-        .map(|k| {
-            signing_key(&k).map_err(|e| {
-                e.0.replace("DOVECOTE_SIGNING_KEY", "DOVECOTE_SIGNING_KEY_PREVIOUS")
+/// What the env configures, read and checked once per isolate: an isolate's env never
+/// changes (a new variable or secret is a new deployment, served by new isolates).
+struct Loaded {
+    config: Config,
+    key: Option<Vec<u8>>,
+    previous_key: Option<Vec<u8>>,
+    settings: Option<crate::oauth::Settings>,
+}
+
+impl Loaded {
+    fn read(env: &Env) -> std::result::Result<Self, String> {
+        let config = Config::from_vars(|name| var(env, name)).map_err(|e| e.0)?;
+        let key = var(env, "DOVECOTE_SIGNING_KEY")
+            .map(|k| signing_key(&k))
+            .transpose()
+            .map_err(|e| e.0)?;
+        let previous_key = var(env, "DOVECOTE_SIGNING_KEY_PREVIOUS")
+            .filter(|k| !k.trim().is_empty())
+            .map(|k| {
+                signing_key(&k).map_err(|e| {
+                    e.0.replace("DOVECOTE_SIGNING_KEY", "DOVECOTE_SIGNING_KEY_PREVIOUS")
+                })
             })
+            .transpose()?;
+        // The conformance build serves /mcp without sign-in, for the suite's runner.
+        let settings = if cfg!(feature = "conformance") {
+            None
+        } else {
+            Some(crate::oauth::Settings::from_vars(|name| var(env, name)).map_err(|e| e.0)?)
+        };
+        Ok(Self {
+            config,
+            key,
+            previous_key,
+            settings,
         })
-        .transpose()
-    {
-        Ok(k) => k,
-        Err(e) => return Ok(Answer::Http(misconfigured(&e))),
-    };
-    // The conformance build serves /mcp without sign-in, for the suite's runner.
-    let settings = if cfg!(feature = "conformance") {
-        None
-    } else {
-        match crate::oauth::Settings::from_vars(|name| var(env, name)) {
-            Ok(s) => Some(s),
-            Err(e) => return Ok(Answer::Http(misconfigured(&e.0))),
-        }
+    }
+}
+
+thread_local! {
+    /// This isolate's configuration, or why it is unusable.
+    static LOADED: std::cell::OnceCell<&'static std::result::Result<Loaded, String>> =
+        const { std::cell::OnceCell::new() };
+}
+
+fn loaded(env: &Env) -> &'static std::result::Result<Loaded, String> {
+    LOADED.with(|l| *l.get_or_init(|| Box::leak(Box::new(Loaded::read(env)))))
+}
+
+async fn serve(req: Request, env: &Env, trace: &Trace) -> Result<Answer> {
+    let Loaded {
+        config,
+        key,
+        previous_key,
+        settings,
+    } = match loaded(env) {
+        Ok(l) => l,
+        Err(why) => return Ok(Answer::Http(misconfigured(why))),
     };
     let host = Host::new(env);
     let gateway = Gateway {
-        config: &config,
+        config,
         platform: host.platform(),
         signing_key: key.as_deref(),
         previous_signing_key: previous_key.as_deref(),
