@@ -2,8 +2,9 @@
 // (real GitHub payloads) signed with @octokit/webhooks-methods (GitHub's own signing code),
 // delivered, stored and summarized; GitHub's documented signature test vector; bad signatures
 // and rotation; redelivery after mark_processed; installations; the address allowlist and
-// per-address rate; a payload over 2 MB; /events resumption and heartbeats; and a burst of
-// concurrent deliveries that all survive a wrangler restart. One Worker for the file.
+// per-address rate (exact, and leased); a payload over 2 MB; /events resumption and
+// heartbeats; and a burst of concurrent deliveries that all survive a wrangler restart. One
+// Worker for the file, and one more for the leased rate.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
@@ -37,7 +38,7 @@ const githubAddress = () => {
   return `140.82.${112 + Math.floor(nextAddress / 250)}.${1 + (nextAddress % 250)}`;
 };
 
-async function deliver(event, payload, { id = randomUUID(), secret = VECTOR.secret, signature, ip, body } = {}) {
+async function deliver(event, payload, { id = randomUUID(), secret = VECTOR.secret, signature, ip, body, to = worker } = {}) {
   const raw = body ?? JSON.stringify(payload);
   const headers = {
     "content-type": "application/json",
@@ -47,7 +48,7 @@ async function deliver(event, payload, { id = randomUUID(), secret = VECTOR.secr
   };
   const sig = signature === undefined ? await sign(secret, raw) : signature;
   if (sig !== null) headers["x-hub-signature-256"] = sig;
-  const r = await fetch(`${worker.origin}/webhooks/github`, { method: "POST", headers, body: raw });
+  const r = await fetch(`${to.origin}/webhooks/github`, { method: "POST", headers, body: raw });
   const text = await r.text();
   let json;
   try { json = JSON.parse(text); } catch { json = undefined; }
@@ -188,6 +189,36 @@ test("deliveries come only from GitHub's addresses, at a bounded rate per addres
   }
   assert.deepEqual(statuses.slice(0, IP_RATE), Array(IP_RATE).fill(202));
   assert.equal(statuses[IP_RATE], 429);
+});
+
+test("a per-address rate high enough to lease still holds, with concurrent deliveries", LOCAL, async () => {
+  // 120/minute is leased two deliveries at a time (README → GitHub webhooks); its burst is 120
+  // and it refills two a second. Deliveries go ten at a time, so leases are asked for at once.
+  const leased = await startWorker({
+    vars: { GITHUB_WEBHOOK_SECRET: `"${VECTOR.secret}"`, WEBHOOK_IP_RATE: "120/minute", WEBHOOK_DEFAULT_TENANT: "lease-org" },
+  });
+  try {
+    const ip = githubAddress();
+    const started = performance.now();
+    const results = [];
+    for (let wave = 0; wave < 16; wave++) {
+      results.push(...(await Promise.all(Array.from({ length: 10 }, () =>
+        deliver("issues", { action: "opened" }, { ip, to: leased })))));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const accepted = results.filter((r) => r.status === 202).length;
+    const refused = results.filter((r) => r.status === 429);
+    assert.equal(accepted + refused.length, results.length, results.map((r) => r.status).join(","));
+    assert.ok(accepted >= 120, `the whole burst is available: ${accepted} accepted`);
+    // The refill during the run, and at most one lease (two) beyond it for the isolate.
+    const most = 120 + Math.ceil(2 * seconds) + 2;
+    assert.ok(accepted <= most, `${accepted} accepted in ${seconds.toFixed(1)} s; at most ${most}`);
+    assert.equal(refused.at(-1).json.error, "rate_limited");
+    assert.ok(Number(refused.at(-1).headers.get("retry-after")) >= 1);
+    assert.equal(results.at(-1).status, 429, "the last wave is past the burst");
+  } finally {
+    await leased.stop();
+  }
 });
 
 test("a redelivery after mark_processed changes nothing", LOCAL, async () => {

@@ -113,7 +113,7 @@ impl Leases {
     }
 
     /// Holds `what` for `id` until `until_ms`. Calls granted to requests that asked at the
-    /// same time add up.
+    /// same time add up, and none is dropped for a refusal that arrived after them.
     fn hold(&self, id: String, what: Held, now_ms: u64, until_ms: u64) {
         let mut held = self.held.borrow_mut();
         if held.len() >= MAX_HELD {
@@ -128,6 +128,8 @@ impl Leases {
                 held: Held::Calls(left.saturating_add(more)),
                 until_ms,
             },
+            // A refusal that crossed a lease granted just before it: the calls still count.
+            (Some(Held::Calls(left)), Held::Refused) if left > 0 => return,
             _ => Lease {
                 held: what,
                 until_ms,
@@ -216,14 +218,20 @@ mod tests {
     }
 
     #[test]
-    fn calls_leased_by_requests_at_the_same_time_add_up() {
+    fn calls_leased_by_requests_at_the_same_time_add_up_and_outlive_a_later_refusal() {
         let leases = Leases::default();
         leases.hold("ip".into(), Held::Calls(63), 1000, 2000);
         leases.hold("ip".into(), Held::Calls(63), 1001, 2001);
+        leases.hold("ip".into(), Held::Refused, 1002, 1500);
+        assert_eq!(
+            leases.spend("ip", 1003),
+            Some(Decision::Allowed),
+            "calls outlive a refusal"
+        );
         let spent = (0..200)
             .filter(|_| leases.spend("ip", 1500) == Some(Decision::Allowed))
             .count();
-        assert_eq!(spent, 126, "both leases");
+        assert_eq!(spent, 125, "both leases, less the call spent above");
         assert_eq!(
             leases.spend("ip", 1500),
             None,
