@@ -167,6 +167,12 @@ mod tests {
         period: RatePeriod::Second,
     };
 
+    /// One delivery from address `ip` at 100 a second, through `leases`.
+    fn take_one(leases: &Leases, objects: &LocalObjects<'_>, clock: &ManualClock) -> Decision {
+        let now = clock.now_ms();
+        pollster::block_on(leases.take(objects, now, "ip", "delivery", PER_SECOND_100)).unwrap()
+    }
+
     #[test]
     fn only_rates_high_enough_are_leased_and_a_lease_spans_at_most_a_second() {
         let size = |count, period| lease_size(Rate { count, period });
@@ -187,16 +193,7 @@ mod tests {
         let objects = LocalObjects::new(counted, &clock);
         let (a, b) = (Leases::default(), Leases::default());
         let before = requests();
-        let take = |leases: &Leases| {
-            pollster::block_on(leases.take(
-                &objects,
-                clock.now_ms(),
-                "ip",
-                "delivery",
-                PER_SECOND_100,
-            ))
-            .unwrap()
-        };
+        let take = |leases: &Leases| take_one(leases, &objects, &clock);
         let mut allowed = 0;
         for i in 0..300 {
             if take(if i % 3 == 0 { &a } else { &b }) == Decision::Allowed {
@@ -244,16 +241,7 @@ mod tests {
         let clock = ManualClock::new(1_700_000_000_000);
         let objects = LocalObjects::new(counted, &clock);
         let leases = Leases::default();
-        let take = || {
-            pollster::block_on(leases.take(
-                &objects,
-                clock.now_ms(),
-                "ip",
-                "delivery",
-                PER_SECOND_100,
-            ))
-            .unwrap()
-        };
+        let take = || take_one(&leases, &objects, &clock);
         let before = requests();
         assert_eq!(take(), Decision::Allowed);
         assert_eq!(take(), Decision::Allowed);
