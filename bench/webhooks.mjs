@@ -10,6 +10,7 @@ import { createRequire } from "node:module";
 import { cpuSeconds, serve } from "./workerd.mjs";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const WARM_UP_SECONDS = 2;
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
 const CONNECTIONS = Number(process.env.BENCH_DELIVERY_CONNECTIONS ?? 8);
 const SECRET = "bench webhook secret";
@@ -107,14 +108,18 @@ export async function benchWebhooks() {
   });
   const out = {};
   try {
+    // Warm-up first: V8 compiles the wasm with its baseline tier and optimizes it while it runs,
+    // and the tenant's store opens; the measured window starts after that.
+    const warm = await loop(server, CONNECTIONS, (_, ms) => ms > WARM_UP_SECONDS * 1000, () => delivery(), "/webhooks/github");
     out.deliveries = await loop(server, CONNECTIONS, (_, ms) => ms > SECONDS * 1000, () => delivery(), "/webhooks/github");
     const m = out.deliveries;
+    const kept = warm.count + m.count;
     console.log(`\nGitHub webhooks (${PUSH.length}-byte push payload, ${CONNECTIONS} connections from ${ADDRESSES.length} addresses at WEBHOOK_IP_RATE=1000/second each, one tenant)`);
     console.log(`deliveries        ${m.rps.toFixed(0).padStart(6)} /s  p50 ${m.p50.toFixed(2)} ms  p99 ${m.p99.toFixed(2)} ms  ${m.cpuMs.toFixed(3)} ms CPU/delivery`);
     console.log(`                  target ≥ ${TARGET_DELIVERIES} /s: ${verdict(m.rps >= TARGET_DELIVERIES)}; one core's worth at this CPU cost: ${(1000 / m.cpuMs).toFixed(0)} /s`);
     const fillStarted = performance.now();
-    const fill = await loop(server, CONNECTIONS, (n) => n + m.count >= EVENTS, () => delivery(), "/webhooks/github");
-    out.fill = { events: m.count + fill.count, seconds: (performance.now() - fillStarted) / 1000 };
+    const fill = await loop(server, CONNECTIONS, (n) => n + kept >= EVENTS, () => delivery(), "/webhooks/github");
+    out.fill = { events: kept + fill.count, seconds: (performance.now() - fillStarted) / 1000 };
     console.log(`filled to         ${out.fill.events} events in ${out.fill.seconds.toFixed(0)} s (${fill.rps.toFixed(0)} /s)`);
     for (const [name, path] of [["list 20 pending", "/pending-events?limit=20"], ["pending status", "/pending-status"]]) {
       const r = await loop(server, 1, (_, ms) => ms > SECONDS * 1000, () => ({}), path);
