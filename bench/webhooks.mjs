@@ -116,7 +116,10 @@ export async function benchWebhooks() {
     const kept = warm.count + m.count;
     console.log(`\nGitHub webhooks (${PUSH.length}-byte push payload, ${CONNECTIONS} connections from ${ADDRESSES.length} addresses at WEBHOOK_IP_RATE=1000/second each, one tenant)`);
     console.log(`deliveries        ${m.rps.toFixed(0).padStart(6)} /s  p50 ${m.p50.toFixed(2)} ms  p99 ${m.p99.toFixed(2)} ms  ${m.cpuMs.toFixed(3)} ms CPU/delivery`);
-    console.log(`                  target ≥ ${TARGET_DELIVERIES} /s: ${verdict(m.rps >= TARGET_DELIVERIES)}; one core's worth at this CPU cost: ${(1000 / m.cpuMs).toFixed(0)} /s`);
+    // The client shares this machine's cores with workerd, so CPU per delivery is the steadier
+    // figure: what one core of workerd does at that cost.
+    const perCore = 1000 / m.cpuMs;
+    console.log(`                  target ≥ ${TARGET_DELIVERIES} /s: measured ${m.rps.toFixed(0)} /s (${verdict(m.rps >= TARGET_DELIVERIES)}); by CPU per delivery ${perCore.toFixed(0)} /s on one core (${verdict(perCore >= TARGET_DELIVERIES)})`);
     const fillStarted = performance.now();
     const fill = await loop(server, CONNECTIONS, (n) => n + kept >= EVENTS, () => delivery(), "/webhooks/github");
     out.fill = { events: kept + fill.count, seconds: (performance.now() - fillStarted) / 1000 };
