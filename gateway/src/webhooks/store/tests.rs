@@ -284,3 +284,58 @@ fn garbled_requests_are_error_answers_not_panics() {
         assert!(answer.contains("failed"), "{answer}");
     }
 }
+
+/// A store whose disk refuses payload chunks while `full` is set, as a full one would.
+struct FullDisk {
+    sql: crate::platform::native::SqliteSql,
+    full: std::cell::Cell<bool>,
+}
+
+impl Sql for FullDisk {
+    fn exec(
+        &self,
+        statement: &str,
+        params: &[crate::platform::SqlValue],
+    ) -> Result<Vec<Vec<crate::platform::SqlValue>>, SqlError> {
+        if self.full.get() && statement.starts_with("INSERT INTO chunks") {
+            return Err(SqlError("SQLITE_FULL: database or disk is full".into()));
+        }
+        self.sql.exec(statement, params)
+    }
+}
+
+#[test]
+fn a_delivery_that_fails_midway_leaves_nothing_so_its_redelivery_is_stored_whole() {
+    let disk = FullDisk {
+        sql: Default::default(),
+        full: std::cell::Cell::new(true),
+    };
+    let memory = Memory::default();
+    let ingest = |id: &str| {
+        let mut request =
+            serde_json::to_vec(&Request::Ingest(Box::new(incoming(id, None)))).unwrap();
+        request.extend_from_slice(b"\n{\"whole\":true}");
+        let answer = handle(&disk, &memory, START, &request);
+        serde_json::from_slice::<Answer<Ingested>>(&answer).unwrap()
+    };
+    assert!(matches!(ingest("torn"), Answer::Failed(_)));
+    let status = |sql: &dyn Sql| {
+        let answer = handle(sql, &memory, START, br#"{"op":"status"}"#);
+        serde_json::from_slice::<serde_json::Value>(&answer).unwrap()["ok"]["pending_count"].clone()
+    };
+    assert_eq!(status(&disk), 0, "nothing of the failed delivery is kept");
+    disk.full.set(false);
+    assert!(
+        matches!(ingest("torn"), Answer::Ok(Ingested::Stored)),
+        "the redelivery is stored, not taken for a duplicate"
+    );
+    let get = serde_json::to_vec(&Request::Get {
+        id: DeliveryId::parse("torn").unwrap(),
+        max_payload: 1024,
+    })
+    .unwrap();
+    let event: serde_json::Value =
+        serde_json::from_slice(&handle(&disk, &memory, START, &get)).unwrap();
+    assert_eq!(event["ok"]["payload"], serde_json::json!({"whole": true}));
+    assert_eq!(status(&disk), 1);
+}

@@ -59,12 +59,31 @@ pub fn ingest(
     let Some(seq) = rows.first().and_then(|r| r[0].as_i64()) else {
         return Ok(Ingested::Duplicate);
     };
+    let stored = complete(sql, memory, now_ms, incoming, payload, seq);
+    if !matches!(stored, Ok(Ingested::Stored)) {
+        // Refused or failed after the insert: take the event out again, so that GitHub's
+        // redelivery is stored whole rather than acknowledged as a duplicate of a torso.
+        for table in ["chunks", "events"] {
+            let delete = format!("DELETE FROM {table} WHERE seq = ?");
+            if let Err(e) = sql.exec(&delete, &[SqlValue::Integer(seq)]) {
+                return Err(stored.err().unwrap_or(e));
+            }
+        }
+    }
+    stored
+}
+
+/// What follows the insert of event `seq`: the quota, the payload's chunks, the pending count.
+fn complete(
+    sql: &dyn Sql,
+    memory: &Memory,
+    now_ms: u64,
+    incoming: &Incoming,
+    payload: &[u8],
+    seq: i64,
+) -> Result<Ingested, SqlError> {
     if let Some(q) = incoming.quota {
         if let Some(retry_after_ms) = take_quota(sql, now_ms, q.limit, q.window_ms)? {
-            sql.exec(
-                "DELETE FROM events WHERE seq = ?",
-                &[SqlValue::Integer(seq)],
-            )?;
             return Ok(Ingested::OverQuota { retry_after_ms });
         }
     }
