@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is missing, into the checkout: the wasm target, Node 22, the pinned
+# Installs what is missing, into the checkout: the Rust release rust-toolchain.toml pins (with
+# clippy, rustfmt and the wasm target), Node 22, the pinned
 # worker-build and wasm-bindgen CLI, and the npm packages of package-lock.json; and, the one
 # system-wide exception, Debian's chromium package for the browser sign-in tests
 # (e2e/oauth.test.mjs). Each step is skipped when the right version is already there. Reaches
@@ -15,9 +16,16 @@ WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[^0-9.]/,""
 
 step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
-if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
-  step "adding the wasm32-unknown-unknown target"
-  rustup target add wasm32-unknown-unknown
+# The toolchain rust-toolchain.toml pins, with its components and the wasm target. rustup
+# reads the file from this directory, so these act on the pinned release, not on stable.
+TOOLCHAIN=$(awk -F'"' '/^channel/{print $2}' rust-toolchain.toml)
+if ! rustup run "$TOOLCHAIN" rustc --version >/dev/null 2>&1 \
+  || ! rustup component list --installed 2>/dev/null | grep -q '^clippy' \
+  || ! rustup component list --installed 2>/dev/null | grep -q '^rustfmt' \
+  || ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  step "installing Rust $TOOLCHAIN with clippy, rustfmt and the wasm32-unknown-unknown target"
+  rustup toolchain install "$TOOLCHAIN" --profile minimal \
+    --component clippy --component rustfmt --target wasm32-unknown-unknown
 fi
 
 if [ "$(node --version 2>/dev/null)" != "v$NODE_VERSION" ]; then
