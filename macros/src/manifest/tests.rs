@@ -18,14 +18,15 @@ fn error(source: &str) -> String {
     errors.into_iter().next().unwrap()
 }
 
-const SCOPES: &str = "[scopes]\n\"dovecote:read\" = \"See who you are\"\n";
+const SCOPES: &str =
+    "[scopes]\n\"dovecote:read\" = { description = \"See who you are\", grant = \"members\" }\n";
 
 #[test]
 fn a_valid_manifest_in_file_order() {
     let source = r#"# Scopes a client can ask for.
 [scopes]
-"z:write" = "Change things"
-"a:read" = "See things"
+"z:write" = { description = "Change things", grant = "operators" }
+"a:read" = { description = "See things", grant = "members" }
 
 [tools.whoami]
 scope = "a:read"
@@ -47,11 +48,14 @@ inline = { scope = "a:read", rate = "1/second" }
     let scopes: Vec<_> = manifest
         .scopes
         .iter()
-        .map(|s| (s.name.as_str(), s.description.as_str()))
+        .map(|s| (s.name.as_str(), s.description.as_str(), s.grant))
         .collect();
     assert_eq!(
         scopes,
-        [("z:write", "Change things"), ("a:read", "See things")]
+        [
+            ("z:write", "Change things", Grant::Operators),
+            ("a:read", "See things", Grant::Members)
+        ]
     );
     assert_eq!(
         manifest.tools,
@@ -109,7 +113,7 @@ fn an_empty_manifest_is_valid() {
 
 #[test]
 fn syntax_errors_have_a_line() {
-    let e = parse("[scopes]\n\"a\" = \"b\"\n[tools.x]\nscope = \"a\nrate = 1\n").unwrap_err();
+    let e = parse("[scopes]\n\"a\" = {}\n[tools.x]\nscope = \"a\nrate = 1\n").unwrap_err();
     assert_eq!(e.line, 4);
     assert!(
         e.message.ends_with(" — fix the TOML syntax"),
@@ -117,7 +121,7 @@ fn syntax_errors_have_a_line() {
         e.message
     );
     assert!(e.message.contains("string"), "{}", e.message);
-    let dup = parse("[scopes]\n\"a\" = \"b\"\n\"a\" = \"c\"\n").unwrap_err();
+    let dup = parse("[scopes]\n\"a\" = {}\n\"a\" = {}\n").unwrap_err();
     assert_eq!(
         (dup.line, dup.message.as_str()),
         (3, "duplicate key — fix the TOML syntax")
@@ -136,41 +140,84 @@ fn unknown_top_level_keys() {
     );
 }
 
+/// `[scopes]` with one scope `name` whose table body is `body`.
+fn scope(name: &str, body: &str) -> String {
+    format!("[scopes.\"{name}\"]\n{body}")
+}
+
+const GRANT: &str = "grant = \"members\"\n";
+
 #[test]
 fn scope_mistakes() {
     assert_eq!(
         error("scopes = \"a\"\n"),
-        "1: `scopes` is a string, not a table — write a [scopes] table with lines `\"name\" = \"description\"`"
+        "1: `scopes` is a string, not a table — write one [scopes.\"<name>\"] table per scope, with `description` and `grant`"
     );
     assert_eq!(
-        error("[scopes]\n\n\"Dovecote:Read\" = \"x\"\n"),
-        "3: scope name `Dovecote:Read` is not valid — use 1 to 64 characters of a-z, 0-9, `:`, `.`, `_` and `-`, e.g. `dovecote:read`"
+        error(&scope("Dovecote:Read", &format!("description = \"x\"\n{GRANT}"))),
+        "1: scope name `Dovecote:Read` is not valid — use 1 to 64 characters of a-z, 0-9, `:`, `.`, `_` and `-`, e.g. `dovecote:read`"
     );
     assert!(
-        error(&format!("[scopes]\n\"{}\" = \"x\"\n", "a".repeat(65)))
-            .starts_with("2: scope name `aaaa")
+        error(&scope(&"a".repeat(65), &format!("description = \"x\"\n{GRANT}")))
+            .starts_with("1: scope name `aaaa")
     );
-    assert!(error("[scopes]\n\"\" = \"x\"\n").starts_with("2: scope name `` is not valid"));
-    assert!(error("[scopes]\noffline_access = \"x\"\n")
-        .starts_with("2: scope `offline_access` is reserved"));
-    assert!(errors(&format!("[scopes]\n\"{}\" = \"x\"\n", "a".repeat(64))).is_empty());
+    assert!(error(&scope("", &format!("description = \"x\"\n{GRANT}")))
+        .starts_with("1: scope name `` is not valid"));
+    assert!(error(&scope("offline_access", &format!("description = \"x\"\n{GRANT}")))
+        .starts_with("1: scope `offline_access` is reserved"));
+    assert!(errors(&scope(&"a".repeat(64), &format!("description = \"x\"\n{GRANT}"))).is_empty());
     assert_eq!(
-        error("[scopes]\n\"a:b\" = 5\n"),
-        "2: scope `a:b` is an integer, not its description — write `\"a:b\" = \"What it lets a client do\"`"
+        error("[scopes]\n\"a:b\" = \"Read things\"\n"),
+        "2: scope `a:b` is a string, not a table — write [scopes.\"a:b\"] with `description = \"What it lets a client do\"` and `grant = \"members\"` or `grant = \"operators\"`"
     );
     assert_eq!(
-        error("[scopes]\n\"a:b\" = \"  \"\n"),
+        error(&scope("a:b", &format!("description = 5\n{GRANT}"))),
+        "2: `description` of scope `a:b` is an integer, not a string — write `description = \"What it lets a client do\"`"
+    );
+    assert_eq!(
+        error(&scope("a:b", &format!("description = \"  \"\n{GRANT}"))),
         "2: the description of scope `a:b` is empty — write what a reader needs to know, or leave the key out"
     );
     assert_eq!(
-        error("[scopes]\n\"a:b\" = \"\"\"one\ntwo\"\"\"\n"),
+        error(&scope("a:b", &format!("description = \"\"\"one\ntwo\"\"\"\n{GRANT}"))),
         "2: the description of scope `a:b` spans several lines — write it on one line"
     );
     assert_eq!(
-        error(&format!("[scopes]\n\"a:b\" = \"{}\"\n", "é".repeat(201))),
+        error(&scope("a:b", &format!("description = \"{}\"\n{GRANT}", "é".repeat(201)))),
         "2: the description of scope `a:b` is 201 characters long — shorten it to 200 at most"
     );
-    assert!(errors(&format!("[scopes]\n\"a:b\" = \"{}\"\n", "é".repeat(200))).is_empty());
+    assert!(errors(&scope("a:b", &format!("description = \"{}\"\n{GRANT}", "é".repeat(200)))).is_empty());
+    assert_eq!(
+        error(&scope("a:b", "grant = \"members\"\n")),
+        "1: scope `a:b` has no `description` — add `description = \"What it lets a client do\"` (the consent page shows it)"
+    );
+    assert_eq!(
+        error(&scope("a:b", &format!("description = \"x\"\n{GRANT}colour = \"red\"\n"))),
+        "4: scope `a:b` has an unknown key `colour` — the keys are description and grant"
+    );
+}
+
+#[test]
+fn every_scope_says_who_may_hold_it() {
+    let holders = |body: &str| {
+        let (manifest, errors) = parse(&scope("a:b", body)).unwrap();
+        assert_eq!(errors, [], "{body}");
+        manifest.scopes[0].grant
+    };
+    assert_eq!(holders("description = \"x\"\ngrant = \"members\"\n"), Grant::Members);
+    assert_eq!(holders("description = \"x\"\ngrant = \"operators\"\n"), Grant::Operators);
+    assert_eq!(
+        error(&scope("a:b", "description = \"x\"\n")),
+        "1: scope `a:b` has no `grant` — add `grant = \"members\"` (anyone allowed to sign in may hold it) or `grant = \"operators\"` (only operators may)"
+    );
+    assert_eq!(
+        error(&scope("a:b", "description = \"x\"\ngrant = \"admins\"\n")),
+        "3: the grant `admins` of scope `a:b` is not valid — write `grant = \"members\"` or `grant = \"operators\"`"
+    );
+    assert_eq!(
+        error(&scope("a:b", "description = \"x\"\ngrant = true\n")),
+        "3: `grant` of scope `a:b` is a boolean, not a string — write `grant = \"members\"` or `grant = \"operators\"`"
+    );
 }
 
 #[test]
@@ -302,8 +349,8 @@ fn overrides_must_say_something() {
 #[test]
 fn every_mistake_at_once_with_its_line() {
     let source = r#"[scopes]
-"ok:read" = "Fine"
-"BAD" = "Fine"
+"ok:read" = { description = "Fine", grant = "members" }
+"BAD" = { description = "Fine", grant = "members" }
 
 [tools.a]
 scope = "nope"

@@ -38,9 +38,13 @@ fn errors(input: TokenStream, base: PathBuf) -> Vec<String> {
     }
 }
 
-const MANIFEST: &str = r#"[scopes]
-"test:write" = "Change things"
-"test:read" = "See things"
+const MANIFEST: &str = r#"[scopes."test:write"]
+description = "Change things"
+grant = "operators"
+
+[scopes."test:read"]
+description = "See things"
+grant = "members"
 
 [tools.whoami]
 scope = "test:read"
@@ -77,7 +81,7 @@ fn emits_the_toolbox_in_manifest_order() {
         out.contains("pubconstTOOLBOX:::dovecote_gateway::toolbox::Toolbox="),
         "{out}"
     );
-    let scopes = "scopes:&[::dovecote_gateway::toolbox::ScopeDecl{name:\"test:write\",description:\"Changethings\"},::dovecote_gateway::toolbox::ScopeDecl{name:\"test:read\",description:\"Seethings\"}]";
+    let scopes = "scopes:&[::dovecote_gateway::toolbox::ScopeDecl{name:\"test:write\",description:\"Changethings\",grant:::dovecote_gateway::toolbox::ScopeGrant::Operators},::dovecote_gateway::toolbox::ScopeDecl{name:\"test:read\",description:\"Seethings\",grant:::dovecote_gateway::toolbox::ScopeGrant::Members}]";
     assert!(out.contains(scopes), "{out}");
     let whoami = out
         .find("def:__dovecote_tool_whoami,")
@@ -122,7 +126,7 @@ fn the_override_replaces_the_path() {
 fn manifest_errors_name_the_file_as_written_and_the_line() {
     let dir = dir_with(
         "errors",
-        "[scopes]\n\"a:b\" = \"c\"\n[tools.x]\nscope = \"kb:read\"\nrate = \"fast\"\n",
+        "[scopes]\n\"a:b\" = { description = \"c\", grant = \"members\" }\n[tools.x]\nscope = \"kb:read\"\nrate = \"fast\"\n",
     );
     let sub = dir.join("src");
     std::fs::create_dir_all(&sub).unwrap();
