@@ -11,6 +11,15 @@ mod rules;
 use rules::{check_description, check_non_empty, check_scope_name};
 pub use rules::{parse_rate, Period, Rate};
 
+/// Who may be granted a scope: `grant = "members"` or `grant = "operators"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grant {
+    /// Anyone allowed to sign in.
+    Members,
+    /// Only operators (the password owner, the GitHub accounts in `OPERATORS`).
+    Operators,
+}
+
 /// A scope a client may ask for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {
@@ -18,6 +27,8 @@ pub struct Scope {
     pub name: String,
     /// The line the consent page shows.
     pub description: String,
+    /// Who may hold it.
+    pub grant: Grant,
 }
 
 /// What `[tools.<name>]` says.
@@ -134,11 +145,11 @@ impl Reader<'_> {
         });
     }
 
-    /// `[scopes]`: `"name" = "description"` lines.
+    /// `[scopes."<name>"]` tables, each with `description` and `grant`.
     fn scopes(&mut self, value: &Spanned<DeValue>) -> Vec<Scope> {
         let DeValue::Table(table) = value.get_ref() else {
             let found = kind(value.get_ref());
-            let fix = "write a [scopes] table with lines `\"name\" = \"description\"`";
+            let fix = "write one [scopes.\"<name>\"] table per scope, with `description` and `grant`";
             self.error(
                 value.span(),
                 format!("`scopes` is {found}, not a table — {fix}"),
@@ -151,27 +162,103 @@ impl Reader<'_> {
             if let Err(problem) = check_scope_name(name) {
                 self.error(key.span(), problem);
             }
-            let Some(description) = value.get_ref().as_str() else {
-                let found = kind(value.get_ref());
-                let fix = format!("write `\"{name}\" = \"What it lets a client do\"`");
-                self.error(
-                    value.span(),
-                    format!("scope `{name}` is {found}, not its description — {fix}"),
-                );
-                continue;
-            };
-            if let Err(problem) = check_description(description, 200) {
-                self.error(
-                    value.span(),
-                    format!("the description of scope `{name}` {problem}"),
-                );
+            if let Some(scope) = self.scope(name, key.span(), value) {
+                scopes.push(scope);
             }
-            scopes.push(Scope {
-                name: name.to_owned(),
-                description: description.to_owned(),
-            });
         }
         scopes
+    }
+
+    /// One `[scopes."<name>"]` table. A scope whose table is there is kept even with mistakes
+    /// (they are in the error list and fail the build), so tools naming it are not refused too.
+    fn scope(
+        &mut self,
+        name: &str,
+        key_span: Range<usize>,
+        value: &Spanned<DeValue>,
+    ) -> Option<Scope> {
+        let DeValue::Table(table) = value.get_ref() else {
+            let found = kind(value.get_ref());
+            let fix = format!(
+                "write [scopes.\"{name}\"] with `description = \"What it lets a client do\"` and \
+                 `grant = \"members\"` or `grant = \"operators\"`"
+            );
+            self.error(
+                value.span(),
+                format!("scope `{name}` is {found}, not a table — {fix}"),
+            );
+            return None;
+        };
+        let grant_fix = "write `grant = \"members\"` or `grant = \"operators\"`";
+        let (mut description, mut grant) = (None, None);
+        for (key, value) in in_file_order(table) {
+            let span = value.span();
+            match (&**key.get_ref(), value.get_ref()) {
+                ("description", DeValue::String(text)) => {
+                    if let Err(problem) = check_description(text, 200) {
+                        self.error(
+                            span.clone(),
+                            format!("the description of scope `{name}` {problem}"),
+                        );
+                    }
+                    description = Some(text.to_string());
+                }
+                ("grant", DeValue::String(text)) => {
+                    grant = match &**text {
+                        "members" => Some(Grant::Members),
+                        "operators" => Some(Grant::Operators),
+                        other => {
+                            let problem =
+                                format!("the grant `{other}` of scope `{name}` is not valid");
+                            self.error(span, format!("{problem} — {grant_fix}"));
+                            Some(Grant::Operators)
+                        }
+                    }
+                }
+                (key @ ("description" | "grant"), value) => {
+                    let example = if key == "grant" {
+                        grant_fix.to_owned()
+                    } else {
+                        "write `description = \"What it lets a client do\"`".to_owned()
+                    };
+                    let found = kind(value);
+                    let problem = format!("`{key}` of scope `{name}` is {found}, not a string");
+                    self.error(span, format!("{problem} — {example}"));
+                    if key == "grant" {
+                        grant = Some(Grant::Operators);
+                    }
+                }
+                (other, _) => {
+                    let fix = "the keys are description and grant";
+                    self.error(
+                        key.span(),
+                        format!("scope `{name}` has an unknown key `{other}` — {fix}"),
+                    );
+                }
+            }
+        }
+        if grant.is_none() {
+            let fix = "add `grant = \"members\"` (anyone allowed to sign in may hold it) or \
+                       `grant = \"operators\"` (only operators may)";
+            self.error(
+                key_span.clone(),
+                format!("scope `{name}` has no `grant` — {fix}"),
+            );
+        }
+        if !table.iter().any(|(k, _)| k.get_ref() == "description") {
+            let fix = "add `description = \"What it lets a client do\"` (the consent page shows it)";
+            self.error(
+                key_span,
+                format!("scope `{name}` has no `description` — {fix}"),
+            );
+        }
+        Some(Scope {
+            name: name.to_owned(),
+            description: description.unwrap_or_default(),
+            // Only reached without a grant when that mistake is reported (the build fails):
+            // the narrower holder, never the wider.
+            grant: grant.unwrap_or(Grant::Operators),
+        })
     }
 
     /// `[tools.<name>]` tables.

@@ -11,7 +11,7 @@ use syn::punctuated::Punctuated;
 use syn::{Ident, LitStr, Token};
 
 use crate::ctxt::Ctxt;
-use crate::manifest::{self, Manifest, Period, Policy};
+use crate::manifest::{self, Grant, Manifest, Period, Policy};
 use crate::tool::option;
 
 /// Replaces the manifest path when set at build time (the e2e tests build with another one).
@@ -204,7 +204,18 @@ fn emit(manifest: &Manifest, defs: &[(String, syn::Path)], path: &Path) -> Token
     let toolbox = quote!(::dovecote_gateway::toolbox);
     let scopes = manifest.scopes.iter().map(|s| {
         let (name, description) = (&s.name, &s.description);
-        quote!(#toolbox::ScopeDecl { name: #name, description: #description })
+        let grant = Ident::new(
+            match s.grant {
+                Grant::Members => "Members",
+                Grant::Operators => "Operators",
+            },
+            Span::call_site(),
+        );
+        quote!(#toolbox::ScopeDecl {
+            name: #name,
+            description: #description,
+            grant: #toolbox::ScopeGrant::#grant,
+        })
     });
     let tools = manifest.tools.iter().filter_map(|tool| {
         let (_, def) = defs.iter().find(|(n, _)| *n == tool.name)?;

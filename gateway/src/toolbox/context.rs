@@ -9,6 +9,16 @@ use super::ToolError;
 use crate::config::Config;
 use crate::platform::Platform;
 
+/// What a caller may be granted, decided from who they are and the *current* configuration
+/// (`OPERATORS`), never from what a token recorded at sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The password owner, or a GitHub account in `OPERATORS`: may hold every scope.
+    Operator,
+    /// Anyone else allowed to sign in: only scopes with `grant = "members"`.
+    Member,
+}
+
 /// Who is calling, as far as the gateway knows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {

@@ -8,7 +8,7 @@ mod policy;
 mod result;
 
 pub use args::{empty_input_schema, input_schema, parse_args, schema_of};
-pub use context::{GitHubAccess, Notification, Principal, TenantAccess, ToolContext};
+pub use context::{GitHubAccess, Notification, Principal, Role, TenantAccess, ToolContext};
 pub use def::{Annotations, CallFn, ToolDef};
-pub use policy::{Rate, RatePeriod, ScopeDecl, ToolEntry, ToolPolicy, Toolbox};
+pub use policy::{Rate, RatePeriod, ScopeDecl, ScopeGrant, ToolEntry, ToolPolicy, Toolbox};
 pub use result::{CallToolResult, Content, IntoCallToolResult, IntoToolOutput, ToolError};

@@ -3,6 +3,15 @@
 
 use super::ToolDef;
 
+/// Who may be granted a scope (`grant = "members" | "operators"` in `tools.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeGrant {
+    /// Anyone allowed to sign in.
+    Members,
+    /// Only operators: the password owner and the GitHub accounts in `OPERATORS`.
+    Operators,
+}
+
 /// A scope a client may ask for, with the line the consent page shows.
 #[derive(Debug, Clone, Copy)]
 pub struct ScopeDecl {
@@ -10,6 +19,15 @@ pub struct ScopeDecl {
     pub name: &'static str,
     /// One line for a person deciding whether to grant it.
     pub description: &'static str,
+    /// Who may hold it.
+    pub grant: ScopeGrant,
+}
+
+impl ScopeDecl {
+    /// Whether someone of `role` may be granted this scope.
+    pub fn grantable_to(&self, role: crate::toolbox::Role) -> bool {
+        self.grant == ScopeGrant::Members || role == crate::toolbox::Role::Operator
+    }
 }
 
 /// The length of a rate-limit window.
@@ -102,6 +120,16 @@ pub struct Toolbox {
 }
 
 impl Toolbox {
+    /// The declaration of scope `name`, if `tools.toml` declares it.
+    pub fn scope(&self, name: &str) -> Option<&'static ScopeDecl> {
+        self.scopes.iter().find(|s| s.name == name)
+    }
+
+    /// Whether someone of `role` may hold scope `name` (an undeclared scope: nobody).
+    pub fn grantable(&self, name: &str, role: crate::toolbox::Role) -> bool {
+        self.scope(name).is_some_and(|s| s.grantable_to(role))
+    }
+
     /// The enabled tools, in manifest order.
     pub fn enabled(&self) -> impl Iterator<Item = &'static ToolEntry> {
         self.tools.iter().filter(|t| t.policy.enabled)
