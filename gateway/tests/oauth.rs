@@ -579,7 +579,7 @@ fn admin_needs_its_token_and_is_rate_limited() {
 #[test]
 fn with_registration_closed_clients_come_from_the_operator() {
     let mut w = world();
-    w.settings.registration_open = false;
+    w.settings.get_mut().registration_open = false;
     let s = Session::new(&w);
     let meta =
         json!({"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none"}).to_string();
@@ -624,7 +624,7 @@ fn with_registration_closed_clients_come_from_the_operator() {
 #[test]
 fn without_an_admin_token_the_admin_endpoints_do_not_exist() {
     let mut w = world();
-    w.settings.admin_token = None;
+    w.settings.get_mut().admin_token = None;
     let s = Session::new(&w);
     assert_eq!(admin(&s, "GET", "/admin/clients", ADMIN, "").status, 404);
 }

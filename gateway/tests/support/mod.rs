@@ -17,6 +17,8 @@ use dovecote_gateway::web::form::{encode, Form};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+pub mod github;
+
 pub const KEY: &[u8] = b"an HMAC key of thirty-two bytes!";
 pub const ORIGIN: &str = "http://127.0.0.1:8787";
 pub const REDIRECT: &str = "http://127.0.0.1:9999/callback";
@@ -27,7 +29,8 @@ pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 pub struct World {
     pub clock: ManualClock,
     pub config: Config,
-    pub settings: Settings,
+    /// The configuration now: `replace` it to change it under a running world.
+    pub settings: std::cell::RefCell<Settings>,
     pub signing_key: std::cell::Cell<&'static [u8]>,
     pub previous_signing_key: std::cell::Cell<Option<&'static [u8]>>,
     pub leases: Leases,
@@ -131,12 +134,13 @@ impl<'w> Session<'w> {
             fetch: &self.fetch,
             secrets: &self.secrets,
         };
+        let settings = self.w.settings.borrow();
         let gateway = Gateway {
             config: &self.w.config,
             platform,
             signing_key: Some(self.w.signing_key.get()),
             previous_signing_key: self.w.previous_signing_key.get(),
-            oauth: Some(&self.w.settings),
+            oauth: Some(&settings),
             leases: &self.w.leases,
         };
         let HttpResponse {
@@ -339,7 +343,7 @@ pub fn world_with(extra: &[(&str, &str)]) -> World {
             environment: Environment::Development,
             ..Config::default()
         },
-        settings: settings_with(extra),
+        settings: std::cell::RefCell::new(settings_with(extra)),
         signing_key: std::cell::Cell::new(KEY),
         previous_signing_key: std::cell::Cell::new(None),
         leases: Leases::default(),
