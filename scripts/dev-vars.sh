@@ -13,6 +13,9 @@ DOVECOTE_ENV=development
 # credentials (its callback URL: http://127.0.0.1:8787/callback). See README, "Sign-in".
 # GITHUB_CLIENT_ID=
 # GITHUB_CLIENT_SECRET=
+# With GitHub sign-in nobody gets in until you name someone: OPERATORS (operator powers:
+# environment profiles, notifications) and/or ALLOWED_USERNAMES (members; * for everyone).
+# OPERATORS=your-github-login
 # ALLOWED_USERNAMES=your-github-login
 VARS
   created=1
@@ -26,6 +29,11 @@ add() {
 add OAUTH_PASSWORD "The password of the sign-in page (/authorize). Change it to one you like." "$(random 12 | tr '+/' '-_')"
 add DOVECOTE_SIGNING_KEY "HMAC key for MCP session ids and the sign-in form's CSRF tokens: 32 random bytes, base64." "$(random 32)"
 add DOVECOTE_ENCRYPTION_KEY "AES-256-GCM key that seals what a grant carries: 32 random bytes, base64." "$(random 32)"
+# GitHub sign-in fails closed: say which variable lets someone in.
+set_in() { grep -Eq "^$1=[[:space:]]*[^[:space:]]" .dev.vars; }
+if set_in GITHUB_CLIENT_ID && ! set_in ALLOWED_USERNAMES && ! set_in OPERATORS; then
+  echo "GitHub sign-in is on but lets nobody in: set OPERATORS=<your GitHub login> (and ALLOWED_USERNAMES=<logins>, or * for every GitHub account) in .dev.vars"
+fi
 if [ -n "${created:-}" ]; then
   echo "created .dev.vars with fresh secrets; your sign-in password is OAUTH_PASSWORD in that file"
 elif [ ${#added[@]} -gt 0 ]; then

@@ -146,8 +146,13 @@ fn report_for(probe: &Probe<'_>, channels: &[Instance]) -> HttpResponse {
         problems.push(e.0.clone());
     }
     if probe.sign_in {
-        if let Err(e) = crate::oauth::Settings::from_vars(probe.var) {
-            problems.push(e.0);
+        match crate::oauth::Settings::from_vars(probe.var) {
+            Err(e) => problems.push(e.0),
+            Ok(s) if s.github_admits_nobody() => problems.push(
+                "GitHub sign-in lets nobody in: set ALLOWED_USERNAMES (GitHub logins, or * for every GitHub account) or OPERATORS (make secrets)"
+                    .into(),
+            ),
+            Ok(_) => {}
         }
         if let Some(Err(e)) = (probe.var)("DOVECOTE_SIGNING_KEY")
             .filter(|k| !k.trim().is_empty())
@@ -256,6 +261,31 @@ mod tests {
             assert!(problems.contains(expected), "{expected} in {problems}");
         }
         assert!(!problems.contains("too-short-key"));
+    }
+
+    #[test]
+    fn github_sign_in_that_names_nobody_is_reported_with_the_variables_to_set() {
+        let github = [
+            ("DOVECOTE_SIGNING_KEY", KEY),
+            ("DOVECOTE_ENCRYPTION_KEY", KEY),
+            ("GITHUB_CLIENT_ID", "Iv1.x"),
+            ("GITHUB_CLIENT_SECRET", "s"),
+        ];
+        let (status, body) = run(&github, None);
+        assert_eq!(status, 503, "{body}");
+        let problems = body["problems"].to_string();
+        assert!(
+            problems.contains("GitHub sign-in lets nobody in")
+                && problems.contains("ALLOWED_USERNAMES")
+                && problems.contains("OPERATORS"),
+            "{problems}"
+        );
+        for named in [("ALLOWED_USERNAMES", "*"), ("OPERATORS", "octocat")] {
+            let mut vars = github.to_vec();
+            vars.push(named);
+            let (status, body) = run(&vars, None);
+            assert_eq!(status, 200, "{named:?}: {body}");
+        }
     }
 
     #[test]

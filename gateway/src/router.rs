@@ -102,14 +102,7 @@ async fn serve(gateway: &Gateway<'_>, req: &HttpRequest, trace: &Trace) -> HttpR
         Ok(i) => i,
         Err(e) => return json_error(400, "invalid_request", e.description()),
     };
-    // The challenge names the default grant; high-privilege scopes are asked for by name,
-    // after a tool refuses with insufficient_scope.
-    let scope_names: Vec<&str> = tools::TOOLBOX
-        .scopes
-        .iter()
-        .map(|s| s.name)
-        .filter(|s| !endpoints::HIGH_PRIVILEGE_SCOPES.contains(s))
-        .collect();
+    let scope_names = challenge_scopes();
     if let (Some(settings), Some(key)) = (gateway.oauth, gateway.signing_key) {
         let server = AuthServer {
             settings,
@@ -201,8 +194,21 @@ async fn serve(gateway: &Gateway<'_>, req: &HttpRequest, trace: &Trace) -> HttpR
     }
 }
 
+/// The scopes a 401 challenge names: a member's default grant. Nobody is known yet, so no
+/// operator scope; high-privilege scopes are asked for by name, after a tool refuses with
+/// insufficient_scope.
+fn challenge_scopes() -> Vec<&'static str> {
+    tools::TOOLBOX
+        .scopes
+        .iter()
+        .filter(|s| s.grant == crate::toolbox::ScopeGrant::Members)
+        .map(|s| s.name)
+        .filter(|s| !endpoints::HIGH_PRIVILEGE_SCOPES.contains(s))
+        .collect()
+}
+
 /// The caller of a protected endpoint: from its Bearer token, or anonymous in the conformance
-/// build (which has no sign-in).
+/// build (which has no sign-in). It holds only the scopes its role may hold now.
 async fn caller(
     gateway: &Gateway<'_>,
     req: &HttpRequest,
@@ -213,7 +219,7 @@ async fn caller(
         None => Ok(anonymous(req)),
         Some(settings) => {
             match bearer::principal(req, &gateway.platform, issuer, settings, scope_names).await {
-                Ok(p) => Ok(p),
+                Ok(p) => Ok(p.keep_grantable(&tools::TOOLBOX)),
                 Err(Rejection::Unauthorized(response)) => Err(response),
             }
         }
@@ -258,8 +264,7 @@ pub async fn open_stream(
     }
     let issuer = Issuer::from_origin(public_origin(gateway.config, req))
         .map_err(|e| json_error(400, "invalid_request", e.description()))?;
-    let scope_names: Vec<&str> = tools::TOOLBOX.scopes.iter().map(|s| s.name).collect();
-    let principal = caller(gateway, req, &issuer, &scope_names).await?;
+    let principal = caller(gateway, req, &issuer, &challenge_scopes()).await?;
     if !principal.has_scope(webhooks::rest::READ_SCOPE) {
         return Err(insufficient_scope(&issuer, webhooks::rest::READ_SCOPE));
     }

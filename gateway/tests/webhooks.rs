@@ -12,7 +12,7 @@ use dovecote_gateway::platform::native::{
 use dovecote_gateway::platform::Platform;
 use dovecote_gateway::ratelimit::Leases;
 use dovecote_gateway::router::{open_stream, route, Gateway};
-use dovecote_gateway::toolbox::{CallToolResult, Principal, TenantAccess, ToolContext};
+use dovecote_gateway::toolbox::{CallToolResult, Principal, Role, TenantAccess, ToolContext};
 use dovecote_gateway::tools::TOOLBOX;
 use dovecote_gateway::webhooks::rest;
 use dovecote_gateway::webhooks::signature::sign;
@@ -161,6 +161,7 @@ fn github_user(login: &str, accounts: &[&str]) -> Principal {
         address: None,
         tenants: TenantAccess::Accounts(accounts.iter().map(|a| a.to_string()).collect()),
         github: None,
+        role: Role::Member,
     }
 }
 
@@ -168,6 +169,7 @@ fn operator() -> Principal {
     Principal {
         tenants: TenantAccess::All,
         name: Some("owner".into()),
+        role: Role::Operator,
         ..github_user("owner", &[])
     }
 }

@@ -196,8 +196,9 @@ fn tools_list(call: &Call<'_>) -> Result<Reply, RpcError> {
             ))
         }
     };
+    let role = call.principal.role;
     let page = call.catalog.page(
-        |s| call.principal.has_scope(s),
+        |s| call.principal.has_scope(s) && call.toolbox.grantable(s, role),
         cursor,
         call.config.tools_page_size,
     )?;
@@ -231,7 +232,10 @@ async fn tools_call(call: &Call<'_>) -> Result<Reply, RpcError> {
         .get(name)
         .ok_or_else(|| RpcError::new(INVALID_PARAMS, 400, format!("Unknown tool: {name}")))?;
     let scope = tool.policy.scope;
-    if !call.principal.has_scope(scope) {
+    // The role is checked again here, whatever the token holds: a member never calls a tool
+    // whose scope only operators may hold.
+    let grantable = call.toolbox.grantable(scope, call.principal.role);
+    if !call.principal.has_scope(scope) || !grantable {
         let entry = crate::audit::Entry::new("tool_refused", &call.principal.id, "denied")
             .ip(call.principal.address.as_deref())
             .detail(format!("{name} needs {scope}"));

@@ -69,6 +69,12 @@ pub async fn principal(
     if record.resource != issuer.resource().as_str() {
         return Err(invalid("the access token was issued for another resource"));
     }
+    // Who may sign in, and as what, is the configuration's answer now, not the token's.
+    let Some(role) = settings.role_of(&record.idp, &record.subject, &record.name) else {
+        return Err(invalid(
+            "this account may no longer sign in to this server; ask its operator",
+        ));
+    };
     let github = github_access(settings, &record, &token_hash);
     Ok(Principal {
         id: format!("{}:{}", record.idp, record.subject),
@@ -91,6 +97,7 @@ pub async fn principal(
             None => TenantAccess::All,
         },
         github,
+        role,
     })
 }
 

@@ -21,6 +21,7 @@ mod pkce;
 pub mod props;
 mod redirect;
 mod registration;
+pub mod roles;
 mod scope;
 mod seal;
 mod secret;

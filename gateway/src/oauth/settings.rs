@@ -2,6 +2,7 @@
 //! register themselves, token lifetimes and the key that seals grant properties.
 
 use super::github::GitHubSettings;
+use super::roles::Operators;
 use super::seal::{key_from_base64, Sealer};
 use crate::config::ConfigError;
 
@@ -37,6 +38,8 @@ pub struct Settings {
     pub admin_token: Option<String>,
     /// `GITHUB_CLIENT_ID` and friends: sign in with GitHub instead of the password.
     pub github: Option<GitHubSettings>,
+    /// `OPERATORS`: the GitHub accounts that are operators (the password owner always is).
+    pub operators: Operators,
 }
 
 /// How people sign in, by configuration.
@@ -112,6 +115,7 @@ impl Settings {
                 == Some("true"),
             admin_token: var("ADMIN_TOKEN").filter(|t| !t.trim().is_empty()),
             github: GitHubSettings::from_vars(&var)?,
+            operators: Operators::parse(var("OPERATORS").as_deref())?,
         })
     }
 

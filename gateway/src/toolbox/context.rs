@@ -40,6 +40,8 @@ pub struct Principal {
     pub tenants: TenantAccess,
     /// The user's GitHub access, with GitHub sign-in.
     pub github: Option<GitHubAccess>,
+    /// Operator or member, as the configuration says now.
+    pub role: Role,
 }
 
 /// The signed-in user's GitHub token, for tools that call GitHub as them. Never shown.
@@ -71,7 +73,8 @@ pub enum TenantAccess {
 }
 
 impl Principal {
-    /// A caller without sign-in, holding `scopes`, identified by address.
+    /// A caller without sign-in (the conformance build), holding `scopes`, identified by
+    /// address. A member: operator scopes need a signed-in operator.
     pub fn anonymous(address: Option<String>, scopes: Vec<String>) -> Self {
         let id = format!("anonymous:{}", address.as_deref().unwrap_or("unknown"));
         Self {
@@ -84,12 +87,21 @@ impl Principal {
             address,
             tenants: TenantAccess::All,
             github: None,
+            role: Role::Member,
         }
     }
 
     /// Whether the caller holds `scope`.
     pub fn has_scope(&self, scope: &str) -> bool {
         self.scopes.iter().any(|s| s == scope)
+    }
+
+    /// Drops the scopes `toolbox` says this caller's role may not hold (a token issued while
+    /// they were an operator keeps its scopes; what it may do follows the role now).
+    pub fn keep_grantable(mut self, toolbox: &super::Toolbox) -> Self {
+        let role = self.role;
+        self.scopes.retain(|s| toolbox.grantable(s, role));
+        self
     }
 }
 

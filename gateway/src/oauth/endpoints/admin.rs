@@ -10,7 +10,6 @@ use serde_json::{json, Value};
 use super::{error_json, json_no_store, storage_failed, AuthServer};
 use crate::audit::{self, Entry};
 use crate::envprofile;
-use crate::grants;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::oauth::store;
 use crate::oauth::{eq_constant_time, hash_secret, ClientId, OAuthError};
@@ -142,18 +141,6 @@ struct RevokeBody {
     client_id: Option<String>,
 }
 
-async fn revoke_grant(server: &AuthServer<'_>, grant_id: &str) -> Result<(), OAuthError> {
-    let hashes = grants::revoke(server.platform.objects, grant_id)
-        .await
-        .map_err(|e| storage_failed("admin", &e))?;
-    store::delete_access(server.platform.kv, &hashes)
-        .await
-        .map_err(|e| storage_failed("admin", &e))?;
-    store::delete_grant(server.platform.kv, grant_id)
-        .await
-        .map_err(|e| storage_failed("admin", &e))
-}
-
 async fn revoke(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpResponse, OAuthError> {
     let body: RevokeBody = serde_json::from_slice(&req.body).map_err(|e| {
         OAuthError::InvalidRequest(format!(
@@ -183,7 +170,7 @@ async fn revoke(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
                     crate::oauth::shown(&grant_id)
                 )));
             }
-            revoke_grant(server, &grant_id).await?;
+            super::revocation::revoke_grant(server, &grant_id).await?;
             Ok(json_no_store(200, json!({"revoked_grants": [grant_id]})))
         }
         (None, Some(client_id)) => {
@@ -204,7 +191,7 @@ async fn revoke(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
                 .map_err(|e| storage_failed("admin", &e))?
             {
                 if g.client_id == client_id {
-                    revoke_grant(server, &g.grant_id).await?;
+                    super::revocation::revoke_grant(server, &g.grant_id).await?;
                     revoked.push(g.grant_id);
                 }
             }

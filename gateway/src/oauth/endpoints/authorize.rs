@@ -5,7 +5,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 
-use super::page::{self, Consent};
+use super::page::{self, Consent, OperatorScopes};
 use super::{form_body, param, redirect_to, storage_failed, AuthServer};
 use crate::audit::{self, Entry};
 use crate::grants::{self, Grant};
@@ -18,7 +18,7 @@ use crate::oauth::{
     State, OFFLINE_ACCESS,
 };
 use crate::ratelimit::{self, Decision};
-use crate::toolbox::{Rate, RatePeriod};
+use crate::toolbox::{Rate, RatePeriod, Role};
 use crate::web::{csrf, form::Form};
 
 /// The parameters carried from the page to its form, in this order.
@@ -201,6 +201,9 @@ pub(super) async fn show(server: &AuthServer<'_>, req: &HttpRequest) -> HttpResp
     if matches!(server.settings.sign_in(), SignIn::Unconfigured) {
         return not_configured();
     }
+    if server.settings.github_admits_nobody() {
+        return closed();
+    }
     let issued = csrf::issue(
         server.signing_key,
         server.platform.random,
@@ -213,6 +216,7 @@ pub(super) async fn show(server: &AuthServer<'_>, req: &HttpRequest) -> HttpResp
         scopes: server.scopes,
         error: None,
         github: matches!(server.settings.sign_in(), SignIn::GitHub(_)),
+        operator_scopes: operator_scopes(server),
     };
     let response = page::consent(200, &consent);
     match issued.set_cookie {
@@ -257,6 +261,7 @@ pub(super) async fn submit(server: &AuthServer<'_>, req: &HttpRequest) -> HttpRe
         return deny("the user denied the request").respond(server);
     }
     let expected = match server.settings.sign_in() {
+        SignIn::GitHub(_) if server.settings.github_admits_nobody() => return closed(),
         SignIn::GitHub(github) => {
             return super::github_signin::begin(server, &request, github).await
         }
@@ -301,10 +306,29 @@ pub(super) async fn submit(server: &AuthServer<'_>, req: &HttpRequest) -> HttpRe
             scopes: server.scopes,
             error: Some("That password is not right."),
             github: false,
+            operator_scopes: OperatorScopes::Granted,
         };
         return page::consent(401, &consent);
     }
     approved(server, &request, &GrantProps::owner()).await
+}
+
+/// How the consent page treats scopes only operators may hold: whoever signs in with the
+/// password is the operator; with GitHub, who signs in is known only after GitHub answers.
+fn operator_scopes(server: &AuthServer<'_>) -> OperatorScopes {
+    match server.settings.sign_in() {
+        SignIn::GitHub(_) if server.settings.operators.is_empty() => OperatorScopes::Never,
+        SignIn::GitHub(_) => OperatorScopes::IfOperator,
+        _ => OperatorScopes::Granted,
+    }
+}
+
+/// GitHub sign-in names nobody: it lets nobody in, and says what to set.
+fn closed() -> HttpResponse {
+    page::error(
+        503,
+        "Sign-in is closed on this server: its operator must set ALLOWED_USERNAMES (GitHub logins, or * for every GitHub account) or OPERATORS.",
+    )
 }
 
 fn not_configured() -> HttpResponse {
@@ -314,18 +338,45 @@ fn not_configured() -> HttpResponse {
     )
 }
 
-/// The user approved and is known: creates the grant and sends its code to the client.
+/// The scopes of `requested` that someone of `role` may receive: the rest are left out
+/// (RFC 6749 §3.3), and the token response's `scope` says what was granted.
+pub(super) fn narrowed(server: &AuthServer<'_>, requested: &ScopeSet, role: Role) -> ScopeSet {
+    requested
+        .iter()
+        .filter(|s| {
+            server
+                .scopes
+                .iter()
+                .any(|d| d.name == s.as_str() && d.grantable_to(role))
+        })
+        .cloned()
+        .collect()
+}
+
+/// The user approved and is known: creates the grant with the scopes their role may receive,
+/// and sends its code to the client.
 pub(super) async fn approved(
     server: &AuthServer<'_>,
     request: &AuthRequest,
     props: &GrantProps,
 ) -> HttpResponse {
-    match grant(server, request, props).await {
+    let Some(role) = server
+        .settings
+        .role_of(&props.idp, &props.subject, &props.name)
+    else {
+        let why = format!(
+            "the account {} may not sign in to this server",
+            crate::oauth::shown(&props.name)
+        );
+        return refuse(server, request, OAuthError::AccessDenied(why));
+    };
+    let scopes = narrowed(server, &request.scopes, role);
+    match grant(server, request, &scopes, props).await {
         Ok(code) => {
             let entry = Entry::new("consent", &props.name, "success")
                 .client(request.client_id.as_str())
                 .ip(server.address.as_deref())
-                .detail(format!("scopes {}", request.scopes));
+                .detail(format!("scopes {scopes}"));
             audit::record(server.platform.objects, entry).await;
             let mut params = vec![("code", code.as_str())];
             if let Some(state) = &request.state {
@@ -361,6 +412,7 @@ pub(super) fn failed(server: &AuthServer<'_>, failure: Failure) -> HttpResponse 
 async fn grant(
     server: &AuthServer<'_>,
     request: &AuthRequest,
+    scopes: &ScopeSet,
     props: &GrantProps,
 ) -> Result<String, OAuthError> {
     let Some(sealer) = server.settings.sealer.as_ref() else {
@@ -379,7 +431,7 @@ async fn grant(
         id: grant_id,
         client_id: request.client_id.as_str().to_owned(),
         subject: format!("{}:{}", props.idp, props.subject),
-        scopes: request.scopes.to_string(),
+        scopes: scopes.to_string(),
         resource: request.resource.clone(),
         sealed,
         created_ms: now,

@@ -56,9 +56,7 @@ pub(super) async fn renew_if_due(
                 .client(&grant.client_id)
                 .detail(format!("GitHub refused the renewal: {why}"));
             audit::record(server.platform.objects, entry).await;
-            if let Ok(hashes) = grants::revoke(server.platform.objects, &grant.id).await {
-                let _ = crate::oauth::store::delete_access(server.platform.kv, &hashes).await;
-            }
+            super::revocation::revoke_grant(server, &grant.id).await?;
             return Err(sign_in_again("GitHub no longer accepts this sign-in"));
         }
         Err(GitHubError::Unavailable(why)) => {

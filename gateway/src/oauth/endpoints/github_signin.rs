@@ -2,7 +2,8 @@
 //! authorization request (sealed, in KV, for ten minutes), binds it to the browser with a
 //! `__Host-` cookie and sends the user to GitHub with PKCE. GitHub returns them to `/callback`,
 //! where the request is checked again, the code exchanged, the user read (and checked against
-//! `ALLOWED_USERNAMES`) with their App installations, and the grant created.
+//! `ALLOWED_USERNAMES` and `OPERATORS`) with their App installations, and the grant created
+//! with the scopes their role may receive.
 
 use serde::{Deserialize, Serialize};
 
@@ -229,7 +230,12 @@ async fn identify(
         .await
         .map_err(unknown)?;
     let user = api.user(&tokens.access_token).await.map_err(unknown)?;
-    if !github.allows(&user.login) {
+    let subject = user.id.to_string();
+    if server
+        .settings
+        .role_of(IDP_GITHUB, &subject, &user.login)
+        .is_none()
+    {
         return Err((
             user.login.clone(),
             OAuthError::AccessDenied(format!(
@@ -243,7 +249,7 @@ async fn identify(
         .await
         .map_err(unknown)?;
     Ok(GrantProps {
-        subject: user.id.to_string(),
+        subject,
         name: user.login,
         idp: IDP_GITHUB.into(),
         github: Some(tokens),

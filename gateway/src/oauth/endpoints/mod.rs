@@ -11,6 +11,7 @@ mod github_renew;
 mod github_signin;
 mod page;
 mod register;
+mod revocation;
 mod revoke;
 mod token;
 

@@ -1,9 +1,10 @@
 //! The sign-in and consent page, and the error page of `/authorize`. Every value from the
-//! client is escaped; high-privilege scopes are marked.
+//! client is escaped; high-privilege scopes are marked, and so are scopes only operators
+//! receive when who signs in is not known yet (GitHub).
 
 use super::authorize::AuthRequest;
 use crate::http::HttpResponse;
-use crate::toolbox::ScopeDecl;
+use crate::toolbox::{ScopeDecl, ScopeGrant};
 use crate::web::html::escape;
 use crate::web::page::render;
 
@@ -15,6 +16,19 @@ pub(super) struct Consent<'a> {
     pub error: Option<&'a str>,
     /// Whether approving continues at GitHub rather than asking for the password.
     pub github: bool,
+    /// How scopes only operators may hold are shown.
+    pub operator_scopes: OperatorScopes,
+}
+
+/// Whether the person signing in may receive the scopes only operators may hold.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum OperatorScopes {
+    /// Yes: the password owner is an operator.
+    Granted,
+    /// Only if GitHub says they are in `OPERATORS`: listed and marked "(operators only)".
+    IfOperator,
+    /// No: GitHub sign-in with nobody in `OPERATORS`. Not listed.
+    Never,
 }
 
 /// An error page for a request that cannot be sent back to the client.
@@ -47,16 +61,19 @@ pub(super) fn consent(status: u16, c: &Consent<'_>) -> HttpResponse {
         escape(redirect_host(&r.redirect_uri)),
     );
     for scope in r.scopes.iter() {
-        let description = c
-            .scopes
-            .iter()
-            .find(|s| s.name == scope.as_str())
-            .map_or("", |s| s.description);
-        let marker = if super::HIGH_PRIVILEGE_SCOPES.contains(&scope.as_str()) {
-            " <span class=\"high\">(high privilege)</span>"
-        } else {
-            ""
-        };
+        let declared = c.scopes.iter().find(|s| s.name == scope.as_str());
+        let description = declared.map_or("", |s| s.description);
+        let operators_only = declared.is_some_and(|s| s.grant == ScopeGrant::Operators);
+        if operators_only && c.operator_scopes == OperatorScopes::Never {
+            continue;
+        }
+        let mut marker = String::new();
+        if super::HIGH_PRIVILEGE_SCOPES.contains(&scope.as_str()) {
+            marker.push_str(" <span class=\"high\">(high privilege)</span>");
+        }
+        if operators_only && c.operator_scopes == OperatorScopes::IfOperator {
+            marker.push_str(" <span class=\"high\">(operators only)</span>");
+        }
         body.push_str(&format!(
             "<li>{}{marker} <small><code>{}</code></small></li>",
             escape(description),

@@ -45,10 +45,7 @@ async fn revoked(server: &AuthServer<'_>, req: &HttpRequest) -> Result<(), OAuth
         .await
         .map_err(|e| storage_failed("revocation", &e))?;
         if let Some(hashes) = hashes {
-            store::delete_access(kv, &hashes)
-                .await
-                .map_err(|e| storage_failed("revocation", &e))?;
-            let _ = store::delete_grant(kv, &grant_id).await;
+            super::revocation::forget(server, &grant_id, &hashes).await?;
             let entry = Entry::new("revoke", "client", "success")
                 .client(client_id.as_str())
                 .ip(server.address.as_deref())

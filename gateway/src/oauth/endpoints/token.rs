@@ -164,6 +164,16 @@ async fn issued(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
         .as_ref()
         .ok_or_else(|| OAuthError::ServerError("DOVECOTE_ENCRYPTION_KEY is not set".into()))?;
     let mut props = GrantProps::open(sealer, &grant.id, &grant.sealed)?;
+    if let Err(why) = still_allowed(server, &props, &granted) {
+        // Who may sign in, and as what, is the configuration's answer now: the grant ends.
+        super::revocation::revoke_grant(server, &grant.id).await?;
+        let entry = Entry::new("revoke", &props.name, "role")
+            .client(&grant.client_id)
+            .ip(ip)
+            .detail(why.clone());
+        audit::record(objects, entry).await;
+        return Err(OAuthError::InvalidGrant(why));
+    }
     if kind == "refresh" {
         props = super::github_renew::renew_if_due(server, &grant, props).await?;
     }
@@ -235,6 +245,37 @@ async fn issued(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
             "scope": scopes.to_string(),
         }),
     ))
+}
+
+/// Whether the user of a grant holding `granted` may still have it: allowed to sign in, and
+/// an operator if it holds scopes only operators may hold. `Err` says why not.
+fn still_allowed(
+    server: &AuthServer<'_>,
+    props: &GrantProps,
+    granted: &ScopeSet,
+) -> Result<(), String> {
+    let who = crate::oauth::shown(&props.name);
+    let Some(role) = server
+        .settings
+        .role_of(&props.idp, &props.subject, &props.name)
+    else {
+        return Err(format!(
+            "the account {who} may no longer sign in to this server; the grant is revoked"
+        ));
+    };
+    let operators_only = |scope: &crate::oauth::Scope| {
+        server
+            .scopes
+            .iter()
+            .any(|d| d.name == scope.as_str() && !d.grantable_to(role))
+    };
+    if granted.iter().any(operators_only) {
+        return Err(format!(
+            "the grant holds scopes only operators may hold, and {who} is no longer an \
+             operator; the grant is revoked, sign in again"
+        ));
+    }
+    Ok(())
 }
 
 trait WithRefresh {

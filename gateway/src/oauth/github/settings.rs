@@ -9,6 +9,34 @@ pub const DEFAULT_API_URL: &str = "https://api.github.com";
 /// Most usernames `ALLOWED_USERNAMES` may list.
 const MAX_ALLOWED_USERNAMES: usize = 1000;
 
+/// `ALLOWED_USERNAMES`: which GitHub accounts may sign in as members (operators, named in
+/// `OPERATORS`, always may).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AllowList {
+    /// Unset: no member may sign in (fail closed).
+    Nobody,
+    /// `*`: every GitHub account.
+    Everyone,
+    /// These logins, lower-cased, compared case-insensitively.
+    Logins(Vec<String>),
+}
+
+impl AllowList {
+    /// Whether `login` may sign in as a member.
+    pub fn allows(&self, login: &str) -> bool {
+        match self {
+            Self::Nobody => false,
+            Self::Everyone => true,
+            Self::Logins(names) => names.iter().any(|n| n.eq_ignore_ascii_case(login)),
+        }
+    }
+
+    /// Whether it lets nobody in.
+    pub fn is_nobody(&self) -> bool {
+        *self == Self::Nobody
+    }
+}
+
 /// GitHub sign-in, configured by `GITHUB_CLIENT_ID` and `GITHUB_CLIENT_SECRET`.
 #[derive(Clone)]
 pub struct GitHubSettings {
@@ -16,9 +44,9 @@ pub struct GitHubSettings {
     pub client_id: String,
     /// `GITHUB_CLIENT_SECRET`.
     pub client_secret: String,
-    /// `ALLOWED_USERNAMES`: comma-separated logins allowed to sign in, lower-cased; `None`
-    /// lets every GitHub user in.
-    pub allowed_usernames: Option<Vec<String>>,
+    /// `ALLOWED_USERNAMES`: comma-separated logins allowed to sign in, or `*` for everyone;
+    /// unset lets no member in.
+    pub allowed: AllowList,
     /// `GITHUB_OAUTH_URL`: origin of `/login/oauth/authorize` and `/login/oauth/access_token`.
     pub oauth_url: String,
     /// `GITHUB_API_URL`: origin of the REST API.
@@ -30,7 +58,7 @@ impl std::fmt::Debug for GitHubSettings {
         f.debug_struct("GitHubSettings")
             .field("client_id", &self.client_id)
             .field("client_secret", &"<redacted>")
-            .field("allowed_usernames", &self.allowed_usernames)
+            .field("allowed", &self.allowed)
             .field("oauth_url", &self.oauth_url)
             .field("api_url", &self.api_url)
             .finish()
@@ -66,32 +94,30 @@ impl GitHubSettings {
                 "GITHUB_CLIENT_ID is set but GITHUB_CLIENT_SECRET is not; set both (wrangler secret put GITHUB_CLIENT_SECRET)".into(),
             )
         })?;
-        let allowed_usernames = match non_empty("ALLOWED_USERNAMES") {
-            None => None,
+        let allowed = match non_empty("ALLOWED_USERNAMES").as_deref().map(str::trim) {
+            None => AllowList::Nobody,
+            Some("*") => AllowList::Everyone,
             Some(list) => {
                 let names: Vec<String> = list
                     .split(',')
                     .map(|n| n.trim().to_ascii_lowercase())
                     .filter(|n| !n.is_empty())
                     .collect();
-                let valid = |n: &String| {
-                    n.len() <= 39 && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                };
                 if names.is_empty()
                     || names.len() > MAX_ALLOWED_USERNAMES
-                    || !names.iter().all(valid)
+                    || !names.iter().all(|n| crate::oauth::roles::is_login(n))
                 {
                     return Err(ConfigError(
-                        "ALLOWED_USERNAMES takes comma-separated GitHub logins, e.g. `octocat,hubot`".into(),
+                        "ALLOWED_USERNAMES takes comma-separated GitHub logins, e.g. `octocat,hubot`, or `*` for every GitHub account".into(),
                     ));
                 }
-                Some(names)
+                AllowList::Logins(names)
             }
         };
         Ok(Some(Self {
             client_id: client_id.trim().to_owned(),
             client_secret,
-            allowed_usernames,
+            allowed,
             oauth_url: base_url(
                 "GITHUB_OAUTH_URL",
                 var("GITHUB_OAUTH_URL"),
@@ -101,11 +127,9 @@ impl GitHubSettings {
         }))
     }
 
-    /// Whether `login` may sign in.
+    /// Whether `login` may sign in as a member (`ALLOWED_USERNAMES`).
     pub fn allows(&self, login: &str) -> bool {
-        self.allowed_usernames
-            .as_ref()
-            .is_none_or(|names| names.iter().any(|n| n.eq_ignore_ascii_case(login)))
+        self.allowed.allows(login)
     }
 }
 
@@ -155,6 +179,21 @@ mod tests {
             ("ALLOWED_USERNAMES", "octo cat;<script>"),
         ]));
         assert!(bad.is_err());
+    }
+
+    #[test]
+    fn unset_allowed_usernames_lets_nobody_in_and_a_star_everyone() {
+        let base = [("GITHUB_CLIENT_ID", "Iv1.abc"), ("GITHUB_CLIENT_SECRET", "s")];
+        let closed = GitHubSettings::from_vars(&vars(&base)).unwrap().unwrap();
+        assert_eq!(closed.allowed, AllowList::Nobody);
+        assert!(!closed.allows("octocat"));
+        let mut open = base.to_vec();
+        open.push(("ALLOWED_USERNAMES", " * "));
+        let open = GitHubSettings::from_vars(&vars(&open)).unwrap().unwrap();
+        assert!(open.allows("octocat") && open.allows("anyone-at-all"));
+        let mut mixed = base.to_vec();
+        mixed.push(("ALLOWED_USERNAMES", "octocat,*"));
+        assert!(GitHubSettings::from_vars(&vars(&mixed)).is_err());
     }
 
     #[test]
