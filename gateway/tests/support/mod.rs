@@ -115,6 +115,19 @@ impl<'w> Session<'w> {
     }
 
     pub fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+        pollster::block_on(self.send_via(&self.kv, &self.objects, method, path, headers, body))
+    }
+
+    /// `send` over other KV and objects (e.g. wrappers that fail or interleave requests).
+    pub async fn send_via(
+        &self,
+        kv: &dyn dovecote_gateway::platform::Kv,
+        objects: &dyn dovecote_gateway::platform::Objects,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Reply {
         let mut h = Headers::default();
         for (k, v) in headers {
             h.push(k, v);
@@ -127,8 +140,8 @@ impl<'w> Session<'w> {
             body.as_bytes().to_vec(),
         );
         let platform = Platform {
-            kv: &self.kv,
-            objects: &self.objects,
+            kv,
+            objects,
             clock: &self.w.clock,
             random: &OsRandom,
             fetch: &self.fetch,
@@ -147,7 +160,7 @@ impl<'w> Session<'w> {
             status,
             headers,
             body,
-        } = pollster::block_on(route(&gateway, &req));
+        } = route(&gateway, &req).await;
         Reply {
             status,
             headers,
