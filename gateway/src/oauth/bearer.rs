@@ -66,6 +66,17 @@ pub async fn principal(
     if record.expires_ms <= platform.clock.now_ms() {
         return Err(invalid("the access token expired; refresh it"));
     }
+    // A record written after its grant's revocation (see `endpoints::revocation`) is refused.
+    match store::is_revoked(platform.kv, &record.grant_id).await {
+        Ok(false) => {}
+        Ok(true) => return Err(invalid("the access token is unknown, expired or revoked")),
+        Err(e) => {
+            crate::log::internal("revocation lookup", &e.0);
+            return Err(invalid(
+                "the access token could not be checked just now; retry",
+            ));
+        }
+    }
     if record.resource != issuer.resource().as_str() {
         return Err(invalid("the access token was issued for another resource"));
     }

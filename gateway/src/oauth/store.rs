@@ -1,5 +1,6 @@
-//! What the authorization server keeps in KV: registered clients (secrets only as hashes)
-//! and access tokens (by hash, expiring with the token). One-answer rules live in the
+//! What the authorization server keeps in KV: registered clients (secrets only as hashes),
+//! access tokens (by hash, expiring with the token) and revoked-grant markers (living as long
+//! as an access token). One-answer rules live in the
 //! `GrantStore` object instead (`crate::grants`).
 
 use serde::{Deserialize, Serialize};
@@ -211,6 +212,30 @@ pub async fn put_access(
 ) -> Result<(), PlatformError> {
     let bytes = serde_json::to_vec(record).map_err(|e| PlatformError(e.to_string()))?;
     kv.put(&access_key(hash), &bytes, Some(ttl_secs)).await
+}
+
+fn revoked_key(grant_id: &str) -> String {
+    format!("oauth:revoked:{grant_id}")
+}
+
+/// How much longer than an access token the revoked-grant marker lives: a token whose record
+/// was written just before the marker expires with it, or before.
+const REVOKED_MARKER_MARGIN_SECS: u64 = 60;
+
+/// Marks grant `grant_id` revoked for as long as one of its access tokens could live
+/// (`access_ttl_secs`): bearer checks refuse its tokens even if a record is written late.
+pub async fn mark_revoked(
+    kv: &dyn Kv,
+    grant_id: &str,
+    access_ttl_secs: u64,
+) -> Result<(), PlatformError> {
+    let ttl = access_ttl_secs + REVOKED_MARKER_MARGIN_SECS;
+    kv.put(&revoked_key(grant_id), b"1", Some(ttl)).await
+}
+
+/// Whether grant `grant_id` was revoked within an access token's lifetime.
+pub async fn is_revoked(kv: &dyn Kv, grant_id: &str) -> Result<bool, PlatformError> {
+    Ok(kv.get(&revoked_key(grant_id)).await?.is_some())
 }
 
 /// Forgets access tokens (after a revocation).

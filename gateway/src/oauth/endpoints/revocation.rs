@@ -1,7 +1,11 @@
 //! Ending a grant from any endpoint (an admin, the member who holds it, a client's `/revoke`,
-//! a refresh that finds its user no longer allowed): the grant's object forgets every token,
-//! and the access tokens it had issued are deleted from KV. A storage error is an error: the
-//! caller answers it, so a revocation is never reported done when it is not.
+//! a reused refresh token, a refresh that finds its user no longer allowed): the grant's
+//! object forgets every token; then a revoked-grant marker is written to KV, living as long as
+//! an access token, which bearer checks and the token endpoint consult, so a token record
+//! written after the revocation (a token endpoint that was between its object's commit and its
+//! KV write) is never accepted; then the access tokens it had issued are deleted from KV. A
+//! storage error is an error: the caller answers it, so a revocation is never reported done
+//! when it is not. KV carries the marker to other locations within about a minute.
 
 use super::{storage_failed, AuthServer};
 use crate::grants;
@@ -24,6 +28,9 @@ pub(super) async fn forget(
     access_hashes: &[String],
 ) -> Result<(), OAuthError> {
     let kv = server.platform.kv;
+    store::mark_revoked(kv, grant_id, server.settings.access_ttl_secs)
+        .await
+        .map_err(|e| storage_failed("revocation", &e))?;
     store::delete_access(kv, access_hashes)
         .await
         .map_err(|e| storage_failed("revocation", &e))?;

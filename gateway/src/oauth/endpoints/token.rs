@@ -72,7 +72,7 @@ async fn issued(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
         Some("refresh_token") => "refresh",
         _ => "token",
     };
-    let (outcome, refresh, narrowed) = match param(&form, "grant_type")? {
+    let (outcome, refresh, narrowed, grant_id) = match param(&form, "grant_type")? {
         Some("authorization_code") => {
             let code = param(&form, "code")?
                 .ok_or_else(|| OAuthError::InvalidRequest("`code` is required".into()))?;
@@ -94,7 +94,7 @@ async fn issued(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
             let outcome = grants::redeem_code(server.platform.objects, &grant_id, redemption, new)
                 .await
                 .map_err(|e| storage_failed("code redemption", &e))?;
-            (outcome, refresh, None)
+            (outcome, refresh, None, grant_id)
         }
         Some("refresh_token") => {
             let presented = param(&form, "refresh_token")?
@@ -112,7 +112,7 @@ async fn issued(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
             )
             .await
             .map_err(|e| storage_failed("refresh", &e))?;
-            (outcome, refresh, narrowed)
+            (outcome, refresh, narrowed, grant_id)
         }
         Some(other) => {
             return Err(OAuthError::UnsupportedGrantType(format!(
@@ -139,7 +139,7 @@ async fn issued(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
             return Err(OAuthError::InvalidGrant(why));
         }
         Err(Refusal::Revoked { why, access_hashes }) => {
-            let _ = store::delete_access(server.platform.kv, &access_hashes).await;
+            super::revocation::forget(server, &grant_id, &access_hashes).await?;
             let entry = Entry::new("revoke", "client", "reuse")
                 .client(client_id.as_str())
                 .ip(ip)
@@ -212,6 +212,13 @@ async fn issued(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
     )
     .await
     .map_err(|e| storage_failed("token issue", &e))?;
+    // A revocation may have run between the object's commit and the write above: then the
+    // token is not handed out, and its record goes again.
+    if !not_revoked(server, &grant.id, &access_hash).await? {
+        return Err(OAuthError::InvalidGrant(
+            "the grant was revoked; sign in again".into(),
+        ));
+    }
     let summary = store::GrantSummary {
         grant_id: grant.id.clone(),
         client_id: grant.client_id.clone(),
@@ -245,6 +252,26 @@ async fn issued(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
             "scope": scopes.to_string(),
         }),
     ))
+}
+
+/// Whether grant `grant_id` is still unrevoked after the record of `access_hash` was written;
+/// if not (or if that cannot be told), the record is deleted.
+async fn not_revoked(
+    server: &AuthServer<'_>,
+    grant_id: &str,
+    access_hash: &str,
+) -> Result<bool, OAuthError> {
+    let kv = server.platform.kv;
+    let revoked = store::is_revoked(kv, grant_id).await;
+    if revoked == Ok(false) {
+        return Ok(true);
+    }
+    store::delete_access(kv, &[access_hash.to_owned()])
+        .await
+        .map_err(|e| storage_failed("token issue", &e))?;
+    revoked
+        .map(|r| !r)
+        .map_err(|e| storage_failed("token issue", &e))
 }
 
 /// Whether the user of a grant holding `granted` may still have it: allowed to sign in, and
