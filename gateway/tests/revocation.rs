@@ -201,3 +201,48 @@ fn a_kv_error_during_a_revocation_is_answered_and_the_token_still_dies() {
     ));
     assert_eq!(reuse.status, 500, "{}", reuse.body);
 }
+
+#[test]
+fn an_open_event_stream_ends_when_its_grant_is_gone_or_its_user_no_longer_allowed() {
+    use dovecote_gateway::oauth::bearer::{still_held, Holder};
+    let held = |s: &Session<'_>, w: &World, access: &str| {
+        let settings = w.settings.borrow();
+        pollster::block_on(still_held(&s.platform(), &settings, &Holder::of_token(access)))
+    };
+    let w = world();
+    let s = Session::new(&w);
+    let client = s.register();
+    let (access, _) = s.tokens(&client);
+    assert!(held(&s, &w, &access), "a live grant keeps its stream");
+    let r = s.form("/revoke", &[("token", &access), ("client_id", &client)], &[]);
+    assert_eq!(r.status, 200);
+    assert!(!held(&s, &w, &access), "a revoked grant's stream ends at its next poll");
+    assert!(!held(&s, &w, "dva_never-issued"));
+
+    let w = support::github::github_world("octocat,hubot");
+    let s = Session::new(&w);
+    support::github::github_user_answers(&s, "hubot", 2, "ghu_h", &[]);
+    let client = s.register();
+    let (page, q) = s.authorize_page(&client, &[]);
+    let csrf = hidden(&page.body, "csrf");
+    let mut pairs = borrowed(&q);
+    pairs.extend([("csrf", csrf.as_str()), ("decision", "approve")]);
+    let r = s.form("/authorize", &pairs, &[("Cookie", &page.cookie())]);
+    let state = r.location().get("state").unwrap().unwrap().to_owned();
+    let back = s.send(
+        "GET",
+        &format!("/callback?code=c&state={state}"),
+        &[("Cookie", &r.cookie())],
+        "",
+    );
+    let code = back.location().get("code").unwrap().unwrap().to_owned();
+    let t = s.exchange(&client, &code, VERIFIER).json();
+    let access = t["access_token"].as_str().unwrap().to_owned();
+    assert!(held(&s, &w, &access));
+    w.settings
+        .replace(support::github::github_settings(&[("ALLOWED_USERNAMES", "octocat")]));
+    assert!(
+        !held(&s, &w, &access),
+        "someone no longer allowed loses the stream at its next poll"
+    );
+}

@@ -118,6 +118,18 @@ impl<'w> Session<'w> {
         pollster::block_on(self.send_via(&self.kv, &self.objects, method, path, headers, body))
     }
 
+    /// The platform of this session (its KV and objects, the world's clock).
+    pub fn platform(&self) -> Platform<'_> {
+        Platform {
+            kv: &self.kv,
+            objects: &self.objects,
+            clock: &self.w.clock,
+            random: &OsRandom,
+            fetch: &self.fetch,
+            secrets: &self.secrets,
+        }
+    }
+
     /// `send` over other KV and objects (e.g. wrappers that fail or interleave requests).
     pub async fn send_via(
         &self,
