@@ -249,12 +249,16 @@ fn insufficient_scope(issuer: &Issuer, scope: &str) -> HttpResponse {
 pub struct StreamStart {
     /// The cursor after the replayed events.
     pub cursor: stream::Cursor,
+    /// The token the stream was opened with, checked again at every poll (`None` without
+    /// sign-in, in the conformance build).
+    pub holder: Option<bearer::Holder>,
     /// The bytes to send first.
     pub opening: Vec<u8>,
 }
 
 /// Checks a `GET /events` request (origin, Bearer token, scope) and replays what the caller
-/// missed; the Worker then keeps the stream open with `stream::poll`.
+/// missed; the Worker then keeps the stream open with `stream::poll`, ending it at the first
+/// poll where `bearer::still_held` says the token no longer speaks for anyone.
 pub async fn open_stream(
     gateway: &Gateway<'_>,
     req: &HttpRequest,
@@ -291,7 +295,12 @@ pub async fn open_stream(
             .await
             .map_err(unavailable)?,
     );
-    Ok(StreamStart { cursor, opening })
+    let holder = gateway.oauth.and_then(|_| bearer::Holder::of_request(req));
+    Ok(StreamStart {
+        cursor,
+        opening,
+        holder,
+    })
 }
 
 /// The headers of an `/events` response around `body`.

@@ -266,6 +266,7 @@ struct Listener {
     env: Env,
     settings: crate::webhooks::WebhookSettings,
     cursor: crate::webhooks::stream::Cursor,
+    holder: Option<crate::oauth::bearer::Holder>,
     opening: Option<Vec<u8>>,
     started_ms: u64,
     last_sent_ms: u64,
@@ -286,6 +287,7 @@ fn event_stream(
         env,
         settings,
         cursor: start.cursor,
+        holder: start.holder,
         opening: Some(start.opening),
         started_ms: now,
         last_sent_ms: now,
@@ -301,6 +303,19 @@ fn event_stream(
             worker::Delay::from(std::time::Duration::from_millis(l.settings.poll_ms)).await;
             let host = Host::new(&l.env);
             let platform = host.platform();
+            // The grant may have been revoked, or its user removed, since the last poll.
+            if let Some(holder) = &l.holder {
+                let held = match loaded(&l.env) {
+                    Ok(Loaded {
+                        settings: Some(settings),
+                        ..
+                    }) => crate::oauth::bearer::still_held(&platform, settings, holder).await,
+                    _ => false,
+                };
+                if !held {
+                    return None;
+                }
+            }
             let polled = stream::poll(&platform, &mut l.cursor).await;
             let now = WorkersClock.now_ms();
             match polled {

@@ -130,3 +130,43 @@ fn github_access(
         api_url: github.api_url.clone(),
     })
 }
+
+/// The access token an open `/events` stream was opened with (its hash only), to check again
+/// at every poll.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    token_hash: String,
+}
+
+impl Holder {
+    /// The holder of `token`.
+    pub fn of_token(token: &str) -> Self {
+        Self {
+            token_hash: hash_secret(token),
+        }
+    }
+
+    /// The holder of the Bearer token of `req`, if it has one.
+    pub fn of_request(req: &HttpRequest) -> Option<Self> {
+        let header = req.headers.get("authorization")?;
+        let token = header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))?
+            .trim();
+        (!token.is_empty() && token.len() <= super::MAX_SECRET_LEN).then(|| Self::of_token(token))
+    }
+}
+
+/// Whether `holder`'s token still speaks for someone: its record is there and unexpired, its
+/// grant not revoked, and its user still allowed to sign in by the configuration now. A
+/// storage error counts as no (the stream ends; the client reconnects).
+pub async fn still_held(platform: &Platform<'_>, settings: &Settings, holder: &Holder) -> bool {
+    let Ok(Some(record)) = store::access(platform.kv, &holder.token_hash).await else {
+        return false;
+    };
+    record.expires_ms > platform.clock.now_ms()
+        && store::is_revoked(platform.kv, &record.grant_id).await == Ok(false)
+        && settings
+            .role_of(&record.idp, &record.subject, &record.name)
+            .is_some()
+}
