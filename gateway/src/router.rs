@@ -46,7 +46,8 @@ fn allowed_methods(path: &str) -> Option<&'static str> {
     match path {
         "/mcp" | "/token" | "/revoke" | "/register" => Some("POST, OPTIONS"),
         "/authorize" => Some("GET, POST, OPTIONS"),
-        "/" | "/events" => Some("GET, OPTIONS"),
+        "/" | "/events" | endpoints::member_grants::PATH => Some("GET, OPTIONS"),
+        p if p.starts_with("/grants/") => Some("DELETE, OPTIONS"),
         webhooks::intake::PATH => Some("POST"),
         p if webhooks::rest::method_of(p) == Some("GET") => Some("GET, OPTIONS"),
         p if webhooks::rest::method_of(p) == Some("POST") => Some("POST, OPTIONS"),

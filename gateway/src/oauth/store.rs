@@ -17,6 +17,12 @@ fn access_key(hash: &str) -> String {
 }
 
 const GRANT_PREFIX: &str = "oauth:grant:";
+/// `oauth:user-grant:<subject>/<grant id>`: the grants of one user, for `GET /grants`.
+const USER_GRANT_PREFIX: &str = "oauth:user-grant:";
+
+fn user_grant_prefix(subject: &str) -> String {
+    format!("{USER_GRANT_PREFIX}{subject}/")
+}
 const CLIENT_PREFIX: &str = "oauth:client:";
 
 /// What operators see of a grant (the index beside the grant's own object).
@@ -48,12 +54,29 @@ pub async fn put_grant(
     ttl_secs: u64,
 ) -> Result<(), PlatformError> {
     let bytes = serde_json::to_vec(summary).map_err(|e| PlatformError(e.to_string()))?;
-    kv.put(
-        &format!("{GRANT_PREFIX}{}", summary.grant_id),
-        &bytes,
-        Some(ttl_secs + GRANT_INDEX_GRACE_SECS),
-    )
-    .await
+    let ttl = Some(ttl_secs + GRANT_INDEX_GRACE_SECS);
+    kv.put(&format!("{GRANT_PREFIX}{}", summary.grant_id), &bytes, ttl)
+        .await?;
+    let by_user = format!("{}{}", user_grant_prefix(&summary.subject), summary.grant_id);
+    kv.put(&by_user, b"", ttl).await
+}
+
+/// Most grants one user's listing returns.
+pub const MAX_USER_GRANTS: usize = 200;
+
+/// The grants of user `subject` (`<idp>:<id>`) that still have a summary, up to
+/// `MAX_USER_GRANTS`. A revoked grant's index entry outlives its summary and is skipped.
+pub async fn grants_of(kv: &dyn Kv, subject: &str) -> Result<Vec<GrantSummary>, PlatformError> {
+    let prefix = user_grant_prefix(subject);
+    let mut out = Vec::new();
+    for key in kv.list(&prefix, MAX_USER_GRANTS).await? {
+        if let Some(g) = grant(kv, &key[prefix.len()..]).await? {
+            if g.subject == subject {
+                out.push(g);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Up to `limit` grant ids from the index, in key order.

@@ -1,5 +1,5 @@
 //! The authorization server's HTTP endpoints: discovery, registration, sign-in and consent,
-//! tokens and revocation. Uses the pure building blocks of `oauth`, KV through `oauth::store`
+//! tokens and revocation, and the signed-in user's own grants (`/grants`). Uses the pure building blocks of `oauth`, KV through `oauth::store`
 //! and grants through `crate::grants`.
 
 mod admin;
@@ -9,6 +9,7 @@ mod clients;
 mod discovery;
 mod github_renew;
 mod github_signin;
+pub mod member_grants;
 mod page;
 mod register;
 mod revocation;
@@ -50,6 +51,11 @@ pub async fn route(server: &AuthServer<'_>, req: &HttpRequest) -> Option<HttpRes
     let method = req.method.as_str();
     if path.starts_with("/admin/") {
         return admin::route(server, req).await;
+    }
+    if path.starts_with(member_grants::PATH) {
+        if let Some(response) = member_grants::route(server, req).await {
+            return Some(response);
+        }
     }
     Some(match (method, path) {
         ("GET", p) if discovery::is_protected_resource(p) => discovery::protected_resource(server),
