@@ -8,7 +8,7 @@ import http from "node:http";
 import { startWorker, REMOTE, localOnly } from "./harness/worker.mjs";
 import { signIn } from "./harness/signin.mjs";
 import { MODERN, modernMeta, post as postWithout, sseMessages, withToken } from "./harness/mcp.mjs";
-import { defaultTools } from "./harness/manifest.mjs";
+import { defaultTools, operatorScopes } from "./harness/manifest.mjs";
 
 /** These tests configure their own Worker: skipped in remote mode (TEST_BASE_URL). */
 const LOCAL = localOnly("MCP_MAX_BODY_BYTES and MCP_TOOLS_PAGE_SIZE set for the test");
@@ -396,8 +396,8 @@ describe("Bearer tokens on /mcp", LOCAL, () => {
       const header = r.headers.get("www-authenticate");
       assert.equal(
         header,
-        `Bearer resource_metadata="${prmUrl()}", scope="${scopes_supported.filter((s) => s !== HIGH_PRIVILEGE).join(" ")}"`,
-        "the exact challenge: every scope but the high-privilege one, which is asked for by name",
+        `Bearer resource_metadata="${prmUrl()}", scope="${scopes_supported.filter((s) => !operatorScopes().includes(s)).join(" ")}"`,
+        "the exact challenge: what a member may hold (operator scopes, the high-privilege one among them, are asked for by name)",
       );
       // RFC 6750 §3.1: a request without credentials gets no error code in the challenge.
       assert.equal(bearerChallenge(header).error, undefined);
@@ -419,7 +419,8 @@ describe("Bearer tokens on /mcp", LOCAL, () => {
     const prm = await res.json();
     assert.equal(prm.resource, worker.url);
     assert.deepEqual(prm.authorization_servers, [worker.origin]);
-    assert.deepEqual([...prm.scopes_supported].sort(), [...scope.split(" "), HIGH_PRIVILEGE].sort());
+    assert.deepEqual([...prm.scopes_supported].sort(), [...scope.split(" "), ...operatorScopes()].sort());
+    assert.ok(operatorScopes().includes(HIGH_PRIVILEGE));
     assert.deepEqual(prm.bearer_methods_supported, ["header"]);
   });
 

@@ -99,6 +99,7 @@ before(async () => {
   });
   worker = await startWorker({
     vars: githubVars(github, {
+      ALLOWED_USERNAMES: "*",
       GITHUB_WEBHOOK_SECRET: SECRET,
       WEBHOOK_DEFAULT_TENANT: "plain-org",
       WEBHOOK_DEFAULT_TENANT_USERS: "hubot",

@@ -29,7 +29,34 @@ export function declaredTools(file = join(ROOT, "tools.toml")) {
   return tools;
 }
 
-/** Scopes a sign-in without `scope` is granted: every declared one but the high-privilege. */
+/** [{name, grant}] of the `[scopes."<name>"]` tables of `file`, in declaration order. */
+export function declaredScopes(file = join(ROOT, "tools.toml")) {
+  const scopes = [];
+  let current;
+  for (const raw of readFileSync(file, "utf8").split("\n")) {
+    const line = raw.replace(/#.*$/, "").trim();
+    const table = /^\[scopes\.(?:"([^"]+)"|([A-Za-z0-9_-]+))\]$/.exec(line);
+    if (table) {
+      current = { name: table[1] ?? table[2], grant: undefined };
+      scopes.push(current);
+      continue;
+    }
+    if (line.startsWith("[")) current = undefined;
+    const kv = /^grant\s*=\s*(.+)$/.exec(line);
+    if (current && kv) current.grant = JSON.parse(kv[1]);
+  }
+  return scopes;
+}
+
+/** Scopes only operators may hold (`grant = "operators"`). */
+export function operatorScopes(file) {
+  return declaredScopes(file).filter((s) => s.grant === "operators").map((s) => s.name);
+}
+
+/**
+ * Scopes the password owner (an operator) is granted by a sign-in without `scope`: every
+ * declared one but the high-privilege.
+ */
 export function defaultScopes(file) {
   const scopes = new Set(declaredTools(file).map((t) => t.scope));
   return [...scopes].filter((s) => !HIGH_PRIVILEGE_SCOPES.includes(s));

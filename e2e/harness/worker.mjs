@@ -40,7 +40,8 @@ export function freePort() {
 
 /**
  * Serves build/<build> and resolves once it answers. `restart()` stops the runtime and starts
- * it again with the same state (KV, Durable Objects, pending alarms) and variables.
+ * it again with the same state (KV, Durable Objects, pending alarms) and variables;
+ * `restart({NAME: "value", OTHER: null})` changes variables as it does.
  * In remote mode (TEST_BASE_URL), returns that gateway instead, with a `stop` that does nothing.
  * @param {{build?: string, vars?: Record<string,string>, port?: number, logLevel?: string}} options
  *   `port`: listen there (to replace a stopped Worker at the same address) instead of a free one.
@@ -109,9 +110,19 @@ export async function startWorker({ build = "default", vars = {}, port: fixedPor
     await halt();
     rmSync(state, { recursive: true, force: true });
   };
-  /** Stops the runtime and starts it again on the same port, state and variables. */
-  const restart = async () => {
+  /**
+   * Stops the runtime and starts it again on the same port and state, with the same variables
+   * or, given `changed`, those changed (a `null` value unsets one): a configuration change.
+   */
+  const restart = async (changed) => {
     await halt();
+    if (changed) {
+      for (const [k, v] of Object.entries(changed)) {
+        if (v === null) delete allVars[k];
+        else allVars[k] = v;
+      }
+      writeFileSync(envFile, Object.entries(allVars).map(([k, v]) => `${k}=${v}`).join("\n") + "\n");
+    }
     try { await launch(); } catch (e) { await stop(); throw e; }
   };
   try { await launch(); } catch (e) { await stop(); throw e; }
