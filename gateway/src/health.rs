@@ -149,7 +149,7 @@ fn report_for(probe: &Probe<'_>, channels: &[Instance]) -> HttpResponse {
         match crate::oauth::Settings::from_vars(probe.var) {
             Err(e) => problems.push(e.0),
             Ok(s) if s.github_admits_nobody() => problems.push(
-                "GitHub sign-in lets nobody in: set ALLOWED_USERNAMES (GitHub logins, or * for every GitHub account) or OPERATORS (make secrets)"
+                "GitHub sign-in lets nobody in: set ALLOWED_USERNAMES (GitHub logins, or * for every GitHub account) or OPERATORS ([vars] in wrangler.toml, or .dev.vars locally)"
                     .into(),
             ),
             Ok(_) => {}

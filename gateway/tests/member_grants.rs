@@ -56,10 +56,18 @@ fn a_member_lists_and_revokes_their_own_grants_without_the_admin_token() {
         .collect();
     assert_eq!(mine.len(), 2, "{mine:?}");
     for t in [&laptop, &phone] {
-        assert!(clients.contains(&t["client_id"].as_str().unwrap()), "{mine:?}");
+        assert!(
+            clients.contains(&t["client_id"].as_str().unwrap()),
+            "{mine:?}"
+        );
     }
-    assert!(mine.iter().all(|g| g["scopes"].is_string() && g["grant_id"].is_string()));
-    assert!(!serde_json::to_string(&mine).unwrap().contains("dva_"), "no token in the list");
+    assert!(mine
+        .iter()
+        .all(|g| g["scopes"].is_string() && g["grant_id"].is_string()));
+    assert!(
+        !serde_json::to_string(&mine).unwrap().contains("dva_"),
+        "no token in the list"
+    );
     let phone_grant = mine
         .iter()
         .find(|g| g["client_id"] == phone["client_id"])
@@ -69,15 +77,27 @@ fn a_member_lists_and_revokes_their_own_grants_without_the_admin_token() {
         .to_owned();
 
     // Someone else's grant is not theirs to see or revoke.
-    let hubots = grants(&s, &other)[0]["grant_id"].as_str().unwrap().to_owned();
+    let hubots = grants(&s, &other)[0]["grant_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let r = s.send(
         "DELETE",
         &format!("/grants/{hubots}"),
         &[("Authorization", &bearer(&laptop))],
         "",
     );
-    assert_eq!((r.status, r.json()["error"].clone()), (404, json!("not_found")), "{}", r.body);
-    assert_eq!(s.mcp(other["access_token"].as_str(), "tools/list", json!({})).status, 200);
+    assert_eq!(
+        (r.status, r.json()["error"].clone()),
+        (404, json!("not_found")),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        s.mcp(other["access_token"].as_str(), "tools/list", json!({}))
+            .status,
+        200
+    );
 
     let r = s.send(
         "DELETE",
@@ -87,7 +107,11 @@ fn a_member_lists_and_revokes_their_own_grants_without_the_admin_token() {
     );
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json()["revoked_grant"], phone_grant.as_str());
-    assert_eq!(s.mcp(phone["access_token"].as_str(), "tools/list", json!({})).status, 401);
+    assert_eq!(
+        s.mcp(phone["access_token"].as_str(), "tools/list", json!({}))
+            .status,
+        401
+    );
     assert_eq!(
         s.refresh(
             phone["client_id"].as_str().unwrap(),
@@ -96,7 +120,11 @@ fn a_member_lists_and_revokes_their_own_grants_without_the_admin_token() {
         .json()["error"],
         "invalid_grant"
     );
-    assert_eq!(s.mcp(laptop["access_token"].as_str(), "tools/list", json!({})).status, 200);
+    assert_eq!(
+        s.mcp(laptop["access_token"].as_str(), "tools/list", json!({}))
+            .status,
+        200
+    );
     assert_eq!(grants(&s, &laptop).len(), 1);
 }
 
@@ -107,15 +135,37 @@ fn the_grants_endpoint_needs_a_valid_bearer_token_and_a_well_formed_id() {
     let r = s.send("GET", "/grants", &[], "");
     assert_eq!(r.status, 401);
     assert!(r.header("WWW-Authenticate").unwrap().starts_with("Bearer "));
-    let r = s.send("GET", "/grants", &[("Authorization", "Bearer dva_forged")], "");
-    assert_eq!((r.status, r.json()["error"].clone()), (401, json!("invalid_token")));
+    let r = s.send(
+        "GET",
+        "/grants",
+        &[("Authorization", "Bearer dva_forged")],
+        "",
+    );
+    assert_eq!(
+        (r.status, r.json()["error"].clone()),
+        (401, json!("invalid_token"))
+    );
     let client = s.register();
     let (access, _) = s.tokens(&client);
     let auth = format!("Bearer {access}");
-    let mine = s.send("GET", "/grants", &[("Authorization", &auth)], "").json();
-    assert_eq!(mine["grants"].as_array().unwrap().len(), 1, "the password owner's own");
-    let r = s.send("DELETE", &format!("/grants/{}", "x".repeat(200)), &[("Authorization", &auth)], "");
-    assert_eq!((r.status, r.json()["error"].clone()), (400, json!("invalid_request")));
+    let mine = s
+        .send("GET", "/grants", &[("Authorization", &auth)], "")
+        .json();
+    assert_eq!(
+        mine["grants"].as_array().unwrap().len(),
+        1,
+        "the password owner's own"
+    );
+    let r = s.send(
+        "DELETE",
+        &format!("/grants/{}", "x".repeat(200)),
+        &[("Authorization", &auth)],
+        "",
+    );
+    assert_eq!(
+        (r.status, r.json()["error"].clone()),
+        (400, json!("invalid_request"))
+    );
     let r = s.send("POST", "/grants", &[("Authorization", &auth)], "");
     assert_eq!(r.status, 405);
 }

@@ -9,9 +9,9 @@ mod support;
 use std::cell::Cell;
 
 use async_trait::async_trait;
+use dovecote_gateway::oauth::hash_secret;
 use dovecote_gateway::platform::{Kv, Objects, PlatformError};
 use serde_json::json;
-use dovecote_gateway::oauth::hash_secret;
 use support::*;
 
 /// The grant objects of `session`, with one revocation sent through the gateway right after
@@ -44,7 +44,14 @@ impl Objects for RevokeAfterCommit<'_, '_> {
                 let headers = [("Content-Type", "application/x-www-form-urlencoded")];
                 let s = self.session;
                 let r = s
-                    .send_via(&s.kv, &s.objects, "POST", "/revoke", &headers, &body.join("&"))
+                    .send_via(
+                        &s.kv,
+                        &s.objects,
+                        "POST",
+                        "/revoke",
+                        &headers,
+                        &body.join("&"),
+                    )
                     .await;
                 self.revoked.set(Some(r.status));
             }
@@ -83,7 +90,11 @@ fn a_revocation_between_the_objects_commit_and_the_kv_write_holds() {
         &[("Content-Type", "application/x-www-form-urlencoded")],
         &body,
     ));
-    assert_eq!(interleaved.revoked.get(), Some(200), "the revocation ran in the gap");
+    assert_eq!(
+        interleaved.revoked.get(),
+        Some(200),
+        "the revocation ran in the gap"
+    );
     assert_eq!(
         (r.status, r.json()["error"].clone()),
         (400, json!("invalid_grant")),
@@ -96,7 +107,10 @@ fn a_revocation_between_the_objects_commit_and_the_kv_write_holds() {
         "no token of the revoked grant is left in KV"
     );
     assert_eq!(s.mcp(Some(&access), "tools/list", json!({})).status, 401);
-    assert_eq!(s.refresh(&client, &refresh).json()["error"], "invalid_grant");
+    assert_eq!(
+        s.refresh(&client, &refresh).json()["error"],
+        "invalid_grant"
+    );
 }
 
 #[test]
@@ -106,8 +120,14 @@ fn a_token_record_that_lands_after_the_revocation_is_not_accepted() {
     let client = s.register();
     let (access, _) = s.tokens(&client);
     let key = format!("oauth:access:{}", hash_secret(&access));
-    let record = pollster::block_on(s.kv.get(&key)).unwrap().expect("the token's record");
-    let r = s.form("/revoke", &[("token", &access), ("client_id", &client)], &[]);
+    let record = pollster::block_on(s.kv.get(&key))
+        .unwrap()
+        .expect("the token's record");
+    let r = s.form(
+        "/revoke",
+        &[("token", &access), ("client_id", &client)],
+        &[],
+    );
     assert_eq!(r.status, 200, "{}", r.body);
     // The record is written again after the revocation returned, as a write from another
     // location that KV applies late would do.
@@ -207,16 +227,27 @@ fn an_open_event_stream_ends_when_its_grant_is_gone_or_its_user_no_longer_allowe
     use dovecote_gateway::oauth::bearer::{still_held, Holder};
     let held = |s: &Session<'_>, w: &World, access: &str| {
         let settings = w.settings.borrow();
-        pollster::block_on(still_held(&s.platform(), &settings, &Holder::of_token(access)))
+        pollster::block_on(still_held(
+            &s.platform(),
+            &settings,
+            &Holder::of_token(access),
+        ))
     };
     let w = world();
     let s = Session::new(&w);
     let client = s.register();
     let (access, _) = s.tokens(&client);
     assert!(held(&s, &w, &access), "a live grant keeps its stream");
-    let r = s.form("/revoke", &[("token", &access), ("client_id", &client)], &[]);
+    let r = s.form(
+        "/revoke",
+        &[("token", &access), ("client_id", &client)],
+        &[],
+    );
     assert_eq!(r.status, 200);
-    assert!(!held(&s, &w, &access), "a revoked grant's stream ends at its next poll");
+    assert!(
+        !held(&s, &w, &access),
+        "a revoked grant's stream ends at its next poll"
+    );
     assert!(!held(&s, &w, "dva_never-issued"));
 
     let w = support::github::github_world("octocat,hubot");
@@ -239,8 +270,10 @@ fn an_open_event_stream_ends_when_its_grant_is_gone_or_its_user_no_longer_allowe
     let t = s.exchange(&client, &code, VERIFIER).json();
     let access = t["access_token"].as_str().unwrap().to_owned();
     assert!(held(&s, &w, &access));
-    w.settings
-        .replace(support::github::github_settings(&[("ALLOWED_USERNAMES", "octocat")]));
+    w.settings.replace(support::github::github_settings(&[(
+        "ALLOWED_USERNAMES",
+        "octocat",
+    )]));
     assert!(
         !held(&s, &w, &access),
         "someone no longer allowed loses the stream at its next poll"

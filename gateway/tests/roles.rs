@@ -14,12 +14,7 @@ const OPERATOR_ONLY: [&str; 2] = ["dovecote:env:read", "dovecote:notify"];
 
 /// Signs `login` (GitHub id `id`) in through GitHub asking for `scope` (`None`: no `scope`
 /// parameter); returns the consent page's body and the token response.
-fn github_sign_in(
-    s: &Session<'_>,
-    login: &str,
-    id: u64,
-    scope: Option<&str>,
-) -> (String, Value) {
+fn github_sign_in(s: &Session<'_>, login: &str, id: u64, scope: Option<&str>) -> (String, Value) {
     github_user_answers(s, login, id, &format!("ghu_{login}"), &[]);
     let client = s.register();
     let extra = [("scope", scope.unwrap_or(""))];
@@ -143,7 +138,11 @@ fn a_member_asking_for_operator_scopes_is_narrowed_and_refused_them() {
         page.contains("(operators only)"),
         "the consent page says which scopes only an operator receives: {page}"
     );
-    assert_eq!(granted(&tokens), ["dovecote:read"], "RFC 6749 §3.3: {tokens}");
+    assert_eq!(
+        granted(&tokens),
+        ["dovecote:read"],
+        "RFC 6749 §3.3: {tokens}"
+    );
     let access = tokens["access_token"].as_str().unwrap();
     let tools = tool_names(&s, access);
     for hidden_tool in ["get_env", "send_notification", "list_channels"] {
@@ -173,7 +172,11 @@ fn without_operators_named_the_consent_page_does_not_offer_operator_scopes() {
     let (page, _) = s.authorize_page(&client, &[("scope", "dovecote:read dovecote:notify")]);
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("<code>dovecote:read</code>"));
-    assert!(!page.body.contains("<code>dovecote:notify</code>"), "{}", page.body);
+    assert!(
+        !page.body.contains("<code>dovecote:notify</code>"),
+        "{}",
+        page.body
+    );
 }
 
 #[test]
@@ -208,13 +211,15 @@ fn operators_named_by_login_or_id_get_and_use_operator_scopes() {
 fn the_role_is_checked_again_on_every_call_and_every_refresh() {
     let w = github_world_with(&[("ALLOWED_USERNAMES", "*"), ("OPERATORS", "octocat")]);
     let s = Session::new(&w);
-    let (_, operator) = github_sign_in(&s, "octocat", 583231, Some("dovecote:read dovecote:notify"));
+    let (_, operator) =
+        github_sign_in(&s, "octocat", 583231, Some("dovecote:read dovecote:notify"));
     let (_, member) = github_sign_in(&s, "hubot", 2, Some("dovecote:read"));
     let access = operator["access_token"].as_str().unwrap();
     assert_eq!(call(&s, access, "list_channels", json!({})).status, 200);
 
     // The operator is removed from OPERATORS; everyone may still sign in as a member.
-    w.settings.replace(github_settings(&[("ALLOWED_USERNAMES", "*")]));
+    w.settings
+        .replace(github_settings(&[("ALLOWED_USERNAMES", "*")]));
     assert!(!tool_names(&s, access).contains(&"list_channels".to_owned()));
     let refused = call(&s, access, "list_channels", json!({}));
     assert_eq!(refused.status, 403, "{}", refused.body);
@@ -240,7 +245,8 @@ fn someone_removed_from_allowed_usernames_is_refused_at_the_next_call_and_refres
     let (_, tokens) = github_sign_in(&s, "hubot", 2, Some("dovecote:read"));
     let access = tokens["access_token"].as_str().unwrap();
     assert_eq!(s.mcp(Some(access), "tools/list", json!({})).status, 200);
-    w.settings.replace(github_settings(&[("ALLOWED_USERNAMES", "octocat")]));
+    w.settings
+        .replace(github_settings(&[("ALLOWED_USERNAMES", "octocat")]));
     assert_eq!(s.mcp(Some(access), "tools/list", json!({})).status, 401);
     let r = s.refresh(
         tokens["client_id"].as_str().unwrap(),

@@ -149,7 +149,8 @@ impl Reader<'_> {
     fn scopes(&mut self, value: &Spanned<DeValue>) -> Vec<Scope> {
         let DeValue::Table(table) = value.get_ref() else {
             let found = kind(value.get_ref());
-            let fix = "write one [scopes.\"<name>\"] table per scope, with `description` and `grant`";
+            let fix =
+                "write one [scopes.\"<name>\"] table per scope, with `description` and `grant`";
             self.error(
                 value.span(),
                 format!("`scopes` is {found}, not a table — {fix}"),
@@ -246,7 +247,8 @@ impl Reader<'_> {
             );
         }
         if !table.iter().any(|(k, _)| k.get_ref() == "description") {
-            let fix = "add `description = \"What it lets a client do\"` (the consent page shows it)";
+            let fix =
+                "add `description = \"What it lets a client do\"` (the consent page shows it)";
             self.error(
                 key_span,
                 format!("scope `{name}` has no `description` — {fix}"),

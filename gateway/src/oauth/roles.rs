@@ -30,7 +30,9 @@ pub struct Operators(Vec<Operator>);
 /// Whether `login` has the shape of a GitHub login.
 pub(crate) fn is_login(login: &str) -> bool {
     (1..=MAX_LOGIN_LEN).contains(&login.len())
-        && login.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && login
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 impl Operators {
@@ -135,7 +137,16 @@ mod tests {
         assert!(!ops.include("2x", "mallory"));
         assert!(Operators::parse(None).unwrap().is_empty());
         assert!(Operators::parse(Some("  ")).unwrap().is_empty());
-        for bad in ["id:", "id:12a", "octo cat", "<script>", "id:-1", ",,", &"a".repeat(40)] {
+        let long = "a".repeat(40);
+        for bad in [
+            "id:",
+            "id:12a",
+            "octo cat",
+            "<script>",
+            "id:-1",
+            ",,",
+            long.as_str(),
+        ] {
             let e = Operators::parse(Some(bad)).unwrap_err();
             assert!(e.0.contains("OPERATORS"), "{bad}: {e}");
             assert!(!e.0.contains("script"), "no echo: {e}");
@@ -144,8 +155,14 @@ mod tests {
 
     #[test]
     fn the_password_owner_is_an_operator_and_github_accounts_follow_the_configuration() {
-        let s = github(&[("OPERATORS", "octocat,id:7"), ("ALLOWED_USERNAMES", "hubot")]);
-        assert_eq!(s.role_of("password", "owner", "Owner"), Some(Role::Operator));
+        let s = github(&[
+            ("OPERATORS", "octocat,id:7"),
+            ("ALLOWED_USERNAMES", "hubot"),
+        ]);
+        assert_eq!(
+            s.role_of("password", "owner", "Owner"),
+            Some(Role::Operator)
+        );
         assert_eq!(s.role_of("github", "1", "Octocat"), Some(Role::Operator));
         assert_eq!(s.role_of("github", "7", "anyone"), Some(Role::Operator));
         assert_eq!(s.role_of("github", "2", "hubot"), Some(Role::Member));

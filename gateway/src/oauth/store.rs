@@ -57,7 +57,11 @@ pub async fn put_grant(
     let ttl = Some(ttl_secs + GRANT_INDEX_GRACE_SECS);
     kv.put(&format!("{GRANT_PREFIX}{}", summary.grant_id), &bytes, ttl)
         .await?;
-    let by_user = format!("{}{}", user_grant_prefix(&summary.subject), summary.grant_id);
+    let by_user = format!(
+        "{}{}",
+        user_grant_prefix(&summary.subject),
+        summary.grant_id
+    );
     kv.put(&by_user, b"", ttl).await
 }
 

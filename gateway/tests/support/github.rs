@@ -63,4 +63,3 @@ pub fn github_user_answers(s: &Session<'_>, login: &str, id: u64, token: &str, a
         &json!({"total_count": installations.len(), "installations": installations}),
     );
 }
-

@@ -157,15 +157,23 @@ fn scope_mistakes() {
         error(&scope("Dovecote:Read", &format!("description = \"x\"\n{GRANT}"))),
         "1: scope name `Dovecote:Read` is not valid — use 1 to 64 characters of a-z, 0-9, `:`, `.`, `_` and `-`, e.g. `dovecote:read`"
     );
-    assert!(
-        error(&scope(&"a".repeat(65), &format!("description = \"x\"\n{GRANT}")))
-            .starts_with("1: scope name `aaaa")
-    );
+    assert!(error(&scope(
+        &"a".repeat(65),
+        &format!("description = \"x\"\n{GRANT}")
+    ))
+    .starts_with("1: scope name `aaaa"));
     assert!(error(&scope("", &format!("description = \"x\"\n{GRANT}")))
         .starts_with("1: scope name `` is not valid"));
-    assert!(error(&scope("offline_access", &format!("description = \"x\"\n{GRANT}")))
-        .starts_with("1: scope `offline_access` is reserved"));
-    assert!(errors(&scope(&"a".repeat(64), &format!("description = \"x\"\n{GRANT}"))).is_empty());
+    assert!(error(&scope(
+        "offline_access",
+        &format!("description = \"x\"\n{GRANT}")
+    ))
+    .starts_with("1: scope `offline_access` is reserved"));
+    assert!(errors(&scope(
+        &"a".repeat(64),
+        &format!("description = \"x\"\n{GRANT}")
+    ))
+    .is_empty());
     assert_eq!(
         error("[scopes]\n\"a:b\" = \"Read things\"\n"),
         "2: scope `a:b` is a string, not a table — write [scopes.\"a:b\"] with `description = \"What it lets a client do\"` and `grant = \"members\"` or `grant = \"operators\"`"
@@ -179,20 +187,33 @@ fn scope_mistakes() {
         "2: the description of scope `a:b` is empty — write what a reader needs to know, or leave the key out"
     );
     assert_eq!(
-        error(&scope("a:b", &format!("description = \"\"\"one\ntwo\"\"\"\n{GRANT}"))),
+        error(&scope(
+            "a:b",
+            &format!("description = \"\"\"one\ntwo\"\"\"\n{GRANT}")
+        )),
         "2: the description of scope `a:b` spans several lines — write it on one line"
     );
     assert_eq!(
-        error(&scope("a:b", &format!("description = \"{}\"\n{GRANT}", "é".repeat(201)))),
+        error(&scope(
+            "a:b",
+            &format!("description = \"{}\"\n{GRANT}", "é".repeat(201))
+        )),
         "2: the description of scope `a:b` is 201 characters long — shorten it to 200 at most"
     );
-    assert!(errors(&scope("a:b", &format!("description = \"{}\"\n{GRANT}", "é".repeat(200)))).is_empty());
+    assert!(errors(&scope(
+        "a:b",
+        &format!("description = \"{}\"\n{GRANT}", "é".repeat(200))
+    ))
+    .is_empty());
     assert_eq!(
         error(&scope("a:b", "grant = \"members\"\n")),
         "1: scope `a:b` has no `description` — add `description = \"What it lets a client do\"` (the consent page shows it)"
     );
     assert_eq!(
-        error(&scope("a:b", &format!("description = \"x\"\n{GRANT}colour = \"red\"\n"))),
+        error(&scope(
+            "a:b",
+            &format!("description = \"x\"\n{GRANT}colour = \"red\"\n")
+        )),
         "4: scope `a:b` has an unknown key `colour` — the keys are description and grant"
     );
 }
@@ -204,8 +225,14 @@ fn every_scope_says_who_may_hold_it() {
         assert_eq!(errors, [], "{body}");
         manifest.scopes[0].grant
     };
-    assert_eq!(holders("description = \"x\"\ngrant = \"members\"\n"), Grant::Members);
-    assert_eq!(holders("description = \"x\"\ngrant = \"operators\"\n"), Grant::Operators);
+    assert_eq!(
+        holders("description = \"x\"\ngrant = \"members\"\n"),
+        Grant::Members
+    );
+    assert_eq!(
+        holders("description = \"x\"\ngrant = \"operators\"\n"),
+        Grant::Operators
+    );
     assert_eq!(
         error(&scope("a:b", "description = \"x\"\n")),
         "1: scope `a:b` has no `grant` — add `grant = \"members\"` (anyone allowed to sign in may hold it) or `grant = \"operators\"` (only operators may)"

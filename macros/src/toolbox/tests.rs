@@ -81,7 +81,7 @@ fn emits_the_toolbox_in_manifest_order() {
         out.contains("pubconstTOOLBOX:::dovecote_gateway::toolbox::Toolbox="),
         "{out}"
     );
-    let scopes = "scopes:&[::dovecote_gateway::toolbox::ScopeDecl{name:\"test:write\",description:\"Changethings\",grant:::dovecote_gateway::toolbox::ScopeGrant::Operators},::dovecote_gateway::toolbox::ScopeDecl{name:\"test:read\",description:\"Seethings\",grant:::dovecote_gateway::toolbox::ScopeGrant::Members}]";
+    let scopes = "scopes:&[::dovecote_gateway::toolbox::ScopeDecl{name:\"test:write\",description:\"Changethings\",grant:::dovecote_gateway::toolbox::ScopeGrant::Operators,},::dovecote_gateway::toolbox::ScopeDecl{name:\"test:read\",description:\"Seethings\",grant:::dovecote_gateway::toolbox::ScopeGrant::Members,}]";
     assert!(out.contains(scopes), "{out}");
     let whoami = out
         .find("def:__dovecote_tool_whoami,")
@@ -170,7 +170,7 @@ fn the_list_and_the_manifest_must_agree() {
         [
             "tool `stray` has no entry in the manifest — add [tools.stray] with a scope and a rate to tools.toml",
             "tool `whoami` is already in the list — remove it (manifest keys are fn names, so listed fns need distinct names)",
-            "tools.toml:9: tool `calculate` is declared in the manifest but no #[tool] fn named `calculate` is in toolbox!'s tools list — add the fn to the list or remove [tools.calculate]",
+            "tools.toml:13: tool `calculate` is declared in the manifest but no #[tool] fn named `calculate` is in toolbox!'s tools list — add the fn to the list or remove [tools.calculate]",
         ]
     );
 }

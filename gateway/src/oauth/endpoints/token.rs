@@ -156,7 +156,7 @@ async fn issued(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
                 "a refresh may only narrow the granted scopes".into(),
             ))
         }
-        None => granted,
+        None => granted.clone(),
     };
     let sealer = server
         .settings

@@ -183,7 +183,10 @@ mod tests {
 
     #[test]
     fn unset_allowed_usernames_lets_nobody_in_and_a_star_everyone() {
-        let base = [("GITHUB_CLIENT_ID", "Iv1.abc"), ("GITHUB_CLIENT_SECRET", "s")];
+        let base = [
+            ("GITHUB_CLIENT_ID", "Iv1.abc"),
+            ("GITHUB_CLIENT_SECRET", "s"),
+        ];
         let closed = GitHubSettings::from_vars(&vars(&base)).unwrap().unwrap();
         assert_eq!(closed.allowed, AllowList::Nobody);
         assert!(!closed.allows("octocat"));
