@@ -7,7 +7,7 @@ use dovecote_gateway::platform::native::{
     CannedFetch, LocalObjects, ManualClock, MapSecrets, MemoryKv, OsRandom,
 };
 use dovecote_gateway::platform::{Fetched, Platform};
-use dovecote_gateway::toolbox::{CallToolResult, Principal, ToolContext};
+use dovecote_gateway::toolbox::{CallToolResult, Principal, Role, ScopeGrant, ToolContext};
 use dovecote_gateway::tools::TOOLBOX;
 use serde_json::{json, Value};
 
@@ -36,6 +36,16 @@ impl World {
     }
 
     fn call(&self, objects: &LocalObjects<'_>, tool: &str, arguments: Value) -> CallToolResult {
+        self.call_as(Role::Operator, objects, tool, arguments)
+    }
+
+    fn call_as(
+        &self,
+        role: Role,
+        objects: &LocalObjects<'_>,
+        tool: &str,
+        arguments: Value,
+    ) -> CallToolResult {
         let kv = MemoryKv::new(&self.clock);
         let platform = Platform {
             kv: &kv,
@@ -48,6 +58,7 @@ impl World {
         let mut principal =
             Principal::anonymous(Some("192.0.2.7".into()), vec!["dovecote:notify".into()]);
         principal.id = "password:owner".into();
+        principal.role = role;
         principal.client_id = Some("client-1".into());
         let ctx = ToolContext::new(&principal, &platform, None, None);
         let entry = TOOLBOX.tools.iter().find(|t| t.def.name == tool).unwrap();
@@ -74,7 +85,27 @@ fn the_tools_are_declared_under_dovecote_notify() {
         assert_eq!(entry.policy.scope, "dovecote:notify", "{name}");
         assert!(entry.policy.enabled);
     }
-    assert!(TOOLBOX.scopes.iter().any(|s| s.name == "dovecote:notify"));
+    let notify = TOOLBOX.scopes.iter().find(|s| s.name == "dovecote:notify");
+    assert_eq!(notify.unwrap().grant, ScopeGrant::Operators);
+}
+
+#[test]
+fn the_tools_themselves_refuse_a_member_whatever_scope_reached_them() {
+    let w = World::new();
+    let objects = LocalObjects::new(dovecote_gateway::objects::handle, &w.clock);
+    for (tool, args) in [
+        ("list_channels", json!({})),
+        ("send_notification", json!({"channel": "telegram-ops", "text": "hi"})),
+        ("get_notification_status", json!({"id": "telegram-ops.x"})),
+    ] {
+        let r = w.call_as(Role::Member, &objects, tool, args);
+        assert!(r.is_error, "{tool}");
+        assert!(
+            r.content[0].as_text().unwrap().contains("Only an operator"),
+            "{tool}: {r:?}"
+        );
+    }
+    assert!(w.fetch.sent().is_empty(), "nothing was sent");
 }
 
 #[test]
