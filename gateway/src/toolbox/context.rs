@@ -204,6 +204,17 @@ impl<'a> ToolContext<'a> {
         self.principal
     }
 
+    /// `Ok` when the caller is an operator. Tools over the operator's own resources (their
+    /// environment profiles, their channels) call it first, whatever scope reached them.
+    pub fn operator_only(&self) -> Result<(), ToolError> {
+        match self.principal.role {
+            Role::Operator => Ok(()),
+            Role::Member => Err(ToolError::new(
+                "Only an operator of this gateway may use this tool (see OPERATORS)",
+            )),
+        }
+    }
+
     /// Storage, clock and randomness.
     pub fn platform(&self) -> &Platform<'a> {
         self.platform

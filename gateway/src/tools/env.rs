@@ -1,5 +1,6 @@
 //! `get_env`: an environment profile the operator stored for agents. High privilege: its
-//! scope is granted only when a client asks for it by name, and every read is audited.
+//! scope is granted only to operators, only when a client asks for it by name; the tool checks
+//! the caller is an operator, and every read is audited.
 
 use std::collections::BTreeMap;
 
@@ -37,6 +38,7 @@ pub struct EnvProfile {
     open_world = false
 )]
 pub async fn get_env(ctx: &ToolContext<'_>, args: GetEnvArgs) -> Result<EnvProfile, ToolError> {
+    ctx.operator_only()?;
     envprofile::check_name(&args.name).map_err(ToolError::new)?;
     let platform = ctx.platform();
     let principal = ctx.principal();

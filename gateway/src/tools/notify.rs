@@ -1,5 +1,6 @@
 //! `list_channels`, `send_notification` and `get_notification_status`: the notification tools
-//! over `channels` (scope `dovecote:notify`). Every send is audited.
+//! over `channels` (scope `dovecote:notify`, operators only: each tool checks the caller is an
+//! operator). Every send is audited.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -67,6 +68,7 @@ pub async fn list_channels(
     ctx: &ToolContext<'_>,
     _args: ListChannelsArgs,
 ) -> Result<ChannelList, ToolError> {
+    ctx.operator_only()?;
     let secrets = ctx.platform().secrets;
     let registry = Registry::load(CHANNELS, secrets);
     let channels = registry
@@ -152,6 +154,7 @@ pub async fn send_notification(
     ctx: &ToolContext<'_>,
     args: SendArgs,
 ) -> Result<SendResult, ToolError> {
+    ctx.operator_only()?;
     let platform = ctx.platform();
     let principal = ctx.principal();
     let registry = Registry::load(CHANNELS, platform.secrets);
@@ -320,6 +323,7 @@ pub async fn get_notification_status(
     ctx: &ToolContext<'_>,
     args: StatusArgs,
 ) -> Result<Status, ToolError> {
+    ctx.operator_only()?;
     let id = NotificationId::parse(&args.id).map_err(ToolError::new)?;
     let request = outbox::Request::Status {
         id: args.id.clone(),
