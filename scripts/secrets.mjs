@@ -192,6 +192,9 @@ async function main() {
   }
   putAll(values, options);
   console.log(`\nDone. Sign-in: ${github ? "GitHub" : "password"}. Check the deployment with: make verify URL=https://…`);
+  if (github) {
+    console.log("GitHub sign-in lets nobody in until you name someone: set OPERATORS=<your GitHub login> (and ALLOWED_USERNAMES=<logins>, or * for everyone) under [vars] in wrangler.toml (docs/sign-in.md).");
+  }
 }
 
 await main();
