@@ -95,7 +95,10 @@ fn the_tools_themselves_refuse_a_member_whatever_scope_reached_them() {
     let objects = LocalObjects::new(dovecote_gateway::objects::handle, &w.clock);
     for (tool, args) in [
         ("list_channels", json!({})),
-        ("send_notification", json!({"channel": "telegram-ops", "text": "hi"})),
+        (
+            "send_notification",
+            json!({"channel": "telegram-ops", "text": "hi"}),
+        ),
         ("get_notification_status", json!({"id": "telegram-ops.x"})),
     ] {
         let r = w.call_as(Role::Member, &objects, tool, args);

@@ -36,7 +36,8 @@ impl Objects for RevokeAfterCommit<'_, '_> {
         let text = String::from_utf8_lossy(request);
         let issued = text.contains(r#""op":"refresh""#) || text.contains(r#""op":"redeem_code""#);
         if class == "GRANTS" && issued {
-            if let Some(form) = self.revocation.borrow_mut().take() {
+            let form = self.revocation.borrow_mut().take();
+            if let Some(form) = form {
                 let body: Vec<String> = form
                     .iter()
                     .map(|(k, v)| format!("{k}={}", dovecote_gateway::web::form::encode(v)))

@@ -131,6 +131,9 @@ impl<'w> Session<'w> {
     }
 
     /// `send` over other KV and objects (e.g. wrappers that fail or interleave requests).
+    // The settings stay borrowed for the request: tests replace them only between requests,
+    // and a request nested in another (tests/revocation.rs) borrows them shared too.
+    #[allow(clippy::await_holding_refcell_ref)]
     pub async fn send_via(
         &self,
         kv: &dyn dovecote_gateway::platform::Kv,
