@@ -51,10 +51,10 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  if (client) await new Promise((ok) => client.server.close(ok));
+  if (client) await new Promise((ok) => { client.server.closeAllConnections(); client.server.close(ok); });
   await worker?.stop();
   await github?.close();
-  await discord?.close();
+  await discord?.stop();
 });
 
 /** The authorization request of a fresh client registered for `client.redirectUri`. */
