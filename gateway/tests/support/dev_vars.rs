@@ -50,7 +50,8 @@ pub fn is_variable_name(name: &str) -> bool {
 }
 
 /// Upper-case names in string literals of the gateway's non-test code: what it reads from
-/// its env (and its binding names).
+/// its env (and its binding names). A name without an underscore counts when read with
+/// `var("…")`.
 pub fn names_in_source() -> BTreeSet<String> {
     fn walk(dir: &Path, out: &mut BTreeSet<String>) {
         for entry in std::fs::read_dir(dir).unwrap() {
@@ -61,8 +62,16 @@ pub fn names_in_source() -> BTreeSet<String> {
                 let text = std::fs::read_to_string(&path).unwrap();
                 let code = text.split("#[cfg(test)]").next().unwrap_or_default();
                 let code = code.split("#[cfg(all(test").next().unwrap_or_default();
-                for piece in code.split('"').skip(1).step_by(2) {
-                    if piece.len() > 3 && piece.contains('_') && is_variable_name(piece) {
+                // String literals are the odd pieces; one read with `var("…")` counts even
+                // as a single word (`OPERATORS`), others only with an underscore.
+                let pieces: Vec<&str> = code.split('"').collect();
+                for i in (1..pieces.len()).step_by(2) {
+                    let piece = pieces[i];
+                    let read_by_name = pieces[i - 1].ends_with("var(");
+                    if piece.len() > 3
+                        && (piece.contains('_') || read_by_name)
+                        && is_variable_name(piece)
+                    {
                         out.insert(piece.to_owned());
                     }
                 }
