@@ -10,24 +10,7 @@ use support::*;
 
 /// Signs `login` in through GitHub with a new client; returns the token response.
 fn signed_in(s: &Session<'_>, login: &str, id: u64) -> Value {
-    github_user_answers(s, login, id, &format!("ghu_{login}"), &[]);
-    let client = s.register();
-    let (page, q) = s.authorize_page(&client, &[]);
-    let csrf = hidden(&page.body, "csrf");
-    let mut pairs = borrowed(&q);
-    pairs.extend([("csrf", csrf.as_str()), ("decision", "approve")]);
-    let r = s.form("/authorize", &pairs, &[("Cookie", &page.cookie())]);
-    let state = r.location().get("state").unwrap().unwrap().to_owned();
-    let back = s.send(
-        "GET",
-        &format!("/callback?code=c&state={state}"),
-        &[("Cookie", &r.cookie())],
-        "",
-    );
-    let code = back.location().get("code").unwrap().unwrap().to_owned();
-    let mut t = s.exchange(&client, &code, VERIFIER).json();
-    t["client_id"] = json!(client);
-    t
+    github_sign_in(s, login, id, None).1
 }
 
 fn bearer(t: &Value) -> String {

@@ -253,22 +253,7 @@ fn an_open_event_stream_ends_when_its_grant_is_gone_or_its_user_no_longer_allowe
 
     let w = support::github::github_world("octocat,hubot");
     let s = Session::new(&w);
-    support::github::github_user_answers(&s, "hubot", 2, "ghu_h", &[]);
-    let client = s.register();
-    let (page, q) = s.authorize_page(&client, &[]);
-    let csrf = hidden(&page.body, "csrf");
-    let mut pairs = borrowed(&q);
-    pairs.extend([("csrf", csrf.as_str()), ("decision", "approve")]);
-    let r = s.form("/authorize", &pairs, &[("Cookie", &page.cookie())]);
-    let state = r.location().get("state").unwrap().unwrap().to_owned();
-    let back = s.send(
-        "GET",
-        &format!("/callback?code=c&state={state}"),
-        &[("Cookie", &r.cookie())],
-        "",
-    );
-    let code = back.location().get("code").unwrap().unwrap().to_owned();
-    let t = s.exchange(&client, &code, VERIFIER).json();
+    let (_, t) = support::github::github_sign_in(&s, "hubot", 2, None);
     let access = t["access_token"].as_str().unwrap().to_owned();
     assert!(held(&s, &w, &access));
     w.settings.replace(support::github::github_settings(&[(

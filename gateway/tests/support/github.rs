@@ -63,3 +63,42 @@ pub fn github_user_answers(s: &Session<'_>, login: &str, id: u64, token: &str, a
         &json!({"total_count": installations.len(), "installations": installations}),
     );
 }
+
+/// Signs `login` (GitHub id `id`) in through GitHub asking for `scope` (`None`: no `scope`
+/// parameter); returns the consent page's body and the token response.
+pub fn github_sign_in(
+    s: &Session<'_>,
+    login: &str,
+    id: u64,
+    scope: Option<&str>,
+) -> (String, Value) {
+    github_user_answers(s, login, id, &format!("ghu_{login}"), &[]);
+    let client = s.register();
+    let extra = [("scope", scope.unwrap_or(""))];
+    let (page, q) = s.authorize_page(&client, &extra);
+    assert_eq!(page.status, 200, "{}", page.body);
+    let csrf = hidden(&page.body, "csrf");
+    let mut pairs = borrowed(&q);
+    pairs.extend([("csrf", csrf.as_str()), ("decision", "approve")]);
+    let r = s.form("/authorize", &pairs, &[("Cookie", &page.cookie())]);
+    assert_eq!(r.status, 302, "{}", r.body);
+    let state = r.location().get("state").unwrap().unwrap().to_owned();
+    let back = s.send(
+        "GET",
+        &format!("/callback?code=c&state={state}"),
+        &[("Cookie", &r.cookie())],
+        "",
+    );
+    assert_eq!(back.status, 302, "{}", back.body);
+    let back = back.location();
+    let Some(code) = back.get("code").unwrap() else {
+        let error = back.get("error").unwrap().unwrap_or_default().to_owned();
+        let why = back.get("error_description").unwrap().unwrap_or_default();
+        return (page.body, json!({"error": error, "error_description": why}));
+    };
+    let t = s.exchange(&client, code, VERIFIER);
+    assert_eq!(t.status, 200, "{}", t.body);
+    let mut tokens = t.json();
+    tokens["client_id"] = json!(client);
+    (page.body, tokens)
+}
