@@ -50,12 +50,19 @@ e2e: build/default/index.js build/conformance/index.js build/release/index.js ta
 conformance: build/conformance/index.js
 	@source scripts/env.sh && node e2e/conformance/run.mjs
 
-## bench: throughput, latency and CPU per request against a constant-answer floor
-# The speed runs use the conformance build, which serves /mcp without sign-in (workerd alone
-# has no KV for tokens); the size is the default build's, as deployed.
+## bench: Dovecote beside the TypeScript stack and a constant-answer floor, signed in, one run
+## (docs/bench.md); BENCH_QUICK=1 for short runs while working on the bench
+# Measured: the deployed build's code with every tools.toml rate raised (bench/manifest.sh), so
+# that calls are served rather than refused; sizes: the deployed build itself (make deploy's dry
+# run). bench-open is the sign-in-free conformance build for the plain-workerd line.
 bench: install
 	@scripts/build.sh release --opt
-	@scripts/build.sh bench --opt --features conformance
+	@bench/manifest.sh tools.toml build/bench-manifests/tools.toml
+	@bench/manifest.sh e2e/conformance/tools.toml build/bench-manifests/conformance.toml
+	@DOVECOTE_TOOLS_MANIFEST=$(CURDIR)/build/bench-manifests/tools.toml scripts/build.sh bench --opt
+	@DOVECOTE_TOOLS_MANIFEST=$(CURDIR)/build/bench-manifests/conformance.toml \
+		scripts/build.sh bench-open --opt --features conformance
+	@scripts/build.sh floor --opt --crate bench/floor
 	@source scripts/env.sh && node bench/run.mjs
 
 ## bundle: the bridge as an MCP Bundle for this machine (Linux x86-64): build/dovecote-bridge-linux.mcpb

@@ -52,6 +52,15 @@ function workerdChildren() {
   return pids;
 }
 
+/** Milliseconds since boot (/proc/uptime, 10 ms resolution). */
+const uptimeMs = () => Number(readFileSync("/proc/uptime", "utf8").split(" ")[0]) * 1000;
+
+/** When `pid` started, in milliseconds since boot (/proc/<pid>/stat, 10 ms resolution). */
+function processStartMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[19]) * 1000) / 100; // starttime, in USER_HZ (100) ticks
+}
+
 /** The modules of a dry-run output folder: the entry first, then wasm and other JS. */
 function modulesOf(dir, entry) {
   const files = readdirSync(dir, { recursive: true }).filter((f) => /\.(m?js|wasm)$/.test(f) && !f.endsWith(".map"));
@@ -99,18 +108,22 @@ export async function serveBundle({ dir, entry = "index.js", vars = {}, kv = [],
       try {
         if (await ready(origin)) break;
       } catch { /* starting */ }
-      await new Promise((ok) => setTimeout(ok, 10));
+      await new Promise((ok) => setTimeout(ok, 5));
     }
-    const coldStartMs = performance.now() - started;
+    const answeredAt = uptimeMs();
+    const miniflareStartMs = performance.now() - started;
     const pids = workerdChildren().filter((p) => !before.has(p));
     if (pids.length !== 1) throw new Error(`expected one new workerd process, found ${pids.length}`);
     child = { pid: pids[0] };
+    // Cold start: from the workerd process's start (its /proc start time) to the first answer.
+    const coldStartMs = answeredAt - processStartMs(child.pid);
     pin(child.pid, WORKER_CORE);
     return {
       origin,
       url: `${origin}/mcp`,
       child,
       coldStartMs,
+      miniflareStartMs,
       stop: async () => {
         await mf.dispose();
         rmSync(state, { recursive: true, force: true });
