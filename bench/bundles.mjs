@@ -5,7 +5,7 @@
 // lock when missing or stale.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../e2e/harness/worker.mjs";
 import { NODE_MODULES } from "./miniflare.mjs";
@@ -33,6 +33,7 @@ function run(command, args, options = {}) {
  * @returns {{dir: string, entry: string, rawKiB: number, gzipKiB: number}}
  */
 export function dryRun({ script, config, outdir, env = [] }) {
+  rmSync(join(ROOT, outdir), { recursive: true, force: true });
   // Absolute: wrangler writes the bundle relative to the config's folder otherwise.
   const output = run(WRANGLER, ["deploy", ...(script ? [script] : []), "--config", config, ...env, "--dry-run", "--outdir", join(ROOT, outdir)]);
   return { dir: join(ROOT, outdir), entry: "index.js", ...uploadSize(output) };
@@ -40,6 +41,7 @@ export function dryRun({ script, config, outdir, env = [] }) {
 
 /** Dovecote's deployed build, bundled by `make deploy`'s own dry run (scripts/deploy.sh). */
 export function deployedDovecote() {
+  rmSync(join(ROOT, "build/dry-run-production"), { recursive: true, force: true });
   const output = run("bash", ["scripts/deploy.sh", "--dry-run"], { env: { ...process.env, ENV: "" } });
   return { dir: join(ROOT, "build/dry-run-production"), entry: "index.js", ...uploadSize(output) };
 }

@@ -5,9 +5,10 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, freePort } from "../e2e/harness/worker.mjs";
+import { NODE_MODULES, WORKER_CORE, pin } from "./miniflare.mjs";
 
 const TICKS = 100; // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s.
-const WORKERD = join(ROOT, "node_modules/.bin/workerd");
+const WORKERD = join(NODE_MODULES, ".bin/workerd");
 
 /** workerd's user+system CPU seconds so far. */
 export function cpuSeconds(pid) {
@@ -67,6 +68,7 @@ export async function serve(build, options) {
   writeFileSync(config, capnp(port, disk, options));
   const started = performance.now();
   const child = spawn(WORKERD, ["serve", config, "--experimental", ...(options.args ?? [])], { stdio: ["ignore", "pipe", "pipe"] });
+  pin(child.pid, WORKER_CORE);
   let log = "";
   child.stdout.on("data", (d) => (log += d));
   child.stderr.on("data", (d) => (log += d));
