@@ -12,7 +12,7 @@ import { serveBundle } from "./miniflare.mjs";
 const META = { "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {} };
 
 /** Dovecote's bindings, as wrangler.toml declares them for production (before [env.staging]). */
-function dovecoteBindings() {
+export function dovecoteBindings() {
   const toml = readFileSync(join(ROOT, "wrangler.toml"), "utf8").split(/^\[env\./m)[0];
   const objects = Object.fromEntries([...toml.matchAll(/\{ name = "(\w+)", class_name = "(\w+)" \}/g)].map((m) => [m[1], m[2]]));
   const kv = [...toml.matchAll(/^binding = "(\w+)"/gm)].map((m) => m[1]);
@@ -40,6 +40,12 @@ export const startPeer = (bundle, { rateLimit = false } = {}) =>
     ready: rootAnswers,
   });
 
+/** Fresh signing and encryption keys for a Dovecote instance. */
+export const dovecoteKeys = () => ({
+  DOVECOTE_SIGNING_KEY: randomBytes(32).toString("base64"),
+  DOVECOTE_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+});
+
 /** Starts Dovecote from its bundle with fresh keys, the password sign-in and `vars`. */
 export function startDovecote(bundle, vars = {}) {
   const { objects, kv } = dovecoteBindings();
@@ -47,8 +53,7 @@ export function startDovecote(bundle, vars = {}) {
     ...bundle,
     vars: {
       DOVECOTE_ENV: "development",
-      DOVECOTE_SIGNING_KEY: randomBytes(32).toString("base64"),
-      DOVECOTE_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+      ...dovecoteKeys(),
       OAUTH_PASSWORD: PASSWORD,
       ...vars,
     },

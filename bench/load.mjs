@@ -35,10 +35,11 @@ export const median = (xs) => {
 /**
  * `connections` closed loops sending `make()` to `url` until `until(count, elapsedMs)`; every
  * answer must have a status in `expect` and, if given, pass `check(body)` (checked on the first
- * answer of each loop, so a wrong answer is caught without parsing every one).
+ * answer of each loop, so a wrong answer is caught without parsing every one); `onBody(body)`
+ * sees every answer.
  * @returns {Promise<{count: number, rps: number, p50: number, p99: number, cpuMs: number}>}
  */
-export async function loop(pid, url, make, { connections = CONNECTIONS, until, expect = [200], check } = {}) {
+export async function loop(pid, url, make, { connections = CONNECTIONS, until, expect = [200], check, onBody } = {}) {
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
   const latencies = [];
   const before = cpuSeconds(pid);
@@ -53,6 +54,7 @@ export async function loop(pid, url, make, { connections = CONNECTIONS, until, e
         if (problem) throw new Error(`${url}: ${problem}: ${body.toString().slice(0, 300)}`);
       }
       first = false;
+      onBody?.(body.toString());
       latencies.push(ms);
     }
   }));

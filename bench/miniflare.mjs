@@ -12,8 +12,7 @@ import { execFileSync } from "node:child_process";
 import { pathToFileURL } from "node:url";
 import { ROOT, freePort } from "../e2e/harness/worker.mjs";
 
-// BENCH_NODE_MODULES: another folder holding wrangler (for working on the bench itself).
-export const NODE_MODULES = process.env.BENCH_NODE_MODULES ?? join(ROOT, "node_modules");
+export const NODE_MODULES = join(ROOT, "node_modules");
 // wrangler's own Miniflare: the one `wrangler dev` runs.
 const { Miniflare, Log, LogLevel, convertV4MiniflareOptions } = await import(
   pathToFileURL(createRequire(join(NODE_MODULES, "wrangler/package.json")).resolve("miniflare")).href

@@ -20,7 +20,8 @@ export function summarize(runs) {
       const { peer, dovecote } = round;
       round.ratios = {
         ...(peer && {
-          ownCpuDovecoteToPeer: dovecote.ownCpuMs / peer.ownCpuMs,
+          // A gateway cheaper than the floor has no meaningful ratio of own CPU.
+          ownCpuDovecoteToPeer: peer.ownCpuMs > 0 && dovecote.ownCpuMs > 0 ? dovecote.ownCpuMs / peer.ownCpuMs : NaN,
           rpsDovecoteToPeer: dovecote.rps / peer.rps,
           p50DovecoteToPeer: dovecote.p50 / peer.p50,
           p99DovecoteToPeer: dovecote.p99 / peer.p99,
@@ -37,7 +38,10 @@ export function summarize(runs) {
       if (!rounds[0][who]) continue;
       row[who] = Object.fromEntries([...FIGURES, ...(who === "floor" ? [] : ["ownCpuMs"])].map((f) => [f, median(rounds.map((r) => r[who][f]))]));
     }
-    row.ratios = Object.fromEntries(Object.keys(rounds[0].ratios).map((k) => [k, median(rounds.map((r) => r.ratios[k]))]));
+    row.ratios = Object.fromEntries(Object.keys(rounds[0].ratios).map((k) => {
+      const known = rounds.map((r) => r.ratios[k]).filter(Number.isFinite);
+      return [k, known.length ? median(known) : NaN];
+    }));
     row.rps = { dovecoteToFloor: row.ratios.rpsDovecoteToFloor };
     out[name] = row;
   }
