@@ -62,7 +62,7 @@ async function coldStart(dir, options, count = COLD_STARTS) {
 }
 
 /** The sign-in-free path under plain workerd: floor and Dovecote's conformance build. */
-export async function plainWorkerd() {
+async function plainWorkerd() {
   const ready = async (origin) => {
     const r = await fetch(`${origin}/mcp`, mcp("tools/list", {}, null)());
     await r.text();
