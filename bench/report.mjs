@@ -6,6 +6,8 @@ import { REQUESTS } from "./gateways.mjs";
 import { ROUNDS, SECONDS, CONNECTIONS, median } from "./load.mjs";
 
 const FIGURES = ["rps", "p50", "p99", "cpuMs"];
+/** Below this own CPU (ms/req) a ratio of own CPU is noise over noise; shown as —. */
+const MIN_OWN_MS = 0.1;
 
 /** Per request: medians per Worker, and per-round and median ratios. */
 export function summarize(runs) {
@@ -20,8 +22,8 @@ export function summarize(runs) {
       const { peer, dovecote } = round;
       round.ratios = {
         ...(peer && {
-          // A gateway cheaper than the floor has no meaningful ratio of own CPU.
-          ownCpuDovecoteToPeer: peer.ownCpuMs > 0 && dovecote.ownCpuMs > 0 ? dovecote.ownCpuMs / peer.ownCpuMs : NaN,
+          // Own CPU within MIN_OWN_MS of the floor's (or below it) is noise: no ratio of it.
+          ownCpuDovecoteToPeer: peer.ownCpuMs >= MIN_OWN_MS && dovecote.ownCpuMs >= MIN_OWN_MS ? dovecote.ownCpuMs / peer.ownCpuMs : NaN,
           rpsDovecoteToPeer: dovecote.rps / peer.rps,
           p50DovecoteToPeer: dovecote.p50 / peer.p50,
           p99DovecoteToPeer: dovecote.p99 / peer.p99,
@@ -40,7 +42,8 @@ export function summarize(runs) {
     }
     row.ratios = Object.fromEntries(Object.keys(rounds[0].ratios).map((k) => {
       const known = rounds.map((r) => r.ratios[k]).filter(Number.isFinite);
-      return [k, known.length ? median(known) : NaN];
+      // A ratio known in fewer than half the rounds is not reported.
+      return [k, known.length * 2 > rounds.length ? median(known) : NaN];
     }));
     row.rps = { dovecoteToFloor: row.ratios.rpsDovecoteToFloor };
     out[name] = row;
@@ -64,7 +67,7 @@ export function printPair(name, row) {
   printWorker("Dovecote", row.dovecote);
   const r = row.ratios;
   if (row.peer) {
-    console.log(`  Dovecote ÷ peer   own CPU ${f(r.ownCpuDovecoteToPeer)}× (rounds ${perRound(row, "ownCpuDovecoteToPeer")}), req/s ${f(r.rpsDovecoteToPeer)}× (rounds ${perRound(row, "rpsDovecoteToPeer")}), p50 ${f(r.p50DovecoteToPeer)}×, p99 ${f(r.p99DovecoteToPeer)}×`);
+    console.log(`  Dovecote ÷ peer   own CPU ${f(r.ownCpuDovecoteToPeer)}× (— when one is within ${MIN_OWN_MS} ms of the floor; rounds ${perRound(row, "ownCpuDovecoteToPeer")}), req/s ${f(r.rpsDovecoteToPeer)}× (rounds ${perRound(row, "rpsDovecoteToPeer")}), p50 ${f(r.p50DovecoteToPeer)}×, p99 ${f(r.p99DovecoteToPeer)}×`);
     console.log(`  ÷ floor           Dovecote req/s ${f(r.rpsDovecoteToFloor)}×, CPU ${f(r.cpuDovecoteToFloor)}×; peer req/s ${f(r.rpsPeerToFloor)}×, CPU ${f(r.cpuPeerToFloor)}×`);
   } else {
     console.log(`  Dovecote ÷ floor  req/s ${f(r.rpsDovecoteToFloor)}× (rounds ${perRound(row, "rpsDovecoteToFloor")}), CPU ${f(r.cpuDovecoteToFloor)}×`);
