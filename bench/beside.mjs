@@ -69,12 +69,13 @@ async function plainWorkerd() {
     return r.ok;
   };
   const floor = await serveWorkerd("floor", { ready });
-  const gateway = await serveWorkerd("bench-open", {
-    vars: { DOVECOTE_ENV: "development" },
-    objects: { RATE_LIMITER: "RateLimiter", KNOWLEDGE_BASE: "KnowledgeBase", AUDIT_LOG: "AuditLog" },
-    ready,
-  });
+  let gateway;
   try {
+    gateway = await serveWorkerd("bench-open", {
+      vars: { DOVECOTE_ENV: "development" },
+      objects: { RATE_LIMITER: "RateLimiter", KNOWLEDGE_BASE: "KnowledgeBase", AUDIT_LOG: "AuditLog" },
+      ready,
+    });
     const servers = { floor, dovecote: gateway };
     const requests = { "tools/list": REQUESTS["tools/list"], "tools/call calculate": REQUESTS["tools/call calculate"] };
     const out = { coldStartMs: { floor: floor.coldStartMs, dovecote: gateway.coldStartMs }, requests: {} };
@@ -84,7 +85,7 @@ async function plainWorkerd() {
     return out;
   } finally {
     floor.stop();
-    gateway.stop();
+    gateway?.stop();
   }
 }
 

@@ -32,9 +32,10 @@ const bundles = {
 };
 
 const standIn = await notificationStandIn();
-const dovecote = await startDovecote(bundles.dovecoteMeasured, { ...WEBHOOK_VARS, ...standIn.vars });
-const servers = { dovecote };
+const servers = {};
 try {
+  const dovecote = await startDovecote(bundles.dovecoteMeasured, { ...WEBHOOK_VARS, ...standIn.vars });
+  servers.dovecote = dovecote;
   const tokens = { floor: null, dovecote: await dovecoteToken(dovecote.origin) };
   // The peer serves Dovecote's own tool descriptors, as this caller sees them.
   const listed = await (await fetch(dovecote.url, mcp("tools/list", {}, tokens.dovecote)())).json();
