@@ -13,6 +13,8 @@ use crate::platform::{Fetched, Outbound};
 pub const SECTION_LIMIT: usize = 3000;
 /// Longest header text.
 const HEADER_LIMIT: usize = 150;
+/// How much of the text the fallback `text` shows when there is no title.
+const FALLBACK_CHARS: usize = 150;
 /// The Web API's base.
 pub const DEFAULT_API_BASE: &str = "https://slack.com/api";
 
@@ -61,10 +63,12 @@ pub fn render(message: &Message) -> Vec<Value> {
     let blocks = markdown::render(&message.text, &Mrkdwn);
     let chunks = split::pack(&blocks, &Mrkdwn, SECTION_LIMIT);
     let count = chunks.len();
-    let fallback: String = match &message.title {
+    // Slack shows `text` in notifications and reads mrkdwn in it: escaped like the blocks, so
+    // an agent's `<!channel>` or `<https://evil|bank>` stays text. Cut first, so no entity is.
+    let fallback = escape(&match &message.title {
         Some(t) => t.clone(),
-        None => message.text.chars().take(150).collect(),
-    };
+        None => message.text.chars().take(FALLBACK_CHARS).collect(),
+    });
     chunks
         .into_iter()
         .enumerate()
