@@ -12,7 +12,7 @@ SOURCES := $(shell find gateway/src macros/src examples -name '*.rs' 2>/dev/null
 	gateway/Cargo.toml macros/Cargo.toml Cargo.toml Cargo.lock tools.toml channels.toml
 BRIDGE_SOURCES := $(shell find bridge/src -name '*.rs' 2>/dev/null) bridge/Cargo.toml Cargo.lock
 
-.PHONY: dev test unit e2e conformance bench bundle install clean deploy secrets verify
+.PHONY: dev test unit e2e conformance bench bundle install clean deploy secrets verify fuzz
 
 ## dev: install what is missing, build, and serve on http://127.0.0.1:$(PORT)/mcp
 dev: install build/default/index.js
@@ -49,6 +49,10 @@ e2e: build/default/index.js build/conformance/index.js build/release/index.js ta
 ## conformance: the official MCP conformance suite, both protocol generations
 conformance: build/conformance/index.js
 	@source scripts/env.sh && node e2e/conformance/run.mjs
+
+## fuzz: every fuzz target for FUZZ_SECONDS each (about 5 minutes in all; FUZZ_TARGETS="a b" for some); not part of `make test`
+fuzz: install
+	@FUZZ_SECONDS="$(FUZZ_SECONDS)" FUZZ_TARGETS="$(FUZZ_TARGETS)" scripts/fuzz.sh
 
 ## bench: throughput, latency and CPU per request against a constant-answer floor
 # The speed runs use the conformance build, which serves /mcp without sign-in (workerd alone
