@@ -9,8 +9,11 @@ mod mcp;
 mod oauth;
 mod webhooks;
 
+/// A check: panics when `data` breaks a rule.
+pub type Check = fn(&[u8]);
+
 /// Every target: its name (the file in fuzz_targets/ and the folder in corpus/) and check.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Check)] = &[
     ("jsonrpc", mcp::jsonrpc),
     ("mcp_headers", mcp::headers),
     ("oauth_form", oauth::form),
@@ -25,7 +28,7 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
 ];
 
 /// The check of `target`, by name.
-pub fn check(target: &str) -> Option<fn(&[u8])> {
+pub fn check(target: &str) -> Option<Check> {
     TARGETS
         .iter()
         .find(|(name, _)| *name == target)
