@@ -12,7 +12,7 @@ SOURCES := $(shell find gateway/src macros/src examples -name '*.rs' 2>/dev/null
 	gateway/Cargo.toml macros/Cargo.toml Cargo.toml Cargo.lock tools.toml channels.toml
 BRIDGE_SOURCES := $(shell find bridge/src -name '*.rs' 2>/dev/null) bridge/Cargo.toml Cargo.lock
 
-.PHONY: dev test lint unit e2e conformance bench bundle install clean deploy secrets verify
+.PHONY: dev test lint unit e2e conformance bench bundle install clean deploy secrets verify fuzz
 
 ## dev: install what is missing, build, and serve on http://127.0.0.1:$(PORT)/mcp
 dev: install build/default/index.js
@@ -55,6 +55,10 @@ e2e: build/default/index.js build/conformance/index.js build/release/index.js ta
 ## conformance: the official MCP conformance suite, both protocol generations
 conformance: build/conformance/index.js
 	@source scripts/env.sh && node e2e/conformance/run.mjs
+
+## fuzz: every fuzz target for FUZZ_SECONDS each (about 5 minutes in all; FUZZ_TARGETS="a b" for some); not part of `make test`
+fuzz: install
+	@FUZZ_SECONDS="$(FUZZ_SECONDS)" FUZZ_TARGETS="$(FUZZ_TARGETS)" scripts/fuzz.sh
 
 ## bench: Dovecote beside the TypeScript stack and a constant-answer floor, signed in, one run
 ## (docs/bench.md); BENCH_QUICK=1 for short runs while working on the bench

@@ -1,5 +1,6 @@
 //! The sign-in kept between runs: one JSON file per gateway in the user's configuration
-//! folder, readable by the user alone (0600 in a 0700 folder on Unix), written atomically.
+//! folder, readable by the user alone (0600 in a 0700 folder on Unix), written atomically
+//! through a new file with a random name that never follows a symlink.
 //! It holds the OAuth client id and tokens; nothing else reads it and nothing logs it.
 
 use std::path::{Path, PathBuf};
@@ -41,28 +42,52 @@ impl FileCredentialStore {
         &self.path
     }
 
+    /// Writes `bytes` through a new temporary file beside the credentials, then renames it
+    /// over them: a reader sees the old file or the new one, never half of one.
     fn write(&self, bytes: &[u8]) -> std::io::Result<()> {
         let dir = self.path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir)?;
-        let tmp = self.path.with_extension("json.tmp");
         #[cfg(unix)]
         {
-            use std::io::Write;
-            use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+            use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-            let mut file = std::fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .mode(0o600)
-                .open(&tmp)?;
-            file.write_all(bytes)?;
-            file.sync_all()?;
         }
-        #[cfg(not(unix))]
-        std::fs::write(&tmp, bytes)?;
-        std::fs::rename(&tmp, &self.path)
+        let tmp = self.temporary_path()?;
+        let written = write_new_file(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, &self.path));
+        if written.is_err() {
+            // Best effort: the name is random, so a leftover never blocks the next write.
+            let _ = std::fs::remove_file(&tmp);
+        }
+        written
     }
+
+    /// A temporary name beside the credentials that nobody can predict, so nobody can plant
+    /// a file or a link there in advance.
+    fn temporary_path(&self) -> std::io::Result<PathBuf> {
+        let mut random = [0u8; 16];
+        getrandom::getrandom(&mut random).map_err(std::io::Error::other)?;
+        let suffix: String = random.iter().map(|b| format!("{b:02x}")).collect();
+        let mut name = self.path.file_name().unwrap_or_default().to_owned();
+        name.push(format!(".{suffix}.tmp"));
+        Ok(self.path.with_file_name(name))
+    }
+}
+
+/// Creates `path`, which must not exist (not even as a symlink), readable by the user alone,
+/// and writes `bytes` to disk.
+fn write_new_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // `create_new` (O_EXCL) already refuses an existing link; O_NOFOLLOW says so twice.
+        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 fn store_error(what: &str, e: impl std::fmt::Display) -> AuthError {
@@ -114,21 +139,30 @@ impl CredentialStore for FileCredentialStore {
 mod tests {
     use super::*;
 
+    /// A fresh folder for one test (tests run in parallel in one process).
+    fn test_dir(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("dovecote-bridge-{name}-{}", std::process::id()));
+        std::fs::remove_dir_all(&dir).ok();
+        dir
+    }
+
+    fn credentials() -> StoredCredentials {
+        StoredCredentials::new(
+            "client-1".into(),
+            None,
+            vec!["dovecote:read".into()],
+            Some(1),
+        )
+    }
+
     #[tokio::test]
     async fn credentials_round_trip_in_a_private_file() {
-        let dir = std::env::temp_dir().join(format!("dovecote-bridge-test-{}", std::process::id()));
+        let dir = test_dir("round-trip");
         let store =
             FileCredentialStore::new(&dir, &Url::parse("http://127.0.0.1:8787/mcp").unwrap());
         assert!(store.load().await.unwrap().is_none());
-        store
-            .save(StoredCredentials::new(
-                "client-1".into(),
-                None,
-                vec!["dovecote:read".into()],
-                Some(1),
-            ))
-            .await
-            .unwrap();
+        store.save(credentials()).await.unwrap();
         let loaded = store.load().await.unwrap().unwrap();
         assert_eq!(loaded.client_id, "client-1");
         #[cfg(unix)]
@@ -143,6 +177,54 @@ mod tests {
         }
         store.clear().await.unwrap();
         assert!(store.load().await.unwrap().is_none());
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// Someone who can write in the folder plants symlinks where the bridge writes: at the
+    /// fixed temporary name earlier versions used, and at the credential file itself.
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn planted_symlinks_are_never_followed() {
+        let dir = test_dir("symlink");
+        std::fs::create_dir_all(&dir).unwrap();
+        let store =
+            FileCredentialStore::new(&dir, &Url::parse("http://127.0.0.1:8787/mcp").unwrap());
+        let victim = dir.join("victim.txt");
+        std::fs::write(&victim, "untouched").unwrap();
+        let old_temporary = store.path().with_extension("json.tmp");
+        std::os::unix::fs::symlink(&victim, &old_temporary).unwrap();
+        store.save(credentials()).await.unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched");
+        assert!(std::fs::symlink_metadata(&old_temporary)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+
+        std::fs::remove_file(store.path()).unwrap();
+        std::os::unix::fs::symlink(&victim, store.path()).unwrap();
+        store.save(credentials()).await.unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched");
+        let written = std::fs::symlink_metadata(store.path()).unwrap();
+        assert!(
+            written.file_type().is_file(),
+            "the link is replaced, not followed"
+        );
+        assert_eq!(store.load().await.unwrap().unwrap().client_id, "client-1");
+
+        // Nothing else is left behind: the credentials, the victim and the planted link.
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "credentials-127.0.0.1_8787_mcp.json",
+                "credentials-127.0.0.1_8787_mcp.json.tmp",
+                "victim.txt"
+            ]
+        );
         std::fs::remove_dir_all(&dir).ok();
     }
 }

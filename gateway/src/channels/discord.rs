@@ -187,3 +187,46 @@ pub fn classify(answer: &Fetched) -> Attempt {
         _ => Attempt::Permanent(format!("Discord: {message}")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::channels::message::Field;
+
+    #[test]
+    fn agent_text_never_pings_anyone() {
+        let hostile =
+            "@everyone @here <@80351110224678912> <@!80351110224678912> <@&165511591545143296> \
+                       <#222197033908436994> <!channel> <https://evil.example|bank>";
+        let message = Message::new(
+            hostile.into(),
+            Some("@everyone look".into()),
+            None,
+            None,
+            vec![Field {
+                name: "@here".into(),
+                value: "<@&165511591545143296>".into(),
+            }],
+            false,
+        )
+        .unwrap();
+        let bodies = render(&message, Some("@everyone"), None);
+        assert_eq!(bodies.len(), 1);
+        let body = &bodies[0];
+        // Discord itself parses no mention from any part of the message (title, fields,
+        // username included): the list of kinds it may ping is empty.
+        assert_eq!(body["allowed_mentions"], json!({"parse": []}));
+        let description = body["embeds"][0]["description"].as_str().unwrap();
+        // And the text shows the characters instead of mention syntax.
+        for (at, c) in description.char_indices() {
+            if matches!(c, '@' | '<' | '#') {
+                assert_eq!(
+                    &description[at - 1..at],
+                    "\\",
+                    "unescaped {c} in {description}"
+                );
+            }
+        }
+        assert!(description.starts_with("\\@everyone \\@here \\<\\@80351110224678912\\>"));
+    }
+}

@@ -175,18 +175,20 @@ pub struct UrlParts<'a> {
 /// credentials, whitespace, backslashes, fragments, non-ASCII.
 pub fn split_url(url: &str) -> Result<UrlParts<'_>, String> {
     if url.len() > MAX_URL_LEN {
-        return Err(format!("is longer than {MAX_URL_LEN} characters"));
+        return Err(format!(
+            "is longer than {MAX_URL_LEN} characters — use a shorter URL"
+        ));
     }
     if !url.is_ascii()
         || url
             .bytes()
             .any(|b| b.is_ascii_whitespace() || b.is_ascii_control() || b == b'\\')
     {
-        return Err("contains spaces, backslashes or non-ASCII characters".into());
+        return Err("contains spaces, backslashes or non-ASCII characters — percent-encode them or leave them out".into());
     }
     let (scheme, after) = url
         .split_once("://")
-        .ok_or("is not an absolute URL (it needs `https://`)")?;
+        .ok_or("is not an absolute URL — write it in full, starting with `https://`")?;
     if scheme != "https" && scheme != "http" {
         return Err(format!("uses `{scheme}:` — only https is allowed"));
     }
@@ -200,7 +202,9 @@ pub fn split_url(url: &str) -> Result<UrlParts<'_>, String> {
     }
     let host = match authority.strip_prefix('[') {
         Some(v6) => {
-            let close = v6.find(']').ok_or("has an unclosed IPv6 address")?;
+            let close = v6
+                .find(']')
+                .ok_or("has an unclosed IPv6 address — close it with `]`")?;
             &authority[..close + 2]
         }
         None => authority.split(':').next().unwrap_or_default(),
@@ -212,7 +216,9 @@ pub fn split_url(url: &str) -> Result<UrlParts<'_>, String> {
             || !digits.bytes().all(|b| b.is_ascii_digit())
             || digits.parse::<u16>().is_err()
         {
-            return Err("has an invalid port".into());
+            return Err(
+                "has an invalid port — write a number up to 65535 after `:`, or no port".into(),
+            );
         }
     }
     let host_ok = !host.is_empty()
@@ -221,7 +227,7 @@ pub fn split_url(url: &str) -> Result<UrlParts<'_>, String> {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-'));
     if !host_ok {
-        return Err("has no valid host".into());
+        return Err("has no valid host — write a host name of letters, digits, `.` and `-`".into());
     }
     Ok(UrlParts { scheme, host, rest })
 }

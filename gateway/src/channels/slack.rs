@@ -13,6 +13,8 @@ use crate::platform::{Fetched, Outbound};
 pub const SECTION_LIMIT: usize = 3000;
 /// Longest header text.
 const HEADER_LIMIT: usize = 150;
+/// How much of the text the fallback `text` shows when there is no title.
+const FALLBACK_CHARS: usize = 150;
 /// The Web API's base.
 pub const DEFAULT_API_BASE: &str = "https://slack.com/api";
 
@@ -61,10 +63,12 @@ pub fn render(message: &Message) -> Vec<Value> {
     let blocks = markdown::render(&message.text, &Mrkdwn);
     let chunks = split::pack(&blocks, &Mrkdwn, SECTION_LIMIT);
     let count = chunks.len();
-    let fallback: String = match &message.title {
+    // Slack shows `text` in notifications and reads mrkdwn in it: escaped like the blocks, so
+    // an agent's `<!channel>` or `<https://evil|bank>` stays text. Cut first, so no entity is.
+    let fallback = escape(&match &message.title {
         Some(t) => t.clone(),
-        None => message.text.chars().take(150).collect(),
-    };
+        None => message.text.chars().take(FALLBACK_CHARS).collect(),
+    });
     chunks
         .into_iter()
         .enumerate()
@@ -188,4 +192,91 @@ pub fn classify(answer: &Fetched) -> Attempt {
         return Attempt::Sent(None);
     }
     Attempt::Permanent(format!("Slack: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::channels::message::Field;
+
+    /// What an agent might write to ping everyone or disguise a link, in Slack's own syntax.
+    const HOSTILE: [&str; 6] = [
+        "<!channel>",
+        "<!here>",
+        "<!everyone>",
+        "<@U024BE7LH>",
+        "<!subteam^SAZ94GDB8>",
+        "<https://evil.example|bank>",
+    ];
+
+    fn message(text: &str, title: Option<&str>) -> Message {
+        let fields = vec![Field {
+            name: "<!here>".into(),
+            value: "<https://evil.example|bank>".into(),
+        }];
+        Message::new(
+            text.into(),
+            title.map(str::to_owned),
+            None,
+            None,
+            fields,
+            false,
+        )
+        .unwrap()
+    }
+
+    /// Every string Slack reads as mrkdwn in `body`: the fallback `text` and each block's text.
+    fn mrkdwn_texts(body: &Value) -> Vec<String> {
+        let mut texts = vec![body["text"].as_str().unwrap().to_owned()];
+        for block in body["blocks"].as_array().unwrap() {
+            if block["text"]["type"] == "mrkdwn" {
+                texts.push(block["text"]["text"].as_str().unwrap().to_owned());
+            }
+            for part in block["fields"].as_array().into_iter().flatten() {
+                texts.push(part["text"].as_str().unwrap().to_owned());
+            }
+        }
+        texts
+    }
+
+    #[test]
+    fn agent_text_never_becomes_a_mention_or_a_disguised_link() {
+        let text = HOSTILE.join(" and ");
+        for title in [None, Some(HOSTILE.join(" ").as_str())] {
+            let bodies = render(&message(&text, title));
+            assert_eq!(bodies.len(), 1);
+            let texts = mrkdwn_texts(&bodies[0]);
+            for shown in &texts {
+                for hostile in HOSTILE {
+                    assert!(
+                        !shown.contains(hostile),
+                        "{hostile} reaches Slack in {shown:?}"
+                    );
+                }
+                for sequence in ["<!", "<@", "<#", "|bank>"] {
+                    assert!(!shown.contains(sequence), "{sequence} in {shown:?}");
+                }
+            }
+            // The fallback is plain text: none of Slack's `<…>` control sequences at all.
+            assert!(!texts[0].contains('<'), "{}", texts[0]);
+            // The fallback shows the same words, escaped as the blocks are.
+            assert!(texts[0].starts_with("&lt;!"), "{}", texts[0]);
+            assert!(
+                texts[0].contains("&lt;https://evil.example|bank&gt;"),
+                "{}",
+                texts[0]
+            );
+        }
+    }
+
+    #[test]
+    fn the_fallback_is_cut_before_it_is_escaped() {
+        let text = format!("{}<!channel>", "a".repeat(145));
+        let fallback = render(&message(&text, None))[0]["text"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        // 150 characters of the text, then escaped: no entity is cut in half.
+        assert_eq!(fallback, format!("{}&lt;!cha", "a".repeat(145)));
+    }
 }

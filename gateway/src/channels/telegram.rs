@@ -150,3 +150,57 @@ pub fn classify(answer: &Fetched) -> Attempt {
     }
     Attempt::Permanent(format!("Telegram: {description}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::channels::message::Field;
+
+    /// The tags `Html` writes; anything else starting with `<` came from the agent.
+    const OUR_TAGS: [&str; 11] = [
+        "<b>", "</b>", "<i>", "</i>", "<s>", "</s>", "<code>", "</code>", "<pre>", "</pre>", "</a>",
+    ];
+
+    #[test]
+    fn agent_text_never_becomes_a_mention_a_tag_or_a_disguised_link() {
+        let hostile = "<a href=\"tg://user?id=93372553\">@admin</a> <a href=\"https://evil.example\">bank</a> \
+                       <https://evil.example|bank> <!channel> @everyone <tg-spoiler>x</tg-spoiler>";
+        let message = Message::new(
+            hostile.into(),
+            Some("<a href=\"https://evil.example\">bank</a>".into()),
+            Some("https://ci.example/run/1".into()),
+            None,
+            vec![Field {
+                name: "<b>who</b>".into(),
+                value: "<a href=\"tg://user?id=1\">x</a>".into(),
+            }],
+            false,
+        )
+        .unwrap();
+        let parts = render(&message);
+        assert_eq!(parts.len(), 1);
+        let text = &parts[0];
+        assert!(!text.contains("<a href=\"tg:"), "{text}");
+        // Slack's link syntax is an autolink in Markdown: its label is the whole target.
+        assert!(
+            text.contains("<a href=\"https://evil.example|bank\">https://evil.example|bank</a>")
+        );
+        assert!(!text.contains("<tg-spoiler>"), "{text}");
+        assert!(text.contains("&lt;a href=&quot;https://evil.example&quot;&gt;bank&lt;/a&gt;"));
+        for (at, _) in text.match_indices('<') {
+            let rest = &text[at..];
+            let ours = OUR_TAGS.iter().any(|t| rest.starts_with(t))
+                || rest.starts_with("<a href=\"https://");
+            assert!(
+                ours,
+                "a tag from the agent: {:?}",
+                &rest[..rest.len().min(40)]
+            );
+        }
+        // Links never unfold into a preview card an agent chose.
+        let request = request(None, "1:x", "-100", None, false, text);
+        let body: Value = serde_json::from_slice(request.body.as_deref().unwrap()).unwrap();
+        assert_eq!(body["link_preview_options"]["is_disabled"], true);
+        assert_eq!(body["parse_mode"], "HTML");
+    }
+}

@@ -16,8 +16,9 @@ fn decode(part: &str) -> Option<String> {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' => {
-                let hex = part.get(i + 1..i + 3)?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
+                // Two hex digits exactly: `from_str_radix` alone would also take `%+1`.
+                let digit = |at: usize| char::from(*bytes.get(at)?).to_digit(16);
+                out.push((digit(i + 1)? * 16 + digit(i + 2)?) as u8);
                 i += 2;
             }
             b => out.push(b),
@@ -92,6 +93,10 @@ mod tests {
         assert!(Form::parse("a=%zz").is_none());
         assert!(Form::parse("a=%C3").is_none(), "invalid UTF-8");
         assert!(Form::parse("a=%4").is_none());
+        // Found by the `oauth_form` fuzz target: a sign is not a hex digit.
+        assert!(Form::parse("a=%+1").is_none());
+        assert!(Form::parse("a=%-1").is_none());
+        assert!(Form::parse("a=%%41").is_none());
         assert!(Form::parse("x=1&x=2").unwrap().get("x").is_err());
         assert_eq!(
             Form::from_url("https://h/p?q=1#f")

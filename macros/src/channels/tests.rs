@@ -167,3 +167,26 @@ fn the_example_users_copy_and_the_root_file_are_valid() {
     let (_, errors) = parse(include_str!("../../../channels.toml")).unwrap();
     assert_eq!(errors, []);
 }
+
+#[test]
+fn every_bad_url_is_reported_with_its_fix() {
+    // Found by the `channels_manifest` fuzz target: the URL rules stated the problem only.
+    for base in [
+        "api.telegram.org",
+        "https://api telegram.org",
+        "https://[::1",
+        "https://api.telegram.org:99999",
+        "https://api_telegram.org",
+        &format!("https://api.telegram.org/{}", "a".repeat(2048)),
+    ] {
+        let source = format!(
+            "[telegram.ops]\nname = \"Ops\"\nbot_token_secret = \"T\"\nchat_id = 1\napi_base = \"{base}\"\n"
+        );
+        let error = error(&source);
+        assert!(
+            error.starts_with("5: `api_base` of [telegram.ops] "),
+            "{error}"
+        );
+        assert!(error.contains(" — "), "no fix in {error}");
+    }
+}
