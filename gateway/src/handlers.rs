@@ -143,6 +143,31 @@ async fn caller(
     Ok(principal)
 }
 
+/// The issuer a protected route answers as, and its caller (whose 401 challenge names
+/// `scope_names`).
+async fn signed_in(
+    gateway: &Gateway<'_>,
+    req: &HttpRequest,
+    trace: &Trace,
+    scope_names: &[&str],
+) -> Result<(Issuer, Principal), HttpResponse> {
+    let issuer = issuer(gateway, req)?;
+    let principal = caller(gateway, req, trace, &issuer, scope_names).await?;
+    Ok((issuer, principal))
+}
+
+/// Checks the Bearer token of a request to a protected route (before its method: see
+/// `Route::bearer`), answering the 401 challenge when there is none or it is not valid.
+pub async fn authenticate(
+    gateway: &Gateway<'_>,
+    req: &HttpRequest,
+    trace: &Trace,
+) -> Result<(), HttpResponse> {
+    signed_in(gateway, req, trace, &challenge_scopes())
+        .await
+        .map(|_| ())
+}
+
 /// The caller of the conformance build, which has no sign-in: anonymous, holding every
 /// scope, told apart by address for rate limits.
 fn anonymous(req: &HttpRequest) -> Principal {
@@ -174,20 +199,9 @@ fn insufficient_scope(issuer: &Issuer, scope: &str) -> HttpResponse {
 
 /// `/mcp`: the caller's principal, then the MCP core.
 pub async fn mcp(call: Call<'_>) -> Answer {
-    let issuer = match issuer(call.gateway, &call.request) {
-        Ok(i) => i,
-        Err(response) => return response.into(),
-    };
-    let principal = match caller(
-        call.gateway,
-        &call.request,
-        call.trace,
-        &issuer,
-        &challenge_scopes(),
-    )
-    .await
-    {
-        Ok(p) => p,
+    let signed_in = signed_in(call.gateway, &call.request, call.trace, &challenge_scopes()).await;
+    let (issuer, principal) = match signed_in {
+        Ok(found) => found,
         Err(response) => return response.into(),
     };
     let (gateway, trace) = (call.gateway, call.trace);
@@ -296,20 +310,9 @@ pub async fn deliveries(call: Call<'_>) -> Answer {
 
 /// The REST endpoints beside the event tools.
 pub async fn events_rest(call: Call<'_>) -> Answer {
-    let issuer = match issuer(call.gateway, &call.request) {
-        Ok(i) => i,
-        Err(response) => return response.into(),
-    };
-    let principal = match caller(
-        call.gateway,
-        &call.request,
-        call.trace,
-        &issuer,
-        &challenge_scopes(),
-    )
-    .await
-    {
-        Ok(p) => p,
+    let signed_in = signed_in(call.gateway, &call.request, call.trace, &challenge_scopes()).await;
+    let (issuer, principal) = match signed_in {
+        Ok(found) => found,
         Err(response) => return response.into(),
     };
     let gateway = call.gateway;
@@ -387,9 +390,8 @@ pub async fn open_stream(
     req: &HttpRequest,
     trace: &Trace,
 ) -> Result<StreamStart, HttpResponse> {
-    let issuer = issuer(gateway, req)?;
     let scope_names: Vec<&str> = tools::TOOLBOX.scopes.iter().map(|s| s.name).collect();
-    let principal = caller(gateway, req, trace, &issuer, &scope_names).await?;
+    let (issuer, principal) = signed_in(gateway, req, trace, &scope_names).await?;
     if !principal.has_scope(webhooks::rest::READ_SCOPE) {
         return Err(insufficient_scope(&issuer, webhooks::rest::READ_SCOPE));
     }

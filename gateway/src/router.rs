@@ -130,6 +130,11 @@ async fn door<'r>(
         .into();
     }
     if !route.answers(&request.method) {
+        if route.bearer {
+            if let Err(challenge) = handlers::authenticate(gateway, &request, trace).await {
+                return challenge.into();
+            }
+        }
         return (route.refuse)(405, "method_not_allowed", &format!("Use {allow}"))
             .with_header("Allow", &allow)
             .into();

@@ -68,6 +68,9 @@ pub struct Route {
     pub preflight: bool,
     /// Whether any origin may read it (discovery documents, health).
     pub public: bool,
+    /// Whether it needs a Bearer token, checked before the method: a client probing it with
+    /// another method and no token is shown how to sign in (401) rather than 405.
+    pub bearer: bool,
     /// Whether its own HTML form posts to it with `Origin: null` (the sign-in page is sent
     /// with `Referrer-Policy: no-referrer`); the form's CSRF token and SameSite cookie
     /// protect those posts.
@@ -130,10 +133,25 @@ const fn route(
         streams: false,
         preflight: true,
         public: false,
+        bearer: false,
         own_form: false,
         always: false,
         enabled: always,
         refuse: http::error,
+    }
+}
+
+/// One of the REST endpoints beside the event tools, logged under its path.
+const fn rest(path: &'static str, methods: &'static [&'static str], cap: Cap) -> Route {
+    Route {
+        cap,
+        bearer: true,
+        ..route(
+            Path::Exact(path),
+            methods,
+            |c| Box::pin(h::events_rest(c)),
+            path,
+        )
     }
 }
 
@@ -148,6 +166,7 @@ pub static ROUTES: [Route; 17] = [
     Route {
         refuse: crate::mcp::refuse,
         cap: Cap::Mcp,
+        bearer: true,
         ..route(Path::Exact("/mcp"), POST, |c| Box::pin(h::mcp(c)), "/mcp")
     },
     Route {
@@ -252,39 +271,15 @@ pub static ROUTES: [Route; 17] = [
             "/admin/*",
         )
     },
-    route(
-        Path::Exact("/pending-status"),
-        GET,
-        |c| Box::pin(h::events_rest(c)),
-        "/pending-status",
+    rest("/pending-status", GET, Cap::Unread),
+    rest("/pending-events", GET, Cap::Unread),
+    rest("/webhook-events", GET, Cap::Unread),
+    rest("/event", GET, Cap::Unread),
+    rest(
+        "/mark-processed",
+        POST,
+        Cap::Bytes(crate::webhooks::rest::MAX_MARK_BODY),
     ),
-    route(
-        Path::Exact("/pending-events"),
-        GET,
-        |c| Box::pin(h::events_rest(c)),
-        "/pending-events",
-    ),
-    route(
-        Path::Exact("/webhook-events"),
-        GET,
-        |c| Box::pin(h::events_rest(c)),
-        "/webhook-events",
-    ),
-    route(
-        Path::Exact("/event"),
-        GET,
-        |c| Box::pin(h::events_rest(c)),
-        "/event",
-    ),
-    Route {
-        cap: Cap::Bytes(crate::webhooks::rest::MAX_MARK_BODY),
-        ..route(
-            Path::Exact("/mark-processed"),
-            POST,
-            |c| Box::pin(h::events_rest(c)),
-            "/mark-processed",
-        )
-    },
 ];
 
 /// The route for `path`, if the gateway serves it.

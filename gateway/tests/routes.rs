@@ -76,10 +76,15 @@ fn open_world() -> World {
 fn every_route_answers_a_wrong_method_with_405_and_its_allow() {
     let w = open_world();
     let s = Session::new(&w);
+    let client = s.register();
+    let bearer = format!("Bearer {}", s.tokens(&client).0);
     for route in &ROUTES {
         let path = sample(route);
         assert_eq!(routes::log_name(&path), route.log);
         let (r, _) = send(&s, "PATCH", &path, &[], vec![]);
+        let first = if route.bearer { 401 } else { 405 };
+        assert_eq!(r.status, first, "{path} without a token");
+        let (r, _) = send(&s, "PATCH", &path, &[("Authorization", &bearer)], vec![]);
         assert_eq!(
             r.status,
             405,
@@ -105,6 +110,7 @@ fn every_route_carries_cors_to_an_allowed_origin_and_preflights_as_declared() {
     for route in &ROUTES {
         let path = sample(route);
         let (r, _) = send(&s, "PATCH", &path, &[("Origin", origin)], vec![]);
+        assert!([401, 405].contains(&r.status), "{path}: {}", r.status);
         assert_eq!(
             r.header("Access-Control-Allow-Origin"),
             Some(origin),

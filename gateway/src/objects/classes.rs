@@ -15,34 +15,36 @@ async fn set_alarm(state: &State, memory: &Memory, at_ms: Option<u64>) -> Result
         Some(at) => {
             let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));
             storage.set_alarm(worker::ScheduledTime::new(date)).await?;
-            memory.set(super::ALARM_SET, 1);
+            memory.set(super::ALARM_AT, at as i64);
         }
         None => {
             storage.delete_alarm().await?;
-            memory.forget(super::ALARM_SET);
+            memory.forget(super::ALARM_AT);
         }
     }
     Ok(())
 }
 
 /// Answers one request to an object of `class`, then gives it the alarm it wants. The
-/// instance remembers that an alarm is set, so a busy object asks storage once.
+/// instance remembers when its alarm is set, so a busy object asks storage once.
 async fn fetch(class: &str, state: &State, memory: &Memory, mut req: Request) -> Result<Response> {
     let body = req.bytes().await?;
     let sql = WorkersSql(state.storage().sql());
     let now = WorkersClock.now_ms();
     let answer = super::handle(class, &sql, memory, now, &body);
-    if !memory.knows(super::ALARM_SET) {
-        if let Some(wanted) = super::wanted_alarm(class, &sql, memory, now) {
-            let set = state
+    if let Some(wanted) = super::wanted_alarm(class, &sql, memory, now) {
+        let set = match memory.get(super::ALARM_AT) {
+            Some(at) => Some(at.max(0) as u64),
+            None => state
                 .storage()
                 .get_alarm()
                 .await?
-                .map(|ms| ms.max(0) as u64);
-            match super::alarm_to_set(set, wanted) {
-                Some(at) => set_alarm(state, memory, Some(at)).await?,
-                None => memory.set(super::ALARM_SET, 1),
-            }
+                .map(|ms| ms.max(0) as u64),
+        };
+        match (super::alarm_to_set(set, wanted), set) {
+            (Some(at), _) => set_alarm(state, memory, Some(at)).await?,
+            (None, Some(at)) => memory.set(super::ALARM_AT, at as i64),
+            (None, None) => {}
         }
     }
     Response::from_bytes(answer)
@@ -52,7 +54,7 @@ async fn fetch(class: &str, state: &State, memory: &Memory, mut req: Request) ->
 async fn alarm(class: &str, state: &State, env: &Env, memory: &Memory) -> Result<Response> {
     let host = WorkersHost::new(env, crate::health::KV_BINDING);
     let sql = WorkersSql(state.storage().sql());
-    memory.forget(super::ALARM_SET);
+    memory.forget(super::ALARM_AT);
     let next = super::alarm(class, &sql, memory, &host.platform()).await;
     set_alarm(state, memory, next).await?;
     Response::empty()

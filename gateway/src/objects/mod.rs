@@ -1,16 +1,16 @@
 //! The Durable Object classes' logic, by binding name. Each takes bytes and answers bytes over
 //! its own SQL; `platform::workers` runs it inside workerd, `platform::native` over rusqlite.
 //! Alarms follow one rule for every class: after a request, a class that wants an alarm gets
-//! one if none is set (or an earlier one, if it wants it sooner); an alarm run says when the
-//! next one is. `classes` declares the Workers classes over this.
+//! one if none is set, or an earlier one if it wants it sooner (never a later one); an alarm
+//! run says when the next one is. `classes` declares the Workers classes over this.
 
 #[cfg(target_arch = "wasm32")]
 mod classes;
 
 use crate::platform::{Memory, Platform, Sql};
 
-/// The instance's memory: an alarm is set.
-pub const ALARM_SET: &str = "alarm_set";
+/// The instance's memory: when its alarm is set (milliseconds since the epoch).
+pub const ALARM_AT: &str = "alarm_at";
 
 /// Every Durable Object binding, as `wrangler.toml` declares them.
 pub const CLASSES: [&str; 7] = [
@@ -93,7 +93,11 @@ mod tests {
     fn an_alarm_is_set_when_none_is_and_only_ever_moved_earlier() {
         use super::alarm_to_set;
         assert_eq!(alarm_to_set(None, 500), Some(500));
-        assert_eq!(alarm_to_set(Some(900), 500), Some(500), "a sooner wipe");
+        assert_eq!(
+            alarm_to_set(Some(900), 500),
+            Some(500),
+            "a retry due before the lease ends"
+        );
         assert_eq!(
             alarm_to_set(Some(300), 500),
             None,
