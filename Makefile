@@ -12,16 +12,22 @@ SOURCES := $(shell find gateway/src macros/src examples -name '*.rs' 2>/dev/null
 	gateway/Cargo.toml macros/Cargo.toml Cargo.toml Cargo.lock tools.toml channels.toml
 BRIDGE_SOURCES := $(shell find bridge/src -name '*.rs' 2>/dev/null) bridge/Cargo.toml Cargo.lock
 
-.PHONY: dev test unit e2e conformance bench bundle install clean deploy secrets verify
+.PHONY: dev test lint unit e2e conformance bench bundle install clean deploy secrets verify
 
 ## dev: install what is missing, build, and serve on http://127.0.0.1:$(PORT)/mcp
 dev: install build/default/index.js
 	@scripts/dev-vars.sh
 	@scripts/dev.sh
 
-## test: unit, macro and compile-fail tests, then end-to-end tests and the conformance suite
-test: install unit e2e conformance
+## test: the lint, unit, macro and compile-fail tests, then end-to-end tests and the conformance suite
+test: install lint unit e2e conformance
 	@echo "all tests passed"
+
+## lint: cargo fmt, clippy with warnings denied (native, and the gateway on wasm32) and the
+## GitHub Actions workflows; then scripts/lint.test.mjs shows each of those checks can fail
+lint: install
+	@scripts/lint.sh
+	@source scripts/env.sh && node --test scripts/lint.test.mjs
 
 install:
 	@scripts/install.sh
