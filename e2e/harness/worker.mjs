@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync, rmSync, existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 
@@ -43,11 +43,14 @@ export function freePort() {
  * it again with the same state (KV, Durable Objects, pending alarms) and variables;
  * `restart({NAME: "value", OTHER: null})` changes variables as it does.
  * In remote mode (TEST_BASE_URL), returns that gateway instead, with a `stop` that does nothing.
- * @param {{build?: string, vars?: Record<string,string>, port?: number, logLevel?: string}} options
+ * @param {{build?: string, vars?: Record<string,string>, port?: number, logLevel?: string, state?: string}} options
+ *   `build`: a folder under build/, or an absolute path to one.
  *   `port`: listen there (to replace a stopped Worker at the same address) instead of a free one.
+ *   `state`: keep KV and Durable Objects in this folder (another Worker, e.g. another build,
+ *   may have written them; `stop` leaves it) instead of a fresh one.
  *   `logLevel` "log" keeps the Worker's own console lines in `output()`.
  */
-export async function startWorker({ build = "default", vars = {}, port: fixedPort, logLevel = "warn" } = {}) {
+export async function startWorker({ build = "default", vars = {}, port: fixedPort, logLevel = "warn", state: keptState } = {}) {
   if (REMOTE) {
     // A remote gateway has its own configuration: a test that sets any is marked localOnly.
     if (build !== "default" || Object.keys(vars).length || fixedPort) {
@@ -55,12 +58,12 @@ export async function startWorker({ build = "default", vars = {}, port: fixedPor
     }
     return { origin: REMOTE, url: `${REMOTE}/mcp`, port: Number(new URL(REMOTE).port) || null, stop: async () => {}, output: () => "", remote: true };
   }
-  const script = join(ROOT, "build", build, "index.js");
+  const script = join(resolve(ROOT, "build", build), "index.js");
   if (!existsSync(script)) throw new Error(`${script} is missing: run make test (it builds first)`);
   const port = fixedPort ?? (await freePort());
   const inspectorPort = await freePort();
-  const state = mkdtempSync(join(tmpdir(), "dovecote-e2e-"));
-  const envFile = join(state, "test.env");
+  const state = keptState ?? mkdtempSync(join(tmpdir(), "dovecote-e2e-"));
+  const envFile = join(mkdtempSync(join(tmpdir(), "dovecote-env-")), "test.env");
   const allVars = {
     DOVECOTE_ENV: "development",
     DOVECOTE_SIGNING_KEY: randomBytes(32).toString("base64"),
@@ -108,7 +111,8 @@ export async function startWorker({ build = "default", vars = {}, port: fixedPor
   };
   const stop = async () => {
     await halt();
-    rmSync(state, { recursive: true, force: true });
+    rmSync(dirname(envFile), { recursive: true, force: true });
+    if (!keptState) rmSync(state, { recursive: true, force: true });
   };
   /**
    * Stops the runtime and starts it again on the same port and state, with the same variables

@@ -17,6 +17,9 @@ pub const BUILD: &str = match option_env!("DOVECOTE_BUILD") {
     None => "unknown",
 };
 
+/// Whether sign-in is part of this build (the conformance build serves `/mcp` without it).
+pub const SIGN_IN: bool = !cfg!(feature = "conformance");
+
 /// How much a deployment needs a secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Need {
@@ -139,30 +142,22 @@ fn report_for(probe: &Probe<'_>, channels: &[Instance]) -> HttpResponse {
         }
     }
 
-    // The same checks the gateway runs on every request; their messages name variables, never
-    // values.
-    let config = crate::config::Config::from_vars(probe.var);
-    if let Err(e) = &config {
-        problems.push(e.0.clone());
+    // The loader the Worker itself uses: what makes it refuse requests is reported here, in
+    // its words (which name variables, never values).
+    if let Err(unusable) = crate::deployment::Deployment::load(probe.var, probe.sign_in) {
+        problems.extend(unusable);
     }
-    if probe.sign_in {
-        match crate::oauth::Settings::from_vars(probe.var) {
-            Err(e) => problems.push(e.0),
-            Ok(s) if s.github_admits_nobody() => problems.push(
-                "GitHub sign-in lets nobody in: set ALLOWED_USERNAMES (GitHub logins, or * for every GitHub account) or OPERATORS ([vars] in wrangler.toml, or .dev.vars locally)"
-                    .into(),
-            ),
-            Ok(_) => {}
-        }
-        if let Some(Err(e)) = (probe.var)("DOVECOTE_SIGNING_KEY")
-            .filter(|k| !k.trim().is_empty())
-            .map(|k| crate::config::signing_key(&k))
-        {
-            problems.push(e.0);
-        }
+    // Valid, and yet closed to everyone: say which variable opens it.
+    if probe.sign_in
+        && crate::oauth::Settings::from_vars(probe.var).is_ok_and(|s| s.github_admits_nobody())
+    {
+        problems.push(
+            "GitHub sign-in lets nobody in: set ALLOWED_USERNAMES (GitHub logins, or * for every GitHub account) or OPERATORS ([vars] in wrangler.toml, or .dev.vars locally)"
+                .into(),
+        );
     }
 
-    let environment = match config.map(|c| c.environment) {
+    let environment = match crate::config::Config::from_vars(probe.var).map(|c| c.environment) {
         Ok(crate::config::Environment::Development) => "development",
         _ => "production",
     };
@@ -286,6 +281,52 @@ mod tests {
             let (status, body) = run(&vars, None);
             assert_eq!(status, 200, "{named:?}: {body}");
         }
+    }
+
+    #[test]
+    fn an_empty_signing_key_is_reported_as_not_set() {
+        let (status, body) = run(
+            &[
+                ("DOVECOTE_SIGNING_KEY", ""),
+                ("DOVECOTE_ENCRYPTION_KEY", KEY),
+                ("OAUTH_PASSWORD", "pw"),
+            ],
+            None,
+        );
+        assert_eq!(status, 503);
+        assert_eq!(body["secrets"]["DOVECOTE_SIGNING_KEY"], false);
+        let problems: Vec<&str> = body["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p.as_str())
+            .collect();
+        assert_eq!(
+            problems,
+            ["the secret DOVECOTE_SIGNING_KEY is not set: run make secrets (or wrangler secret put DOVECOTE_SIGNING_KEY)"]
+        );
+    }
+
+    #[test]
+    fn a_bad_previous_signing_key_is_reported_as_the_worker_refuses_it() {
+        let pairs = [
+            ("DOVECOTE_SIGNING_KEY", KEY),
+            ("DOVECOTE_SIGNING_KEY_PREVIOUS", "not-a-key"),
+            ("DOVECOTE_ENCRYPTION_KEY", KEY),
+            ("OAUTH_PASSWORD", "pw"),
+        ];
+        let (status, body) = run(&pairs, None);
+        assert_eq!(status, 503, "{body}");
+        let var = |name: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        };
+        let refused = crate::deployment::Deployment::load(&var, true).unwrap_err();
+        assert_eq!(body["problems"], json!(refused));
+        assert!(refused[0].starts_with("DOVECOTE_SIGNING_KEY_PREVIOUS"));
+        assert!(!body.to_string().contains("not-a-key"));
     }
 
     #[test]

@@ -1,6 +1,18 @@
 //! The gateway's own HTTP request and response types: what the router and the protocol code
 //! see, so they run natively in tests. The Workers layer converts to and from them.
 
+/// The body of every refusal: `{"error": code, "error_description": description}`, the shape
+/// of RFC 6749 §5.2 that OAuth errors need and every other endpoint shares, so a client reads
+/// any refusal the same way.
+pub fn error_value(code: &str, description: &str) -> serde_json::Value {
+    serde_json::json!({"error": code, "error_description": description})
+}
+
+/// A refusal: `status` with the JSON body of [`error_value`].
+pub fn error(status: u16, code: &str, description: &str) -> HttpResponse {
+    HttpResponse::json(status, error_value(code, description).to_string())
+}
+
 /// Request headers, looked up case-insensitively.
 #[derive(Debug, Clone, Default)]
 pub struct Headers(Vec<(String, String)>);
@@ -137,6 +149,76 @@ impl HttpResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Files that name `error_description` for another reason than building a body: the
+    /// `WWW-Authenticate` parameter, GitHub's own error answers, and the redirect query of
+    /// RFC 6749 §4.1.2.1.
+    const NOT_BODIES: [&str; 4] = [
+        "http.rs",
+        "oauth/challenge.rs",
+        "oauth/github/api.rs",
+        "oauth/endpoints/authorize.rs",
+    ];
+
+    fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn error_bodies_are_built_only_by_the_helper() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = Vec::new();
+        sources(&root, &mut files);
+        // As a JSON key in Rust source, or escaped inside a string literal.
+        let needles = [
+            ["\"error_", "description\""].concat(),
+            ["error_", "description\\\""].concat(),
+        ];
+        let mut hand_built = Vec::new();
+        for file in files {
+            let name = file
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            if NOT_BODIES.contains(&name.as_str()) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&file).unwrap();
+            // Tests may spell out the body they expect.
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            for (i, line) in code.lines().enumerate() {
+                let comment = line.trim_start().starts_with("//");
+                if !comment && needles.iter().any(|n| line.contains(n.as_str())) {
+                    hand_built.push(format!("{name}:{}: {}", i + 1, line.trim()));
+                }
+            }
+        }
+        assert!(
+            hand_built.is_empty(),
+            "build error bodies with http::error or http::error_value:\n{}",
+            hand_built.join("\n")
+        );
+    }
+
+    #[test]
+    fn an_error_has_its_status_code_and_description() {
+        let r = error(409, "conflict", "say \"why\"");
+        assert_eq!(r.status, 409);
+        assert_eq!(r.header("content-type"), Some("application/json"));
+        let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"error": "conflict", "error_description": "say \"why\""})
+        );
+    }
 
     #[test]
     fn path_and_origin_come_from_the_url() {

@@ -1,17 +1,21 @@
 //! Dovecote: an MCP gateway between AI agents and the outside world, as one Cloudflare Worker.
 //!
-//! `router` routes; `mcp` speaks the protocol; `toolbox` holds the tools' registry types and
-//! `tools` the gateway's own tools; `objects` holds the Durable Object logic; `platform` is the
+//! `routes` declares every route and `router` serves them (`handlers` holds what each runs);
+//! `mcp` speaks the protocol; `toolbox` holds the tools' registry types and `tools` the
+//! gateway's own tools; `objects` holds the Durable Object logic; `platform` is the
 //! seam to the host (Workers in wasm, memory and SQLite natively).
 
 // Lets `#[tool]`-generated `::dovecote_gateway::…` paths resolve inside this crate too.
 extern crate self as dovecote_gateway;
 
 pub mod audit;
+pub mod body;
 pub mod channels;
 pub mod config;
+pub mod deployment;
 pub mod envprofile;
 pub mod grants;
+pub mod handlers;
 pub mod health;
 pub mod http;
 pub mod knowledge;
@@ -23,6 +27,7 @@ pub mod origin;
 pub mod platform;
 pub mod ratelimit;
 pub mod router;
+pub mod routes;
 pub mod scheduled;
 pub mod toolbox;
 pub mod tools;

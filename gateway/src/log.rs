@@ -1,6 +1,6 @@
 //! Logging, as one JSON object per line (what `wrangler tail` and Workers Logs show): a line
 //! per request (`RequestLine`) and a line per internal or upstream failure (`internal`). Never
-//! a secret, a token, a body or a query string: routes are named from a fixed list, and the
+//! a secret, a token, a body or a query string: routes are named by the route table, and the
 //! principal is the user's id. Workers' console in wasm, stderr natively.
 
 use std::cell::{Cell, RefCell};
@@ -9,42 +9,6 @@ use serde::Serialize;
 
 /// Longest request id taken from the `CF-Ray` header; anything else is replaced.
 const MAX_REQUEST_ID: usize = 40;
-
-/// Every path the gateway serves, as logged; any other path is logged as `other`, so a
-/// caller cannot write what it likes into the log.
-const ROUTES: [&str; 10] = [
-    "/mcp",
-    "/authorize",
-    "/callback",
-    "/token",
-    "/register",
-    "/revoke",
-    "/health",
-    "/",
-    "/webhooks/github",
-    "/events",
-];
-
-/// The route a path is logged as: itself when it is one the gateway serves, its family for
-/// `/admin/…` and `/.well-known/…`, else `other`.
-pub fn route_name(path: &str) -> &'static str {
-    if let Some(known) = ROUTES.iter().find(|r| **r == path) {
-        return known;
-    }
-    if let Some((known, _)) = crate::webhooks::rest::PATHS
-        .iter()
-        .find(|(r, _)| *r == path)
-    {
-        return known;
-    }
-    if path.starts_with("/admin/") {
-        "/admin/*"
-    } else if path.starts_with("/.well-known/") {
-        "/.well-known/*"
-    } else {
-        "other"
-    }
-}
 
 /// A request id: Cloudflare's `CF-Ray` when it looks like one (so a line can be matched with
 /// Cloudflare's own logs), else `fallback` (random hex from the caller).
@@ -98,7 +62,7 @@ pub struct RequestLine<'a> {
     pub request_id: &'a str,
     /// The HTTP method.
     pub method: &'a str,
-    /// The route, from `route_name`.
+    /// The route's name in the route table (`crate::routes::log_name`).
     pub route: &'static str,
     /// The answer's status.
     pub status: u16,
@@ -169,18 +133,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn routes_are_named_from_a_fixed_list() {
-        assert_eq!(route_name("/mcp"), "/mcp");
-        assert_eq!(route_name("/admin/env/staging"), "/admin/*");
-        assert_eq!(route_name("/pending-events"), "/pending-events");
-        assert_eq!(
-            route_name("/.well-known/oauth-protected-resource/mcp"),
-            "/.well-known/*"
-        );
-        assert_eq!(route_name("/mcp/<script>secret"), "other");
-    }
-
-    #[test]
     fn request_ids_come_from_cf_ray_only_when_it_looks_like_one() {
         let random = || "f00d".to_owned();
         assert_eq!(
@@ -200,7 +152,7 @@ mod tests {
         let line = RequestLine {
             request_id: "abc",
             method: "POST",
-            route: route_name("/mcp"),
+            route: "/mcp",
             status: 200,
             latency_ms: 12,
             principal: trace.principal_id(),

@@ -80,13 +80,14 @@ pub fn check(req: &HttpRequest, config: &Config) -> Verdict {
     }
 }
 
-/// The answer to a CORS preflight from an allowed origin.
-pub fn preflight(origin: &str, methods: &str, req: &HttpRequest) -> HttpResponse {
+/// The answer to a CORS preflight from an allowed origin, before `with_cors` adds the
+/// origin itself (as it does to every answer to that origin).
+pub fn preflight(methods: &str, req: &HttpRequest) -> HttpResponse {
     let requested = req
         .headers
         .get("access-control-request-headers")
         .unwrap_or(ALLOWED_HEADERS);
-    with_cors(HttpResponse::empty(204), origin)
+    HttpResponse::empty(204)
         .with_header("Access-Control-Allow-Methods", methods)
         .with_header("Access-Control-Allow-Headers", requested)
         .with_header("Access-Control-Max-Age", "86400")

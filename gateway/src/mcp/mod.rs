@@ -11,5 +11,5 @@ pub mod transport;
 pub mod version;
 
 pub use catalog::Catalog;
-pub use transport::{handle, McpServer};
+pub use transport::{handle, refuse, McpServer};
 pub use version::ProtocolVersion;

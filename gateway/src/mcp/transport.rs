@@ -75,40 +75,19 @@ fn error(err: &RpcError, id: Option<&RequestId>) -> HttpResponse {
     }
 }
 
-/// Serves one request on `/mcp`.
+/// How `/mcp` refuses before the protocol starts (a wrong method, a body over the cap): a
+/// JSON-RPC error with `status`, as every other refusal there. (`code` is the HTTP layer's;
+/// JSON-RPC has its own.)
+pub fn refuse(status: u16, _code: &str, description: &str) -> HttpResponse {
+    error(&RpcError::new(INVALID_REQUEST, status, description), None)
+}
+
+/// Serves one `POST` on `/mcp` (the route table answers other methods and caps the body).
 pub async fn handle(
     server: &McpServer<'_>,
     req: &HttpRequest,
     principal: &Principal,
 ) -> HttpResponse {
-    match req.method.as_str() {
-        "POST" => {}
-        "GET" | "DELETE" => {
-            let e = RpcError::new(
-                INVALID_REQUEST,
-                405,
-                "Dovecote answers POST only: it opens no standalone SSE stream and sessions end by expiry",
-            );
-            return error(&e, None).with_header("Allow", "POST, OPTIONS");
-        }
-        _ => {
-            return error(&RpcError::new(INVALID_REQUEST, 405, "Use POST"), None)
-                .with_header("Allow", "POST, OPTIONS")
-        }
-    }
-    let limit = server.config.max_body_bytes;
-    let declared = req
-        .headers
-        .get("content-length")
-        .and_then(|l| l.trim().parse::<usize>().ok());
-    if req.body.len() > limit || declared.is_some_and(|l| l > limit) {
-        let e = RpcError::new(
-            INVALID_REQUEST,
-            413,
-            format!("The request body exceeds {limit} bytes"),
-        );
-        return error(&e, None);
-    }
     if !req.content_type_is("application/json") {
         let e = RpcError::new(
             INVALID_REQUEST,

@@ -19,15 +19,11 @@ pub enum Rejection {
 
 fn challenge(issuer: &Issuer, scopes: &[&str], error: Option<(&str, &str)>) -> HttpResponse {
     let header = www_authenticate(&issuer.protected_resource_metadata_url(), scopes, error);
-    let body = match error {
-        Some((code, description)) => {
-            serde_json::json!({"error": code, "error_description": description})
-        }
-        None => {
-            serde_json::json!({"error": "invalid_token", "error_description": "this endpoint needs a Bearer access token; discover how to get one from the WWW-Authenticate header"})
-        }
-    };
-    HttpResponse::json(401, body.to_string()).with_header("WWW-Authenticate", &header)
+    let (code, description) = error.unwrap_or((
+        "invalid_token",
+        "this endpoint needs a Bearer access token; discover how to get one from the WWW-Authenticate header",
+    ));
+    crate::http::error(401, code, description).with_header("WWW-Authenticate", &header)
 }
 
 /// The principal of `req`, from its Bearer token.

@@ -1,8 +1,6 @@
 //! OAuth error responses: the codes of RFC 6749 §5.2, RFC 6750 §3.1, RFC 7009, RFC 7591 and
 //! RFC 8707, each declared beside its HTTP status, carrying a description for the client.
 
-use serde_json::json;
-
 /// Longest piece of client input echoed inside a description.
 pub const MAX_ECHO_CHARS: usize = 80;
 
@@ -79,7 +77,7 @@ define_errors! {
 impl OAuthError {
     /// The JSON body `{"error", "error_description"}` of RFC 6749 §5.2.
     pub fn to_json(&self) -> serde_json::Value {
-        json!({ "error": self.as_str(), "error_description": sanitize(self.description()) })
+        crate::http::error_value(self.as_str(), &sanitize(self.description()))
     }
 }
 
@@ -115,6 +113,7 @@ pub fn shown(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn codes_and_statuses_sit_together() {

@@ -1,7 +1,16 @@
 //! The Durable Object classes' logic, by binding name. Each takes bytes and answers bytes over
 //! its own SQL; `platform::workers` runs it inside workerd, `platform::native` over rusqlite.
+//! Alarms follow one rule for every class: after a request, a class that wants an alarm gets
+//! one if none is set, or an earlier one if it wants it sooner (never a later one); an alarm
+//! run says when the next one is. `classes` declares the Workers classes over this.
 
-use crate::platform::{Memory, Sql};
+#[cfg(target_arch = "wasm32")]
+mod classes;
+
+use crate::platform::{Memory, Platform, Sql};
+
+/// The instance's memory: when its alarm is set (milliseconds since the epoch).
+pub const ALARM_AT: &str = "alarm_at";
 
 /// Every Durable Object binding, as `wrangler.toml` declares them.
 pub const CLASSES: [&str; 7] = [
@@ -34,8 +43,17 @@ pub fn handle(class: &str, sql: &dyn Sql, memory: &Memory, now_ms: u64, request:
 
 /// Runs the alarm of an object of `class` and returns when it should run next. Classes
 /// without an alarm never ask for one.
-pub fn alarm(class: &str, sql: &dyn Sql, memory: &Memory, now_ms: u64) -> Option<u64> {
+pub async fn alarm(
+    class: &str,
+    sql: &dyn Sql,
+    memory: &Memory,
+    platform: &Platform<'_>,
+) -> Option<u64> {
+    let now_ms = platform.clock.now_ms();
     match class {
+        crate::channels::outbox::BINDING => {
+            crate::channels::outbox::run_due(sql, platform, crate::channels::CHANNELS).await
+        }
         crate::webhooks::store::BINDING => {
             match crate::webhooks::store::retention::run(sql, memory, now_ms) {
                 Ok(done) => done.next_alarm_ms,
@@ -49,9 +67,10 @@ pub fn alarm(class: &str, sql: &dyn Sql, memory: &Memory, now_ms: u64) -> Option
     }
 }
 
-/// When an object of `class` that has no alarm set should get one, after a request.
+/// When an object of `class` wants its alarm, after a request; `None` when it needs none.
 pub fn wanted_alarm(class: &str, sql: &dyn Sql, memory: &Memory, now_ms: u64) -> Option<u64> {
     match class {
+        crate::channels::outbox::BINDING => crate::channels::outbox::next_wake(sql),
         crate::webhooks::store::BINDING => {
             crate::webhooks::store::retention::next_alarm(sql, memory, now_ms).unwrap_or(None)
         }
@@ -59,8 +78,34 @@ pub fn wanted_alarm(class: &str, sql: &dyn Sql, memory: &Memory, now_ms: u64) ->
     }
 }
 
+/// The alarm to set after a request, given the one `set` in storage and the time the class
+/// `wanted`: none set, or set later than wanted, moves it to `wanted`; otherwise it stays.
+pub fn alarm_to_set(set: Option<u64>, wanted: u64) -> Option<u64> {
+    match set {
+        Some(at) if at <= wanted => None,
+        _ => Some(wanted),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_alarm_is_set_when_none_is_and_only_ever_moved_earlier() {
+        use super::alarm_to_set;
+        assert_eq!(alarm_to_set(None, 500), Some(500));
+        assert_eq!(
+            alarm_to_set(Some(900), 500),
+            Some(500),
+            "a retry due before the lease ends"
+        );
+        assert_eq!(
+            alarm_to_set(Some(300), 500),
+            None,
+            "the hourly purge is not pushed back"
+        );
+        assert_eq!(alarm_to_set(Some(500), 500), None);
+    }
+
     /// A class whose binding is missing from wrangler.toml fails only once deployed.
     #[test]
     fn wrangler_toml_binds_every_class_and_creates_them_with_sqlite() {

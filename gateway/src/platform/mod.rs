@@ -37,6 +37,11 @@ pub trait Kv {
     async fn delete(&self, key: &str) -> Result<(), PlatformError>;
     /// The live keys starting with `prefix`, at most `limit`, in key order.
     async fn list(&self, prefix: &str, limit: usize) -> Result<Vec<String>, PlatformError>;
+
+    /// Whether the namespace is bound at all (a deployment without it fails every use).
+    fn bound(&self) -> bool {
+        true
+    }
 }
 
 /// A value bound to or read from SQL.
@@ -154,6 +159,11 @@ pub type ObjectHandler =
 /// Named Durable Objects: one instance per (class, name), each with its own SQL database.
 #[async_trait(?Send)]
 pub trait Objects {
+    /// Whether `class` is bound at all (a deployment without it fails every call).
+    fn bound(&self, _class: &str) -> bool {
+        true
+    }
+
     /// Sends `request` to the object `name` of `class` and returns its answer.
     async fn call(&self, class: &str, name: &str, request: &[u8])
         -> Result<Vec<u8>, PlatformError>;

@@ -6,9 +6,43 @@ use async_trait::async_trait;
 use worker::{Env, Method, Request, RequestInit, SqlStorage, SqlStorageValue};
 
 use super::{
-    Clock, Fetch, Fetched, HttpMethod, Kv, Objects, Outbound, PlatformError, Random, Secrets, Sql,
-    SqlError, SqlValue, NO_ANSWER,
+    Clock, Fetch, Fetched, HttpMethod, Kv, Objects, Outbound, Platform, PlatformError, Random,
+    Secrets, Sql, SqlError, SqlValue, NO_ANSWER,
 };
+
+/// The Workers side of the seam over one env: for a request, a scheduled run, or an object
+/// that does its own outbound work (an alarm).
+pub struct WorkersHost<'e> {
+    kv: WorkersKv<'e>,
+    objects: WorkersObjects<'e>,
+    secrets: WorkersSecrets<'e>,
+}
+
+impl<'e> WorkersHost<'e> {
+    /// The host over `env`, with its KV namespace bound as `kv_binding`.
+    pub fn new(env: &'e Env, kv_binding: &'static str) -> Self {
+        Self {
+            kv: WorkersKv {
+                env,
+                binding: kv_binding,
+            },
+            objects: WorkersObjects(env),
+            secrets: WorkersSecrets(env),
+        }
+    }
+
+    /// The platform these services make.
+    pub fn platform(&self) -> Platform<'_> {
+        Platform {
+            kv: &self.kv,
+            objects: &self.objects,
+            clock: &WorkersClock,
+            random: &WorkersRandom,
+            fetch: &WorkersFetch,
+            secrets: &self.secrets,
+        }
+    }
+}
 
 fn platform_error(e: impl std::fmt::Display) -> PlatformError {
     PlatformError(e.to_string())
@@ -84,6 +118,10 @@ impl Kv for WorkersKv<'_> {
         keys.truncate(limit);
         Ok(keys)
     }
+
+    fn bound(&self) -> bool {
+        self.store().is_ok()
+    }
 }
 
 /// Durable Object namespaces, looked up by binding name in the Worker's env.
@@ -113,6 +151,10 @@ impl WorkersObjects<'_> {
 
 #[async_trait(?Send)]
 impl Objects for WorkersObjects<'_> {
+    fn bound(&self, class: &str) -> bool {
+        self.0.durable_object(class).is_ok()
+    }
+
     async fn call(
         &self,
         class: &str,

@@ -1,6 +1,7 @@
 //! `POST /webhooks/github`: the checks in the order that makes abuse cheapest to refuse —
-//! GitHub's address ranges, a per-address rate, the signature, the tenant, the tenant's quota
-//! — then the store, and 202 with the delivery id. Each refusal has its status and a JSON body.
+//! GitHub's address ranges, a per-address rate, the body (read only then, up to its cap), the
+//! signature, the tenant, the tenant's quota — then the store, and 202 with the delivery id.
+//! Each refusal has its status and a JSON body.
 
 use serde_json::json;
 
@@ -8,7 +9,8 @@ use super::payload::{self, Delivery};
 use super::settings::{Allowlist, Verification, WebhookSettings};
 use super::store::{self, Incoming, Ingested, Quota};
 use super::{allowlist, registry, signature, DeliveryId, Tenant};
-use crate::http::{HttpRequest, HttpResponse};
+use crate::body::{Body, BodyError};
+use crate::http::{error as refuse, HttpRequest, HttpResponse};
 use crate::platform::Platform;
 use crate::ratelimit::{Decision, Leases};
 
@@ -22,13 +24,6 @@ const INSTALLATION_EVENTS: [&str; 3] = [
     "installation_repositories",
     "installation_target",
 ];
-
-fn refuse(status: u16, error: &str, description: &str) -> HttpResponse {
-    HttpResponse::json(
-        status,
-        json!({"error": error, "error_description": description}).to_string(),
-    )
-}
 
 fn unavailable(what: &str, detail: &str) -> HttpResponse {
     crate::log::internal(what, detail);
@@ -44,12 +39,14 @@ fn retry_after_secs(ms: u64) -> String {
     ms.div_ceil(1000).max(1).to_string()
 }
 
-/// Serves one delivery.
+/// Serves one delivery: `req` is its head, `body` its body, read only once the address and
+/// its rate passed.
 pub async fn receive(
     settings: &WebhookSettings,
     platform: &Platform<'_>,
     leases: &Leases,
     req: &HttpRequest,
+    body: Body<'_>,
 ) -> HttpResponse {
     let address = req
         .headers
@@ -78,26 +75,28 @@ pub async fn receive(
         }
         Err(e) => return unavailable("webhook rate limit", &e.0),
     }
-    let declared = req
-        .headers
-        .get("content-length")
-        .and_then(|l| l.trim().parse::<usize>().ok());
-    if req.body.len() > settings.max_body_bytes
-        || declared.is_some_and(|l| l > settings.max_body_bytes)
-    {
-        return refuse(
-            413,
-            "payload_too_large",
-            &format!(
-                "deliveries are accepted up to {} bytes (WEBHOOK_MAX_BODY_BYTES)",
-                settings.max_body_bytes
-            ),
-        );
-    }
+    let body = match body.read().await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge { cap }) => {
+            return refuse(
+                413,
+                "payload_too_large",
+                &format!("deliveries are accepted up to {cap} bytes (WEBHOOK_MAX_BODY_BYTES)"),
+            )
+        }
+        Err(BodyError::Broken(why)) => {
+            crate::log::internal("webhook body", &why);
+            return refuse(
+                400,
+                "invalid_request",
+                "the delivery's body could not be read",
+            );
+        }
+    };
     match &settings.verification {
         Verification::Secrets(secrets) => {
             let header = req.headers.get("x-hub-signature-256");
-            if let Err(e) = signature::verify(header, &req.body, secrets) {
+            if let Err(e) = signature::verify(header, &body, secrets) {
                 return refuse(403, "invalid_signature", e.description());
             }
         }
@@ -153,7 +152,7 @@ pub async fn receive(
             json!({"accepted": true, "id": id.as_str(), "ping": true}).to_string(),
         );
     }
-    let delivery = match payload::parse(&req.body) {
+    let delivery = match payload::parse(&body) {
         Ok(d) => d,
         Err(why) => return refuse(400, "invalid_payload", &why),
     };
@@ -172,7 +171,7 @@ pub async fn receive(
         summary: delivery.summary,
         retention: settings.retention,
     };
-    match store::ingest(platform.objects, &tenant, incoming, &req.body).await {
+    match store::ingest(platform.objects, &tenant, incoming, &body).await {
         Ok(outcome @ (Ingested::Stored | Ingested::Duplicate)) => HttpResponse::json(
             202,
             json!({

@@ -4,13 +4,15 @@
 //!
 //! `intake` is the delivery path; `registry` maps GitHub App installations to accounts;
 //! `store` is the per-tenant event store; `access` decides which tenants a caller sees and
-//! reads them together; `rest` and `stream` serve them over HTTP. Uses the platform seam,
-//! the shared rate limiter and `oauth::bearer`; nothing here is used by the MCP core.
+//! reads them together; `rest` and `stream` serve them over HTTP, and `pace` times an open
+//! stream. Uses the platform seam, the shared rate limiter and `oauth::bearer`; nothing here
+//! is used by the MCP core.
 
 pub mod access;
 pub mod allowlist;
 pub mod ids;
 pub mod intake;
+pub mod pace;
 pub mod payload;
 pub mod registry;
 pub mod rest;

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::store::{FullEvent, Marked, MAX_LIST};
 use super::{access, DeliveryId, WebhookSettings};
-use crate::http::{HttpRequest, HttpResponse};
+use crate::http::{error, HttpRequest, HttpResponse};
 use crate::platform::Platform;
 use crate::toolbox::Principal;
 use crate::web::form::Form;
@@ -17,30 +17,9 @@ pub const READ_SCOPE: &str = "dovecote:events:read";
 /// The scope `mark_processed` and `/mark-processed` need.
 pub const WRITE_SCOPE: &str = "dovecote:events:write";
 /// Largest `/mark-processed` body.
-const MAX_MARK_BODY: usize = 1024;
+pub const MAX_MARK_BODY: usize = 1024;
 /// Default number of events a list returns.
 pub const DEFAULT_LIMIT: usize = 20;
-
-/// The paths served here, with the method each takes.
-pub const PATHS: [(&str, &str); 5] = [
-    ("/pending-status", "GET"),
-    ("/pending-events", "GET"),
-    ("/webhook-events", "GET"),
-    ("/event", "GET"),
-    ("/mark-processed", "POST"),
-];
-
-/// The method `path` takes, if it is one of these endpoints.
-pub fn method_of(path: &str) -> Option<&'static str> {
-    PATHS.iter().find(|(p, _)| *p == path).map(|(_, m)| *m)
-}
-
-fn error(status: u16, code: &str, description: &str) -> HttpResponse {
-    HttpResponse::json(
-        status,
-        json!({"error": code, "error_description": description}).to_string(),
-    )
-}
 
 fn unavailable(detail: &str) -> HttpResponse {
     crate::log::internal("event store", detail);
@@ -86,7 +65,8 @@ struct MarkBody {
     event_id: String,
 }
 
-/// Serves one of `PATHS` for `principal`; `refuse_scope` builds the 403 for a missing scope.
+/// Serves one of these endpoints for `principal` (the route table has checked the method);
+/// `refuse_scope` builds the 403 for a missing scope.
 pub async fn serve(
     settings: &WebhookSettings,
     platform: &Platform<'_>,
@@ -94,14 +74,7 @@ pub async fn serve(
     req: &HttpRequest,
     refuse_scope: &dyn Fn(&str) -> HttpResponse,
 ) -> HttpResponse {
-    let Some(method) = method_of(&req.path) else {
-        return error(404, "not_found", "no such endpoint");
-    };
-    if req.method != method {
-        return error(405, "method_not_allowed", &format!("Use {method}"))
-            .with_header("Allow", method);
-    }
-    let scope = if method == "POST" {
+    let scope = if req.method == "POST" {
         WRITE_SCOPE
     } else {
         READ_SCOPE

@@ -10,7 +10,7 @@ use crate::channels::instance::{Credential, Instance, Target};
 use crate::platform::native::{
     CannedFetch, LocalObjects, ManualClock, MapSecrets, MemoryKv, OsRandom,
 };
-use crate::platform::{Fetched, Objects};
+use crate::platform::{Fetched, Objects, Platform};
 
 const START: u64 = 1_800_000_000_000;
 const URL: &str = "https://discord.com/api/webhooks/1/tok3nt0ken";

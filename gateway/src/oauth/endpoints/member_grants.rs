@@ -100,7 +100,10 @@ async fn revoke(
     if summary.is_none_or(|g| g.subject != principal.id) {
         return Ok(json_no_store(
             404,
-            json!({"error": "not_found", "error_description": "you hold no grant with that id; list yours with GET /grants"}),
+            crate::http::error_value(
+                "not_found",
+                "you hold no grant with that id; list yours with GET /grants",
+            ),
         ));
     }
     super::revocation::revoke_grant(server, grant_id).await?;

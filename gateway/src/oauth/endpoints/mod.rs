@@ -16,6 +16,8 @@ mod revocation;
 mod revoke;
 mod token;
 
+pub use github_signin::CALLBACK_PATH;
+
 use super::{Issuer, OAuthError, Settings};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::platform::Platform;
@@ -45,7 +47,7 @@ pub struct AuthServer<'a> {
     pub allow_loopback_metadata: bool,
 }
 
-/// Serves `req` if its path is one of the authorization server's.
+/// Serves `req` if its method and path are one of the authorization server's.
 pub async fn route(server: &AuthServer<'_>, req: &HttpRequest) -> Option<HttpResponse> {
     let path = req.path.as_str();
     let method = req.method.as_str();
@@ -70,18 +72,9 @@ pub async fn route(server: &AuthServer<'_>, req: &HttpRequest) -> Option<HttpRes
         ("GET", github_signin::CALLBACK_PATH) => github_signin::callback(server, req).await,
         ("POST", "/token") => token::token(server, req).await,
         ("POST", "/revoke") => revoke::revoke(server, req).await,
-        (_, "/register") if server.settings.registration_open => method_not_allowed("POST"),
-        (_, "/authorize") => method_not_allowed("GET, POST"),
-        (_, "/token" | "/revoke") => method_not_allowed("POST"),
-        (_, github_signin::CALLBACK_PATH) => method_not_allowed("GET"),
+        // Other methods are answered by the route table (`crate::routes`) with 405.
         _ => return None,
     })
-}
-
-fn method_not_allowed(allow: &str) -> HttpResponse {
-    error_json(&OAuthError::InvalidRequest(format!("use {allow}")))
-        .with_status(405)
-        .with_header("Allow", allow)
 }
 
 /// An OAuth error as JSON (RFC 6749 §5.2), never cached.

@@ -1,0 +1,442 @@
+//! What each route of the table runs: a request in, an answer out. The router has already
+//! checked the origin and the method; a handler reads its body (through the route's capped
+//! reader) only when it needs it.
+
+use futures_util::future::LocalBoxFuture;
+use serde_json::json;
+
+use crate::body::{Body, BodyError};
+use crate::http::{error, HttpRequest, HttpResponse};
+use crate::log::Trace;
+use crate::mcp::{self, McpServer};
+use crate::oauth::bearer::{self, Rejection};
+use crate::oauth::endpoints::{self, AuthServer};
+use crate::oauth::Issuer;
+use crate::router::Gateway;
+use crate::routes::{Cap, Route};
+use crate::toolbox::Principal;
+use crate::tools;
+use crate::webhooks::{self, stream};
+
+/// A route's handler.
+pub type Handler = for<'r> fn(Call<'r>) -> LocalBoxFuture<'r, Answer>;
+
+/// One request as a handler gets it.
+pub struct Call<'r> {
+    /// The gateway serving it.
+    pub gateway: &'r Gateway<'r>,
+    /// Method, URL and headers; the body is still in `body`.
+    pub request: HttpRequest,
+    /// The body, capped by the route.
+    pub body: Body<'r>,
+    /// Who called and which tool, for the log line.
+    pub trace: &'r Trace,
+    /// The route being served.
+    pub route: &'static Route,
+}
+
+impl Call<'_> {
+    /// The request with its body read, or the route's `413` (`400` for a broken body). A
+    /// route that reads no body ([`Cap::Unread`]) leaves it unread and gets an empty one.
+    pub async fn read(self) -> Result<HttpRequest, HttpResponse> {
+        let Call {
+            mut request,
+            body,
+            route,
+            ..
+        } = self;
+        if route.cap == Cap::Unread {
+            return Ok(request);
+        }
+        match body.read().await {
+            Ok(bytes) => {
+                request.body = bytes;
+                Ok(request)
+            }
+            Err(BodyError::TooLarge { cap }) => Err((route.refuse)(
+                413,
+                "payload_too_large",
+                &format!("the request body exceeds {cap} bytes"),
+            )),
+            Err(BodyError::Broken(why)) => {
+                crate::log::internal("request body", &why);
+                Err((route.refuse)(
+                    400,
+                    "invalid_request",
+                    "the request body could not be read",
+                ))
+            }
+        }
+    }
+}
+
+/// What a handler answers: a whole response, or the head of an `/events` stream and where it
+/// starts.
+pub enum Answer {
+    /// A whole response.
+    Whole(HttpResponse),
+    /// A stream that stays open: its status and headers, and its start.
+    Stream(HttpResponse, StreamStart),
+}
+
+impl From<HttpResponse> for Answer {
+    fn from(r: HttpResponse) -> Self {
+        Self::Whole(r)
+    }
+}
+
+macro_rules! read_or_answer {
+    ($call:expr) => {
+        match $call.read().await {
+            Ok(request) => request,
+            Err(response) => return response.into(),
+        }
+    };
+}
+
+fn issuer(gateway: &Gateway<'_>, req: &HttpRequest) -> Result<Issuer, HttpResponse> {
+    Issuer::from_origin(public_origin(gateway.config, req))
+        .map_err(|e| error(400, "invalid_request", e.description()))
+}
+
+/// The origin clients should use: the configured public URL, else the request's.
+pub fn public_origin<'a>(config: &'a crate::config::Config, req: &'a HttpRequest) -> &'a str {
+    config.public_url.as_deref().unwrap_or_else(|| req.origin())
+}
+
+fn address(req: &HttpRequest) -> Option<String> {
+    req.headers
+        .get("cf-connecting-ip")
+        .map(|a| a.trim().to_owned())
+}
+
+/// The scopes a 401 challenge names: a member's default grant. Nobody is known yet, so no
+/// operator scope; high-privilege scopes are asked for by name, after a tool refuses with
+/// insufficient_scope.
+fn challenge_scopes() -> Vec<&'static str> {
+    tools::TOOLBOX
+        .scopes
+        .iter()
+        .filter(|s| s.grant == crate::toolbox::ScopeGrant::Members)
+        .map(|s| s.name)
+        .filter(|s| !endpoints::HIGH_PRIVILEGE_SCOPES.contains(s))
+        .collect()
+}
+
+/// The caller of a protected endpoint: from its Bearer token, or anonymous in the conformance
+/// build (which has no sign-in). It holds only the scopes its role may hold now. Noted in the
+/// trace.
+async fn caller(
+    gateway: &Gateway<'_>,
+    req: &HttpRequest,
+    trace: &Trace,
+    issuer: &Issuer,
+    scope_names: &[&str],
+) -> Result<Principal, HttpResponse> {
+    let principal = match gateway.oauth {
+        None => anonymous(req),
+        Some(settings) => {
+            match bearer::principal(req, &gateway.platform, issuer, settings, scope_names).await {
+                Ok(p) => p.keep_grantable(&tools::TOOLBOX),
+                Err(Rejection::Unauthorized(response)) => return Err(response),
+            }
+        }
+    };
+    trace.principal(&principal.id);
+    Ok(principal)
+}
+
+/// The issuer a protected route answers as, and its caller (whose 401 challenge names
+/// `scope_names`).
+async fn signed_in(
+    gateway: &Gateway<'_>,
+    req: &HttpRequest,
+    trace: &Trace,
+    scope_names: &[&str],
+) -> Result<(Issuer, Principal), HttpResponse> {
+    let issuer = issuer(gateway, req)?;
+    let principal = caller(gateway, req, trace, &issuer, scope_names).await?;
+    Ok((issuer, principal))
+}
+
+/// Checks the Bearer token of a request to a protected route (before its method: see
+/// `Route::bearer`), answering the 401 challenge when there is none or it is not valid.
+pub async fn authenticate(
+    gateway: &Gateway<'_>,
+    req: &HttpRequest,
+    trace: &Trace,
+) -> Result<(), HttpResponse> {
+    signed_in(gateway, req, trace, &challenge_scopes())
+        .await
+        .map(|_| ())
+}
+
+/// The caller of the conformance build, which has no sign-in: anonymous, holding every
+/// scope, told apart by address for rate limits.
+fn anonymous(req: &HttpRequest) -> Principal {
+    let scopes = tools::TOOLBOX
+        .scopes
+        .iter()
+        .map(|s| s.name.to_owned())
+        .collect();
+    Principal::anonymous(address(req), scopes)
+}
+
+/// 403 with the `insufficient_scope` challenge naming `scope`.
+fn insufficient_scope(issuer: &Issuer, scope: &str) -> HttpResponse {
+    let header = crate::oauth::www_authenticate(
+        &issuer.protected_resource_metadata_url(),
+        [scope],
+        Some((
+            "insufficient_scope",
+            "the access token lacks the scope this endpoint requires",
+        )),
+    );
+    error(
+        403,
+        "insufficient_scope",
+        &format!("this endpoint needs the scope {scope}; sign in again asking for it"),
+    )
+    .with_header("WWW-Authenticate", &header)
+}
+
+/// `/mcp`: the caller's principal, then the MCP core.
+pub async fn mcp(call: Call<'_>) -> Answer {
+    let signed_in = signed_in(call.gateway, &call.request, call.trace, &challenge_scopes()).await;
+    let (issuer, principal) = match signed_in {
+        Ok(found) => found,
+        Err(response) => return response.into(),
+    };
+    let (gateway, trace) = (call.gateway, call.trace);
+    let req = read_or_answer!(call);
+    if let Some(tool) = called_tool(&req) {
+        trace.tool(tool);
+    }
+    let challenge = |scope: &str| {
+        crate::oauth::www_authenticate(
+            &issuer.protected_resource_metadata_url(),
+            [scope],
+            Some((
+                "insufficient_scope",
+                "the access token lacks the scope this tool requires",
+            )),
+        )
+    };
+    let server = McpServer {
+        config: gateway.config,
+        platform: gateway.platform,
+        toolbox: &tools::TOOLBOX,
+        catalog: tools::catalog(),
+        signing_key: gateway.signing_key,
+        previous_signing_key: gateway.previous_signing_key,
+        challenge: Some(&challenge),
+    };
+    mcp::handle(&server, &req, &principal).await.into()
+}
+
+/// The tool a `tools/call` names, for the log: the gateway's own name for it, or `unknown`, so
+/// a caller cannot write what it likes into the log. `None` for other methods.
+fn called_tool(req: &HttpRequest) -> Option<&'static str> {
+    #[derive(serde::Deserialize)]
+    struct Params {
+        name: Option<String>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Called {
+        method: Option<String>,
+        params: Option<Params>,
+    }
+    let call: Called = serde_json::from_slice(&req.body).ok()?;
+    if call.method.as_deref() != Some("tools/call") {
+        return None;
+    }
+    let name = call.params.and_then(|p| p.name)?;
+    Some(
+        tools::TOOLBOX
+            .tools
+            .iter()
+            .find(|t| t.def.name == name)
+            .map_or("unknown", |t| t.def.name),
+    )
+}
+
+/// The authorization server's endpoints (discovery, registration, sign-in, tokens, admin).
+pub async fn oauth(call: Call<'_>) -> Answer {
+    let gateway = call.gateway;
+    let (Some(settings), Some(key)) = (gateway.oauth, gateway.signing_key) else {
+        return not_found(&call.request).into();
+    };
+    let issuer = match issuer(gateway, &call.request) {
+        Ok(i) => i,
+        Err(response) => return response.into(),
+    };
+    let req = read_or_answer!(call);
+    let server = AuthServer {
+        settings,
+        platform: gateway.platform,
+        issuer,
+        signing_key: key,
+        previous_signing_key: gateway.previous_signing_key,
+        scopes: tools::TOOLBOX.scopes,
+        address: address(&req),
+        allow_loopback_metadata: settings.allow_loopback_metadata
+            && gateway.config.environment == crate::config::Environment::Development,
+    };
+    match endpoints::route(&server, &req).await {
+        Some(response) => response.into(),
+        None => not_found(&req).into(),
+    }
+}
+
+/// 404 naming the path.
+pub fn not_found(req: &HttpRequest) -> HttpResponse {
+    error(
+        404,
+        "not_found",
+        &format!("Nothing is served at {}", req.path),
+    )
+}
+
+/// `POST /webhooks/github`: the delivery's cheap checks run before its body is read.
+pub async fn deliveries(call: Call<'_>) -> Answer {
+    let Call {
+        gateway,
+        request,
+        body,
+        ..
+    } = call;
+    let settings = &gateway.config.webhooks;
+    webhooks::intake::receive(settings, &gateway.platform, gateway.leases, &request, body)
+        .await
+        .into()
+}
+
+/// The REST endpoints beside the event tools.
+pub async fn events_rest(call: Call<'_>) -> Answer {
+    let signed_in = signed_in(call.gateway, &call.request, call.trace, &challenge_scopes()).await;
+    let (issuer, principal) = match signed_in {
+        Ok(found) => found,
+        Err(response) => return response.into(),
+    };
+    let gateway = call.gateway;
+    let req = read_or_answer!(call);
+    let refuse = |scope: &str| insufficient_scope(&issuer, scope);
+    webhooks::rest::serve(
+        &gateway.config.webhooks,
+        &gateway.platform,
+        &principal,
+        &req,
+        &refuse,
+    )
+    .await
+    .into()
+}
+
+/// `GET /`: the gateway's name, version and MCP endpoint.
+pub async fn root(call: Call<'_>) -> Answer {
+    let issuer = match issuer(call.gateway, &call.request) {
+        Ok(i) => i,
+        Err(response) => return response.into(),
+    };
+    HttpResponse::json(
+        200,
+        json!({
+            "name": "dovecote",
+            "version": env!("CARGO_PKG_VERSION"),
+            "mcp": issuer.resource().as_str(),
+        })
+        .to_string(),
+    )
+    .into()
+}
+
+/// `GET /health`: what the deployment has, from its variables and bindings.
+pub async fn health(call: Call<'_>) -> Answer {
+    let platform = &call.gateway.platform;
+    let has_binding = |name: &str| {
+        if name == crate::health::KV_BINDING {
+            platform.kv.bound()
+        } else {
+            platform.objects.bound(name)
+        }
+    };
+    crate::health::report(&crate::health::Probe {
+        var: &|name| platform.secrets.get(name),
+        has_binding: &has_binding,
+        sign_in: crate::health::SIGN_IN,
+    })
+    .into()
+}
+
+/// An `/events` stream about to start: whose it is, where it resumes, and its first bytes
+/// (the retry hint and every event after `Last-Event-ID`).
+pub struct StreamStart {
+    /// The cursor after the replayed events.
+    pub cursor: stream::Cursor,
+    /// The token the stream was opened with, checked again at every poll (`None` without
+    /// sign-in, in the conformance build).
+    pub holder: Option<bearer::Holder>,
+    /// The bytes to send first.
+    pub opening: Vec<u8>,
+}
+
+/// `GET /events`: checks the caller and replays what it missed; the Worker then keeps the
+/// stream open.
+pub async fn events(call: Call<'_>) -> Answer {
+    match open_stream(call.gateway, &call.request, call.trace).await {
+        Ok(start) => Answer::Stream(stream_head(), start),
+        Err(response) => response.into(),
+    }
+}
+
+/// Checks a `GET /events` request (Bearer token, scope) and replays what the caller missed,
+/// from the request's `Last-Event-ID`. The Worker ends the stream at the first poll where
+/// `bearer::still_held` says the token no longer speaks for anyone.
+pub async fn open_stream(
+    gateway: &Gateway<'_>,
+    req: &HttpRequest,
+    trace: &Trace,
+) -> Result<StreamStart, HttpResponse> {
+    let (issuer, principal) = signed_in(gateway, req, trace, &challenge_scopes()).await?;
+    if !principal.has_scope(webhooks::rest::READ_SCOPE) {
+        return Err(insufficient_scope(&issuer, webhooks::rest::READ_SCOPE));
+    }
+    let principal = &principal;
+    let settings = &gateway.config.webhooks;
+    let unavailable = |e: crate::platform::PlatformError| {
+        crate::log::internal("event stream", &e.0);
+        error(
+            503,
+            "temporarily_unavailable",
+            "the event store is unavailable just now; reconnect in a few seconds",
+        )
+        .with_header("Retry-After", "5")
+    };
+    let tenants = webhooks::access::tenants_of(principal, settings, &gateway.platform)
+        .await
+        .map_err(unavailable)?;
+    let last = req.headers.get("last-event-id").map(str::trim);
+    let mut cursor = stream::start(&gateway.platform, &tenants, last)
+        .await
+        .map_err(unavailable)?;
+    let mut opening = stream::opening(settings.poll_ms.max(1000));
+    opening.extend(
+        stream::poll(&gateway.platform, &mut cursor)
+            .await
+            .map_err(unavailable)?,
+    );
+    let holder = gateway.oauth.and_then(|_| bearer::Holder::of_request(req));
+    Ok(StreamStart {
+        cursor,
+        holder,
+        opening,
+    })
+}
+
+/// The status and headers of an `/events` stream.
+pub fn stream_head() -> HttpResponse {
+    HttpResponse::empty(200)
+        .with_header("Content-Type", "text/event-stream")
+        .with_header("Cache-Control", "no-store")
+        .with_header("X-Accel-Buffering", "no")
+}
