@@ -114,21 +114,30 @@ impl CredentialStore for FileCredentialStore {
 mod tests {
     use super::*;
 
+    /// A fresh folder for one test (tests run in parallel in one process).
+    fn test_dir(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("dovecote-bridge-{name}-{}", std::process::id()));
+        std::fs::remove_dir_all(&dir).ok();
+        dir
+    }
+
+    fn credentials() -> StoredCredentials {
+        StoredCredentials::new(
+            "client-1".into(),
+            None,
+            vec!["dovecote:read".into()],
+            Some(1),
+        )
+    }
+
     #[tokio::test]
     async fn credentials_round_trip_in_a_private_file() {
-        let dir = std::env::temp_dir().join(format!("dovecote-bridge-test-{}", std::process::id()));
+        let dir = test_dir("round-trip");
         let store =
             FileCredentialStore::new(&dir, &Url::parse("http://127.0.0.1:8787/mcp").unwrap());
         assert!(store.load().await.unwrap().is_none());
-        store
-            .save(StoredCredentials::new(
-                "client-1".into(),
-                None,
-                vec!["dovecote:read".into()],
-                Some(1),
-            ))
-            .await
-            .unwrap();
+        store.save(credentials()).await.unwrap();
         let loaded = store.load().await.unwrap().unwrap();
         assert_eq!(loaded.client_id, "client-1");
         #[cfg(unix)]
@@ -143,6 +152,54 @@ mod tests {
         }
         store.clear().await.unwrap();
         assert!(store.load().await.unwrap().is_none());
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// Someone who can write in the folder plants symlinks where the bridge writes: at the
+    /// fixed temporary name earlier versions used, and at the credential file itself.
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn planted_symlinks_are_never_followed() {
+        let dir = test_dir("symlink");
+        std::fs::create_dir_all(&dir).unwrap();
+        let store =
+            FileCredentialStore::new(&dir, &Url::parse("http://127.0.0.1:8787/mcp").unwrap());
+        let victim = dir.join("victim.txt");
+        std::fs::write(&victim, "untouched").unwrap();
+        let old_temporary = store.path().with_extension("json.tmp");
+        std::os::unix::fs::symlink(&victim, &old_temporary).unwrap();
+        store.save(credentials()).await.unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched");
+        assert!(std::fs::symlink_metadata(&old_temporary)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+
+        std::fs::remove_file(store.path()).unwrap();
+        std::os::unix::fs::symlink(&victim, store.path()).unwrap();
+        store.save(credentials()).await.unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched");
+        let written = std::fs::symlink_metadata(store.path()).unwrap();
+        assert!(
+            written.file_type().is_file(),
+            "the link is replaced, not followed"
+        );
+        assert_eq!(store.load().await.unwrap().unwrap().client_id, "client-1");
+
+        // Nothing else is left behind: the credentials, the victim and the planted link.
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "credentials-127.0.0.1_8787_mcp.json",
+                "credentials-127.0.0.1_8787_mcp.json.tmp",
+                "victim.txt"
+            ]
+        );
         std::fs::remove_dir_all(&dir).ok();
     }
 }
