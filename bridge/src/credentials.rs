@@ -1,5 +1,6 @@
 //! The sign-in kept between runs: one JSON file per gateway in the user's configuration
-//! folder, readable by the user alone (0600 in a 0700 folder on Unix), written atomically.
+//! folder, readable by the user alone (0600 in a 0700 folder on Unix), written atomically
+//! through a new file with a random name that never follows a symlink.
 //! It holds the OAuth client id and tokens; nothing else reads it and nothing logs it.
 
 use std::path::{Path, PathBuf};
@@ -41,28 +42,52 @@ impl FileCredentialStore {
         &self.path
     }
 
+    /// Writes `bytes` through a new temporary file beside the credentials, then renames it
+    /// over them: a reader sees the old file or the new one, never half of one.
     fn write(&self, bytes: &[u8]) -> std::io::Result<()> {
         let dir = self.path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir)?;
-        let tmp = self.path.with_extension("json.tmp");
         #[cfg(unix)]
         {
-            use std::io::Write;
-            use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+            use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-            let mut file = std::fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .mode(0o600)
-                .open(&tmp)?;
-            file.write_all(bytes)?;
-            file.sync_all()?;
         }
-        #[cfg(not(unix))]
-        std::fs::write(&tmp, bytes)?;
-        std::fs::rename(&tmp, &self.path)
+        let tmp = self.temporary_path()?;
+        let written = write_new_file(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, &self.path));
+        if written.is_err() {
+            // Best effort: the name is random, so a leftover never blocks the next write.
+            let _ = std::fs::remove_file(&tmp);
+        }
+        written
     }
+
+    /// A temporary name beside the credentials that nobody can predict, so nobody can plant
+    /// a file or a link there in advance.
+    fn temporary_path(&self) -> std::io::Result<PathBuf> {
+        let mut random = [0u8; 16];
+        getrandom::getrandom(&mut random).map_err(std::io::Error::other)?;
+        let suffix: String = random.iter().map(|b| format!("{b:02x}")).collect();
+        let mut name = self.path.file_name().unwrap_or_default().to_owned();
+        name.push(format!(".{suffix}.tmp"));
+        Ok(self.path.with_file_name(name))
+    }
+}
+
+/// Creates `path`, which must not exist (not even as a symlink), readable by the user alone,
+/// and writes `bytes` to disk.
+fn write_new_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // `create_new` (O_EXCL) already refuses an existing link; O_NOFOLLOW says so twice.
+        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 fn store_error(what: &str, e: impl std::fmt::Display) -> AuthError {

@@ -4,6 +4,7 @@
 //! the environment (`DOVECOTE_URL`, `WEBHOOK_CHANNEL`, `DOVECOTE_TOKEN`); see docs/connect.md.
 //! stdout carries MCP only; everything for people goes to stderr.
 
+mod callback;
 mod config;
 mod credentials;
 mod events;
