@@ -41,11 +41,14 @@ fn json_error(status: u16, error: &str, description: &str) -> HttpResponse {
     )
 }
 
+/// Another name for `/authorize`.
+const AUTHORIZE_ALIAS: &str = "/auth";
+
 /// The methods each path answers, for `Allow` and CORS preflights.
 fn allowed_methods(path: &str) -> Option<&'static str> {
     match path {
         "/mcp" | "/token" | "/revoke" | "/register" => Some("POST, OPTIONS"),
-        "/authorize" => Some("GET, POST, OPTIONS"),
+        "/authorize" | AUTHORIZE_ALIAS => Some("GET, POST, OPTIONS"),
         "/" | "/events" => Some("GET, OPTIONS"),
         webhooks::intake::PATH => Some("POST"),
         p if webhooks::rest::method_of(p) == Some("GET") => Some("GET, OPTIONS"),
@@ -70,6 +73,17 @@ pub async fn route(gateway: &Gateway<'_>, req: &HttpRequest) -> HttpResponse {
 
 /// Serves one request, noting in `trace` who called and which tool, for the request's log line.
 pub async fn route_traced(gateway: &Gateway<'_>, req: &HttpRequest, trace: &Trace) -> HttpResponse {
+    // `/auth` answers as `/authorize`, for clients told that path (the URL keeps `/auth`).
+    let aliased;
+    let req = if req.path == AUTHORIZE_ALIAS {
+        aliased = HttpRequest {
+            path: "/authorize".to_owned(),
+            ..req.clone()
+        };
+        &aliased
+    } else {
+        req
+    };
     // Discovery documents are public: any origin may read them.
     let public = req.path.starts_with("/.well-known/");
     // The sign-in page is sent with `Referrer-Policy: no-referrer`, so its own form posts
