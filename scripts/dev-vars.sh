@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 umask 077
 random() { head -c "$1" /dev/urandom | base64 | tr -d '\n'; }
+hex() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 if [ ! -f .dev.vars ]; then
   cat > .dev.vars <<'VARS'
 # Local development settings and secrets for `make dev`. Never commit this file.
@@ -14,6 +15,9 @@ DOVECOTE_ENV=development
 # GITHUB_CLIENT_ID=
 # GITHUB_CLIENT_SECRET=
 # ALLOWED_USERNAMES=your-github-login
+# A repository webhook (no GitHub App) stores its events under this account; set it to the
+# repository's owner to receive them (docs/webhooks.md):
+# WEBHOOK_DEFAULT_TENANT=your-github-login
 VARS
   created=1
 fi
@@ -26,6 +30,7 @@ add() {
 add OAUTH_PASSWORD "The password of the sign-in page (/authorize). Change it to one you like." "$(random 12 | tr '+/' '-_')"
 add DOVECOTE_SIGNING_KEY "HMAC key for MCP session ids and the sign-in form's CSRF tokens: 32 random bytes, base64." "$(random 32)"
 add DOVECOTE_ENCRYPTION_KEY "AES-256-GCM key that seals what a grant carries: 32 random bytes, base64." "$(random 32)"
+add GITHUB_WEBHOOK_SECRET "The secret of your GitHub webhook: paste it as the webhook's Secret (docs/webhooks.md)." "$(hex 32)"
 if [ -n "${created:-}" ]; then
   echo "created .dev.vars with fresh secrets; your sign-in password is OAUTH_PASSWORD in that file"
 elif [ ${#added[@]} -gt 0 ]; then
