@@ -273,3 +273,63 @@ test("signed GitHub deliveries reach the client as claude/channel notifications,
     await gw.stop();
   }
 });
+
+test("events that arrive while the bridge is stopped are relayed at its start, once each; two bridges for one user each relay every event once", async () => {
+  const { sign } = await import("@octokit/webhooks-methods");
+  const { randomUUID } = await import("node:crypto");
+  const SECRET = "bridge-e2e-resume-secret";
+  const gw = await startWorker({
+    vars: { GITHUB_WEBHOOK_SECRET: SECRET, WEBHOOK_DEFAULT_TENANT: "acme", EVENTS_HEARTBEAT_SECS: "1", EVENTS_POLL_MS: "200" },
+  });
+  const operator = await signIn(gw.origin, { headers: { "cf-connecting-ip": "203.0.113.31" } });
+  const deliver = async (n) => {
+    const id = randomUUID();
+    const body = JSON.stringify({ action: "opened", issue: { number: n, title: `Issue ${n}`, user: { login: "octocat" } }, repository: { full_name: "acme/app" }, sender: { login: "octocat" } });
+    const r = await fetch(`${gw.origin}/webhooks/github`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-github-event": "issues", "x-github-delivery": id, "x-hub-signature-256": await sign(SECRET, body) },
+      body,
+    });
+    assert.equal(r.status, 202, await r.text());
+    return id;
+  };
+  const dir = configDir();
+  const env = { DOVECOTE_URL: gw.origin, DOVECOTE_TOKEN: operator.access_token, DOVECOTE_HEARTBEAT_SECS: "1", DOVECOTE_CONFIG_DIR: dir };
+  const relayed = (b) => b.notifications.filter((n) => n.method === "notifications/claude/channel").map((n) => n.params.meta.message_id);
+  const started = [];
+  const start = async () => {
+    const b = await startBridge(env);
+    started.push(b);
+    return b;
+  };
+  try {
+    // Two sessions of one user, sharing the configuration folder.
+    const [a, b] = [await start(), await start()];
+    await new Promise((r) => setTimeout(r, 1500));
+    const first = await deliver(1);
+    for (const x of [a, b]) await x.waitFor(() => relayed(x).includes(first), 20_000, "the first event in both bridges");
+    await Promise.all([a.close(), b.close()]);
+
+    // Both stopped: two events arrive, then one bridge starts again.
+    const missed = [await deliver(2), await deliver(3)];
+    assert.equal(JSON.parse(readFileSync(join(dir, readdirSync(dir).find((n) => n.startsWith("events-"))), "utf8")).last_event_id.length > 0, true);
+    const c = await start();
+    await c.waitFor(() => missed.every((id) => relayed(c).includes(id)), 20_000, "the events that arrived while stopped");
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.deepEqual(relayed(a), [first]);
+    assert.deepEqual(relayed(b), [first]);
+    assert.deepEqual(relayed(c), missed, "what it missed, once each, and not what it had relayed");
+    if (process.platform !== "win32") {
+      for (const name of readdirSync(dir)) assert.equal(statSync(join(dir, name)).mode & 0o777, 0o600, name);
+    }
+    await c.close();
+
+    // A start with nothing new relays nothing.
+    const d = await start();
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.deepEqual(relayed(d), []);
+  } finally {
+    for (const x of started) await x.close().catch(() => {});
+    await gw.stop();
+  }
+});

@@ -1,12 +1,14 @@
 //! The sign-in kept between runs: one JSON file per gateway in the user's configuration
 //! folder, readable by the user alone (0600 in a 0700 folder on Unix), written atomically
-//! through a new file with a random name that never follows a symlink.
+//! through a new file with a random name that never follows a symlink (private_file.rs).
 //! It holds the OAuth client id and tokens; nothing else reads it and nothing logs it.
 
 use std::path::{Path, PathBuf};
 
 use rmcp::transport::auth::{AuthError, CredentialStore, StoredCredentials};
 use url::Url;
+
+use crate::private_file;
 
 /// Credentials of one gateway, in a file.
 #[derive(Debug, Clone)]
@@ -17,21 +19,7 @@ pub struct FileCredentialStore {
 impl FileCredentialStore {
     /// The store for the gateway at `mcp_url`, under `dir`.
     pub fn new(dir: &Path, mcp_url: &Url) -> Self {
-        let name: String = format!(
-            "{}_{}{}",
-            mcp_url.host_str().unwrap_or("gateway"),
-            mcp_url.port_or_known_default().unwrap_or(0),
-            mcp_url.path()
-        )
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+        let name = private_file::gateway_key(mcp_url);
         Self {
             path: dir.join(format!("credentials-{name}.json")),
         }
@@ -41,53 +29,6 @@ impl FileCredentialStore {
     pub fn path(&self) -> &Path {
         &self.path
     }
-
-    /// Writes `bytes` through a new temporary file beside the credentials, then renames it
-    /// over them: a reader sees the old file or the new one, never half of one.
-    fn write(&self, bytes: &[u8]) -> std::io::Result<()> {
-        let dir = self.path.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir)?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-        }
-        let tmp = self.temporary_path()?;
-        let written = write_new_file(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, &self.path));
-        if written.is_err() {
-            // Best effort: the name is random, so a leftover never blocks the next write.
-            let _ = std::fs::remove_file(&tmp);
-        }
-        written
-    }
-
-    /// A temporary name beside the credentials that nobody can predict, so nobody can plant
-    /// a file or a link there in advance.
-    fn temporary_path(&self) -> std::io::Result<PathBuf> {
-        let mut random = [0u8; 16];
-        getrandom::getrandom(&mut random).map_err(std::io::Error::other)?;
-        let suffix: String = random.iter().map(|b| format!("{b:02x}")).collect();
-        let mut name = self.path.file_name().unwrap_or_default().to_owned();
-        name.push(format!(".{suffix}.tmp"));
-        Ok(self.path.with_file_name(name))
-    }
-}
-
-/// Creates `path`, which must not exist (not even as a symlink), readable by the user alone,
-/// and writes `bytes` to disk.
-fn write_new_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        // `create_new` (O_EXCL) already refuses an existing link; O_NOFOLLOW says so twice.
-        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
-    }
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
 }
 
 fn store_error(what: &str, e: impl std::fmt::Display) -> AuthError {
@@ -114,7 +55,7 @@ impl CredentialStore for FileCredentialStore {
     async fn save(&self, credentials: StoredCredentials) -> Result<(), AuthError> {
         let bytes = serde_json::to_vec(&credentials)
             .map_err(|e| store_error("cannot encode the sign-in", e))?;
-        self.write(&bytes)
+        private_file::write(&self.path, &bytes)
             .map_err(|e| store_error(&format!("cannot write {}", self.path.display()), e))
     }
 

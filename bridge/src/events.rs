@@ -2,7 +2,8 @@
 //! with the access token, and sends each new event summary to the local client as
 //! `notifications/claude/channel`. It reconnects with backoff (1 s doubling to 60 s), resumes
 //! with `Last-Event-ID` so nothing is missed or repeated across drops and gateway restarts,
-//! and treats a silence longer than two heartbeats as a drop.
+//! and treats a silence longer than two heartbeats as a drop. The last relayed id is kept on
+//! disk (cursor.rs), so a restarted bridge relays what arrived while it was stopped.
 
 use std::time::Duration;
 
@@ -13,6 +14,7 @@ use serde_json::{json, Value};
 use tokio::sync::watch;
 
 use crate::config::Config;
+use crate::cursor::EventCursor;
 use crate::sse::{Item, Parser};
 use crate::upstream::{Upstream, UpstreamError};
 
@@ -89,10 +91,11 @@ pub async fn follow(
     };
     let Some(peer) = peer else { return };
     let http = reqwest::Client::new();
-    let mut last_id: Option<String> = None;
+    let cursor = EventCursor::new(&config.config_dir, &config.mcp_url);
+    let mut last_id = cursor.load();
     let mut backoff = FIRST_BACKOFF;
     loop {
-        match connect_once(&config, &upstream, &http, &peer, &mut last_id).await {
+        match connect_once(&config, &upstream, &http, &peer, &cursor, &mut last_id).await {
             Ended::NoStream => {
                 eprintln!("dovecote-bridge: the gateway has no /events stream; channel notifications are off");
                 return;
@@ -115,6 +118,7 @@ async fn connect_once(
     upstream: &Upstream,
     http: &reqwest::Client,
     peer: &Peer<RoleServer>,
+    cursor: &EventCursor,
     last_id: &mut Option<String>,
 ) -> Ended {
     let Some(access) = upstream.access(Duration::from_secs(3600)).await else {
@@ -176,8 +180,11 @@ async fn connect_once(
                     return Ended::Retry("the MCP client disconnected".into());
                 }
             }
-            if id.is_some() {
-                *last_id = id;
+            if let Some(id) = id {
+                if let Err(e) = cursor.save(&id) {
+                    eprintln!("dovecote-bridge: cannot remember the last event ({e}); a restart may relay it again");
+                }
+                *last_id = Some(id);
             }
         }
     }

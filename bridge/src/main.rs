@@ -7,7 +7,9 @@
 mod callback;
 mod config;
 mod credentials;
+mod cursor;
 mod events;
+mod private_file;
 mod server;
 mod signin;
 mod sse;
@@ -24,8 +26,53 @@ use crate::credentials::FileCredentialStore;
 use crate::server::Bridge;
 use crate::upstream::{Access, Upstream};
 
+const HELP: &str = "\
+dovecote-bridge: a local stdio MCP server for a Dovecote gateway's tools and GitHub events.
+An MCP client starts it; it speaks MCP on stdin/stdout and writes messages for you to stderr.
+
+Usage:
+  claude mcp add dovecote -e DOVECOTE_URL=https://your-gateway.example/mcp -- npx -y dovecote-bridge
+  dovecote-bridge --version | --help
+
+Environment:
+  DOVECOTE_URL          the gateway's MCP endpoint, ending in /mcp (required)
+  WEBHOOK_CHANNEL       0 to turn off GitHub events as channel messages (on by default)
+  DOVECOTE_TOKEN        a fixed access token instead of the browser sign-in
+  DOVECOTE_CONFIG_DIR   where the sign-in and the last relayed event are kept
+  DOVECOTE_NO_BROWSER   1 to print the sign-in URL without opening a browser
+
+Documentation: docs/connect.md in the Dovecote repository.
+";
+
+/// What the command line asks for besides serving.
+fn answer_flags(args: impl Iterator<Item = String>) -> Option<Result<String, String>> {
+    let args: Vec<String> = args.collect();
+    match args.first().map(String::as_str) {
+        None => None,
+        Some("--version" | "-V") => Some(Ok(format!(
+            "dovecote-bridge {}\n",
+            env!("CARGO_PKG_VERSION")
+        ))),
+        Some("--help" | "-h") => Some(Ok(HELP.to_owned())),
+        Some(other) => Some(Err(format!(
+            "unknown argument `{other}`; the bridge is configured by its environment (see --help)"
+        ))),
+    }
+}
+
 #[tokio::main]
 async fn main() {
+    match answer_flags(std::env::args().skip(1)) {
+        None => {}
+        Some(Ok(text)) => {
+            print!("{text}");
+            return;
+        }
+        Some(Err(e)) => {
+            eprintln!("dovecote-bridge: {e}");
+            std::process::exit(2);
+        }
+    }
     let config = match Config::from_vars(|name| std::env::var(name).ok()) {
         Ok(c) => c,
         Err(e) => {
@@ -105,4 +152,25 @@ async fn acquire(
         manager,
     ))));
     bridge.announce_tools().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::answer_flags;
+
+    fn flags(args: &[&str]) -> Option<Result<String, String>> {
+        answer_flags(args.iter().map(|a| a.to_string()))
+    }
+
+    #[test]
+    fn version_help_and_unknown_arguments() {
+        assert_eq!(flags(&[]), None, "no argument: serve");
+        let version = flags(&["--version"]).unwrap().unwrap();
+        assert_eq!(
+            version,
+            format!("dovecote-bridge {}\n", env!("CARGO_PKG_VERSION"))
+        );
+        assert!(flags(&["-h"]).unwrap().unwrap().contains("DOVECOTE_URL"));
+        assert!(flags(&["--serve"]).unwrap().unwrap_err().contains("--help"));
+    }
 }

@@ -260,6 +260,12 @@ fn called_tool(req: &HttpRequest) -> Option<&'static str> {
     )
 }
 
+/// `/auth`: served as `/authorize`, for clients told that path (the URL they see keeps it).
+pub async fn authorize_alias(mut call: Call<'_>) -> Answer {
+    call.request.path = "/authorize".to_owned();
+    oauth(call).await
+}
+
 /// The authorization server's endpoints (discovery, registration, sign-in, tokens, admin).
 pub async fn oauth(call: Call<'_>) -> Answer {
     let gateway = call.gateway;

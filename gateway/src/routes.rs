@@ -162,7 +162,7 @@ const FORM: Cap = Cap::Bytes(crate::web::form::MAX_FORM_BYTES);
 const ADMIN: Cap = Cap::Bytes(crate::config::DEFAULT_MAX_BODY_BYTES);
 
 /// Every route, first match wins.
-pub static ROUTES: [Route; 19] = [
+pub static ROUTES: [Route; 20] = [
     Route {
         refuse: crate::mcp::refuse,
         cap: Cap::Mcp,
@@ -227,6 +227,18 @@ pub static ROUTES: [Route; 19] = [
             Path::Exact("/authorize"),
             &["GET", "POST"],
             |c| Box::pin(h::oauth(c)),
+            "/authorize",
+        )
+    },
+    // Another name for `/authorize`, for clients told that path; logged as `/authorize`.
+    Route {
+        cap: FORM,
+        own_form: true,
+        enabled: signs_in,
+        ..route(
+            Path::Exact("/auth"),
+            &["GET", "POST"],
+            |c| Box::pin(h::authorize_alias(c)),
             "/authorize",
         )
     },

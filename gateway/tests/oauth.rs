@@ -794,3 +794,25 @@ fn self_registered_clients_expire_unused_and_live_on_while_used() {
         "the operator's clients never expire"
     );
 }
+
+#[test]
+fn auth_is_an_alias_of_authorize() {
+    let w = world();
+    let s = Session::new(&w);
+    let client = s.register();
+    let query: Vec<String> = s
+        .authorize_query(&client, &[])
+        .iter()
+        .map(|(k, v)| format!("{k}={}", dovecote_gateway::web::form::encode(v)))
+        .collect();
+    let page = s.send("GET", &format!("/auth?{}", query.join("&")), &[], "");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("Test &lt;script&gt;"),
+        "the consent page"
+    );
+    assert!(page.header("Set-Cookie").unwrap().starts_with("__Host-"));
+    let bare = s.send("GET", "/auth", &[], "");
+    assert_eq!(bare.status, 400, "validated like /authorize: {}", bare.body);
+    assert_eq!(s.send("DELETE", "/auth", &[], "").status, 405);
+}
