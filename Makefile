@@ -12,16 +12,22 @@ SOURCES := $(shell find gateway/src macros/src examples -name '*.rs' 2>/dev/null
 	gateway/Cargo.toml macros/Cargo.toml Cargo.toml Cargo.lock tools.toml channels.toml
 BRIDGE_SOURCES := $(shell find bridge/src -name '*.rs' 2>/dev/null) bridge/Cargo.toml Cargo.lock
 
-.PHONY: dev test unit e2e conformance bench bundle install clean deploy secrets verify
+.PHONY: dev test lint unit e2e conformance bench bundle install clean deploy secrets verify
 
 ## dev: install what is missing, build, and serve on http://127.0.0.1:$(PORT)/mcp
 dev: install build/default/index.js
 	@scripts/dev-vars.sh
 	@scripts/dev.sh
 
-## test: unit, macro and compile-fail tests, then end-to-end tests and the conformance suite
-test: install unit e2e conformance
+## test: the lint, unit, macro and compile-fail tests, then end-to-end tests and the conformance suite
+test: install lint unit e2e conformance
 	@echo "all tests passed"
+
+## lint: cargo fmt, clippy with warnings denied (native, and the gateway on wasm32) and the
+## GitHub Actions workflows; then scripts/lint.test.mjs shows each of those checks can fail
+lint: install
+	@scripts/lint.sh
+	@source scripts/env.sh && node --test scripts/lint.test.mjs
 
 install:
 	@scripts/install.sh
@@ -50,13 +56,27 @@ e2e: build/default/index.js build/conformance/index.js build/release/index.js ta
 conformance: build/conformance/index.js
 	@source scripts/env.sh && node e2e/conformance/run.mjs
 
-## bench: throughput, latency and CPU per request against a constant-answer floor
-# The speed runs use the conformance build, which serves /mcp without sign-in (workerd alone
-# has no KV for tokens); the size is the default build's, as deployed.
-bench: install
-	@scripts/build.sh release --opt
-	@scripts/build.sh bench --opt --features conformance
+## bench: Dovecote beside the TypeScript stack and a constant-answer floor, signed in, one run
+## (docs/bench.md); BENCH_QUICK=1 for short runs while working on the bench
+bench: install build/release/index.js build/bench/index.js build/bench-open/index.js build/floor/index.js
 	@source scripts/env.sh && node bench/run.mjs
+
+# What `make bench` measures: the deployed build's code with every tools.toml rate raised
+# (bench/manifest.sh), so calls are served rather than refused; its sizes are the deployed
+# build's (build/release). bench-open is the sign-in-free conformance build, for the
+# plain-workerd line; floor the constant-answer Worker.
+build/bench-manifests/%.toml: bench/manifest.sh tools.toml e2e/conformance/tools.toml
+	@bench/manifest.sh $(if $(filter conformance,$*),e2e/conformance/tools.toml,tools.toml) $@
+
+build/bench/index.js: $(SOURCES) build/bench-manifests/tools.toml | install
+	@DOVECOTE_TOOLS_MANIFEST=$(CURDIR)/build/bench-manifests/tools.toml scripts/build.sh bench --opt
+
+build/bench-open/index.js: $(SOURCES) e2e/conformance/tools.toml build/bench-manifests/conformance.toml | install
+	@DOVECOTE_TOOLS_MANIFEST=$(CURDIR)/build/bench-manifests/conformance.toml \
+		scripts/build.sh bench-open --opt --features conformance
+
+build/floor/index.js: $(shell find bench/floor/src -name '*.rs') bench/floor/Cargo.toml Cargo.lock | install
+	@scripts/build.sh floor --opt --crate bench/floor
 
 ## bundle: the bridge as an MCP Bundle for this machine (Linux x86-64): build/dovecote-bridge-linux.mcpb
 bundle: install

@@ -1,148 +1,83 @@
-// `make bench`: the gateway against a constant-answer Rust Worker (the floor), both served by
-// the `workerd` binary directly (no wrangler dev proxy, which alone costs ~4 ms of CPU per
-// request). Rounds alternate floor and gateway so drift hits both; CPU per request is
-// workerd's own user+system time over the run, from /proc. Prints a table, also written to
-// build/bench/results.json.
-import { readFileSync, writeFileSync } from "node:fs";
-import { gzipSync } from "node:zlib";
+// `make bench`: Dovecote beside the standard TypeScript stack (the peer, bench/peer) and a
+// constant-answer Rust Worker (the floor), in one run under the same conditions. Each is the
+// bundle `wrangler deploy --dry-run` makes, served by wrangler's Miniflare without the dev proxy
+// or inspector; the two gateways are signed in to through their own OAuth flows; rounds
+// alternate the three; the load generator (this process) and the Workers run on separate
+// cores. Then the lines beside it (bench/beside.mjs), the targets of the "Lean" issue, and
+// build/bench/results.json. BENCH_QUICK=1 runs short rounds for working on the bench.
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Agent, request as httpRequest } from "node:http";
 import { ROOT } from "../e2e/harness/worker.mjs";
-import { cpuSeconds, serve } from "./workerd.mjs";
-import { benchWebhooks } from "./webhooks.mjs";
+import { dovecoteToken, peerToken } from "./auth.mjs";
+import { bundlePeer, deployedDovecote, dryRun } from "./bundles.mjs";
+import { REQUESTS, forFloor, startDovecote, startFloor, startPeer, mcp } from "./gateways.mjs";
+import { CONNECTIONS, QUICK, ROUNDS, SECONDS, timed } from "./load.mjs";
+import { WORKER_CORE, pinLoadGenerator } from "./miniflare.mjs";
+import { WEBHOOK_VARS } from "./webhooks.mjs";
+import { besideLines, notificationStandIn } from "./beside.mjs";
+import { printSideBySide, printTargets, summarize } from "./report.mjs";
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 2);
+const WARM_UP_SECONDS = QUICK ? 0.3 : 1;
+mkdirSync(join(ROOT, "build/bench"), { recursive: true });
 
-const meta = {
-  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-  "io.modelcontextprotocol/clientCapabilities": {},
+const pinned = pinLoadGenerator();
+console.error(`bench: load generator ${pinned ? "pinned off" : "NOT pinned off"} core ${WORKER_CORE}, Workers on core ${WORKER_CORE}${QUICK ? " (BENCH_QUICK: short runs, numbers only for trying the bench)" : ""}`);
+
+console.error("bench: bundling with wrangler deploy --dry-run");
+const bundles = {
+  dovecote: deployedDovecote(),
+  // The build measured: the deployed build's code with every tools.toml rate raised (see Makefile).
+  dovecoteMeasured: dryRun({ script: "build/bench/index.js", config: "wrangler.toml", env: ["--env", ""], outdir: "build/bench/dry-run" }),
+  floor: dryRun({ config: "bench/floor/wrangler.toml", outdir: "build/floor/dry-run" }),
 };
-const REQUESTS = {
-  "tools/list": { method: "tools/list", params: { _meta: meta } },
-  "tools/call calculate": {
-    method: "tools/call",
-    params: { name: "calculate", arguments: { operation: "power", a: 7, b: 8 }, _meta: meta },
-  },
-};
 
-/** Serves `build` (the gateway's bindings for "bench"), ready once tools/list answers. */
-function serveMcp(build) {
-  const gateway = build === "bench";
-  return serve(build, {
-    vars: gateway ? { DOVECOTE_ENV: "development" } : {},
-    objects: gateway ? { RATE_LIMITER: "RateLimiter", KNOWLEDGE_BASE: "KnowledgeBase" } : {},
-    ready: async (origin) => {
-      const r = await fetch(`${origin}/mcp`, post(REQUESTS["tools/list"]));
-      await r.text();
-      return r.ok;
-    },
-  });
-}
-
-function post(request) {
-  return {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream",
-      "mcp-protocol-version": "2026-07-28",
-      "mcp-method": request.method,
-      ...(request.params.name ? { "mcp-name": request.params.name } : {}),
-      host: "127.0.0.1",
-    },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, ...request }),
-  };
-}
-
-/** One POST on a kept-alive connection; resolves with its latency in ms. */
-function once(agent, url, init) {
-  return new Promise((ok, fail) => {
-    const started = process.hrtime.bigint();
-    const req = httpRequest(url, { method: "POST", agent, headers: init.headers }, (res) => {
-      res.resume();
-      res.on("end", () => (res.statusCode === 200 ? ok(Number(process.hrtime.bigint() - started) / 1e6) : fail(new Error(`HTTP ${res.statusCode}`))));
-    });
-    req.on("error", fail);
-    req.end(init.body);
-  });
-}
-
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
-
-/** CONNECTIONS closed loops for SECONDS; latency per request, CPU from workerd's /proc. */
-async function measure(server, request) {
-  const init = post(request);
-  const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
-  const latencies = [];
-  const before = cpuSeconds(server.child.pid);
-  const started = performance.now();
-  const deadline = started + SECONDS * 1000;
-  await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
-    while (performance.now() < deadline) latencies.push(await once(agent, server.url, init));
-  }));
-  const elapsed = (performance.now() - started) / 1000;
-  const cpu = cpuSeconds(server.child.pid) - before;
-  agent.destroy();
-  latencies.sort((a, b) => a - b);
-  return {
-    rps: latencies.length / elapsed,
-    p50: percentile(latencies, 0.5),
-    p99: percentile(latencies, 0.99),
-    cpuMs: (cpu * 1000) / latencies.length,
-  };
-}
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-const floor = await serveMcp("floor");
-const gateway = await serveMcp("bench");
-const runs = {};
+const standIn = await notificationStandIn();
+const servers = {};
 try {
-  for (let round = 1; round <= ROUNDS; round++) {
-    for (const [name, request] of Object.entries(REQUESTS)) {
-      for (const [who, server] of [["floor", floor], ["gateway", gateway]]) {
-        const m = await measure(server, request);
-        ((runs[name] ??= { floor: [], gateway: [] })[who]).push(m);
-        console.error(`round ${round} ${name.padEnd(22)} ${who.padEnd(8)} ${m.rps.toFixed(0)} req/s  p50 ${m.p50.toFixed(2)} ms  p99 ${m.p99.toFixed(2)} ms  ${m.cpuMs.toFixed(3)} ms CPU/req`);
+  const dovecote = await startDovecote(bundles.dovecoteMeasured, { ...WEBHOOK_VARS, ...standIn.vars });
+  servers.dovecote = dovecote;
+  const tokens = { floor: null, dovecote: await dovecoteToken(dovecote.origin) };
+  // The peer serves Dovecote's own tool descriptors, as this caller sees them.
+  const listed = await (await fetch(dovecote.url, mcp("tools/list", {}, tokens.dovecote)())).json();
+  console.error("bench: bundling the peer with Dovecote's tools");
+  bundles.peer = bundlePeer(listed.result.tools);
+  servers.peer = await startPeer(bundles.peer);
+  servers.floor = await startFloor(bundles.floor);
+  tokens.peer = await peerToken(servers.peer.origin);
+
+  const send = (who, name, seconds) => {
+    const request = who === "floor" ? forFloor(REQUESTS[name]) : REQUESTS[name];
+    const server = servers[who];
+    return timed(server.child.pid, `${server.origin}${request.path}`, request.make(tokens[who]), seconds, request);
+  };
+  const WHO = ["floor", "peer", "dovecote"];
+  for (const name of Object.keys(REQUESTS)) for (const who of WHO) await send(who, name, WARM_UP_SECONDS);
+
+  const runs = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    // Each round starts with another Worker, so drift over the run does not favour one.
+    const order = WHO.map((_, i) => WHO[(i + round) % WHO.length]);
+    for (const name of Object.keys(REQUESTS)) {
+      for (const who of order) {
+        const m = await send(who, name, SECONDS);
+        ((runs[name] ??= { floor: [], peer: [], dovecote: [] })[who])[round] = m;
+        console.error(`round ${round + 1} ${name.padEnd(22)} ${who.padEnd(9)} ${m.rps.toFixed(0).padStart(5)} req/s  p50 ${m.p50.toFixed(2)} ms  p99 ${m.p99.toFixed(2)} ms  ${m.cpuMs.toFixed(3)} ms CPU/req`);
       }
     }
   }
+  const sideBySide = summarize(runs);
+  const results = {
+    date: new Date().toISOString(),
+    quick: QUICK, rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS,
+    sideBySide,
+    size: Object.fromEntries(["dovecote", "peer", "floor"].map((k) => [k, { rawKiB: bundles[k].rawKiB, gzipKiB: bundles[k].gzipKiB }])),
+  };
+  printSideBySide(results);
+  results.beside = await besideLines({ servers, tokens, bundles, sideBySide, telegram: standIn.telegram });
+  printTargets(results);
+  writeFileSync(join(ROOT, "build/bench/results.json"), JSON.stringify(results, null, 2));
+  console.log("\nfigures also in build/bench/results.json");
 } finally {
-  floor.stop();
-  gateway.stop();
+  for (const s of Object.values(servers)) await s.stop();
+  await standIn.telegram.stop();
 }
-
-const size = (build) => {
-  const wasm = readFileSync(join(ROOT, "build", build, "index_bg.wasm"));
-  const js = readFileSync(join(ROOT, "build", build, "index.js"));
-  return { raw: wasm.length + js.length, gzip: gzipSync(wasm, { level: 9 }).length + gzipSync(js, { level: 9 }).length };
-};
-const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
-const results = { rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, requests: {}, size: {}, coldStartMs: {} };
-console.log(`\nDovecote benchmark: workerd serve, ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${SECONDS} s (medians)\n`);
-console.log("request                  worker    req/s    p50 ms  p99 ms  CPU ms/req");
-for (const [name, r] of Object.entries(runs)) {
-  const row = {};
-  for (const who of ["floor", "gateway"]) {
-    const m = {
-      rps: median(r[who].map((x) => x.rps)), p50: median(r[who].map((x) => x.p50)),
-      p99: median(r[who].map((x) => x.p99)), cpuMs: median(r[who].map((x) => x.cpuMs)),
-    };
-    row[who] = m;
-    console.log(`${name.padEnd(24)} ${who.padEnd(8)} ${m.rps.toFixed(0).padStart(6)}  ${m.p50.toFixed(2).padStart(7)} ${m.p99.toFixed(2).padStart(7)}  ${m.cpuMs.toFixed(3).padStart(9)}`);
-  }
-  row.ownCpuMs = row.gateway.cpuMs - row.floor.cpuMs;
-  row.rpsRatio = row.gateway.rps / row.floor.rps;
-  row.cpuRatio = row.gateway.cpuMs / row.floor.cpuMs;
-  console.log(`${"".padEnd(24)} gateway's own CPU: ${row.ownCpuMs.toFixed(3)} ms/req; gateway/floor: ${row.rpsRatio.toFixed(2)}× req/s, ${row.cpuRatio.toFixed(2)}× CPU\n`);
-  results.requests[name] = row;
-}
-for (const build of ["floor", "release"]) results.size[build] = size(build);
-results.coldStartMs = { floor: floor.coldStartMs, gateway: gateway.coldStartMs };
-console.log(`upload size    gateway ${kib(results.size.release.raw)} raw, ${kib(results.size.release.gzip)} gzipped (the default build); floor ${kib(results.size.floor.raw)} raw, ${kib(results.size.floor.gzip)} gzipped`);
-console.log("note           speed runs use the conformance build: /mcp without sign-in, so no per-request token lookup");
-console.log(`cold start     gateway ${gateway.coldStartMs.toFixed(0)} ms, floor ${floor.coldStartMs.toFixed(0)} ms (workerd start to first answered request)`);
-results.webhooks = await benchWebhooks();
-writeFileSync(join(ROOT, "build", "bench", "results.json"), JSON.stringify(results, null, 2));

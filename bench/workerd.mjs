@@ -5,9 +5,10 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, freePort } from "../e2e/harness/worker.mjs";
+import { NODE_MODULES, WORKER_CORE, pin } from "./miniflare.mjs";
 
 const TICKS = 100; // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s.
-const WORKERD = join(ROOT, "node_modules/.bin/workerd");
+const WORKERD = join(NODE_MODULES, ".bin/workerd");
 
 /** workerd's user+system CPU seconds so far. */
 export function cpuSeconds(pid) {
@@ -19,7 +20,7 @@ export function cpuSeconds(pid) {
  * The capnp config: `vars` as text bindings, `objects` as {binding: className} SQLite Durable
  * Object namespaces.
  */
-function capnp(port, disk, { vars = {}, objects = {} }) {
+function capnp(port, disk, files, { vars = {}, objects = {}, compatibilityFlags = [] }) {
   const bindings = [
     ...Object.entries(vars).map(([name, text]) => `(name = "${name}", text = ${JSON.stringify(text)})`),
     ...Object.entries(objects).map(([name, cls]) => `(name = "${name}", durableObjectNamespace = "${cls}")`),
@@ -41,10 +42,10 @@ const config :Workerd.Config = (
 );
 const w :Workerd.Worker = (
   modules = [
-    (name = "index.js", esModule = embed "index.js"),
-    (name = "index_bg.wasm", wasm = embed "index_bg.wasm"),
+    ${files.map((f) => `(name = "${f}", ${f.endsWith(".wasm") ? "wasm" : "esModule"} = embed "${f}")`).join(",\n    ")}
   ],
   compatibilityDate = "2026-10-01",
+  compatibilityFlags = [${compatibilityFlags.map((f) => JSON.stringify(f)).join(", ")}],
   bindings = [${bindings.join(", ")}],
   ${withObjects}
 );
@@ -52,21 +53,29 @@ const w :Workerd.Worker = (
 }
 
 /**
- * Serves build/<build>; resolves once `ready(origin)` is true.
+ * Serves build/<build> (worker-build's index.js and index_bg.wasm); resolves once
+ * `ready(origin)` is true.
  * @param {string} build
  * @param {{vars?: Record<string,string>, objects?: Record<string,string>, ready: (origin: string) => Promise<boolean>}} options
  */
-export async function serve(build, options) {
+export const serve = (build, options) => serveFiles(join(ROOT, "build", build), ["index.js", "index_bg.wasm"], options);
+
+/**
+ * Serves the modules `files` of `dir` (the entry first; `.wasm` files as wasm modules, the rest
+ * as ES modules) with `options.compatibilityFlags`; resolves once `ready(origin)` is true.
+ */
+export async function serveFiles(dir, files, options) {
   const port = await freePort();
   const tmp = mkdtempSync(join(tmpdir(), "dovecote-bench-"));
   const disk = join(tmp, "do");
   mkdirSync(disk);
   // capnp embeds files relative to the config, so the build is copied beside it.
-  for (const f of ["index.js", "index_bg.wasm"]) copyFileSync(join(ROOT, "build", build, f), join(tmp, f));
+  for (const f of files) copyFileSync(join(dir, f), join(tmp, f));
   const config = join(tmp, "config.capnp");
-  writeFileSync(config, capnp(port, disk, options));
+  writeFileSync(config, capnp(port, disk, files, options));
   const started = performance.now();
   const child = spawn(WORKERD, ["serve", config, "--experimental", ...(options.args ?? [])], { stdio: ["ignore", "pipe", "pipe"] });
+  pin(child.pid, WORKER_CORE);
   let log = "";
   child.stdout.on("data", (d) => (log += d));
   child.stderr.on("data", (d) => (log += d));
@@ -76,7 +85,7 @@ export async function serve(build, options) {
     try {
       if (await options.ready(origin)) break;
     } catch { /* starting */ }
-    await new Promise((ok) => setTimeout(ok, 20));
+    await new Promise((ok) => setTimeout(ok, 5));
   }
   const coldStartMs = performance.now() - started;
   return {

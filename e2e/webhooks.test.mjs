@@ -192,7 +192,7 @@ test("deliveries come only from GitHub's addresses, at a bounded rate per addres
 });
 
 test("a per-address rate high enough to lease still holds, with concurrent deliveries", LOCAL, async () => {
-  // 120/minute is leased two deliveries at a time (README → GitHub webhooks); its burst is 120
+  // 120/minute is leased two deliveries at a time (docs/webhooks.md, "The per-address rate, leased"); its burst is 120
   // and it refills two a second. Deliveries go ten at a time, so leases are asked for at once.
   const leased = await startWorker({
     vars: { GITHUB_WEBHOOK_SECRET: `"${VECTOR.secret}"`, WEBHOOK_IP_RATE: "120/minute", WEBHOOK_DEFAULT_TENANT: "lease-org" },

@@ -10,7 +10,7 @@ if [ ! -f .dev.vars ]; then
 # Local development settings and secrets for `make dev`. Never commit this file.
 DOVECOTE_ENV=development
 # To sign in with GitHub instead of the password, uncomment and fill in a GitHub App's
-# credentials (its callback URL: http://127.0.0.1:8787/callback). See README, "Sign-in".
+# credentials (its callback URL: http://127.0.0.1:8787/callback). See docs/sign-in.md.
 # GITHUB_CLIENT_ID=
 # GITHUB_CLIENT_SECRET=
 # ALLOWED_USERNAMES=your-github-login

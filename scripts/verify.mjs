@@ -172,7 +172,7 @@ async function main() {
   const passed = results.filter((r) => r.ok === true).length;
   const skipped = results.filter((r) => r.ok === null).length;
   console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
-  if (failed) console.log("See README → Troubleshooting for what each failure usually means.");
+  if (failed) console.log("See docs/troubleshooting.md for what each failure usually means.");
   process.exitCode = failed ? 1 : 0;
 }
 

@@ -1,7 +1,7 @@
 //! `dovecote-bridge`: a local stdio MCP server for Claude Code and Claude Desktop. It holds no
 //! data: tools come from the Dovecote gateway's `/mcp` and calls go there; GitHub events from
 //! the gateway's `/events` become `notifications/claude/channel` messages. Configuration is
-//! the environment (`DOVECOTE_URL`, `WEBHOOK_CHANNEL`, `DOVECOTE_TOKEN`); see the README.
+//! the environment (`DOVECOTE_URL`, `WEBHOOK_CHANNEL`, `DOVECOTE_TOKEN`); see docs/connect.md.
 //! stdout carries MCP only; everything for people goes to stderr.
 
 mod config;

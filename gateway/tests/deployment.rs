@@ -3,13 +3,13 @@
 //! mismatch here otherwise shows only once deployed.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use dovecote_gateway::{health, scheduled};
 
-fn root() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-}
+#[path = "support/dev_vars.rs"]
+mod dev_vars;
+
+use dev_vars::{example_entries, root, variables_in_source};
 
 fn wrangler() -> toml::Table {
     let text = std::fs::read_to_string(root().join("wrangler.toml")).unwrap();
@@ -81,79 +81,11 @@ fn every_scheduled_job_has_its_cron_trigger() {
     }
 }
 
-/// `(name, tag)` for each entry of `.dev.vars.example`, the tag being what its `[…]` says:
-/// `var`, `secret`, `secret, required` or `secret, sign-in`.
-fn example_entries() -> Vec<(String, String)> {
-    let text = std::fs::read_to_string(root().join(".dev.vars.example")).unwrap();
-    let mut kind = None;
-    let mut out = Vec::new();
-    for line in text.lines() {
-        let bare = line.trim_start_matches('#').trim();
-        if let Some(tag) = bare
-            .strip_prefix('[')
-            .and_then(|rest| rest.split(']').next())
-            .filter(|t| t.starts_with("secret") || t.starts_with("var"))
-        {
-            kind = Some(tag.to_owned());
-            continue;
-        }
-        let Some((name, _)) = bare.split_once('=') else {
-            continue;
-        };
-        if !name.is_empty()
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
-        {
-            let kind = kind.take().unwrap_or_else(|| {
-                panic!("{name} in .dev.vars.example has no [secret] or [var] line above it")
-            });
-            out.push((name.to_owned(), kind));
-        }
-    }
-    out
-}
-
-/// Upper-case names in string literals of the gateway's non-test code: what it reads from
-/// its env (and its binding names).
-fn names_in_source() -> BTreeSet<String> {
-    fn walk(dir: &Path, out: &mut BTreeSet<String>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(&path, out);
-            } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("tests.rs") {
-                let text = std::fs::read_to_string(&path).unwrap();
-                let code = text.split("#[cfg(test)]").next().unwrap_or_default();
-                let code = code.split("#[cfg(all(test").next().unwrap_or_default();
-                for piece in code.split('"').skip(1).step_by(2) {
-                    let upper = piece.len() > 3
-                        && piece.contains('_')
-                        && piece.starts_with(|c: char| c.is_ascii_uppercase())
-                        && piece
-                            .bytes()
-                            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
-                    if upper {
-                        out.insert(piece.to_owned());
-                    }
-                }
-            }
-        }
-    }
-    let mut out = BTreeSet::new();
-    walk(&root().join("gateway/src"), &mut out);
-    out
-}
-
 #[test]
 fn dev_vars_example_lists_every_variable_the_gateway_reads() {
     let listed: BTreeSet<String> = example_entries().into_iter().map(|(n, _)| n).collect();
-    // Build-time names, not variables of the Worker.
-    let not_variables = ["CARGO_PKG_VERSION", "DOVECOTE_BUILD"];
-    let missing: Vec<String> = names_in_source()
+    let missing: Vec<String> = variables_in_source()
         .into_iter()
-        .filter(|n| !not_variables.contains(&n.as_str()))
-        .filter(|n| !health::bindings().any(|b| b == n))
         .filter(|n| !listed.contains(n))
         .collect();
     assert!(

@@ -226,6 +226,11 @@ fn params<'a>(func: &'a ItemFn, cx: &mut Ctxt) -> Vec<Param<'a>> {
                 }
                 params.push(Param::Context(&pat.ty));
             }
+            FnArg::Typed(pat) if matches!(*pat.ty, Type::ImplTrait(_)) => cx.error_spanned_by(
+                &pat.ty,
+                "a tool's argument cannot be `impl Trait` — take one concrete struct deriving \
+                 `Deserialize` and `JsonSchema`",
+            ),
             FnArg::Typed(pat) => {
                 if std::mem::replace(&mut has_args, true) {
                     cx.error_spanned_by(

@@ -221,6 +221,18 @@ fn signature_mistakes() {
         ),
     );
     assert_eq!(generic, ["a tool cannot be generic — use concrete types"]);
+
+    let anonymous = errors(
+        quote!(),
+        quote!(
+            /// Doc.
+            async fn f(args: impl Sized) -> CallToolResult {
+                todo!()
+            }
+        ),
+    );
+    assert_eq!(anonymous.len(), 1, "{anonymous:?}");
+    assert!(anonymous[0].starts_with("a tool's argument cannot be `impl Trait`"));
 }
 
 #[test]

@@ -1,0 +1,11 @@
+use dovecote_gateway::tool;
+use dovecote_gateway::toolbox::ToolError;
+
+/// Echoes its argument.
+#[tool]
+pub async fn echo<T>(args: T) -> Result<String, ToolError> {
+    let _ = args;
+    Ok("echo".into())
+}
+
+fn main() {}

@@ -1,0 +1,5 @@
+use dovecote_gateway::toolbox;
+
+toolbox! {}
+
+fn main() {}
