@@ -118,7 +118,7 @@ fn call(entry: &ToolEntry, arguments: Value) -> (CallToolResult, Vec<Value>) {
     let notes = ctx
         .take_notifications()
         .into_iter()
-        .map(|n| n.params)
+        .map(|n| serde_json::to_value(n).unwrap()["params"].take())
         .collect();
     (result, notes)
 }

@@ -1,17 +1,19 @@
 //! The `tools/list` catalog: every enabled tool's descriptor serialized once per isolate, then
-//! filtered by the caller's scopes and cut into pages with an opaque cursor.
+//! filtered by the caller's scopes and cut into pages with an opaque cursor. A page holds the
+//! prepared descriptors themselves, so answering it copies their text.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
 use super::jsonrpc::{RpcError, INVALID_PARAMS};
+use super::model::{Prepared, Tool, ToolAnnotations};
 use crate::toolbox::{ToolEntry, Toolbox};
 
 struct Entry {
     name: &'static str,
     scope: &'static str,
-    json: String,
+    descriptor: Prepared<Tool>,
     header_params: Vec<HeaderParam>,
 }
 
@@ -50,44 +52,31 @@ pub struct Catalog {
 
 /// One page of the list.
 pub struct Page<'a> {
-    /// Descriptor JSON texts.
-    pub tools: Vec<&'a str>,
+    /// The descriptors, serialized.
+    pub tools: Vec<&'a Prepared<Tool>>,
     /// The cursor of the next page, if any.
     pub next_cursor: Option<String>,
 }
 
 /// The MCP descriptor of one tool.
-pub fn descriptor(tool: &ToolEntry) -> Value {
-    let mut d = Map::new();
-    d.insert("name".into(), json!(tool.def.name));
-    if let Some(title) = tool.title() {
-        d.insert("title".into(), json!(title));
-    }
-    d.insert("description".into(), json!(tool.description()));
-    d.insert("inputSchema".into(), (tool.def.input_schema)());
-    if let Some(output) = (tool.def.output_schema)() {
-        d.insert("outputSchema".into(), output);
-    }
+pub fn descriptor(tool: &ToolEntry) -> Tool {
     let a = tool.def.annotations;
-    let mut annotations = Map::new();
-    // 2025-03-26 clients read the title from the annotations.
-    if let Some(title) = tool.title() {
-        annotations.insert("title".into(), json!(title));
+    let annotations = ToolAnnotations {
+        // 2025-03-26 clients read the title from the annotations.
+        title: tool.title().map(Into::into),
+        read_only_hint: a.read_only,
+        destructive_hint: a.destructive,
+        idempotent_hint: a.idempotent,
+        open_world_hint: a.open_world,
+    };
+    Tool {
+        name: tool.def.name.into(),
+        title: tool.title().map(Into::into),
+        description: Some(tool.description().into()),
+        input_schema: (tool.def.input_schema)(),
+        output_schema: (tool.def.output_schema)(),
+        annotations: Some(annotations).filter(|a| !a.is_empty()),
     }
-    for (key, hint) in [
-        ("readOnlyHint", a.read_only),
-        ("destructiveHint", a.destructive),
-        ("idempotentHint", a.idempotent),
-        ("openWorldHint", a.open_world),
-    ] {
-        if let Some(hint) = hint {
-            annotations.insert(key.into(), json!(hint));
-        }
-    }
-    if !annotations.is_empty() {
-        d.insert("annotations".into(), Value::Object(annotations));
-    }
-    Value::Object(d)
 }
 
 fn fnv1a(bytes: &[u8], mut hash: u32) -> u32 {
@@ -103,16 +92,23 @@ impl Catalog {
         let mut fingerprint = 0x811c_9dc5;
         let entries = toolbox
             .enabled()
-            .map(|tool| {
+            .filter_map(|tool| {
                 let descriptor = descriptor(tool);
-                let json = descriptor.to_string();
-                fingerprint = fnv1a(json.as_bytes(), fingerprint);
-                Entry {
+                let prepared = match Prepared::new(&descriptor) {
+                    Ok(p) => p,
+                    // Unreachable with schemas built as JSON values; left out rather than fatal.
+                    Err(e) => {
+                        crate::log::internal("tool descriptor", &e.to_string());
+                        return None;
+                    }
+                };
+                fingerprint = fnv1a(prepared.json().as_bytes(), fingerprint);
+                Some(Entry {
                     name: tool.def.name,
                     scope: tool.policy.scope,
-                    json,
-                    header_params: header_params(&descriptor["inputSchema"]),
-                }
+                    header_params: header_params(&descriptor.input_schema),
+                    descriptor: prepared,
+                })
             })
             .collect();
         Self {
@@ -147,11 +143,11 @@ impl Catalog {
         cursor: Option<&str>,
         page_size: usize,
     ) -> Result<Page<'_>, RpcError> {
-        let visible: Vec<&str> = self
+        let visible: Vec<&Prepared<Tool>> = self
             .entries
             .iter()
             .filter(|e| has_scope(e.scope))
-            .map(|e| e.json.as_str())
+            .map(|e| &e.descriptor)
             .collect();
         let start = match cursor {
             None => 0,
@@ -172,5 +168,111 @@ impl Catalog {
             tools: visible[start..end].to_vec(),
             next_cursor,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::future::Future;
+    use std::pin::Pin;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::toolbox::{
+        Annotations, CallToolResult, Rate, RatePeriod, ToolContext, ToolDef, ToolPolicy,
+    };
+
+    fn run<'r>(
+        _: &'r ToolContext<'_>,
+        _: Value,
+    ) -> Pin<Box<dyn Future<Output = CallToolResult> + 'r>> {
+        Box::pin(async { CallToolResult::text("") })
+    }
+
+    fn entry(
+        name: &'static str,
+        title: Option<&'static str>,
+        annotations: Annotations,
+        scope: &'static str,
+    ) -> ToolEntry {
+        ToolEntry {
+            def: ToolDef {
+                name,
+                description: "Does it.",
+                title,
+                annotations,
+                input_schema: || json!({"type": "object", "properties": {"region": {"type": "string", "x-mcp-header": "Region"}}}),
+                output_schema: || None,
+                call: run,
+            },
+            policy: ToolPolicy {
+                enabled: true,
+                scope,
+                rate: Rate {
+                    count: 1,
+                    period: RatePeriod::Second,
+                },
+                title: None,
+                description: None,
+            },
+        }
+    }
+
+    #[test]
+    fn a_descriptor_repeats_the_title_in_annotations_and_leaves_out_empty_ones() {
+        let plain = entry("plain", None, Annotations::default(), "s:a");
+        assert_eq!(
+            serde_json::to_value(descriptor(&plain)).unwrap(),
+            json!({"name": "plain", "description": "Does it.",
+                "inputSchema": (plain.def.input_schema)()})
+        );
+        let hinted = Annotations {
+            read_only: Some(true),
+            ..Annotations::default()
+        };
+        let titled = entry("titled", Some("Titled"), hinted, "s:a");
+        let d = serde_json::to_value(descriptor(&titled)).unwrap();
+        assert_eq!(d["title"], "Titled");
+        assert_eq!(
+            d["annotations"],
+            json!({"title": "Titled", "readOnlyHint": true})
+        );
+    }
+
+    #[test]
+    fn pages_hold_the_prepared_descriptors_of_visible_tools() {
+        static TOOLS: std::sync::OnceLock<[ToolEntry; 3]> = std::sync::OnceLock::new();
+        let tools = TOOLS.get_or_init(|| {
+            [
+                entry("a", None, Annotations::default(), "s:a"),
+                entry("b", None, Annotations::default(), "s:b"),
+                entry("c", None, Annotations::default(), "s:a"),
+            ]
+        });
+        let catalog = Catalog::build(&Toolbox {
+            scopes: &[],
+            tools: tools.as_slice(),
+        });
+        let first = catalog.page(|s| s == "s:a", None, 1).unwrap();
+        assert_eq!(
+            first.tools[0].json(),
+            serde_json::to_string(&descriptor(&tools[0])).unwrap()
+        );
+        let second = catalog
+            .page(|s| s == "s:a", first.next_cursor.as_deref(), 1)
+            .unwrap();
+        let name: Value = serde_json::from_str(second.tools[0].json()).unwrap();
+        assert_eq!(
+            (name["name"].as_str(), second.next_cursor),
+            (Some("c"), None)
+        );
+        assert_eq!(
+            catalog.header_params("b"),
+            [HeaderParam {
+                property: "region".into(),
+                header: "Region".into()
+            }]
+        );
     }
 }

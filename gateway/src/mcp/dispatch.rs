@@ -1,40 +1,41 @@
 //! MCP methods, shared by both generations: what each returns, given a validated request.
 //! The transport (`transport.rs`) has already decided the generation and checked headers.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::catalog::Catalog;
 use super::jsonrpc::{RpcError, INVALID_PARAMS, METHOD_NOT_FOUND, MISSING_CLIENT_CAPABILITY};
+use super::model::{
+    CacheHints, CacheScope, CallToolResult, DiscoverResult, EmptyObject, EmptyResult,
+    Implementation, InitializeResult, ListCapability, ListPromptsResult,
+    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, MissingCapabilityData,
+    Notification, Prepared, ResourcesCapability, ServerCapabilities, ServerResult, Tool,
+};
 use super::version::ProtocolVersion;
 use crate::config::Config;
 use crate::platform::Platform;
 use crate::ratelimit::{self, Decision};
-use crate::toolbox::{CallToolResult, Notification, Principal, ToolContext, Toolbox};
+use crate::toolbox::{Principal, ToolContext, Toolbox};
 
-/// `_meta` keys of the 2026-07-28 protocol.
-pub mod meta {
-    /// The request's protocol revision.
-    pub const PROTOCOL_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
-    /// The client's capabilities.
-    pub const CLIENT_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
-    /// The log level the client wants.
-    pub const LOG_LEVEL: &str = "io.modelcontextprotocol/logLevel";
-    /// The server's name and version, on every result.
-    pub const SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
-}
+pub use super::model::meta;
 
 /// The server's name, version and title.
-pub fn server_info() -> Value {
-    json!({"name": "dovecote", "title": "Dovecote", "version": env!("CARGO_PKG_VERSION")})
+pub fn server_info() -> Implementation {
+    Implementation {
+        name: "dovecote".into(),
+        title: Some("Dovecote".into()),
+        version: env!("CARGO_PKG_VERSION").into(),
+    }
 }
 
 /// What this server offers; the same in `initialize` and `server/discover`.
-pub fn capabilities(version: ProtocolVersion) -> Value {
-    let mut caps = json!({"tools": {}, "prompts": {}, "resources": {}});
-    if version.is_session_era() {
-        caps["logging"] = json!({});
+pub fn capabilities(version: ProtocolVersion) -> ServerCapabilities {
+    ServerCapabilities {
+        tools: Some(ListCapability::default()),
+        prompts: Some(ListCapability::default()),
+        resources: Some(ResourcesCapability::default()),
+        logging: version.is_session_era().then_some(EmptyObject {}),
     }
-    caps
 }
 
 const INSTRUCTIONS: &str = "Dovecote is a gateway between agents and the outside world. \
@@ -70,35 +71,18 @@ pub struct Call<'a> {
 }
 
 /// A method's answer: its result and the notifications to send before it.
-pub struct Reply {
-    /// The result object.
-    pub result: Value,
-    /// A member of the result that is already serialized (`tools/list`'s descriptors), to
-    /// be spliced in rather than parsed and serialized again on every request.
-    pub raw_member: Option<(&'static str, String)>,
+pub struct Reply<'a> {
+    /// The result.
+    pub result: ServerResult<'a>,
     /// Notifications, in order.
     pub notifications: Vec<Notification>,
 }
 
-impl Reply {
-    fn of(result: Value) -> Self {
+impl<'a> Reply<'a> {
+    fn of(result: ServerResult<'a>) -> Self {
         Self {
             result,
-            raw_member: None,
             notifications: Vec::new(),
-        }
-    }
-
-    /// The result as JSON text.
-    pub fn result_text(&self) -> String {
-        let text = self.result.to_string();
-        match &self.raw_member {
-            None => text,
-            Some((key, raw)) => {
-                let inner = &text[1..text.len() - 1];
-                let sep = if inner.is_empty() { "" } else { "," };
-                format!("{{{inner}{sep}\"{key}\":{raw}}}")
-            }
         }
     }
 }
@@ -107,71 +91,75 @@ fn not_found(method: &str) -> RpcError {
     RpcError::new(METHOD_NOT_FOUND, 404, format!("Method not found: {method}"))
 }
 
-/// A cacheable list result.
-fn list(call: &Call<'_>, key: &str, items: Value, scope: &str, next: Option<String>) -> Value {
-    let mut result = json!({ key: items });
-    if let Some(next) = next {
-        result["nextCursor"] = json!(next);
-    }
-    if !call.version.is_session_era() {
-        result["ttlMs"] = json!(call.config.list_ttl_ms);
-        result["cacheScope"] = json!(scope);
-    }
-    result
+/// The caching fields of a list result: 2026-07-28 only.
+fn cache(call: &Call<'_>, cache_scope: CacheScope) -> Option<CacheHints> {
+    (!call.version.is_session_era()).then_some(CacheHints {
+        ttl_ms: call.config.list_ttl_ms,
+        cache_scope,
+    })
 }
 
 /// Runs one request.
-pub async fn dispatch(call: &Call<'_>) -> Result<Reply, RpcError> {
+pub async fn dispatch<'a>(call: &Call<'a>) -> Result<Reply<'a>, RpcError> {
     let session_era = call.version.is_session_era();
-    match call.method {
-        "initialize" if session_era => Ok(Reply::of(initialize(call))),
-        "ping" | "logging/setLevel" if session_era => Ok(Reply::of(json!({}))),
-        "server/discover" if !session_era => Ok(Reply::of(json!({
-            "supportedVersions": ProtocolVersion::all_strings(),
-            "capabilities": capabilities(call.version),
-            "instructions": INSTRUCTIONS,
-            "ttlMs": call.config.list_ttl_ms,
-            "cacheScope": "public",
-        }))),
-        "tools/list" => tools_list(call),
-        "tools/call" => tools_call(call).await,
-        "prompts/list" => Ok(Reply::of(list(call, "prompts", json!([]), "public", None))),
-        "resources/list" => Ok(Reply::of(list(
-            call,
-            "resources",
-            json!([]),
-            "public",
-            None,
-        ))),
-        "resources/templates/list" => Ok(Reply::of(list(
-            call,
-            "resourceTemplates",
-            json!([]),
-            "public",
-            None,
-        ))),
-        "prompts/get" => Err(RpcError::new(
-            INVALID_PARAMS,
-            400,
-            "Unknown prompt: this server has no prompts",
-        )),
-        "resources/read" => Err(RpcError::new(
-            INVALID_PARAMS,
-            400,
-            "Resource not found: this server has no resources",
-        )),
-        other => Err(not_found(other)),
-    }
+    let result = match call.method {
+        "initialize" if session_era => ServerResult::Initialize(initialize(call)),
+        "ping" | "logging/setLevel" if session_era => ServerResult::Empty(EmptyResult {}),
+        "server/discover" if !session_era => ServerResult::Discover(DiscoverResult {
+            supported_versions: ProtocolVersion::all_strings(),
+            capabilities: capabilities(call.version),
+            instructions: Some(INSTRUCTIONS.into()),
+            cache: CacheHints {
+                ttl_ms: call.config.list_ttl_ms,
+                cache_scope: CacheScope::Public,
+            },
+        }),
+        "tools/list" => ServerResult::ListTools(tools_list(call)?),
+        "tools/call" => return tools_call(call).await,
+        "prompts/list" => ServerResult::ListPrompts(ListPromptsResult {
+            prompts: Vec::new(),
+            next_cursor: None,
+            cache: cache(call, CacheScope::Public),
+        }),
+        "resources/list" => ServerResult::ListResources(ListResourcesResult {
+            resources: Vec::new(),
+            next_cursor: None,
+            cache: cache(call, CacheScope::Public),
+        }),
+        "resources/templates/list" => {
+            ServerResult::ListResourceTemplates(ListResourceTemplatesResult {
+                resource_templates: Vec::new(),
+                next_cursor: None,
+                cache: cache(call, CacheScope::Public),
+            })
+        }
+        "prompts/get" => {
+            return Err(RpcError::new(
+                INVALID_PARAMS,
+                400,
+                "Unknown prompt: this server has no prompts",
+            ))
+        }
+        "resources/read" => {
+            return Err(RpcError::new(
+                INVALID_PARAMS,
+                400,
+                "Resource not found: this server has no resources",
+            ))
+        }
+        other => return Err(not_found(other)),
+    };
+    Ok(Reply::of(result))
 }
 
-fn initialize(call: &Call<'_>) -> Value {
+fn initialize(call: &Call<'_>) -> InitializeResult {
     let version = negotiated_version(call.params);
-    json!({
-        "protocolVersion": version.as_str(),
-        "capabilities": capabilities(version),
-        "serverInfo": server_info(),
-        "instructions": INSTRUCTIONS,
-    })
+    InitializeResult {
+        protocol_version: version.as_str().into(),
+        capabilities: capabilities(version),
+        server_info: server_info(),
+        instructions: Some(INSTRUCTIONS.into()),
+    }
 }
 
 /// The revision `initialize` settles on for `params`.
@@ -184,7 +172,7 @@ pub fn negotiated_version(params: &Map<String, Value>) -> ProtocolVersion {
         .unwrap_or(ProtocolVersion::LATEST_SESSION_ERA)
 }
 
-fn tools_list(call: &Call<'_>) -> Result<Reply, RpcError> {
+fn tools_list<'a>(call: &Call<'a>) -> Result<ListToolsResult<&'a Prepared<Tool>>, RpcError> {
     let cursor = match call.params.get("cursor") {
         None | Some(Value::Null) => None,
         Some(Value::String(c)) => Some(c.as_str()),
@@ -202,16 +190,12 @@ fn tools_list(call: &Call<'_>) -> Result<Reply, RpcError> {
         cursor,
         call.config.tools_page_size,
     )?;
-    // Descriptors are already serialized; splice them rather than parse them again.
-    let tools: Value = serde_json::from_str(&format!("[{}]", page.tools.join(",")))
-        .map_err(|e| RpcError::new(super::jsonrpc::INTERNAL_ERROR, 500, e.to_string()))?;
-    Ok(Reply::of(list(
-        call,
-        "tools",
-        tools,
-        "private",
-        page.next_cursor,
-    )))
+    Ok(ListToolsResult {
+        tools: page.tools,
+        next_cursor: page.next_cursor,
+        // The list is filtered by the token's scopes.
+        cache: cache(call, CacheScope::Private),
+    })
 }
 
 fn retry_text(ms: u64) -> String {
@@ -219,7 +203,7 @@ fn retry_text(ms: u64) -> String {
     format!("{secs} second{}", if secs == 1 { "" } else { "s" })
 }
 
-async fn tools_call(call: &Call<'_>) -> Result<Reply, RpcError> {
+async fn tools_call<'a>(call: &Call<'a>) -> Result<Reply<'a>, RpcError> {
     let Some(name) = call.params.get("name").and_then(Value::as_str) else {
         return Err(RpcError::new(
             INVALID_PARAMS,
@@ -264,22 +248,24 @@ async fn tools_call(call: &Call<'_>) -> Result<Reply, RpcError> {
     {
         Ok(Decision::Allowed) => {}
         Ok(Decision::Limited { retry_after_ms }) => {
-            return Ok(Reply::of(result_json(&CallToolResult::error(format!(
-                "Rate limit reached for `{name}`: {} calls per {}. Retry in {}.",
-                rate.count,
-                rate.period.name(),
-                retry_text(retry_after_ms)
-            )))));
+            return Ok(Reply::of(ServerResult::CallTool(CallToolResult::error(
+                format!(
+                    "Rate limit reached for `{name}`: {} calls per {}. Retry in {}.",
+                    rate.count,
+                    rate.period.name(),
+                    retry_text(retry_after_ms)
+                ),
+            ))));
         }
         Err(e) => {
             crate::log::internal("rate limiter", &e.0);
-            return Ok(Reply::of(result_json(&CallToolResult::error(
+            return Ok(Reply::of(ServerResult::CallTool(CallToolResult::error(
                 "The gateway could not check its rate limit just now; retry in a few seconds.",
             ))));
         }
     }
     let meta = call.params.get("_meta").and_then(Value::as_object);
-    let progress_token = meta.and_then(|m| m.get("progressToken")).cloned();
+    let progress_token = meta.and_then(|m| m.get(meta::PROGRESS_TOKEN)).cloned();
     let log_level = if call.version.is_session_era() {
         // Without per-session state, session-era clients get info and above.
         Some("info")
@@ -299,15 +285,10 @@ async fn tools_call(call: &Call<'_>) -> Result<Reply, RpcError> {
             400,
             format!("Tool `{name}` needs the client capability `{capability}`; declare it in clientCapabilities"),
         )
-        .with_data(json!({"requiredCapabilities": {capability: {}}})));
+        .with_data(MissingCapabilityData::one(capability)));
     }
     Ok(Reply {
-        result: result_json(&result),
-        raw_member: None,
+        result: ServerResult::CallTool(result),
         notifications: ctx.take_notifications(),
     })
-}
-
-fn result_json(result: &CallToolResult) -> Value {
-    Value::Object(result.to_json())
 }

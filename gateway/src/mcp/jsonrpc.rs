@@ -1,7 +1,10 @@
 //! JSON-RPC 2.0 messages as MCP uses them: parsing one incoming message, and the error type
 //! every failure on `/mcp` becomes (code, message, optional data, HTTP status).
 
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::model::ErrorObject;
 
 /// Parse error.
 pub const PARSE_ERROR: i64 = -32700;
@@ -20,8 +23,12 @@ pub const MISSING_CLIENT_CAPABILITY: i64 = -32021;
 /// The requested protocol version is not supported (2026-07-28).
 pub const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
 
+/// The only JSON-RPC version.
+const JSONRPC: &str = "2.0";
+
 /// A JSON-RPC request id: a string or an integer (never null).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
 pub struct RequestId(Value);
 
 impl RequestId {
@@ -79,9 +86,9 @@ impl RpcError {
         }
     }
 
-    /// Adds `data`.
-    pub fn with_data(mut self, data: Value) -> Self {
-        self.data = Some(data);
+    /// Adds `data` (one of the model's typed `…Data` values).
+    pub fn with_data(mut self, data: impl Serialize) -> Self {
+        self.data = serde_json::to_value(data).ok();
         self
     }
 
@@ -91,25 +98,73 @@ impl RpcError {
         self
     }
 
+    /// The `error` member of the response.
+    pub fn object(&self) -> ErrorObject {
+        ErrorObject {
+            code: self.code,
+            message: self.message.clone(),
+            data: self.data.clone(),
+        }
+    }
+
     /// The response body, echoing `id` (null when the request had none we could read).
     pub fn to_body(&self, id: Option<&RequestId>) -> String {
-        let mut error = json!({"code": self.code, "message": self.message});
-        if let Some(data) = &self.data {
-            error["data"] = data.clone();
-        }
-        json!({"jsonrpc": "2.0", "id": id.map_or(&Value::Null, RequestId::to_json), "error": error})
-            .to_string()
+        let response = ErrorResponse {
+            jsonrpc: JSONRPC,
+            id,
+            error: self.object(),
+        };
+        // An error object is strings, integers and JSON values: it always serializes.
+        serde_json::to_string(&response).unwrap_or_default()
     }
 }
 
-/// A successful response body around a result already serialized.
-pub fn result_body(id: &RequestId, result: &str) -> String {
-    format!(r#"{{"jsonrpc":"2.0","id":{},"result":{result}}}"#, id.0)
+#[derive(Serialize)]
+struct ErrorResponse<'a> {
+    jsonrpc: &'static str,
+    id: Option<&'a RequestId>,
+    error: ErrorObject,
 }
 
-/// A notification as the server sends it.
-pub fn notification_body(method: &str, params: &Value) -> String {
-    json!({"jsonrpc": "2.0", "method": method, "params": params}).to_string()
+#[derive(Serialize)]
+struct ResultResponse<'a, R> {
+    jsonrpc: &'static str,
+    id: &'a RequestId,
+    result: &'a R,
+}
+
+#[derive(Serialize)]
+struct NotificationMessage<'a, N> {
+    jsonrpc: &'static str,
+    #[serde(flatten)]
+    notification: &'a N,
+}
+
+fn unencodable(e: serde_json::Error) -> RpcError {
+    RpcError::new(
+        INTERNAL_ERROR,
+        500,
+        format!("The result could not be encoded: {e}"),
+    )
+}
+
+/// A successful response body around `result`.
+pub fn result_body(id: &RequestId, result: &impl Serialize) -> Result<String, RpcError> {
+    let response = ResultResponse {
+        jsonrpc: JSONRPC,
+        id,
+        result,
+    };
+    serde_json::to_string(&response).map_err(unencodable)
+}
+
+/// A notification as the server sends it; `notification` serializes as `method` and `params`.
+pub fn notification_body(notification: &impl Serialize) -> Result<String, RpcError> {
+    let message = NotificationMessage {
+        jsonrpc: JSONRPC,
+        notification,
+    };
+    serde_json::to_string(&message).map_err(unencodable)
 }
 
 /// Parses one message. On failure, also returns the id if one could be read, so the error
@@ -205,5 +260,51 @@ mod tests {
         assert!(e.to_body(id.as_ref()).contains(r#""id":9"#));
         let (e, _) = parse(br#"{"jsonrpc":"2.0","id":1,"method":"x","params":[1]}"#).unwrap_err();
         assert!(e.message.contains("params"));
+    }
+
+    #[test]
+    fn envelopes_are_jsonrpc_2_with_the_id_echoed_or_null() {
+        let Message::Request { id, .. } =
+            parse(br#"{"jsonrpc":"2.0","id":"a","method":"x"}"#).unwrap()
+        else {
+            panic!("a request")
+        };
+        let ok: Value =
+            serde_json::from_str(&result_body(&id, &crate::mcp::model::EmptyResult {}).unwrap())
+                .unwrap();
+        assert_eq!(
+            ok,
+            serde_json::json!({"jsonrpc": "2.0", "id": "a", "result": {}})
+        );
+        let e = RpcError::new(METHOD_NOT_FOUND, 404, "no").with_data([1, 2]);
+        let body: Value = serde_json::from_str(&e.to_body(None)).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"jsonrpc": "2.0", "id": null,
+                "error": {"code": -32601, "message": "no", "data": [1, 2]}})
+        );
+        let bare: Value =
+            serde_json::from_str(&RpcError::new(PARSE_ERROR, 400, "bad").to_body(Some(&id)))
+                .unwrap();
+        assert_eq!(
+            bare["error"],
+            serde_json::json!({"code": -32700, "message": "bad"})
+        );
+    }
+
+    #[test]
+    fn notifications_carry_method_and_params_beside_jsonrpc_and_no_id() {
+        use crate::mcp::model::{LogLevel, LogMessageParams, Notification};
+        let n = Notification::Message(LogMessageParams {
+            level: LogLevel::Info,
+            logger: None,
+            data: Value::from("hi"),
+        });
+        let body: Value = serde_json::from_str(&notification_body(&n).unwrap()).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"jsonrpc": "2.0", "method": "notifications/message",
+                "params": {"level": "info", "data": "hi"}})
+        );
     }
 }

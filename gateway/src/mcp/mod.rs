@@ -2,10 +2,12 @@
 //! revisions on one endpoint. Knows nothing of cookies, channels or events; tools come from
 //! the `toolbox`, storage from the `platform`.
 
+mod admit;
 pub mod catalog;
 pub mod dispatch;
 pub mod headers;
 pub mod jsonrpc;
+pub mod model;
 pub mod session;
 pub mod transport;
 pub mod version;

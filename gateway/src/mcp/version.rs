@@ -44,9 +44,9 @@ impl ProtocolVersion {
         !matches!(self, Self::V2026_07_28)
     }
 
-    /// The revision strings, newest first.
-    pub fn all_strings() -> Vec<&'static str> {
-        Self::ALL.iter().map(|v| v.as_str()).collect()
+    /// The revision strings, newest first, as the wire lists them.
+    pub fn all_strings() -> Vec<std::borrow::Cow<'static, str>> {
+        Self::ALL.iter().map(|v| v.as_str().into()).collect()
     }
 }
 

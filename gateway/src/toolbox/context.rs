@@ -3,10 +3,11 @@
 
 use std::cell::RefCell;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::ToolError;
 use crate::config::Config;
+use crate::mcp::model::{LogLevel, LogMessageParams, Notification, ProgressParams};
 use crate::platform::Platform;
 
 /// What a caller may be granted, decided from who they are and the *current* configuration
@@ -105,33 +106,12 @@ impl Principal {
     }
 }
 
-/// A notification a tool sends before its result (progress, log message).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Notification {
-    /// JSON-RPC method, e.g. `notifications/progress`.
-    pub method: &'static str,
-    /// Its params.
-    pub params: Value,
-}
-
-/// RFC 5424 levels as MCP names them, lowest first.
-const LOG_LEVELS: [&str; 8] = [
-    "debug",
-    "info",
-    "notice",
-    "warning",
-    "error",
-    "critical",
-    "alert",
-    "emergency",
-];
-
 /// The context a tool runs in.
 pub struct ToolContext<'a> {
     principal: &'a Principal,
     platform: &'a Platform<'a>,
     progress_token: Option<Value>,
-    log_level: Option<&'static str>,
+    log_level: Option<LogLevel>,
     notifications: RefCell<Vec<Notification>>,
     client_capabilities: Option<Value>,
     missing_capability: RefCell<Option<&'static str>>,
@@ -147,7 +127,7 @@ impl<'a> ToolContext<'a> {
         progress_token: Option<Value>,
         log_level: Option<&str>,
     ) -> Self {
-        let log_level = log_level.and_then(|l| LOG_LEVELS.iter().copied().find(|x| *x == l));
+        let log_level = log_level.and_then(LogLevel::parse);
         Self {
             principal,
             platform,
@@ -225,30 +205,26 @@ impl<'a> ToolContext<'a> {
         let Some(token) = &self.progress_token else {
             return;
         };
-        let mut params = json!({"progressToken": token, "progress": progress});
-        if let Some(total) = total {
-            params["total"] = json!(total);
-        }
-        if let Some(message) = message {
-            params["message"] = json!(message);
-        }
-        self.push("notifications/progress", params);
+        self.push(Notification::Progress(ProgressParams {
+            progress_token: token.clone(),
+            progress,
+            total,
+            message: message.map(str::to_owned),
+        }));
     }
 
-    /// Sends a log message at `level` if the client asked for that level or a lower one.
+    /// Sends a log message at `level` (an RFC 5424 name: `debug` … `emergency`) if the client
+    /// asked for that level or a lower one.
     pub fn log(&self, level: &str, logger: &str, data: Value) {
-        let Some(threshold) = self.log_level else {
+        let (Some(threshold), Some(level)) = (self.log_level, LogLevel::parse(level)) else {
             return;
         };
-        let rank = |l: &str| LOG_LEVELS.iter().position(|x| *x == l);
-        match (rank(level), rank(threshold)) {
-            (Some(r), Some(t)) if r >= t => {
-                self.push(
-                    "notifications/message",
-                    json!({"level": level, "logger": logger, "data": data}),
-                );
-            }
-            _ => {}
+        if level >= threshold {
+            self.push(Notification::Message(LogMessageParams {
+                level,
+                logger: Some(logger.to_owned()),
+                data,
+            }));
         }
     }
 
@@ -257,9 +233,7 @@ impl<'a> ToolContext<'a> {
         std::mem::take(&mut *self.notifications.borrow_mut())
     }
 
-    fn push(&self, method: &'static str, params: Value) {
-        self.notifications
-            .borrow_mut()
-            .push(Notification { method, params });
+    fn push(&self, notification: Notification) {
+        self.notifications.borrow_mut().push(notification);
     }
 }

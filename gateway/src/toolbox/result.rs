@@ -1,90 +1,12 @@
-//! A tool's result: `CallToolResult` and the traits that turn a fn's return value into one.
-//! A tool's `Err` becomes an `isError` result, never a protocol error.
+//! A tool's result: the traits that turn a fn's return value into a `CallToolResult` (a type
+//! of the MCP model, re-exported here). A tool's `Err` becomes an `isError` result, never a
+//! protocol error.
 
 use schemars::JsonSchema;
 use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
-/// One content block of a result (`text`, `image`, `audio`, `resource`, …), as MCP sends it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(transparent)]
-pub struct Content(Value);
-
-impl Content {
-    /// A text block.
-    pub fn text(text: impl Into<String>) -> Self {
-        Self(json!({"type": "text", "text": text.into()}))
-    }
-
-    /// An image block (`data` is base64).
-    pub fn image(data: impl Into<String>, mime_type: &str) -> Self {
-        Self(json!({"type": "image", "data": data.into(), "mimeType": mime_type}))
-    }
-
-    /// An audio block (`data` is base64).
-    pub fn audio(data: impl Into<String>, mime_type: &str) -> Self {
-        Self(json!({"type": "audio", "data": data.into(), "mimeType": mime_type}))
-    }
-
-    /// An embedded text resource.
-    pub fn resource_text(uri: &str, mime_type: &str, text: impl Into<String>) -> Self {
-        Self(json!({
-            "type": "resource",
-            "resource": {"uri": uri, "mimeType": mime_type, "text": text.into()}
-        }))
-    }
-
-    /// The text of a text block.
-    pub fn as_text(&self) -> Option<&str> {
-        self.0.get("text").and_then(Value::as_str)
-    }
-}
-
-/// The result of `tools/call`.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallToolResult {
-    /// Content blocks shown to the model.
-    pub content: Vec<Content>,
-    /// Typed result, matching the tool's `outputSchema`.
-    pub structured_content: Option<Value>,
-    /// The tool failed; `content` says why.
-    pub is_error: bool,
-}
-
-impl CallToolResult {
-    /// A successful result with one text block.
-    pub fn text(text: impl Into<String>) -> Self {
-        Self {
-            content: vec![Content::text(text)],
-            ..Self::default()
-        }
-    }
-
-    /// A failed result whose text tells the model what went wrong and what to do.
-    pub fn error(message: impl Into<String>) -> Self {
-        Self {
-            content: vec![Content::text(message)],
-            structured_content: None,
-            is_error: true,
-        }
-    }
-
-    /// The wire form (without `resultType`/`_meta`, which the protocol layer adds).
-    pub fn to_json(&self) -> Map<String, Value> {
-        let mut out = Map::new();
-        out.insert(
-            "content".into(),
-            serde_json::to_value(&self.content).unwrap_or_default(),
-        );
-        if let Some(structured) = &self.structured_content {
-            out.insert("structuredContent".into(), structured.clone());
-        }
-        if self.is_error {
-            out.insert("isError".into(), Value::Bool(true));
-        }
-        out
-    }
-}
+pub use crate::mcp::model::{CallToolResult, Content};
 
 /// A tool failure: its message reaches the model as an `isError` result.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -201,6 +123,8 @@ mod tests {
         value: f64,
     }
 
+    use serde_json::json;
+
     #[test]
     fn typed_object_results_are_structured_and_textual() {
         let r = Ok::<_, ToolError>(Sum { value: 3.0 }).into_call_tool_result();
@@ -218,6 +142,6 @@ mod tests {
         assert_eq!(r.content[0].as_text(), Some("hi"));
         let e = Err::<String, _>("division by zero").into_call_tool_result();
         assert!(e.is_error);
-        assert_eq!(e.to_json()["isError"], true);
+        assert_eq!(serde_json::to_value(&e).unwrap()["isError"], true);
     }
 }
