@@ -1,12 +1,15 @@
-//! The knowledge base behind the example tools `create_document` and `search_knowledge_base`:
-//! one `KnowledgeBase` Durable Object per caller, documents in its SQLite database.
+//! The knowledge base behind the example tools `create_document` and `search_knowledge_base`
+//! and the document resources: one `KnowledgeBase` Durable Object per caller, documents in its
+//! SQLite database. `store` writes and searches, `browse` lists and reads whole documents.
 
+mod browse;
 mod store;
 
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use crate::platform::{Objects, PlatformError, Sql};
 
+pub use browse::{FullDocument, Listed, MAX_PAGE};
 pub use store::{
     Document, SearchHit, MAX_CONTENT_BYTES, MAX_DOCUMENTS, MAX_TAGS, MAX_TAG_CHARS, MAX_TITLE_CHARS,
 };
@@ -30,6 +33,8 @@ pub struct NewDocument {
 enum Request {
     Create(NewDocument),
     Search { query: String, limit: usize },
+    List { after: i64, limit: usize },
+    Read { id: i64 },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -95,6 +100,25 @@ pub async fn search(
     .await
 }
 
+/// Up to `limit` of `owner`'s documents with ids above `after`, in id order, without bodies.
+pub async fn list(
+    objects: &dyn Objects,
+    owner: &str,
+    after: i64,
+    limit: usize,
+) -> Result<Vec<Listed>, KnowledgeError> {
+    ask(objects, owner, &Request::List { after, limit }).await
+}
+
+/// `owner`'s document `id` with its body, if there is one.
+pub async fn read(
+    objects: &dyn Objects,
+    owner: &str,
+    id: i64,
+) -> Result<Option<FullDocument>, KnowledgeError> {
+    ask(objects, owner, &Request::Read { id }).await
+}
+
 /// The object's side.
 pub fn handle(sql: &dyn Sql, now_ms: u64, request: &[u8]) -> Vec<u8> {
     fn encode<T: Serialize>(r: Result<T, String>) -> Vec<u8> {
@@ -107,6 +131,8 @@ pub fn handle(sql: &dyn Sql, now_ms: u64, request: &[u8]) -> Vec<u8> {
     match serde_json::from_slice::<Request>(request) {
         Ok(Request::Create(doc)) => encode(store::create(sql, now_ms, doc)),
         Ok(Request::Search { query, limit }) => encode(store::search(sql, &query, limit)),
+        Ok(Request::List { after, limit }) => encode(browse::list(sql, after, limit)),
+        Ok(Request::Read { id }) => encode(browse::read(sql, id)),
         Err(e) => encode::<()>(Err(format!("bad request: {e}"))),
     }
 }

@@ -253,6 +253,7 @@ mod tests {
         let catalog = Catalog::build(&Toolbox {
             scopes: &[],
             tools: tools.as_slice(),
+            resources: &[],
         });
         let first = catalog.page(|s| s == "s:a", None, 1).unwrap();
         assert_eq!(

@@ -1,10 +1,11 @@
 //! The tool registry: the types `#[tool]` and `toolbox!` generate, and what the MCP core
-//! calls to describe and run a tool. Everything here can also be written by hand.
+//! calls to describe and run a tool or read a resource family. Everything here can also be written by hand.
 
 mod args;
 mod context;
 mod def;
 mod policy;
+mod resource;
 mod result;
 
 pub use crate::mcp::model::Notification;
@@ -12,4 +13,7 @@ pub use args::{empty_input_schema, input_schema, parse_args, schema_of};
 pub use context::{GitHubAccess, Principal, Role, TenantAccess, ToolContext};
 pub use def::{Annotations, CallFn, ToolDef};
 pub use policy::{Rate, RatePeriod, ScopeDecl, ScopeGrant, ToolEntry, ToolPolicy, Toolbox};
+pub use resource::{
+    Captures, ListFn, Listed, ReadFn, ResourceDef, ResourceEntry, ResourceError, ResourcePolicy,
+};
 pub use result::{CallToolResult, Content, IntoCallToolResult, IntoToolOutput, ToolError};

@@ -69,7 +69,12 @@ pub async fn list_channels(
     _args: ListChannelsArgs,
 ) -> Result<ChannelList, ToolError> {
     ctx.operator_only()?;
-    let secrets = ctx.platform().secrets;
+    Ok(channel_list(ctx.platform().secrets))
+}
+
+/// Every channel with its state, as `list_channels` and the channel resources show it
+/// (operators only: the caller checks).
+pub fn channel_list(secrets: &dyn crate::platform::Secrets) -> ChannelList {
     let registry = Registry::load(CHANNELS, secrets);
     let channels = registry
         .channels
@@ -90,10 +95,10 @@ pub async fn list_channels(
             }
         })
         .collect();
-    Ok(ChannelList {
+    ChannelList {
         channels,
         problems: registry.problems,
-    })
+    }
 }
 
 /// The arguments of `send_notification`.

@@ -4,8 +4,7 @@
 //! fields a type does not know are ignored when it is read.
 //!
 //! This module is a leaf: it imports nothing else of the crate, so the toolbox, the tools and
-//! the protocol core can all build these values. One file per family; prompts, resources
-//! and input requests grow in their own files as their issues land.
+//! the protocol core can all build these values. One file per family.
 
 mod content;
 mod discover;
@@ -34,7 +33,8 @@ pub use notification::{LogLevel, LogMessageParams, Notification, ProgressParams}
 pub use prepared::Prepared;
 pub use prompt::{Prompt, PromptArgument};
 pub use resource::{
-    BlobResourceContents, Resource, ResourceContents, ResourceTemplate, TextResourceContents,
+    BlobResourceContents, ReadResourceResult, Resource, ResourceContents, ResourceNotFoundData,
+    ResourceTemplate, TextResourceContents,
 };
 pub use result::{EmptyResult, ResultType, ServerResult, Stateless};
 pub use tool::{CallToolResult, Tool, ToolAnnotations};

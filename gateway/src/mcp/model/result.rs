@@ -9,6 +9,7 @@ use super::list::{
 };
 use super::meta::ResultMeta;
 use super::prepared::Prepared;
+use super::resource::ReadResourceResult;
 use super::tool::{CallToolResult, Tool};
 
 /// Whether a 2026-07-28 result is final. `input_required` (the server asks the client for
@@ -44,6 +45,8 @@ pub enum ServerResult<'a> {
     ListResources(ListResourcesResult),
     /// `resources/templates/list`.
     ListResourceTemplates(ListResourceTemplatesResult),
+    /// `resources/read`.
+    ReadResource(ReadResourceResult),
 }
 
 /// A result as the 2026-07-28 generation sends it: the result's own fields, `resultType`,
