@@ -351,7 +351,7 @@ fn rate_tokens(rate: &manifest::Rate) -> TokenStream {
     );
     quote!(::dovecote_gateway::toolbox::Rate {
         count: #count,
-        period: ::dovecote_gateway::toolbox::RatePeriod::#period,
+        period: ::dovecote_gateway::toolbox::RatePeriod::#period
     })
 }
 

@@ -134,8 +134,8 @@ fn unknown_top_level_keys() {
     assert_eq!(
         errs,
         [
-            "1: unknown key `name` — a manifest has only [scopes] and [tools.<fn name>] tables",
-            "3: unknown key `tool` — a manifest has only [scopes] and [tools.<fn name>] tables",
+            "1: unknown key `name` — a manifest has only [scopes], [tools.<fn name>] and [resources.<family>] tables",
+            "3: unknown key `tool` — a manifest has only [scopes], [tools.<fn name>] and [resources.<family>] tables",
         ]
     );
 }
@@ -401,5 +401,34 @@ colour = "red"
             .map(|t| t.name.as_str())
             .collect::<Vec<_>>(),
         ["a", "b"]
+    );
+}
+
+#[test]
+fn resource_families_have_a_declared_scope_a_rate_and_known_keys() {
+    let source = format!(
+        "{SCOPES}\n[resources.github_event]\nscope = \"dovecote:read\"\nrate = \"60/minute\"\n\n[resources.docs]\nenabled = false\nscope = \"dovecote:read\"\nrate = \"1/second\"\n"
+    );
+    let (manifest, errs) = parse(&source).unwrap();
+    assert_eq!(errs, []);
+    let families: Vec<_> = manifest
+        .resources
+        .iter()
+        .map(|r| (r.name.as_str(), r.line, r.policy.as_ref().unwrap().enabled))
+        .collect();
+    assert_eq!(families, [("github_event", 4, true), ("docs", 8, false)]);
+
+    let wrong = format!(
+        "{SCOPES}\n[resources.github_event]\nscope = \"kb:read\"\nrate = \"0/minute\"\ntitle = \"x\"\n\n[resources.bare]\n"
+    );
+    assert_eq!(
+        errors(&wrong),
+        [
+            "5: resource family `github_event` names scope `kb:read`, which is not declared — add it under [scopes] or use one of: dovecote:read",
+            "6: the rate `0/minute` of resource family `github_event` is not valid — write `<count>/<period>` with a count from 1 to 1000000 and a period of second, minute, hour or day, e.g. `60/minute`; at most 1000/second",
+            "7: resource family `github_event` has an unknown key `title` — the keys are enabled, scope and rate",
+            "9: resource family `bare` has no `scope` — add `scope = \"…\"`, one of: dovecote:read",
+            "9: resource family `bare` has no `rate` — add `rate = \"60/minute\"` (reads per caller per second, minute, hour or day)",
+        ]
     );
 }
