@@ -81,8 +81,9 @@ impl World {
             });
             h.push("MCP-Protocol-Version", MODERN);
             h.push("Mcp-Method", method);
-            if let Some(uri) = params.get("uri").and_then(Value::as_str) {
-                h.push("Mcp-Name", uri);
+            let name = params.get("uri").or_else(|| params.get("name"));
+            if let Some(name) = name.and_then(Value::as_str) {
+                h.push("Mcp-Name", name);
             }
         } else {
             h.push("MCP-Protocol-Version", "2025-06-18");
@@ -391,4 +392,105 @@ fn reads_are_rate_limited_per_caller_and_family() {
     assert!(v.get("result").is_some(), "per family: {v}");
     w.clock.advance_ms(family.policy.rate.period.millis());
     assert_eq!(read(&bob).1["error"]["message"], "Resource not found");
+}
+
+#[test]
+fn prompts_list_by_scope_and_embed_what_the_caller_may_read() {
+    let w = World::new(50);
+    let o = LocalObjects::new(dovecote_gateway::objects::handle, &w.clock);
+    w.deliver(&o, "octo", "octo-1", &json!({"action": "opened"}));
+    w.deliver(&o, "acme", "acme-1", &json!({"action": "opened"}));
+    let bob = member("bob", &["octo"], READER);
+
+    let (_, v) = w.ask(&o, &bob, true, "prompts/list", json!({}));
+    assert_eq!(v["result"]["cacheScope"], "private");
+    let prompts = v["result"]["prompts"].as_array().unwrap();
+    let names: Vec<&str> = prompts
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["triage_pending_events", "summarize_pull_request"]);
+    assert_eq!(
+        prompts[0]["arguments"],
+        json!([{"name": "account", "description": "The GitHub account (user or organization) whose events to triage", "required": true}])
+    );
+
+    for modern in [true, false] {
+        let (status, v) = w.ask(
+            &o,
+            &bob,
+            modern,
+            "prompts/get",
+            json!({"name": "triage_pending_events", "arguments": {"account": "octo"}}),
+        );
+        assert_eq!(status, 200, "{v}");
+        let messages = v["result"]["messages"].as_array().unwrap();
+        assert_eq!(messages.len(), 2);
+        let embedded = &messages[0]["content"];
+        assert_eq!(embedded["type"], "resource");
+        assert_eq!(
+            embedded["resource"]["uri"],
+            "github://accounts/octo/pending"
+        );
+        assert_eq!(embedded["resource"]["mimeType"], "application/json");
+        let summary: Value =
+            serde_json::from_str(embedded["resource"]["text"].as_str().unwrap()).unwrap();
+        assert_eq!(summary["events"][0]["id"], "octo-1");
+        assert_eq!(messages[1]["role"], "user");
+        assert!(messages[1]["content"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("events of octo."));
+    }
+
+    // A prompt never embeds what resources/read would refuse.
+    let (_, v) = w.ask(
+        &o,
+        &bob,
+        true,
+        "prompts/get",
+        json!({"name": "triage_pending_events", "arguments": {"account": "acme"}}),
+    );
+    assert_eq!(v["error"]["message"], "Resource not found");
+    assert_eq!(v["error"]["data"]["uri"], "github://accounts/acme/pending");
+
+    for (arguments, says) in [
+        (json!({}), "needs the argument `account`"),
+        (
+            json!({"account": "octo", "extra": "x"}),
+            "has no argument `extra`",
+        ),
+        (json!({"account": 7}), "must be a string"),
+        (json!({"account": "x".repeat(1001)}), "longer than 1000"),
+        (json!(["octo"]), "must be an object"),
+    ] {
+        let (status, v) = w.ask(
+            &o,
+            &bob,
+            true,
+            "prompts/get",
+            json!({"name": "triage_pending_events", "arguments": arguments}),
+        );
+        assert_eq!(
+            (status, v["error"]["code"].as_i64()),
+            (400, Some(-32602)),
+            "{v}"
+        );
+        assert!(
+            v["error"]["message"].as_str().unwrap().contains(says),
+            "{v}"
+        );
+    }
+    let (_, v) = w.ask(&o, &bob, true, "prompts/get", json!({"name": "nope"}));
+    assert_eq!(v["error"]["message"], "Unknown prompt: nope");
+
+    let notifier = member("bob", &["octo"], &["dovecote:notify"]);
+    let (status, v) = w.ask(
+        &o,
+        &notifier,
+        true,
+        "prompts/get",
+        json!({"name": "draft_notification", "arguments": {"channel": "c", "topic": "t"}}),
+    );
+    assert_eq!(status, 403, "an operator scope on a member's token: {v}");
 }

@@ -6,9 +6,11 @@ use std::ops::Range;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
+mod prompts;
 mod resources;
 mod rules;
 
+pub use prompts::{Body, Prompt, Role};
 pub use resources::{ResourceFamily, ResourcePolicy};
 use rules::{check_description, check_non_empty, check_scope_name};
 pub use rules::{parse_rate, Period, Rate};
@@ -68,6 +70,8 @@ pub struct Manifest {
     pub tools: Vec<Tool>,
     /// `[resources.*]`.
     pub resources: Vec<ResourceFamily>,
+    /// `[prompts.*]`.
+    pub prompts: Vec<Prompt>,
 }
 
 /// A mistake in the manifest: its 1-based line and a message ending in the fix.
@@ -94,15 +98,16 @@ pub fn parse(source: &str) -> Result<(Manifest, Vec<ManifestError>), ManifestErr
         errors: Vec::new(),
     };
     let mut manifest = Manifest::default();
-    let (mut tools, mut resources) = (None, None);
+    let (mut tools, mut resources, mut prompts) = (None, None, None);
     for (key, value) in in_file_order(root.get_ref()) {
         match &**key.get_ref() {
             "scopes" => manifest.scopes = reader.scopes(value),
             "tools" => tools = Some(value),
             "resources" => resources = Some(value),
+            "prompts" => prompts = Some(value),
             other => reader.error(
                 key.span(),
-                format!("unknown key `{other}` — a manifest has only [scopes], [tools.<fn name>] and [resources.<family>] tables"),
+                format!("unknown key `{other}` — a manifest has only [scopes], [tools.<fn name>], [resources.<family>] and [prompts.<name>] tables"),
             ),
         }
     }
@@ -111,6 +116,9 @@ pub fn parse(source: &str) -> Result<(Manifest, Vec<ManifestError>), ManifestErr
     }
     if let Some(resources) = resources {
         manifest.resources = reader.resources(resources, &manifest.scopes);
+    }
+    if let Some(prompts) = prompts {
+        manifest.prompts = reader.prompts(prompts, &manifest.scopes);
     }
     let mut errors = reader.errors;
     errors.sort_by_key(|e| e.line);

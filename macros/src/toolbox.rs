@@ -86,7 +86,7 @@ pub fn expand_at(
     let defs = agree(&manifest, tools, lit, &shown, &mut cx);
     let families = agree_resources(&manifest, input.resources.as_ref(), lit, &shown, &mut cx);
     cx.check()?;
-    Ok(emit(&manifest, &defs, &families, &path))
+    Ok(emit(&manifest, &defs, &families, &path, &shown))
 }
 
 /// The directory of the file that invokes the macro, else the crate root.
@@ -266,6 +266,7 @@ fn emit(
     defs: &[(String, syn::Path)],
     families: &[(String, syn::Path)],
     path: &Path,
+    shown: &str,
 ) -> TokenStream {
     let toolbox = quote!(::dovecote_gateway::toolbox);
     let scopes = manifest.scopes.iter().map(|s| {
@@ -322,8 +323,11 @@ fn emit(
             }
         })
     });
+    let (prompts, checks) = crate::prompts::emit(manifest, families, shown);
     let path = path.to_string_lossy();
     quote! {
+        #(#checks)*
+
         // Rebuild when the manifest or its override changes.
         const _: &str = ::std::include_str!(#path);
         const _: ::std::option::Option<&str> = ::std::option_env!(#OVERRIDE_VAR);
@@ -333,12 +337,13 @@ fn emit(
             scopes: &[#(#scopes),*],
             tools: &[#(#tools),*],
             resources: &[#(#resources),*],
+            prompts: &[#(#prompts),*],
         };
     }
 }
 
 /// `Rate { count, period }` as tokens.
-fn rate_tokens(rate: &manifest::Rate) -> TokenStream {
+pub(crate) fn rate_tokens(rate: &manifest::Rate) -> TokenStream {
     let count = Literal::u32_unsuffixed(rate.count);
     let period = Ident::new(
         match rate.period {

@@ -254,6 +254,7 @@ mod tests {
             scopes: &[],
             tools: tools.as_slice(),
             resources: &[],
+            prompts: &[],
         });
         let first = catalog.page(|s| s == "s:a", None, 1).unwrap();
         assert_eq!(

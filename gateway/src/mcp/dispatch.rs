@@ -7,12 +7,11 @@ use super::catalog::Catalog;
 use super::jsonrpc::{RpcError, INVALID_PARAMS, METHOD_NOT_FOUND, MISSING_CLIENT_CAPABILITY};
 use super::model::{
     CacheHints, CacheScope, CallToolResult, DiscoverResult, EmptyObject, EmptyResult,
-    Implementation, InitializeResult, ListCapability, ListPromptsResult, ListToolsResult,
-    MissingCapabilityData, Notification, Prepared, ResourcesCapability, ServerCapabilities,
-    ServerResult, Tool,
+    Implementation, InitializeResult, ListCapability, ListToolsResult, MissingCapabilityData,
+    Notification, Prepared, ResourcesCapability, ServerCapabilities, ServerResult, Tool,
 };
-use super::resources;
 use super::version::ProtocolVersion;
+use super::{prompts, resources};
 use crate::config::Config;
 use crate::platform::Platform;
 use crate::ratelimit::{self, Decision};
@@ -117,23 +116,13 @@ pub async fn dispatch<'a>(call: &Call<'a>) -> Result<Reply<'a>, RpcError> {
         }),
         "tools/list" => ServerResult::ListTools(tools_list(call)?),
         "tools/call" => return tools_call(call).await,
-        "prompts/list" => ServerResult::ListPrompts(ListPromptsResult {
-            prompts: Vec::new(),
-            next_cursor: None,
-            cache: cache(call, CacheScope::Public),
-        }),
+        "prompts/list" => ServerResult::ListPrompts(prompts::list(call)?),
+        "prompts/get" => ServerResult::GetPrompt(prompts::get(call).await?),
         "resources/list" => ServerResult::ListResources(resources::list(call).await?),
         "resources/templates/list" => {
             ServerResult::ListResourceTemplates(resources::templates(call)?)
         }
         "resources/read" => ServerResult::ReadResource(resources::read(call).await?),
-        "prompts/get" => {
-            return Err(RpcError::new(
-                INVALID_PARAMS,
-                400,
-                "Unknown prompt: this server has no prompts",
-            ))
-        }
         other => return Err(not_found(other)),
     };
     Ok(Reply::of(result))

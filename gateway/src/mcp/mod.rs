@@ -8,6 +8,7 @@ pub mod dispatch;
 pub mod headers;
 pub mod jsonrpc;
 pub mod model;
+pub mod prompts;
 pub mod resources;
 pub mod session;
 pub mod transport;

@@ -12,15 +12,15 @@ use super::dispatch::{cache, refuse_scope, Call};
 use super::jsonrpc::{RpcError, INTERNAL_ERROR, INVALID_PARAMS, RATE_LIMITED};
 use super::model::{
     CacheScope, ListResourceTemplatesResult, ListResourcesResult, ReadResourceResult, Resource,
-    ResourceNotFoundData, ResourceTemplate,
+    ResourceContents, ResourceNotFoundData, ResourceTemplate,
 };
 use crate::ratelimit::{self, Decision};
-use crate::toolbox::{ResourceEntry, ResourceError, ToolContext};
+use crate::toolbox::{Rate, ResourceEntry, ResourceError, ToolContext};
 
 /// The longest URI `resources/read` looks at; longer ones are not found.
 pub const MAX_URI_LEN: usize = 2048;
 
-fn invalid_cursor() -> RpcError {
+pub(super) fn invalid_cursor() -> RpcError {
     RpcError::new(
         INVALID_PARAMS,
         400,
@@ -63,7 +63,7 @@ fn decode_cursor(cursor: &str) -> Option<(String, String)> {
     Some((family.to_owned(), position.to_owned()))
 }
 
-fn failure(e: ResourceError, uri: &str) -> RpcError {
+pub(super) fn failure(e: ResourceError, uri: &str) -> RpcError {
     match e {
         ResourceError::NotFound => not_found(uri),
         ResourceError::Refused(why) => RpcError::new(INVALID_PARAMS, 400, why),
@@ -176,6 +176,17 @@ pub async fn read(call: &Call<'_>) -> Result<ReadResourceResult, RpcError> {
             "`uri` (the resource to read) is required",
         ));
     };
+    let contents = read_as_caller(call, uri, true).await?;
+    Ok(ReadResourceResult { contents })
+}
+
+/// The contents of `uri` as the caller may read them: the family's scope is checked, its
+/// rate counted when `count_rate` (a prompt embedding the resource counts its own rate).
+pub async fn read_as_caller(
+    call: &Call<'_>,
+    uri: &str,
+    count_rate: bool,
+) -> Result<Vec<ResourceContents>, RpcError> {
     if uri.len() > MAX_URI_LEN {
         return Err(not_found(
             &uri.chars().take(MAX_URI_LEN).collect::<String>(),
@@ -193,24 +204,10 @@ pub async fn read(call: &Call<'_>) -> Result<ReadResourceResult, RpcError> {
         let what = format!("Resource `{uri}`");
         return Err(refuse_scope(call, &what, family.def.name, scope).await);
     }
-    let rate = family.policy.rate;
-    let key = format!("resource:{}", family.def.name);
-    match ratelimit::take(call.platform.objects, &call.principal.id, &key, rate).await {
-        Ok(Decision::Allowed) => {}
-        Ok(Decision::Limited { retry_after_ms }) => {
-            return Err(RpcError::new(
-                RATE_LIMITED,
-                429,
-                format!(
-                    "Rate limit reached for {} resources: {} reads per {}. Retry in {}.",
-                    family.def.name,
-                    rate.count,
-                    rate.period.name(),
-                    super::dispatch::retry_text(retry_after_ms)
-                ),
-            ))
-        }
-        Err(e) => return Err(failure(ResourceError::Unavailable(e.0), uri)),
+    if count_rate {
+        let key = format!("resource:{}", family.def.name);
+        let what = format!("{} resources", family.def.name);
+        take_rate(call, &key, &what, family.policy.rate).await?;
     }
     let ctx = context(call);
     let contents = (family.def.read)(&ctx, uri, &captures)
@@ -219,7 +216,30 @@ pub async fn read(call: &Call<'_>) -> Result<ReadResourceResult, RpcError> {
     if contents.is_empty() {
         return Err(not_found(uri));
     }
-    Ok(ReadResourceResult { contents })
+    Ok(contents)
+}
+
+/// Counts one use of `key` against `rate` for the caller; over it, the rate-limit error.
+pub(super) async fn take_rate(
+    call: &Call<'_>,
+    key: &str,
+    what: &str,
+    rate: Rate,
+) -> Result<(), RpcError> {
+    match ratelimit::take(call.platform.objects, &call.principal.id, key, rate).await {
+        Ok(Decision::Allowed) => Ok(()),
+        Ok(Decision::Limited { retry_after_ms }) => Err(RpcError::new(
+            RATE_LIMITED,
+            429,
+            format!(
+                "Rate limit reached for {what}: {} per {}. Retry in {}.",
+                rate.count,
+                rate.period.name(),
+                super::dispatch::retry_text(retry_after_ms)
+            ),
+        )),
+        Err(e) => Err(failure(ResourceError::Unavailable(e.0), "")),
+    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ mod args;
 mod context;
 mod def;
 mod policy;
+mod prompt;
 mod resource;
 mod result;
 
@@ -13,6 +14,7 @@ pub use args::{empty_input_schema, input_schema, parse_args, schema_of};
 pub use context::{GitHubAccess, Principal, Role, TenantAccess, ToolContext};
 pub use def::{Annotations, CallFn, ToolDef};
 pub use policy::{Rate, RatePeriod, ScopeDecl, ScopeGrant, ToolEntry, ToolPolicy, Toolbox};
+pub use prompt::{served, ArgumentDecl, MessageDecl, MessageTemplate, PromptDef};
 pub use resource::{
     Captures, ListFn, Listed, ReadFn, ResourceDef, ResourceEntry, ResourceError, ResourcePolicy,
 };

@@ -1,7 +1,7 @@
 //! What `tools.toml` says about each tool (enabled, scope, rate, overrides) and the scopes
 //! it declares; `toolbox!` joins it with the code's `ToolDef`s into one `Toolbox`.
 
-use super::{ResourceEntry, ToolDef};
+use super::{PromptDef, ResourceEntry, ToolDef};
 
 /// Who may be granted a scope (`grant = "members" | "operators"` in `tools.toml`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,6 +119,8 @@ pub struct Toolbox {
     pub tools: &'static [ToolEntry],
     /// Every resource family, enabled or not, in file order.
     pub resources: &'static [ResourceEntry],
+    /// Every prompt, in file order.
+    pub prompts: &'static [PromptDef],
 }
 
 impl Toolbox {
@@ -140,6 +142,11 @@ impl Toolbox {
     /// The enabled resource families, in manifest order.
     pub fn resource_families(&self) -> impl Iterator<Item = &'static ResourceEntry> {
         self.resources.iter().filter(|r| r.policy.enabled)
+    }
+
+    /// A prompt by name.
+    pub fn prompt(&self, name: &str) -> Option<&'static PromptDef> {
+        self.prompts.iter().find(|p| p.name == name)
     }
 
     /// An enabled tool by its wire name.

@@ -134,8 +134,8 @@ fn unknown_top_level_keys() {
     assert_eq!(
         errs,
         [
-            "1: unknown key `name` — a manifest has only [scopes], [tools.<fn name>] and [resources.<family>] tables",
-            "3: unknown key `tool` — a manifest has only [scopes], [tools.<fn name>] and [resources.<family>] tables",
+            "1: unknown key `name` — a manifest has only [scopes], [tools.<fn name>], [resources.<family>] and [prompts.<name>] tables",
+            "3: unknown key `tool` — a manifest has only [scopes], [tools.<fn name>], [resources.<family>] and [prompts.<name>] tables",
         ]
     );
 }

@@ -31,7 +31,7 @@ pub use list::{
 pub use meta::ResultMeta;
 pub use notification::{LogLevel, LogMessageParams, Notification, ProgressParams};
 pub use prepared::Prepared;
-pub use prompt::{Prompt, PromptArgument};
+pub use prompt::{GetPromptResult, Prompt, PromptArgument, PromptMessage, Role};
 pub use resource::{
     BlobResourceContents, ReadResourceResult, Resource, ResourceContents, ResourceNotFoundData,
     ResourceTemplate, TextResourceContents,

@@ -9,6 +9,7 @@ use super::list::{
 };
 use super::meta::ResultMeta;
 use super::prepared::Prepared;
+use super::prompt::GetPromptResult;
 use super::resource::ReadResourceResult;
 use super::tool::{CallToolResult, Tool};
 
@@ -47,6 +48,8 @@ pub enum ServerResult<'a> {
     ListResourceTemplates(ListResourceTemplatesResult),
     /// `resources/read`.
     ReadResource(ReadResourceResult),
+    /// `prompts/get`.
+    GetPrompt(GetPromptResult),
 }
 
 /// A result as the 2026-07-28 generation sends it: the result's own fields, `resultType`,
