@@ -494,3 +494,77 @@ fn prompts_list_by_scope_and_embed_what_the_caller_may_read() {
     );
     assert_eq!(status, 403, "an operator scope on a member's token: {v}");
 }
+
+#[test]
+fn completion_suggests_only_what_the_caller_may_read() {
+    let w = World::new(50);
+    let o = LocalObjects::new(dovecote_gateway::objects::handle, &w.clock);
+    w.deliver(&o, "octo", "octo-1", &json!({}));
+    w.deliver(&o, "octo", "octo-2", &json!({}));
+    w.deliver(&o, "acme", "acme-1", &json!({}));
+    let bob = member("bob", &["octo", "octo-labs", "other"], READER);
+    let doc = NewDocument {
+        title: "Deploy runbook".into(),
+        content: "Steps.".into(),
+        tags: vec![],
+    };
+    pollster::block_on(knowledge::create(&o, &bob.id, doc)).unwrap();
+    let complete = |who: &Principal, reference: Value, name: &str, value: &str, context: Value| {
+        let params = json!({"ref": reference, "argument": {"name": name, "value": value},
+            "context": {"arguments": context}});
+        let (status, v) = w.ask(&o, who, true, "completion/complete", params);
+        assert_eq!(status, 200, "{v}");
+        v["result"]["completion"]["values"].clone()
+    };
+    let triage = json!({"type": "ref/prompt", "name": "triage_pending_events"});
+    assert_eq!(
+        complete(&bob, triage.clone(), "account", "OC", json!({})),
+        json!(["octo", "octo-labs"])
+    );
+    let alice = member("alice", &["acme"], READER);
+    assert_eq!(
+        complete(&alice, triage, "account", "oc", json!({})),
+        json!([]),
+        "not bob's accounts"
+    );
+    let event =
+        json!({"type": "ref/resource", "uri": "github://accounts/{account}/events/{delivery_id}"});
+    assert_eq!(
+        complete(
+            &bob,
+            event.clone(),
+            "delivery_id",
+            "octo",
+            json!({"account": "octo"})
+        ),
+        json!(["octo-2", "octo-1"])
+    );
+    assert_eq!(
+        complete(&bob, event, "delivery_id", "", json!({"account": "acme"})),
+        json!([]),
+        "another account's events are not suggested"
+    );
+    let doc = json!({"type": "ref/resource", "uri": "dovecote://knowledge/documents/{id}"});
+    assert_eq!(
+        complete(&bob, doc.clone(), "id", "runbook", json!({})),
+        json!(["1"])
+    );
+    assert_eq!(complete(&alice, doc, "id", "", json!({})), json!([]));
+
+    let (_, v) = w.ask(&o, &bob, true, "server/discover", json!({}));
+    assert_eq!(v["result"]["capabilities"]["completions"], json!({}));
+    for bad in [
+        json!({"ref": {"type": "ref/prompt", "name": "draft_notification"}, "argument": {"name": "channel", "value": ""}}),
+        json!({"ref": {"type": "ref/resource", "uri": "github://nope/{x}"}, "argument": {"name": "x", "value": ""}}),
+        json!({"ref": {"type": "ref/prompt", "name": "triage_pending_events"}, "argument": {"name": "nope", "value": ""}}),
+        json!({"ref": {"type": "ref/other"}, "argument": {"name": "x", "value": ""}}),
+        json!({"ref": {"type": "ref/prompt", "name": "triage_pending_events"}}),
+    ] {
+        let (status, v) = w.ask(&o, &bob, true, "completion/complete", bad.clone());
+        assert_eq!(
+            (status, v["error"]["code"].as_i64()),
+            (400, Some(-32602)),
+            "{bad}: {v}"
+        );
+    }
+}

@@ -11,7 +11,7 @@ use super::model::{
     Notification, Prepared, ResourcesCapability, ServerCapabilities, ServerResult, Tool,
 };
 use super::version::ProtocolVersion;
-use super::{prompts, resources};
+use super::{completion, prompts, resources};
 use crate::config::Config;
 use crate::platform::Platform;
 use crate::ratelimit::{self, Decision};
@@ -35,6 +35,7 @@ pub fn capabilities(version: ProtocolVersion) -> ServerCapabilities {
         prompts: Some(ListCapability::default()),
         resources: Some(ResourcesCapability::default()),
         logging: version.is_session_era().then_some(EmptyObject {}),
+        completions: Some(EmptyObject {}),
     }
 }
 
@@ -118,6 +119,7 @@ pub async fn dispatch<'a>(call: &Call<'a>) -> Result<Reply<'a>, RpcError> {
         "tools/call" => return tools_call(call).await,
         "prompts/list" => ServerResult::ListPrompts(prompts::list(call)?),
         "prompts/get" => ServerResult::GetPrompt(prompts::get(call).await?),
+        "completion/complete" => ServerResult::Complete(completion::complete(call).await?),
         "resources/list" => ServerResult::ListResources(resources::list(call).await?),
         "resources/templates/list" => {
             ServerResult::ListResourceTemplates(resources::templates(call)?)

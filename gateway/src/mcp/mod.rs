@@ -4,6 +4,7 @@
 
 mod admit;
 pub mod catalog;
+pub mod completion;
 pub mod dispatch;
 pub mod headers;
 pub mod jsonrpc;

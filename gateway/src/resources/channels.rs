@@ -3,7 +3,7 @@
 //! `list_channels` shows it. Operators only: the family's scope is granted to operators, and
 //! the role is checked again here.
 
-use super::{index_position, page_of, Listing, Reading};
+use super::{index_position, page_of, Completing, Listing, Reading};
 use crate::mcp::model::{Resource, ResourceContents};
 use crate::toolbox::{Captures, Listed, ResourceDef, ResourceError, ToolContext};
 use crate::tools::notify::channel_list;
@@ -20,6 +20,7 @@ pub const NOTIFICATION_CHANNEL: ResourceDef = ResourceDef {
     mime_type: JSON,
     list: Some(list_channels),
     read: read_channel,
+    complete: Some(complete),
 };
 
 fn list_channels<'r>(ctx: &'r ToolContext<'_>, position: &'r str, limit: usize) -> Listing<'r> {
@@ -61,5 +62,25 @@ fn read_channel<'r>(ctx: &'r ToolContext<'_>, uri: &'r str, captures: &'r Captur
         let text = serde_json::to_string(&channel)
             .map_err(|e| ResourceError::Unavailable(e.to_string()))?;
         Ok(vec![ResourceContents::text(uri, Some(JSON.into()), text)])
+    })
+}
+
+/// Completes `channel` with the channel ids that start like what was typed (operators only).
+fn complete<'r>(
+    ctx: &'r ToolContext<'_>,
+    variable: &'r str,
+    value: &'r str,
+    _: &'r Captures,
+) -> Completing<'r> {
+    Box::pin(async move {
+        if variable != "channel" || ctx.operator_only().is_err() {
+            return Ok(Vec::new());
+        }
+        Ok(channel_list(ctx.platform().secrets)
+            .channels
+            .into_iter()
+            .map(|c| c.id)
+            .filter(|id| id.starts_with(value))
+            .collect())
     })
 }

@@ -8,11 +8,11 @@
 
 use serde::Serialize;
 
-use super::{page_of, Listing, Reading};
+use super::{page_of, Completing, Listing, Reading};
 use crate::mcp::model::{Resource, ResourceContents};
 use crate::toolbox::{Captures, Listed, ResourceDef, ResourceError, ToolContext};
 use crate::webhooks::rest::DEFAULT_LIMIT;
-use crate::webhooks::store::{self, EventSummary};
+use crate::webhooks::store::{self, EventSummary, MAX_LIST};
 use crate::webhooks::{access, DeliveryId, Tenant};
 
 /// Events are JSON as GitHub sent them; summaries are JSON too.
@@ -28,6 +28,7 @@ pub const GITHUB_PENDING: ResourceDef = ResourceDef {
     mime_type: JSON,
     list: Some(list_pending),
     read: read_pending,
+    complete: Some(complete),
 };
 
 /// One event's payload.
@@ -40,6 +41,7 @@ pub const GITHUB_EVENT: ResourceDef = ResourceDef {
     mime_type: JSON,
     list: None,
     read: read_event,
+    complete: Some(complete),
 };
 
 /// A pending event in the summary: its resource URI and what the event tools show.
@@ -175,6 +177,41 @@ fn read_event<'r>(ctx: &'r ToolContext<'_>, uri: &'r str, captures: &'r Captures
                 id.as_str(),
                 id.as_str()
             ))),
+        }
+    })
+}
+
+/// Completes `account` with the accounts the caller sees, and `delivery_id` with the pending
+/// events of the account in `context`.
+fn complete<'r>(
+    ctx: &'r ToolContext<'_>,
+    variable: &'r str,
+    value: &'r str,
+    context: &'r Captures,
+) -> Completing<'r> {
+    Box::pin(async move {
+        let prefix = value.to_ascii_lowercase();
+        match variable {
+            "account" => Ok(tenants(ctx)
+                .await?
+                .iter()
+                .map(|t| t.uri_segment().to_owned())
+                .filter(|s| s.starts_with(&prefix))
+                .collect()),
+            "delivery_id" => {
+                let Ok(tenant) = visible(ctx, context).await else {
+                    return Ok(Vec::new());
+                };
+                let pending = store::pending(ctx.platform().objects, &tenant, MAX_LIST)
+                    .await
+                    .map_err(unavailable)?;
+                Ok(pending
+                    .into_iter()
+                    .map(|s| s.event.id)
+                    .filter(|id| id.to_ascii_lowercase().starts_with(&prefix))
+                    .collect())
+            }
+            _ => Ok(Vec::new()),
         }
     })
 }

@@ -18,6 +18,7 @@ pub const STATIC_TEXT: ResourceDef = ResourceDef {
     mime_type: "text/plain",
     list: None,
     read: read_text,
+    complete: None,
 };
 
 /// `test://static-binary`.
@@ -29,6 +30,7 @@ pub const STATIC_BINARY: ResourceDef = ResourceDef {
     mime_type: "image/png",
     list: None,
     read: read_binary,
+    complete: None,
 };
 
 /// `test://template/{id}/data`.
@@ -40,6 +42,7 @@ pub const TEMPLATE_DATA: ResourceDef = ResourceDef {
     mime_type: "application/json",
     list: None,
     read: read_template,
+    complete: None,
 };
 
 fn read_text<'r>(_: &'r ToolContext<'_>, uri: &'r str, _: &'r Captures) -> Reading<'r> {

@@ -1,7 +1,7 @@
 //! Knowledge-base documents as resources (`dovecote://knowledge/documents/{id}`, Markdown):
 //! the caller's own documents only, listed a page at a time in id order.
 
-use super::{page_of, Listing, Reading};
+use super::{page_of, Completing, Listing, Reading};
 use crate::knowledge::{self, KnowledgeError, MAX_PAGE};
 use crate::mcp::model::{Resource, ResourceContents};
 use crate::toolbox::{Captures, Listed, ResourceDef, ResourceError, ToolContext};
@@ -18,6 +18,7 @@ pub const KNOWLEDGE_DOCUMENT: ResourceDef = ResourceDef {
     mime_type: MARKDOWN,
     list: Some(list_documents),
     read: read_document,
+    complete: Some(complete),
 };
 
 fn failed(e: KnowledgeError) -> ResourceError {
@@ -83,6 +84,33 @@ fn read_document<'r>(
             Some(MARKDOWN.into()),
             doc.content,
         )])
+    })
+}
+
+/// Completes `id` with the caller's documents whose id starts with, or whose title contains,
+/// what was typed (the first page of the knowledge base).
+fn complete<'r>(
+    ctx: &'r ToolContext<'_>,
+    variable: &'r str,
+    value: &'r str,
+    _: &'r Captures,
+) -> Completing<'r> {
+    Box::pin(async move {
+        if variable != "id" {
+            return Ok(Vec::new());
+        }
+        let owner = &ctx.principal().id;
+        let docs = knowledge::list(ctx.platform().objects, owner, 0, MAX_PAGE)
+            .await
+            .map_err(failed)?;
+        let typed = value.to_lowercase();
+        Ok(docs
+            .into_iter()
+            .filter(|d| {
+                d.id.to_string().starts_with(value) || d.title.to_lowercase().contains(&typed)
+            })
+            .map(|d| d.id.to_string())
+            .collect())
     })
 }
 

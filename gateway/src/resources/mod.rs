@@ -19,6 +19,8 @@ use crate::toolbox::{Listed, ResourceError};
 /// What a family's read fn returns.
 pub type Reading<'r> =
     Pin<Box<dyn Future<Output = Result<Vec<ResourceContents>, ResourceError>> + 'r>>;
+/// What a family's complete fn returns.
+pub type Completing<'r> = Pin<Box<dyn Future<Output = Result<Vec<String>, ResourceError>> + 'r>>;
 /// What a family's list fn returns.
 pub type Listing<'r> = Pin<Box<dyn Future<Output = Result<Listed, ResourceError>> + 'r>>;
 

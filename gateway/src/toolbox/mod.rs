@@ -16,6 +16,7 @@ pub use def::{Annotations, CallFn, ToolDef};
 pub use policy::{Rate, RatePeriod, ScopeDecl, ScopeGrant, ToolEntry, ToolPolicy, Toolbox};
 pub use prompt::{served, ArgumentDecl, MessageDecl, MessageTemplate, PromptDef};
 pub use resource::{
-    Captures, ListFn, Listed, ReadFn, ResourceDef, ResourceEntry, ResourceError, ResourcePolicy,
+    Captures, CompleteFn, ListFn, Listed, ReadFn, ResourceDef, ResourceEntry, ResourceError,
+    ResourcePolicy,
 };
 pub use result::{CallToolResult, Content, IntoCallToolResult, IntoToolOutput, ToolError};

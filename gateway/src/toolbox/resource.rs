@@ -13,6 +13,11 @@ use crate::mcp::model::{Resource, ResourceContents};
 pub struct Captures(Vec<(&'static str, String)>);
 
 impl Captures {
+    /// Captures from `(name, value)` pairs (a completion's context).
+    pub fn from_pairs(pairs: Vec<(&'static str, String)>) -> Self {
+        Self(pairs)
+    }
+
     /// The value of `{name}`, if the template has it.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0
@@ -60,6 +65,17 @@ pub type ListFn = for<'r> fn(
     usize,
 ) -> Pin<Box<dyn Future<Output = Result<Listed, ResourceError>> + 'r>>;
 
+/// Suggests values for `variable` of a family's template that start like `value` (or match it
+/// otherwise, e.g. a document's title), only among what the caller may read; `context` holds
+/// the values of the other variables the client already knows.
+pub type CompleteFn =
+    for<'r> fn(
+        &'r ToolContext<'_>,
+        &'r str,
+        &'r str,
+        &'r Captures,
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<String>, ResourceError>> + 'r>>;
+
 /// One family as its code declares it.
 #[derive(Clone, Copy)]
 pub struct ResourceDef {
@@ -80,6 +96,8 @@ pub struct ResourceDef {
     pub list: Option<ListFn>,
     /// Reads one.
     pub read: ReadFn,
+    /// Completes its template's variables; `None` offers no suggestions.
+    pub complete: Option<CompleteFn>,
 }
 
 impl std::fmt::Debug for ResourceDef {
@@ -187,6 +205,7 @@ mod tests {
         mime_type: "application/json",
         list: None,
         read,
+        complete: None,
     };
 
     #[test]

@@ -6,6 +6,7 @@
 //! This module is a leaf: it imports nothing else of the crate, so the toolbox, the tools and
 //! the protocol core can all build these values. One file per family.
 
+mod completion;
 mod content;
 mod discover;
 mod error;
@@ -18,6 +19,7 @@ mod resource;
 mod result;
 mod tool;
 
+pub use completion::{CompleteResult, Completion, MAX_COMPLETION_VALUES};
 pub use content::{Content, EmbeddedResource, MediaContent, TextContent};
 pub use discover::{
     DiscoverResult, EmptyObject, Implementation, InitializeResult, ListCapability,

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::completion::CompleteResult;
 use super::discover::{DiscoverResult, InitializeResult};
 use super::list::{
     ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
@@ -50,6 +51,8 @@ pub enum ServerResult<'a> {
     ReadResource(ReadResourceResult),
     /// `prompts/get`.
     GetPrompt(GetPromptResult),
+    /// `completion/complete`.
+    Complete(CompleteResult),
 }
 
 /// A result as the 2026-07-28 generation sends it: the result's own fields, `resultType`,
