@@ -3,7 +3,8 @@
 // signed delivery, and an issue event for each. The v2 client (pinned to 2026-07-28) and the
 // v1 client (session era) list, template and read: each user reads their own account's event
 // and pending summary, and the other's event is "Resource not found", exactly like a missing
-// one. Documents created with create_document read back as Markdown.
+// one. The triage prompt embeds the caller's pending summary (never another's), an account
+// name completes among the caller's own, and documents read back as Markdown.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Client as ClientV2, ProtocolError, StreamableHTTPClientTransport as TransportV2 } from "@modelcontextprotocol/client";
@@ -117,6 +118,24 @@ describe("v2 client pinned to 2026-07-28", LOCAL, () => {
     await notFound(client.readResource({ uri: "github://accounts/hubot-inc/pending" }), "github://accounts/hubot-inc/pending", ProtocolError);
   });
 
+  test("the triage prompt embeds the account's pending summary, and an account name completes", async () => {
+    const { prompts } = await client.listPrompts(undefined, { cacheMode: "bypass" });
+    assert.deepEqual(prompts.map((p) => p.name), ["triage_pending_events", "summarize_pull_request"]);
+    const got = await client.getPrompt({ name: "triage_pending_events", arguments: { account: "octo-org" } });
+    const embedded = got.messages[0].content;
+    assert.equal(embedded.type, "resource");
+    assert.equal(embedded.resource.uri, "github://accounts/octo-org/pending");
+    const summary = JSON.parse(embedded.resource.text);
+    assert.ok(summary.events.some((e) => e.id === events.octocat), embedded.resource.text);
+    assert.match(got.messages[1].content.text, /octo-org/);
+    await notFound(client.getPrompt({ name: "triage_pending_events", arguments: { account: "hubot-inc" } }), "github://accounts/hubot-inc/pending", ProtocolError);
+
+    const { completion } = await client.complete({ ref: { type: "ref/prompt", name: "triage_pending_events" }, argument: { name: "account", value: "oc" } });
+    assert.deepEqual(completion.values, ["octo-org"]);
+    const none = await client.complete({ ref: { type: "ref/prompt", name: "triage_pending_events" }, argument: { name: "account", value: "hub" } });
+    assert.deepEqual(none.completion.values, [], "hubot's account is not suggested to octocat");
+  });
+
   test("a document created with create_document reads back as Markdown", async () => {
     const created = await client.callTool({ name: "create_document", arguments: { title: "Runbook", content: "# Runbook\n\n1. Breathe.", tags: [] } });
     assert.notEqual(created.isError, true, JSON.stringify(created));
@@ -154,5 +173,13 @@ describe("v1 client (session era)", LOCAL, () => {
     assert.equal(JSON.parse(contents[0].text).issue.number, 2);
     const foreign = `github://accounts/octo-org/events/${events.octocat}`;
     await notFound(client.readResource({ uri: foreign }), foreign);
+  });
+
+  test("gets the triage prompt with its embedded resource and completes its account", async () => {
+    const got = await client.getPrompt({ name: "triage_pending_events", arguments: { account: "hubot-inc" } });
+    assert.equal(got.messages[0].content.resource.uri, "github://accounts/hubot-inc/pending");
+    assert.equal(JSON.parse(got.messages[0].content.resource.text).account, "hubot-inc");
+    const { completion } = await client.complete({ ref: { type: "ref/prompt", name: "triage_pending_events" }, argument: { name: "account", value: "" } });
+    assert.deepEqual(completion.values, ["hubot-inc"]);
   });
 });

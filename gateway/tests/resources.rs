@@ -145,6 +145,13 @@ fn uris(result: &Value) -> Vec<String> {
 fn read_text(w: &World, o: &LocalObjects<'_>, who: &Principal, uri: &str) -> (String, String) {
     let (status, v) = w.ask(o, who, true, "resources/read", json!({"uri": uri}));
     assert_eq!(status, 200, "{v}");
+    assert_eq!(
+        (
+            v["result"]["cacheScope"].as_str(),
+            v["result"]["ttlMs"].as_u64()
+        ),
+        (Some("private"), Some(0))
+    );
     let c = &v["result"]["contents"][0];
     assert_eq!(c["uri"], uri);
     (

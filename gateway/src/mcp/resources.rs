@@ -11,8 +11,8 @@ use serde_json::Value;
 use super::dispatch::{cache, refuse_scope, Call};
 use super::jsonrpc::{RpcError, INTERNAL_ERROR, INVALID_PARAMS, RATE_LIMITED};
 use super::model::{
-    CacheScope, ListResourceTemplatesResult, ListResourcesResult, ReadResourceResult, Resource,
-    ResourceContents, ResourceNotFoundData, ResourceTemplate,
+    CacheHints, CacheScope, ListResourceTemplatesResult, ListResourcesResult, ReadResourceResult,
+    Resource, ResourceContents, ResourceNotFoundData, ResourceTemplate,
 };
 use crate::ratelimit::{self, Decision};
 use crate::toolbox::{Rate, ResourceEntry, ResourceError, ToolContext};
@@ -177,7 +177,15 @@ pub async fn read(call: &Call<'_>) -> Result<ReadResourceResult, RpcError> {
         ));
     };
     let contents = read_as_caller(call, uri, true).await?;
-    Ok(ReadResourceResult { contents })
+    Ok(ReadResourceResult {
+        contents,
+        // Another caller may not read it; a pending summary changes with every delivery, so
+        // it is fresh only now.
+        cache: (!call.version.is_session_era()).then_some(CacheHints {
+            ttl_ms: 0,
+            cache_scope: CacheScope::Private,
+        }),
+    })
 }
 
 /// The contents of `uri` as the caller may read them: the family's scope is checked, its

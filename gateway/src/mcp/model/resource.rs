@@ -6,6 +6,8 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
+use super::list::CacheHints;
+
 /// The contents of one resource: text, or bytes as base64.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -73,11 +75,14 @@ impl ResourceContents {
 }
 
 /// The result of `resources/read`: the resource's contents (one entry for every resource this
-/// server has).
+/// server has), and in 2026-07-28 how long it may be cached and by whom.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReadResourceResult {
     /// The contents; never empty (a missing resource is an error, not an empty list).
     pub contents: Vec<ResourceContents>,
+    /// Caching (2026-07-28 only).
+    #[serde(flatten)]
+    pub cache: Option<CacheHints>,
 }
 
 /// `data` of the resource-not-found error (-32602): the URI that was asked for. A resource
