@@ -281,12 +281,31 @@ impl Reader<'_> {
 
     /// `[tools.<name>]` tables.
     fn tools(&mut self, value: &Spanned<DeValue>, scopes: &[Scope]) -> Vec<Tool> {
+        self.sections(
+            value,
+            "tools",
+            "write one [tools.<fn name>] table per tool",
+            |r, name, line, key_span, value| {
+                let policy = r.policy(&name, key_span, value, scopes);
+                Tool { name, line, policy }
+            },
+        )
+    }
+
+    /// The `[<section>.<name>]` tables of `value`, in file order, each read by `read` with its
+    /// name, the line and span of its key, and its value; `fix` says how to write them.
+    fn sections<T>(
+        &mut self,
+        value: &Spanned<DeValue>,
+        section: &str,
+        fix: &str,
+        mut read: impl FnMut(&mut Self, String, usize, Range<usize>, &Spanned<DeValue>) -> T,
+    ) -> Vec<T> {
         let DeValue::Table(table) = value.get_ref() else {
             let found = kind(value.get_ref());
-            let fix = "write one [tools.<fn name>] table per tool";
             self.error(
                 value.span(),
-                format!("`tools` is {found}, not a table — {fix}"),
+                format!("`{section}` is {found}, not a table — {fix}"),
             );
             return Vec::new();
         };
@@ -295,8 +314,7 @@ impl Reader<'_> {
             .map(|(key, value)| {
                 let name = key.get_ref().to_string();
                 let line = line_of(self.source, key.span().start);
-                let policy = self.policy(&name, key.span(), value, scopes);
-                Tool { name, line, policy }
+                read(self, name, line, key.span(), value)
             })
             .collect()
     }

@@ -127,31 +127,18 @@ fn valid_name(name: &str, max: usize) -> bool {
 impl Reader<'_> {
     /// `[prompts.<name>]` tables.
     pub(super) fn prompts(&mut self, value: &Spanned<DeValue>, scopes: &[Scope]) -> Vec<Prompt> {
-        let DeValue::Table(table) = value.get_ref() else {
-            let found = kind(value.get_ref());
-            let fix = "write one [prompts.<name>] table per prompt";
-            self.error(
-                value.span(),
-                format!("`prompts` is {found}, not a table — {fix}"),
-            );
-            return Vec::new();
-        };
-        in_file_order(table)
-            .into_iter()
-            .map(|(key, value)| {
-                let name = key.get_ref().to_string();
-                let line = line_of(self.source, key.span().start);
-                if !valid_name(&name, 128) {
-                    let fix = "use 1 to 128 characters of A-Z, a-z, 0-9, `_`, `.` and `-`";
-                    self.error(
-                        key.span(),
-                        format!("prompt name `{name}` is not valid — {fix}"),
-                    );
-                }
-                let decl = self.prompt(&name, key.span(), value, scopes);
-                Prompt { name, line, decl }
-            })
-            .collect()
+        let fix = "write one [prompts.<name>] table per prompt";
+        self.sections(value, "prompts", fix, |r, name, line, key_span, value| {
+            if !valid_name(&name, 128) {
+                let fix = "use 1 to 128 characters of A-Z, a-z, 0-9, `_`, `.` and `-`";
+                r.error(
+                    key_span.clone(),
+                    format!("prompt name `{name}` is not valid — {fix}"),
+                );
+            }
+            let decl = r.prompt(&name, key_span, value, scopes);
+            Prompt { name, line, decl }
+        })
     }
 
     fn prompt(

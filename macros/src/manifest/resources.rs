@@ -7,7 +7,7 @@ use std::ops::Range;
 use toml::de::DeValue;
 use toml::Spanned;
 
-use super::{in_file_order, kind, line_of, one_of, Rate, Reader, Scope};
+use super::{in_file_order, kind, one_of, Rate, Reader, Scope};
 
 /// What `[resources.<family>]` says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,24 +38,11 @@ impl Reader<'_> {
         value: &Spanned<DeValue>,
         scopes: &[Scope],
     ) -> Vec<ResourceFamily> {
-        let DeValue::Table(table) = value.get_ref() else {
-            let found = kind(value.get_ref());
-            let fix = "write one [resources.<family>] table per resource family";
-            self.error(
-                value.span(),
-                format!("`resources` is {found}, not a table — {fix}"),
-            );
-            return Vec::new();
-        };
-        in_file_order(table)
-            .into_iter()
-            .map(|(key, value)| {
-                let name = key.get_ref().to_string();
-                let line = line_of(self.source, key.span().start);
-                let policy = self.resource_policy(&name, key.span(), value, scopes);
-                ResourceFamily { name, line, policy }
-            })
-            .collect()
+        let fix = "write one [resources.<family>] table per resource family";
+        self.sections(value, "resources", fix, |r, name, line, key_span, value| {
+            let policy = r.resource_policy(&name, key_span, value, scopes);
+            ResourceFamily { name, line, policy }
+        })
     }
 
     /// One family's table; `None` if anything in it is wrong.
