@@ -8,8 +8,9 @@ use dovecote_gateway::config::Config;
 use dovecote_gateway::http::{Headers, HttpRequest, HttpResponse};
 use dovecote_gateway::knowledge::{self, NewDocument};
 use dovecote_gateway::mcp::{self, McpServer};
+use dovecote_gateway::objects::host::LocalObjects;
 use dovecote_gateway::platform::native::{
-    CannedFetch, LocalObjects, ManualClock, MapSecrets, MemoryKv, OsRandom,
+    CannedFetch, ManualClock, MapSecrets, MemoryKv, OsRandom,
 };
 use dovecote_gateway::platform::Platform;
 use dovecote_gateway::toolbox::{Principal, Role, TenantAccess};
@@ -163,7 +164,7 @@ fn read_text(w: &World, o: &LocalObjects<'_>, who: &Principal, uri: &str) -> (St
 #[test]
 fn each_caller_reads_its_own_events_and_a_foreign_one_is_not_found_like_a_missing_one() {
     let w = World::new(50);
-    let o = LocalObjects::new(dovecote_gateway::objects::handle, &w.clock);
+    let o = LocalObjects::new(&w.clock);
     let payload = json!({"action": "opened", "issue": {"number": 7, "title": "Café ☕"}});
     w.deliver(&o, "Octo", "octo-1", &payload);
     w.deliver(&o, "acme", "acme-1", &json!({"action": "closed"}));
@@ -230,7 +231,7 @@ fn each_caller_reads_its_own_events_and_a_foreign_one_is_not_found_like_a_missin
 #[test]
 fn lists_hold_entry_points_never_events_and_page_through_documents() {
     let w = World::new(2);
-    let o = LocalObjects::new(dovecote_gateway::objects::handle, &w.clock);
+    let o = LocalObjects::new(&w.clock);
     for n in 0..5 {
         w.deliver(&o, "octo", &format!("octo-{n}"), &json!({"n": n}));
     }
@@ -311,7 +312,7 @@ fn lists_hold_entry_points_never_events_and_page_through_documents() {
 #[test]
 fn templates_and_families_follow_scopes_and_roles() {
     let w = World::new(50);
-    let o = LocalObjects::new(dovecote_gateway::objects::handle, &w.clock);
+    let o = LocalObjects::new(&w.clock);
     let names = |who: &Principal| -> Vec<String> {
         let (_, v) = w.ask(&o, who, true, "resources/templates/list", json!({}));
         assert_eq!(v["result"]["cacheScope"], "private");
@@ -359,7 +360,7 @@ fn templates_and_families_follow_scopes_and_roles() {
 #[test]
 fn reads_are_rate_limited_per_caller_and_family() {
     let w = World::new(50);
-    let o = LocalObjects::new(dovecote_gateway::objects::handle, &w.clock);
+    let o = LocalObjects::new(&w.clock);
     let bob = member("bob", &["octo"], READER);
     let family = TOOLBOX
         .resource_families()
@@ -404,7 +405,7 @@ fn reads_are_rate_limited_per_caller_and_family() {
 #[test]
 fn prompts_list_by_scope_and_embed_what_the_caller_may_read() {
     let w = World::new(50);
-    let o = LocalObjects::new(dovecote_gateway::objects::handle, &w.clock);
+    let o = LocalObjects::new(&w.clock);
     w.deliver(&o, "octo", "octo-1", &json!({"action": "opened"}));
     w.deliver(&o, "acme", "acme-1", &json!({"action": "opened"}));
     let bob = member("bob", &["octo"], READER);
@@ -505,7 +506,7 @@ fn prompts_list_by_scope_and_embed_what_the_caller_may_read() {
 #[test]
 fn completion_suggests_only_what_the_caller_may_read() {
     let w = World::new(50);
-    let o = LocalObjects::new(dovecote_gateway::objects::handle, &w.clock);
+    let o = LocalObjects::new(&w.clock);
     w.deliver(&o, "octo", "octo-1", &json!({}));
     w.deliver(&o, "octo", "octo-2", &json!({}));
     w.deliver(&o, "acme", "acme-1", &json!({}));

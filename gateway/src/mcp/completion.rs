@@ -10,7 +10,7 @@ use super::dispatch::Call;
 use super::jsonrpc::{RpcError, INVALID_PARAMS};
 use super::model::{CompleteResult, Completion};
 use super::prompts::MAX_ARGUMENT_CHARS;
-use super::resources::{failure, take_rate};
+use super::resource_methods::{failure, take_rate};
 use crate::toolbox::{Captures, ResourceEntry, ToolContext};
 
 fn invalid(message: impl Into<String>) -> RpcError {

@@ -11,7 +11,7 @@ use super::model::{
     Notification, Prepared, ResourcesCapability, ServerCapabilities, ServerResult, Tool,
 };
 use super::version::ProtocolVersion;
-use super::{completion, prompts, resources};
+use super::{completion, prompts, resource_methods};
 use crate::config::Config;
 use crate::platform::Platform;
 use crate::ratelimit::{self, Decision};
@@ -120,11 +120,11 @@ pub async fn dispatch<'a>(call: &Call<'a>) -> Result<Reply<'a>, RpcError> {
         "prompts/list" => ServerResult::ListPrompts(prompts::list(call)?),
         "prompts/get" => ServerResult::GetPrompt(prompts::get(call).await?),
         "completion/complete" => ServerResult::Complete(completion::complete(call).await?),
-        "resources/list" => ServerResult::ListResources(resources::list(call).await?),
+        "resources/list" => ServerResult::ListResources(resource_methods::list(call).await?),
         "resources/templates/list" => {
-            ServerResult::ListResourceTemplates(resources::templates(call)?)
+            ServerResult::ListResourceTemplates(resource_methods::templates(call)?)
         }
-        "resources/read" => ServerResult::ReadResource(resources::read(call).await?),
+        "resources/read" => ServerResult::ReadResource(resource_methods::read(call).await?),
         other => return Err(not_found(other)),
     };
     Ok(Reply::of(result))

@@ -10,7 +10,7 @@ pub mod headers;
 pub mod jsonrpc;
 pub mod model;
 pub mod prompts;
-pub mod resources;
+pub mod resource_methods;
 pub mod session;
 pub mod transport;
 pub mod version;

@@ -12,7 +12,7 @@ use super::model::{
     CacheScope, Content, EmbeddedResource, GetPromptResult, ListPromptsResult, Prompt,
     PromptArgument, PromptMessage, ResourceContents,
 };
-use super::resources::{cursor_param, invalid_cursor, read_as_caller, take_rate};
+use super::resource_methods::{cursor_param, invalid_cursor, read_as_caller, take_rate};
 use crate::toolbox::{MessageTemplate, PromptDef};
 
 /// The longest argument value, in characters.

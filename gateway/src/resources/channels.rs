@@ -4,9 +4,9 @@
 //! the role is checked again here.
 
 use super::{index_position, page_of, Completing, Listing, Reading};
+use crate::channels::listing::channel_list;
 use crate::mcp::model::{Resource, ResourceContents};
 use crate::toolbox::{Captures, Listed, ResourceDef, ResourceError, ToolContext};
-use crate::tools::notify::channel_list;
 
 const JSON: &str = "application/json";
 

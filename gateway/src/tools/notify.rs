@@ -8,10 +8,13 @@ use serde::{Deserialize, Serialize};
 use crate::audit::{self, Entry};
 use crate::channels::deliver::{self, Progress};
 use crate::channels::ids::NotificationId;
+use crate::channels::listing::channel_list;
+pub use crate::channels::listing::{ChannelInfo, ChannelList};
 use crate::channels::message::{Field, Message, Severity};
 use crate::channels::outbox::{self, Accepted, State, Status};
-use crate::channels::registry::{self, Registry, Source};
+use crate::channels::registry::{self, Registry};
 use crate::channels::{CHANNELS, DEFAULT_EXPIRY_HOURS};
+use crate::objects::Ask;
 use crate::tool;
 use crate::toolbox::{ToolContext, ToolError};
 
@@ -24,37 +27,6 @@ const MAX_EXPIRY_HOURS: u64 = 720;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListChannelsArgs {}
-
-/// A channel.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct ChannelInfo {
-    /// What to pass as `channel` to send_notification, e.g. `telegram-ops`.
-    pub id: String,
-    /// `telegram`, `discord`, `slack` or `webhook`.
-    pub service: String,
-    /// Display name.
-    pub name: String,
-    /// What it is for.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// Whether it can deliver now.
-    pub available: bool,
-    /// Why not, when it cannot.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// Where it is declared: `channels.toml` or the JSON secret's name.
-    pub source: String,
-}
-
-/// Every channel.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct ChannelList {
-    /// The channels.
-    pub channels: Vec<ChannelInfo>,
-    /// Declarations that were skipped, and why (for the operator).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub problems: Vec<String>,
-}
 
 /// Lists the notification channels you can send to (Telegram, Discord, Slack, webhooks), with
 /// each one's id, service, name, description and whether it is available.
@@ -70,35 +42,6 @@ pub async fn list_channels(
 ) -> Result<ChannelList, ToolError> {
     ctx.operator_only()?;
     Ok(channel_list(ctx.platform().secrets))
-}
-
-/// Every channel with its state, as `list_channels` and the channel resources show it
-/// (operators only: the caller checks).
-pub fn channel_list(secrets: &dyn crate::platform::Secrets) -> ChannelList {
-    let registry = Registry::load(CHANNELS, secrets);
-    let channels = registry
-        .channels
-        .iter()
-        .map(|c| {
-            let reason = registry::resolve(&c.instance, secrets).err();
-            ChannelInfo {
-                id: c.instance.channel_id(),
-                service: c.instance.service().as_str().into(),
-                name: c.instance.name.to_string(),
-                description: c.instance.description.as_ref().map(|d| d.to_string()),
-                available: reason.is_none(),
-                reason,
-                source: match c.source {
-                    Source::File => "channels.toml".into(),
-                    Source::Secret(name) => name.into(),
-                },
-            }
-        })
-        .collect();
-    ChannelList {
-        channels,
-        problems: registry.problems,
-    }
 }
 
 /// The arguments of `send_notification`.
@@ -213,7 +156,7 @@ pub async fn send_notification(
         .as_str()
         .to_owned();
     let now = platform.clock.now_ms();
-    let accept = outbox::Request::Accept {
+    let accept = outbox::Accept {
         id: id.clone(),
         channel: channel_id.clone(),
         actor: principal.id.clone(),
@@ -221,7 +164,7 @@ pub async fn send_notification(
         parts: parts.clone(),
         expires_ms: now + expiry_hours * 3_600_000,
     };
-    let accepted: Accepted = call_outbox(ctx, &channel_id, &accept).await?;
+    let accepted: Accepted = call_outbox(ctx, &channel_id, accept).await?;
     let mut result = SendResult {
         id: id.clone(),
         channel: channel_id.clone(),
@@ -258,7 +201,7 @@ pub async fn send_notification(
     )
     .await;
     let (state, reason, retry_after_ms) = outbox::settle(&progress);
-    let report = outbox::Request::Report {
+    let report = outbox::Report {
         id: id.clone(),
         sent: progress.sent,
         message_ids: progress.message_ids.clone(),
@@ -267,7 +210,7 @@ pub async fn send_notification(
         retry_after_ms,
     };
     // If the report is lost, the lease runs out and the outbox finishes the job.
-    let _: Result<serde_json::Value, _> = call_outbox(ctx, &channel_id, &report).await;
+    let _ = call_outbox(ctx, &channel_id, report).await;
     let outcome = match state {
         State::Sent => "sent",
         State::Failed => "failed",
@@ -330,10 +273,10 @@ pub async fn get_notification_status(
 ) -> Result<Status, ToolError> {
     ctx.operator_only()?;
     let id = NotificationId::parse(&args.id).map_err(ToolError::new)?;
-    let request = outbox::Request::Status {
+    let request = outbox::GetStatus {
         id: args.id.clone(),
     };
-    let status: Option<Status> = call_outbox(ctx, id.channel(), &request).await?;
+    let status: Option<Status> = call_outbox(ctx, id.channel(), request).await?;
     status.ok_or_else(|| {
         ToolError::new(format!(
             "No notification `{}` (finished ones are kept {} days)",
@@ -359,27 +302,18 @@ fn expiry_hours(secrets: &dyn crate::platform::Secrets) -> Result<u64, String> {
     }
 }
 
-/// Sends `request` to the outbox of `channel` and reads its answer.
-async fn call_outbox<T: serde::de::DeserializeOwned>(
+/// Asks the outbox of `channel` to do `op`.
+async fn call_outbox<A: Ask<Object = outbox::Outbox>>(
     ctx: &ToolContext<'_>,
     channel: &str,
-    request: &outbox::Request,
-) -> Result<T, ToolError> {
-    let unavailable = || {
-        ToolError::new("The notification outbox is unavailable just now; retry in a few seconds")
-    };
-    let body = serde_json::to_vec(request).map_err(|_| unavailable())?;
-    let answer = ctx
-        .platform()
-        .objects
-        .call(outbox::BINDING, channel, &body)
+    op: A,
+) -> Result<A::Reply, ToolError> {
+    crate::objects::ask(ctx.platform().objects, channel, op)
         .await
         .map_err(|e| {
-            crate::log::internal("outbox", &e.0);
-            unavailable()
-        })?;
-    serde_json::from_slice(&answer).map_err(|e| {
-        crate::log::internal("outbox answer", &e.to_string());
-        unavailable()
-    })
+            crate::log::internal("outbox", &e.to_string());
+            ToolError::new(
+                "The notification outbox is unavailable just now; retry in a few seconds",
+            )
+        })
 }

@@ -161,11 +161,20 @@ mod tests {
                 Some("image/png".into()),
                 "AAE=",
             )],
+            cache: None,
         };
         assert_eq!(
             to_value(&read).unwrap(),
             json!({"contents": [{"uri": "a://b", "mimeType": "image/png", "blob": "AAE="}]})
         );
+        let cached = ReadResourceResult {
+            cache: Some(CacheHints {
+                ttl_ms: 0,
+                cache_scope: super::super::CacheScope::Private,
+            }),
+            ..read
+        };
+        assert_eq!(to_value(&cached).unwrap()["cacheScope"], json!("private"));
         assert_eq!(
             to_value(ResourceNotFoundData {
                 uri: "a://c".into()
