@@ -10,6 +10,7 @@ pub mod headers;
 pub mod jsonrpc;
 pub mod model;
 pub mod prompts;
+pub mod request_state;
 pub mod resource_methods;
 pub mod session;
 pub mod transport;

@@ -10,6 +10,7 @@ mod completion;
 mod content;
 mod discover;
 mod error;
+mod input;
 mod list;
 pub mod meta;
 mod notification;
@@ -26,6 +27,10 @@ pub use discover::{
     ResourcesCapability, ServerCapabilities,
 };
 pub use error::{ErrorObject, MissingCapabilityData, UnsupportedVersionData};
+pub use input::{
+    Choice, ElicitAction, ElicitParams, ElicitResult, FormField, FormSchema, InputRequest,
+    InputRequiredResult, ListRootsResult, Root, SamplingMessage, SamplingParams, SamplingResult,
+};
 pub use list::{
     CacheHints, CacheScope, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult,
     ListToolsResult,

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::completion::CompleteResult;
 use super::discover::{DiscoverResult, InitializeResult};
+use super::input::InputRequiredResult;
 use super::list::{
     ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
 };
@@ -14,13 +15,14 @@ use super::prompt::GetPromptResult;
 use super::resource::ReadResourceResult;
 use super::tool::{CallToolResult, Tool};
 
-/// Whether a 2026-07-28 result is final. `input_required` (the server asks the client for
-/// input before it can finish) arrives with the input-request types.
+/// Whether a 2026-07-28 result is final.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ResultType {
     /// The request is done.
     Complete,
+    /// The server needs input from the client before it can finish.
+    InputRequired,
 }
 
 /// `{}`: the answer of `ping` and `logging/setLevel`.
@@ -53,6 +55,18 @@ pub enum ServerResult<'a> {
     GetPrompt(GetPromptResult),
     /// `completion/complete`.
     Complete(CompleteResult),
+    /// In place of a result (2026-07-28): input the server needs first.
+    InputRequired(InputRequiredResult),
+}
+
+impl ServerResult<'_> {
+    /// Whether it is final or asks for input (its `resultType` in 2026-07-28).
+    pub fn result_type(&self) -> ResultType {
+        match self {
+            Self::InputRequired(_) => ResultType::InputRequired,
+            _ => ResultType::Complete,
+        }
+    }
 }
 
 /// A result as the 2026-07-28 generation sends it: the result's own fields, `resultType`,
