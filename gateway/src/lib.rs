@@ -17,6 +17,7 @@ pub mod envprofile;
 pub mod grants;
 pub mod handlers;
 pub mod health;
+pub mod hex;
 pub mod http;
 pub mod knowledge;
 pub mod log;

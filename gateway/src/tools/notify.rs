@@ -14,8 +14,10 @@ use crate::channels::message::{Field, Message, Severity};
 use crate::channels::outbox::{self, Accepted, State, Status};
 use crate::channels::registry::{self, Registry};
 use crate::channels::{CHANNELS, DEFAULT_EXPIRY_HOURS};
+use crate::mcp::model::{ElicitAction, ElicitParams, FormField, FormSchema};
 use crate::objects::Ask;
 use crate::tool;
+use crate::toolbox::Unanswered;
 use crate::toolbox::{ToolContext, ToolError};
 
 /// The variable that sets how long queued notifications are retried.
@@ -138,6 +140,19 @@ pub async fn send_notification(
             None => entry,
         }
     };
+    if channel.instance.confirm {
+        if let Err(refusal) = confirm(ctx, &channel.instance, &message) {
+            let outcome = match refusal {
+                Unconfirmed::Declined => "declined",
+                Unconfirmed::CannotAsk | Unconfirmed::Asked => "unconfirmed",
+            };
+            if refusal != Unconfirmed::Asked {
+                let detail = format!("to {channel_id}: not confirmed");
+                audit::record(platform.objects, audit_entry(outcome, detail)).await;
+            }
+            return Err(refusal.into_error(&channel_id));
+        }
+    }
     let resolved = match registry::resolve(&channel.instance, platform.secrets) {
         Ok(r) => r,
         Err(reason) => {
@@ -284,6 +299,75 @@ pub async fn get_notification_status(
             outbox::KEEP_FINISHED_MS / 86_400_000
         ))
     })
+}
+
+/// Why a notification to a channel with `confirm = true` does not go out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unconfirmed {
+    /// The question is on its way to the person.
+    Asked,
+    /// The person declined, cancelled, or unticked "Send it".
+    Declined,
+    /// The client cannot ask the person.
+    CannotAsk,
+}
+
+impl Unconfirmed {
+    fn into_error(self, channel_id: &str) -> ToolError {
+        match self {
+            Self::Asked => Unanswered::Asked.into(),
+            Self::Declined => ToolError::new(format!(
+                "Not sent: the person declined to send this notification to {channel_id}. Nothing was delivered; change the message or ask before trying again."
+            )),
+            Self::CannotAsk => ToolError::new(format!(
+                "Not sent: {channel_id} asks the person to confirm every notification, and this client cannot ask (it did not declare the elicitation capability, or it speaks a protocol revision before 2026-07-28). Send it from a client that supports elicitation, or ask the operator to remove `confirm` from the channel."
+            )),
+        }
+    }
+}
+
+/// Asks the person to confirm `message` to `channel`, showing where it goes and what it says.
+fn confirm(
+    ctx: &ToolContext<'_>,
+    channel: &crate::channels::Instance,
+    message: &Message,
+) -> Result<(), Unconfirmed> {
+    const SHOWN_CHARS: usize = 1_000;
+    let mut shown: String = message.text.chars().take(SHOWN_CHARS).collect();
+    if message.text.chars().count() > SHOWN_CHARS {
+        shown.push_str(" …");
+    }
+    let title = message
+        .title
+        .as_deref()
+        .map(|t| format!("{t}\n\n"))
+        .unwrap_or_default();
+    let form = ElicitParams {
+        message: format!(
+            "Send this notification to {} ({})?\n\n{title}{shown}",
+            channel.name,
+            channel.channel_id()
+        ),
+        requested_schema: FormSchema::new().field(
+            "send",
+            FormField::boolean("Send it", true).describe("Untick to keep it from going out"),
+            true,
+        ),
+    };
+    let answer = ctx.elicit("confirm_send", form).map_err(|e| match e {
+        Unanswered::Asked => Unconfirmed::Asked,
+        Unanswered::CannotAsk { .. } => Unconfirmed::CannotAsk,
+    })?;
+    let ticked = answer
+        .content
+        .as_ref()
+        .and_then(|c| c.get("send"))
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(false);
+    match answer.action {
+        ElicitAction::Accept if ticked => Ok(()),
+        _ => Err(Unconfirmed::Declined),
+    }
 }
 
 /// How long queued notifications are retried, from `NOTIFY_EXPIRY_HOURS`.
