@@ -5,11 +5,10 @@
 // /events — and cannot read or mark another's by id.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { randomUUID } from "node:crypto";
-import { sign } from "@octokit/webhooks-methods";
 import { startWorker, REMOTE, localOnly } from "./harness/worker.mjs";
 import { githubSignIn, githubVars, startGitHub } from "./harness/github.mjs";
 import { modern } from "./harness/mcp.mjs";
+import { deliver as deliverTo, installation, issue } from "./harness/deliveries.mjs";
 
 /** These tests configure their own Worker: skipped in remote mode (TEST_BASE_URL). */
 const LOCAL = localOnly("a local GitHub stand-in and webhook settings");
@@ -20,32 +19,7 @@ let github;
 let worker;
 const users = {};
 
-async function deliver(event, payload) {
-  const body = JSON.stringify(payload);
-  const id = randomUUID();
-  const r = await fetch(`${worker.origin}/webhooks/github`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-github-event": event, "x-github-delivery": id, "x-hub-signature-256": await sign(SECRET, body) },
-    body,
-  });
-  assert.equal(r.status, 202, await r.text());
-  return id;
-}
-
-const issue = (repo, n, installation) => ({
-  action: "opened",
-  issue: { number: n, title: `${repo} #${n}`, html_url: `https://github.com/${repo}/issues/${n}`, user: { login: "someone" } },
-  repository: { full_name: repo, name: repo.split("/")[1], owner: { login: repo.split("/")[0] } },
-  sender: { login: "someone" },
-  ...(installation ? { installation: { id: installation } } : {}),
-});
-
-const installation = (id, account) => ({
-  action: "created",
-  installation: { id, account: { login: account, type: "Organization" }, app_id: 1 },
-  repositories: [],
-  sender: { login: account },
-});
+const deliver = (event, payload) => deliverTo(worker.origin, SECRET, event, payload);
 
 async function tool(who, name, args = {}) {
   const r = await modern(worker.url, "tools/call", { name, arguments: args }, { headers: { authorization: `Bearer ${users[who].access_token}` } });

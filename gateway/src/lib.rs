@@ -27,6 +27,7 @@ pub mod objects;
 pub mod origin;
 pub mod platform;
 pub mod ratelimit;
+pub mod resources;
 pub mod router;
 pub mod routes;
 pub mod scheduled;

@@ -8,9 +8,11 @@ use serde::{Deserialize, Serialize};
 use crate::audit::{self, Entry};
 use crate::channels::deliver::{self, Progress};
 use crate::channels::ids::NotificationId;
+use crate::channels::listing::channel_list;
+pub use crate::channels::listing::{ChannelInfo, ChannelList};
 use crate::channels::message::{Field, Message, Severity};
 use crate::channels::outbox::{self, Accepted, State, Status};
-use crate::channels::registry::{self, Registry, Source};
+use crate::channels::registry::{self, Registry};
 use crate::channels::{CHANNELS, DEFAULT_EXPIRY_HOURS};
 use crate::mcp::model::{ElicitAction, ElicitParams, FormField, FormSchema};
 use crate::objects::Ask;
@@ -28,37 +30,6 @@ const MAX_EXPIRY_HOURS: u64 = 720;
 #[serde(deny_unknown_fields)]
 pub struct ListChannelsArgs {}
 
-/// A channel.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct ChannelInfo {
-    /// What to pass as `channel` to send_notification, e.g. `telegram-ops`.
-    pub id: String,
-    /// `telegram`, `discord`, `slack` or `webhook`.
-    pub service: String,
-    /// Display name.
-    pub name: String,
-    /// What it is for.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// Whether it can deliver now.
-    pub available: bool,
-    /// Why not, when it cannot.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// Where it is declared: `channels.toml` or the JSON secret's name.
-    pub source: String,
-}
-
-/// Every channel.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct ChannelList {
-    /// The channels.
-    pub channels: Vec<ChannelInfo>,
-    /// Declarations that were skipped, and why (for the operator).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub problems: Vec<String>,
-}
-
 /// Lists the notification channels you can send to (Telegram, Discord, Slack, webhooks), with
 /// each one's id, service, name, description and whether it is available.
 #[tool(
@@ -72,31 +43,7 @@ pub async fn list_channels(
     _args: ListChannelsArgs,
 ) -> Result<ChannelList, ToolError> {
     ctx.operator_only()?;
-    let secrets = ctx.platform().secrets;
-    let registry = Registry::load(CHANNELS, secrets);
-    let channels = registry
-        .channels
-        .iter()
-        .map(|c| {
-            let reason = registry::resolve(&c.instance, secrets).err();
-            ChannelInfo {
-                id: c.instance.channel_id(),
-                service: c.instance.service().as_str().into(),
-                name: c.instance.name.to_string(),
-                description: c.instance.description.as_ref().map(|d| d.to_string()),
-                available: reason.is_none(),
-                reason,
-                source: match c.source {
-                    Source::File => "channels.toml".into(),
-                    Source::Secret(name) => name.into(),
-                },
-            }
-        })
-        .collect();
-    Ok(ChannelList {
-        channels,
-        problems: registry.problems,
-    })
+    Ok(channel_list(ctx.platform().secrets))
 }
 
 /// The arguments of `send_notification`.
