@@ -124,7 +124,7 @@ pub async fn dispatch<'a>(call: &Call<'a>) -> Result<Reply<'a>, RpcError> {
         "tools/list" => ServerResult::ListTools(tools_list(call)?),
         "tools/call" => return tools_call(call).await,
         "prompts/list" => ServerResult::ListPrompts(prompts::list(call)?),
-        "prompts/get" => ServerResult::GetPrompt(prompts::get(call).await?),
+        "prompts/get" => prompts::get(call).await?,
         "completion/complete" => ServerResult::Complete(completion::complete(call).await?),
         "resources/list" => ServerResult::ListResources(resource_methods::list(call).await?),
         "resources/templates/list" => {
@@ -295,7 +295,7 @@ async fn tools_call<'a>(call: &Call<'a>) -> Result<Reply<'a>, RpcError> {
 /// The answers a request carries (2026-07-28): its `inputResponses`, and those its
 /// `requestState` holds from earlier rounds (which win over a key sent again). A state that
 /// is not this call's is refused; keys nobody asked for are ignored.
-fn inputs(
+pub(super) fn inputs(
     call: &Call<'_>,
     binding: &Binding<'_>,
     capabilities: Option<Value>,
@@ -335,7 +335,7 @@ fn inputs(
 
 /// What the tool asked and was not answered, as the result that asks the client, with a new
 /// state carrying the answers so far; `None` when it asked nothing.
-fn input_required(
+pub(super) fn input_required(
     call: &Call<'_>,
     binding: &Binding<'_>,
     inputs: &Inputs,

@@ -6,14 +6,16 @@
 
 use serde_json::{Map, Value};
 
-use super::dispatch::{cache, refuse_scope, Call};
+use super::dispatch::{cache, input_required, inputs, refuse_scope, Call};
 use super::jsonrpc::{RpcError, INVALID_PARAMS};
 use super::model::{
-    CacheScope, Content, EmbeddedResource, GetPromptResult, ListPromptsResult, Prompt,
-    PromptArgument, PromptMessage, ResourceContents,
+    CacheScope, Content, ElicitAction, ElicitParams, ElicitResult, EmbeddedResource, FormField,
+    FormSchema, GetPromptResult, InputRequest, InputRequiredResult, ListPromptsResult, Prompt,
+    PromptArgument, PromptMessage, ResourceContents, ServerResult,
 };
+use super::request_state::Binding;
 use super::resource_methods::{cursor_param, invalid_cursor, read_as_caller, take_rate};
-use crate::toolbox::{MessageTemplate, PromptDef};
+use crate::toolbox::{ArgumentDecl, MessageTemplate, PromptDef, Unanswered};
 
 /// The longest argument value, in characters.
 pub const MAX_ARGUMENT_CHARS: usize = 1000;
@@ -147,8 +149,76 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
     out
 }
 
-/// `prompts/get`.
-pub async fn get(call: &Call<'_>) -> Result<GetPromptResult, RpcError> {
+/// What became of a get's missing required arguments.
+enum Missing {
+    /// The arguments, with the person's answers filled in.
+    Filled(Value),
+    /// The question for the person.
+    Ask(InputRequiredResult),
+}
+
+/// A get whose required arguments are missing, from a 2026-07-28 client that can elicit: the
+/// form that asks the person for them, or the arguments with the person's answers filled in.
+/// `None` when nothing is missing or the client cannot be asked (the get then refuses).
+fn ask_missing(call: &Call<'_>, prompt: &PromptDef) -> Result<Option<Missing>, RpcError> {
+    let given = call.params.get("arguments");
+    let has = |name: &str| {
+        given
+            .and_then(|g| g.get(name))
+            .is_some_and(|v| !v.is_null())
+    };
+    let missing: Vec<&ArgumentDecl> = prompt
+        .arguments
+        .iter()
+        .filter(|a| a.required && !has(a.name))
+        .collect();
+    if missing.is_empty() {
+        return Ok(None);
+    }
+    let capabilities = call
+        .params
+        .get("_meta")
+        .and_then(|m| m.get(super::model::meta::CLIENT_CAPABILITIES))
+        .cloned();
+    let target = format!("prompts/get {}", prompt.name);
+    let given_value = given.cloned().unwrap_or(Value::Null);
+    let binding = Binding::new(&call.principal.id, &target, &given_value);
+    let inputs = inputs(call, &binding, capabilities)?;
+    let mut form = FormSchema::new();
+    for a in &missing {
+        let field = FormField::string(a.name);
+        let field = match a.description {
+            Some(d) => field.describe(d),
+            None => field,
+        };
+        form = form.field(a.name, field, true);
+    }
+    let request = InputRequest::Elicit(ElicitParams {
+        message: format!("The prompt `{}` needs:", prompt.name),
+        requested_schema: form,
+    });
+    match inputs.ask::<ElicitResult>("arguments", request) {
+        Ok(answer) => {
+            let mut filled = match given_value {
+                Value::Object(m) => m,
+                _ => Map::new(),
+            };
+            if answer.action == ElicitAction::Accept {
+                for (k, v) in answer.content.unwrap_or_default() {
+                    if missing.iter().any(|a| a.name == k) {
+                        filled.insert(k, v);
+                    }
+                }
+            }
+            Ok(Some(Missing::Filled(Value::Object(filled))))
+        }
+        Err(Unanswered::CannotAsk { .. }) => Ok(None),
+        Err(Unanswered::Asked) => Ok(input_required(call, &binding, &inputs).map(Missing::Ask)),
+    }
+}
+
+/// `prompts/get`; a 2026-07-28 client that can elicit is asked for missing arguments.
+pub async fn get<'a>(call: &Call<'a>) -> Result<ServerResult<'a>, RpcError> {
     let Some(name) = call.params.get("name").and_then(Value::as_str) else {
         return Err(invalid("`name` (the prompt to get) is required".into()));
     };
@@ -160,7 +230,13 @@ pub async fn get(call: &Call<'_>) -> Result<GetPromptResult, RpcError> {
         let what = format!("Prompt `{name}`");
         return Err(refuse_scope(call, &what, name, prompt.scope).await);
     }
-    let values = arguments(prompt, call.params.get("arguments"))?;
+    let asked = match ask_missing(call, prompt)? {
+        Some(Missing::Ask(asking)) => return Ok(ServerResult::InputRequired(asking)),
+        Some(Missing::Filled(filled)) => Some(filled),
+        None => None,
+    };
+    let given = asked.as_ref().or(call.params.get("arguments"));
+    let values = arguments(prompt, given)?;
     take_rate(
         call,
         &format!("prompt:{name}"),
@@ -205,10 +281,10 @@ pub async fn get(call: &Call<'_>) -> Result<GetPromptResult, RpcError> {
             }
         }
     }
-    Ok(GetPromptResult {
+    Ok(ServerResult::GetPrompt(GetPromptResult {
         description: Some(prompt.description.into()),
         messages,
-    })
+    }))
 }
 
 #[cfg(test)]
