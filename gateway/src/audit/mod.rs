@@ -15,6 +15,10 @@ const INSTANCE: &str = "audit";
 pub const RETENTION_MS: u64 = 90 * 24 * 3600 * 1000;
 /// Most entries one read returns.
 pub const MAX_READ: usize = 500;
+/// Most entries kept: past it, the oldest go first.
+pub const MAX_ENTRIES: usize = 10_000;
+/// Failures of one kind from one address within this window are one counted entry.
+pub const FAILURE_WINDOW_MS: u64 = 10 * 60 * 1000;
 
 /// One audited event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -217,5 +221,63 @@ mod tests {
         clock.advance_ms(RETENTION_MS + 1);
         assert_eq!(pollster::block_on(purge(&objects)).unwrap(), 1);
         assert!(pollster::block_on(recent(&objects, 10)).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_flood_of_failures_from_one_address_is_one_counted_entry() {
+        let clock = ManualClock::new(1_800_000_000_000);
+        let objects = LocalObjects::new(crate::objects::handle, &clock);
+        let record = |entry: Entry| pollster::block_on(record(&objects, entry));
+        record(Entry::new("admin", "admin", "success").ip(Some("192.0.2.1")));
+        for _ in 0..1_000 {
+            clock.advance_ms(10);
+            record(
+                Entry::new("token", "client", "failure")
+                    .ip(Some("203.0.113.9"))
+                    .detail("unknown code"),
+            );
+        }
+        record(Entry::new("token", "client", "failure").ip(Some("198.51.100.7")));
+        let entries = pollster::block_on(recent(&objects, MAX_READ)).unwrap();
+        let shown: Vec<serde_json::Value> = entries
+            .iter()
+            .map(|e| serde_json::to_value(e).unwrap())
+            .collect();
+        assert_eq!(shown.len(), 3, "{shown:?}");
+        assert_eq!(shown[1]["ip"], "203.0.113.9");
+        assert_eq!(shown[1]["count"], 1_000);
+        assert_eq!(shown[2]["event"], "admin", "the real entry is still there");
+        // After the window, the next failure from that address starts a new entry.
+        clock.advance_ms(FAILURE_WINDOW_MS);
+        record(Entry::new("token", "client", "failure").ip(Some("203.0.113.9")));
+        assert_eq!(
+            pollster::block_on(recent(&objects, MAX_READ))
+                .unwrap()
+                .len(),
+            4
+        );
+    }
+
+    #[test]
+    fn the_log_keeps_its_cap_dropping_the_oldest_first() {
+        let clock = ManualClock::new(1_800_000_000_000);
+        let objects = LocalObjects::new(crate::objects::handle, &clock);
+        for i in 0..MAX_ENTRIES + 5 {
+            let entry = Entry::new("signin", &format!("user{i}"), "success");
+            pollster::block_on(record(&objects, entry));
+        }
+        let stored = objects
+            .database(BINDING, INSTANCE)
+            .exec("SELECT count(*) FROM entries", &[])
+            .unwrap()[0][0]
+            .as_i64();
+        assert_eq!(stored, Some(MAX_ENTRIES as i64));
+        let newest = pollster::block_on(recent(&objects, 1)).unwrap();
+        assert_eq!(newest[0].actor, format!("user{}", MAX_ENTRIES + 4));
+        let oldest = objects
+            .database(BINDING, INSTANCE)
+            .exec("SELECT entry FROM entries ORDER BY id LIMIT 1", &[])
+            .unwrap();
+        assert!(oldest[0][0].as_str().unwrap().contains("\"user5\""));
     }
 }
