@@ -25,34 +25,13 @@ fn host_of(url: &str) -> &str {
     rest.split(['/', '?', '#']).next().unwrap_or(rest)
 }
 
-/// Whether `host` (with port) is an IP literal in a private, loopback or link-local range.
+/// Whether `host` (with its port, as in a URL's authority) is private in any spelling.
 pub fn is_private_address(host: &str) -> bool {
-    let bare = if let Some(v6) = host.strip_prefix('[') {
-        v6.split(']').next().unwrap_or(v6)
-    } else {
-        host.rsplit_once(':').map_or(host, |(h, _)| h)
+    let bare = match host.strip_prefix('[') {
+        Some(_) => host.split_inclusive(']').next().unwrap_or(host),
+        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
     };
-    if let Ok(v4) = bare.parse::<std::net::Ipv4Addr>() {
-        let [a, b, ..] = v4.octets();
-        return v4.is_private()
-            || v4.is_loopback()
-            || v4.is_link_local()
-            || v4.is_unspecified()
-            || a == 0
-            || (a == 100 && (64..128).contains(&b))
-            || v4.is_broadcast();
-    }
-    if let Ok(v6) = bare.parse::<std::net::Ipv6Addr>() {
-        let first = v6.segments()[0];
-        return v6.is_loopback()
-            || v6.is_unspecified()
-            || (first & 0xfe00) == 0xfc00
-            || (first & 0xffc0) == 0xfe80
-            || v6
-                .to_ipv4_mapped()
-                .is_some_and(|v4| is_private_address(&v4.to_string()));
-    }
-    bare.eq_ignore_ascii_case("localhost")
+    crate::address::is_private_host(bare)
 }
 
 fn cache_secs(answer: &Fetched) -> Option<u64> {
