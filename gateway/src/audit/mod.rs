@@ -1,7 +1,9 @@
 //! The audit trail: append-only entries (time, event, actor, client, outcome, address) kept
 //! 90 days in one `AuditLog` Durable Object, and the recent ones for operators. Never a
 //! secret: callers pass identifiers and outcomes only. Recording never blocks the action it
-//! records; a failure to record is logged.
+//! records; a failure to record is logged. Bounded, so a flood cannot bury real entries:
+//! failures of one kind from one address within [`FAILURE_WINDOW_MS`] are one counted entry,
+//! and past [`MAX_ENTRIES`] the oldest entries go first.
 
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +43,21 @@ pub struct Entry {
     /// A short, secret-free detail.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub detail: String,
+    /// How many times it happened: failures of one kind from one address within
+    /// [`FAILURE_WINDOW_MS`] are one entry (set by the log).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub count: u64,
+    /// When the last of `count` happened, if more than one did (set by the log).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_ms: Option<u64>,
+}
+
+fn one() -> u64 {
+    1
+}
+
+fn is_one(n: &u64) -> bool {
+    *n == 1
 }
 
 impl Entry {
@@ -54,6 +71,8 @@ impl Entry {
             outcome: outcome.into(),
             ip: None,
             detail: String::new(),
+            count: 1,
+            last_ms: None,
         }
     }
 
@@ -118,18 +137,80 @@ pub async fn purge(objects: &dyn Objects) -> Result<u64, crate::platform::Platfo
     })
 }
 
-const SCHEMA: [&str; 2] = [
+const SCHEMA: [&str; 4] = [
     "CREATE TABLE IF NOT EXISTS entries (id INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL, entry TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS entries_at ON entries (at_ms)",
+    // The open run of each kind of failure from one address: the entry that counts it.
+    "CREATE TABLE IF NOT EXISTS failure_runs (key TEXT PRIMARY KEY, entry_id INTEGER NOT NULL, until_ms INTEGER NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS failure_runs_until ON failure_runs (until_ms)",
 ];
+
+/// What makes failures "the same" for counting: everything but the time and the detail.
+fn run_key(entry: &Entry) -> Option<String> {
+    let ip = entry.ip.as_deref()?;
+    (entry.outcome != "success").then(|| {
+        let client = entry.client_id.as_deref().unwrap_or_default();
+        serde_json::json!([entry.event, entry.outcome, entry.actor, client, ip]).to_string()
+    })
+}
+
+/// Counts `entry` into the open run of its kind, if there is one; returns whether it did.
+fn count_into_run(sql: &dyn Sql, now_ms: u64, key: &str) -> Result<bool, SqlError> {
+    let run = sql.exec(
+        "SELECT e.id, e.entry FROM failure_runs r JOIN entries e ON e.id = r.entry_id \
+         WHERE r.key = ? AND r.until_ms > ?",
+        &[key.into(), SqlValue::Integer(now_ms as i64)],
+    )?;
+    let Some([id, text]) = run.first().map(|r| [&r[0], &r[1]]) else {
+        return Ok(false);
+    };
+    let Some(mut counted) = text
+        .as_str()
+        .and_then(|t| serde_json::from_str::<Entry>(t).ok())
+    else {
+        return Ok(false);
+    };
+    counted.count += 1;
+    counted.last_ms = Some(now_ms);
+    let text = serde_json::to_string(&counted).map_err(|e| SqlError(e.to_string()))?;
+    sql.exec(
+        "UPDATE entries SET entry = ? WHERE id = ?",
+        &[text.into(), id.clone()],
+    )?;
+    Ok(true)
+}
 
 fn append(sql: &dyn Sql, now_ms: u64, mut entry: Entry) -> Result<(), SqlError> {
     SCHEMA.iter().try_for_each(|s| sql.exec(s, &[]).map(drop))?;
+    let key = run_key(&entry);
+    if let Some(key) = &key {
+        if count_into_run(sql, now_ms, key)? {
+            return Ok(());
+        }
+    }
     entry.at_ms = now_ms;
+    entry.count = 1;
+    entry.last_ms = None;
     let text = serde_json::to_string(&entry).map_err(|e| SqlError(e.to_string()))?;
-    sql.exec(
-        "INSERT INTO entries (at_ms, entry) VALUES (?, ?)",
+    let id = sql.exec(
+        "INSERT INTO entries (at_ms, entry) VALUES (?, ?) RETURNING id",
         &[SqlValue::Integer(now_ms as i64), text.into()],
+    )?;
+    let id = id.first().and_then(|r| r[0].as_i64()).unwrap_or_default();
+    if let Some(key) = key {
+        sql.exec(
+            "INSERT OR REPLACE INTO failure_runs (key, entry_id, until_ms) VALUES (?, ?, ?)",
+            &[
+                key.into(),
+                SqlValue::Integer(id),
+                SqlValue::Integer((now_ms + FAILURE_WINDOW_MS) as i64),
+            ],
+        )?;
+    }
+    // Ids only grow, so everything `MAX_ENTRIES` or more before this one is the oldest.
+    sql.exec(
+        "DELETE FROM entries WHERE id <= ?",
+        &[SqlValue::Integer(id - MAX_ENTRIES as i64)],
     )?;
     expire(sql, now_ms)?;
     Ok(())
@@ -142,6 +223,10 @@ fn expire(sql: &dyn Sql, now_ms: u64) -> Result<u64, SqlError> {
     let removed = sql.exec(
         "DELETE FROM entries WHERE at_ms < ? RETURNING 1",
         &[SqlValue::Integer(horizon)],
+    )?;
+    sql.exec(
+        "DELETE FROM failure_runs WHERE until_ms <= ?",
+        &[SqlValue::Integer(now_ms as i64)],
     )?;
     Ok(removed.len() as u64)
 }
