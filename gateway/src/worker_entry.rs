@@ -81,7 +81,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         req.headers().get("cf-ray").ok().flatten().as_deref(),
         || {
             let mut bytes = [0u8; 8];
-            WorkersRandom.fill(&mut bytes);
+            let _ = WorkersRandom.fill(&mut bytes);
             bytes.iter().map(|b| format!("{b:02x}")).collect()
         },
     );

@@ -64,3 +64,46 @@ fn unknown_or_malformed_codes_and_tokens_never_create_a_grant_object() {
     let r = s.refresh(&client, &refresh);
     assert_eq!(r.status, 200, "the real grant still works: {}", r.body);
 }
+
+/// Keys of `session`'s KV under `prefix`.
+fn stored(s: &Session<'_>, prefix: &str) -> Vec<String> {
+    pollster::block_on(dovecote_gateway::platform::Kv::list(&s.kv, prefix, 1000)).unwrap()
+}
+
+fn unavailable(r: &Reply, what: &str) {
+    assert_eq!(r.status, 503, "{what}: {}", r.body);
+    assert_eq!(r.json()["error"], "temporarily_unavailable", "{what}");
+}
+
+#[test]
+fn a_failing_random_source_fails_the_request_with_503_and_stores_nothing() {
+    let w = world();
+    let s = Session::new(&w);
+    let client = s.register();
+    let code = s.code(&client);
+    let clients = stored(&s, "oauth:client:");
+    let grants = s.objects.names(GRANTS);
+    s.random_fails.set(true);
+    let meta = r#"{"redirect_uris":["http://127.0.0.1:9999/callback"],"token_endpoint_auth_method":"none","client_name":"T"}"#;
+    let r = s.send(
+        "POST",
+        "/register",
+        &[("Content-Type", "application/json")],
+        meta,
+    );
+    unavailable(&r, "/register");
+    assert_eq!(stored(&s, "oauth:client:"), clients, "no client was stored");
+    let r = s.exchange(&client, &code, VERIFIER);
+    unavailable(&r, "/token");
+    assert!(
+        stored(&s, "oauth:access:").is_empty(),
+        "no token was stored"
+    );
+    let (page, _) = s.authorize_page(&client, &[]);
+    assert_eq!(page.status, 503, "/authorize: {}", page.body);
+    assert!(page.header("Set-Cookie").is_none());
+    assert_eq!(s.objects.names(GRANTS), grants, "no grant was made");
+    // The source recovers: the code was not spent by the failed exchange.
+    s.random_fails.set(false);
+    assert_eq!(s.exchange(&client, &code, VERIFIER).status, 200);
+}

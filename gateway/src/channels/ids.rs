@@ -16,7 +16,7 @@ impl NotificationId {
     /// A fresh id for a notification to `channel_id` (96 random bits).
     pub fn generate(channel_id: &str, random: &dyn Random) -> Self {
         let mut bytes = [0u8; 12];
-        random.fill(&mut bytes);
+        let _ = random.fill(&mut bytes);
         let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         Self {
             text: format!("{channel_id}:{hex}"),

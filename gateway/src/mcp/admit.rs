@@ -167,7 +167,7 @@ pub(super) fn session(
         let version = dispatch::negotiated_version(&params);
         if let Some(key) = server.signing_key {
             let mut nonce = [0u8; 16];
-            server.platform.random.fill(&mut nonce);
+            let _ = server.platform.random.fill(&mut nonce);
             issued_session = Some(session::issue(
                 key,
                 &principal.id,

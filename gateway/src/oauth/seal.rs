@@ -115,7 +115,7 @@ impl Sealer {
         header[0] = VERSION;
         header[1..].copy_from_slice(&self.current.id);
         let mut nonce = [0u8; NONCE_LEN];
-        random.fill(&mut nonce);
+        let _ = random.fill(&mut nonce);
         let bound = [&header[..], aad].concat();
         let sealed = self
             .current
@@ -170,11 +170,12 @@ mod tests {
     struct Counter(Cell<u8>);
 
     impl Random for Counter {
-        fn fill(&self, buf: &mut [u8]) {
+        fn fill(&self, buf: &mut [u8]) -> Result<(), crate::platform::RandomError> {
             for b in buf {
                 self.0.set(self.0.get().wrapping_add(1));
                 *b = self.0.get();
             }
+            Ok(())
         }
     }
 

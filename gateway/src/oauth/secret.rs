@@ -18,7 +18,7 @@ pub const MAX_SECRET_LEN: usize = 512;
 /// A new secret: `prefix` then 32 random bytes in unpadded base64url (43 characters).
 pub fn new_token(random: &dyn Random, prefix: &str) -> String {
     let mut bytes = [0u8; TOKEN_BYTES];
-    random.fill(&mut bytes);
+    let _ = random.fill(&mut bytes);
     format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes))
 }
 
@@ -90,11 +90,12 @@ mod tests {
     struct Counting(Cell<u8>);
 
     impl Random for Counting {
-        fn fill(&self, buf: &mut [u8]) {
+        fn fill(&self, buf: &mut [u8]) -> Result<(), crate::platform::RandomError> {
             for b in buf {
                 *b = self.0.get();
                 self.0.set(self.0.get().wrapping_add(1));
             }
+            Ok(())
         }
     }
 

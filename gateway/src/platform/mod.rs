@@ -305,10 +305,21 @@ pub trait Clock {
     async fn sleep_ms(&self, ms: u64);
 }
 
+/// The random-number source failed: whatever needed its bytes must not go on (the request
+/// fails with 503), since an unfilled buffer would make a guessable secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RandomError;
+
+impl std::fmt::Display for RandomError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the random-number source failed")
+    }
+}
+
 /// Cryptographically secure randomness.
 pub trait Random {
-    /// Fills `buf` with random bytes.
-    fn fill(&self, buf: &mut [u8]);
+    /// Fills `buf` with random bytes, or fails; on failure `buf` must not be used.
+    fn fill(&self, buf: &mut [u8]) -> Result<(), RandomError>;
 }
 
 /// The Worker's secrets and variables, read by name at run time (tools that name a secret in

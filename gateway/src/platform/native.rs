@@ -45,9 +45,10 @@ impl Clock for ManualClock {
 pub struct OsRandom;
 
 impl Random for OsRandom {
-    fn fill(&self, buf: &mut [u8]) {
+    fn fill(&self, buf: &mut [u8]) -> Result<(), super::RandomError> {
         // The OS generator failing leaves no safe fallback; tests would see the zeros.
         let _ = getrandom::getrandom(buf);
+        Ok(())
     }
 }
 

@@ -257,9 +257,10 @@ impl Clock for WorkersClock {
 pub struct WorkersRandom;
 
 impl Random for WorkersRandom {
-    fn fill(&self, buf: &mut [u8]) {
+    fn fill(&self, buf: &mut [u8]) -> Result<(), super::RandomError> {
         // getrandom's `js` backend calls crypto.getRandomValues, which does not fail in Workers.
         let _ = getrandom::getrandom(buf);
+        Ok(())
     }
 }
 

@@ -45,7 +45,7 @@ pub fn issue(
         Some(secret) => (secret.to_owned(), None),
         None => {
             let mut bytes = [0u8; 32];
-            random.fill(&mut bytes);
+            let _ = random.fill(&mut bytes);
             let secret = B64.encode(bytes);
             let set = cookie::set(COOKIE, &secret, MAX_AGE_SECS);
             (secret, Some(set))

@@ -101,6 +101,17 @@ pub struct Session<'w> {
     pub objects: LocalObjects<'w>,
     pub fetch: CannedFetch,
     pub secrets: MapSecrets,
+    /// Set to make the random-number source fail, as `crypto.getRandomValues` may.
+    pub random_fails: std::cell::Cell<bool>,
+}
+
+/// A random-number source that always fails.
+pub struct BrokenRandom;
+
+impl dovecote_gateway::platform::Random for BrokenRandom {
+    fn fill(&self, _: &mut [u8]) -> Result<(), dovecote_gateway::platform::RandomError> {
+        Err(dovecote_gateway::platform::RandomError)
+    }
 }
 
 impl<'w> Session<'w> {
@@ -111,6 +122,16 @@ impl<'w> Session<'w> {
             objects: LocalObjects::new(dovecote_gateway::objects::handle, &w.clock),
             fetch: CannedFetch::default(),
             secrets: MapSecrets::default(),
+            random_fails: std::cell::Cell::new(false),
+        }
+    }
+
+    /// The random-number source of this session's requests.
+    pub fn random(&self) -> &'static dyn dovecote_gateway::platform::Random {
+        if self.random_fails.get() {
+            &BrokenRandom
+        } else {
+            &OsRandom
         }
     }
 
@@ -124,7 +145,7 @@ impl<'w> Session<'w> {
             kv: &self.kv,
             objects: &self.objects,
             clock: &self.w.clock,
-            random: &OsRandom,
+            random: self.random(),
             fetch: &self.fetch,
             secrets: &self.secrets,
         }
@@ -158,7 +179,7 @@ impl<'w> Session<'w> {
             kv,
             objects,
             clock: &self.w.clock,
-            random: &OsRandom,
+            random: self.random(),
             fetch: &self.fetch,
             secrets: &self.secrets,
         };

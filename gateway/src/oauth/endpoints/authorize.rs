@@ -422,7 +422,7 @@ async fn grant(
         ));
     };
     let mut id = [0u8; 16];
-    server.platform.random.fill(&mut id);
+    let _ = server.platform.random.fill(&mut id);
     let grant_id = B64.encode(id);
     let sealed = props.seal(sealer, server.platform.random, &grant_id)?;
     let code = format!("{grant_id}.{}", new_token(server.platform.random, ""));
