@@ -46,9 +46,7 @@ pub struct OsRandom;
 
 impl Random for OsRandom {
     fn fill(&self, buf: &mut [u8]) -> Result<(), super::RandomError> {
-        // The OS generator failing leaves no safe fallback; tests would see the zeros.
-        let _ = getrandom::getrandom(buf);
-        Ok(())
+        getrandom::getrandom(buf).map_err(|_| super::RandomError)
     }
 }
 

@@ -258,9 +258,9 @@ pub struct WorkersRandom;
 
 impl Random for WorkersRandom {
     fn fill(&self, buf: &mut [u8]) -> Result<(), super::RandomError> {
-        // getrandom's `js` backend calls crypto.getRandomValues, which does not fail in Workers.
-        let _ = getrandom::getrandom(buf);
-        Ok(())
+        // getrandom's `js` backend calls crypto.getRandomValues (which refuses more than 64 KiB
+        // at once, and could fail in a broken isolate): a failure is the caller's 503.
+        getrandom::getrandom(buf).map_err(|_| super::RandomError)
     }
 }
 

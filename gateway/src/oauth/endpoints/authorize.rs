@@ -204,12 +204,15 @@ pub(super) async fn show(server: &AuthServer<'_>, req: &HttpRequest) -> HttpResp
     if server.settings.github_admits_nobody() {
         return closed();
     }
-    let issued = csrf::issue(
+    let Ok(issued) = csrf::issue(
         server.signing_key,
         server.platform.random,
         req.headers.get("cookie"),
         &purpose(&request),
-    );
+    ) else {
+        let e = OAuthError::from(crate::platform::RandomError);
+        return page::error(e.status(), e.description());
+    };
     let consent = Consent {
         request: &request,
         csrf: &issued.token,
@@ -422,10 +425,10 @@ async fn grant(
         ));
     };
     let mut id = [0u8; 16];
-    let _ = server.platform.random.fill(&mut id);
+    server.platform.random.fill(&mut id)?;
     let grant_id = B64.encode(id);
     let sealed = props.seal(sealer, server.platform.random, &grant_id)?;
-    let code = format!("{grant_id}.{}", new_token(server.platform.random, ""));
+    let code = format!("{grant_id}.{}", new_token(server.platform.random, "")?);
     let now = server.platform.clock.now_ms();
     let grant = Grant {
         id: grant_id,

@@ -38,9 +38,10 @@ pub(super) async fn create_client(
 ) -> Result<HttpResponse, OAuthError> {
     let metadata = parse_registration(body)?;
     let random = server.platform.random;
-    let id = ClientId::parse(&new_token(random, "dvc_"))?;
-    let secret =
-        (!metadata.token_endpoint_auth_method.is_public()).then(|| new_token(random, "dvs_"));
+    let id = ClientId::parse(&new_token(random, "dvc_")?)?;
+    let secret = (!metadata.token_endpoint_auth_method.is_public())
+        .then(|| new_token(random, "dvs_"))
+        .transpose()?;
     let issued_at = server.platform.clock.now_ms() / 1000;
     let client = StoredClient {
         metadata,

@@ -14,6 +14,7 @@ use crate::http::{HttpRequest, HttpResponse};
 use crate::oauth::props::GrantProps;
 use crate::oauth::store::{self, AccessRecord};
 use crate::oauth::{hash_secret, new_token, s256, CodeVerifier, OAuthError, ScopeSet};
+use crate::platform::RandomError;
 
 pub(super) async fn token(server: &AuthServer<'_>, req: &HttpRequest) -> HttpResponse {
     match issued(server, req).await {
@@ -58,7 +59,7 @@ async fn issued(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
     let (client_id, client) = authenticate(server, req, &form).await?;
     let now = server.platform.clock.now_ms();
     let random = server.platform.random;
-    let access = new_token(random, "dva_");
+    let access = new_token(random, "dva_")?;
     let tokens = |grant_id: &str| {
         NewTokens {
             access_hash: hash_secret(&access),
@@ -83,7 +84,7 @@ async fn issued(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
             let redirect_uri = param(&form, "redirect_uri")?
                 .ok_or_else(|| OAuthError::InvalidRequest("`redirect_uri` is required".into()))?;
             let grant_id = grant_id_of(code, "authorization code")?;
-            let (new, refresh) = tokens(&grant_id);
+            let (new, refresh) = tokens(&grant_id)?;
             let redemption = CodeRedemption {
                 code_hash: hash_secret(code),
                 client_id: client_id.as_str().to_owned(),
@@ -102,7 +103,7 @@ async fn issued(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
             let grant_id = grant_id_of(presented, "refresh token")?;
             resource_of(server, &form)?;
             let narrowed = param(&form, "scope")?.map(ScopeSet::parse).transpose()?;
-            let (new, refresh) = tokens(&grant_id);
+            let (new, refresh) = tokens(&grant_id)?;
             let outcome = grants::refresh(
                 server.platform.objects,
                 &grant_id,
@@ -189,7 +190,10 @@ async fn issued(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
                     access_hash.as_bytes(),
                 )
                 .map(|s| B64.encode(s))
-                .map_err(|_| OAuthError::ServerError("the grant could not be sealed".into()))
+                .map_err(|e| match e {
+                    crate::oauth::SealError::NoRandom => RandomError.into(),
+                    _ => OAuthError::ServerError("the grant could not be sealed".into()),
+                })
         })
         .transpose()?;
     let record = AccessRecord {
@@ -310,7 +314,7 @@ trait WithRefresh {
         self,
         grant_id: &str,
         random: &dyn crate::platform::Random,
-    ) -> (NewTokens, String);
+    ) -> Result<(NewTokens, String), RandomError>;
 }
 
 impl WithRefresh for NewTokens {
@@ -319,9 +323,9 @@ impl WithRefresh for NewTokens {
         mut self,
         grant_id: &str,
         random: &dyn crate::platform::Random,
-    ) -> (NewTokens, String) {
-        let refresh = format!("{grant_id}.{}", new_token(random, ""));
+    ) -> Result<(NewTokens, String), RandomError> {
+        let refresh = format!("{grant_id}.{}", new_token(random, "")?);
         self.refresh_hash = hash_secret(&refresh);
-        (self, refresh)
+        Ok((self, refresh))
     }
 }
