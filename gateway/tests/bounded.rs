@@ -107,3 +107,27 @@ fn a_failing_random_source_fails_the_request_with_503_and_stores_nothing() {
     s.random_fails.set(false);
     assert_eq!(s.exchange(&client, &code, VERIFIER).status, 200);
 }
+
+#[test]
+fn a_grant_outlives_the_key_that_signed_its_id() {
+    let w = world();
+    let s = Session::new(&w);
+    let client = s.register();
+    let (_, refresh) = s.tokens(&client);
+    // Two rotations later neither key signed the grant's id: KV's summary vouches for it.
+    w.signing_key.set(b"a new signing key, thirty-two b!");
+    w.previous_signing_key.set(Some(b"the key in between, thirty-two b"));
+    let r = s.refresh(&client, &refresh);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let refresh = r.json()["refresh_token"].as_str().unwrap().to_owned();
+    let revoked = s.form(
+        "/revoke",
+        &[("token", refresh.as_str()), ("client_id", client.as_str())],
+        &[],
+    );
+    assert_eq!(revoked.status, 200);
+    // Revoked, the grant's summary is gone: its tokens no longer reach the object.
+    let grants = s.objects.names(GRANTS);
+    assert_eq!(s.refresh(&client, &refresh).status, 400);
+    assert_eq!(s.objects.names(GRANTS), grants);
+}

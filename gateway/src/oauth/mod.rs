@@ -15,6 +15,7 @@ pub mod endpoints;
 mod error;
 mod fields;
 pub mod github;
+mod grant_id;
 mod metadata;
 mod newtype;
 mod pkce;
@@ -37,6 +38,7 @@ pub use client::{
     MAX_REDIRECT_URIS,
 };
 pub use error::{shown, OAuthError, MAX_ECHO_CHARS};
+pub use grant_id::{new_grant_id, GrantRef, GRANT_ID_RANDOM_BYTES};
 pub use metadata::{
     advertised_scopes, authorization_server_metadata, protected_resource_metadata, Issuer,
     AUTHORIZATION_SERVER_PATH, AUTHORIZE_PATH, CLIENT_AUTH_METHODS, MCP_PATH, OFFLINE_ACCESS,

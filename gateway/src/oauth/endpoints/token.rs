@@ -30,12 +30,14 @@ pub(super) async fn token(server: &AuthServer<'_>, req: &HttpRequest) -> HttpRes
     }
 }
 
-/// The grant id a code or refresh token carries before its `.`.
-fn grant_id_of(token: &str, what: &str) -> Result<String, OAuthError> {
-    token
-        .split_once('.')
-        .map(|(id, _)| id.to_owned())
-        .filter(|id| !id.is_empty() && id.len() <= 64)
+/// The grant id a code or refresh token carries before its `.`, if the grant may exist.
+async fn grant_id_of(
+    server: &AuthServer<'_>,
+    token: &str,
+    what: &str,
+) -> Result<String, OAuthError> {
+    super::known_grant(server, token)
+        .await?
         .ok_or_else(|| OAuthError::InvalidGrant(format!("unknown {what}")))
 }
 
@@ -83,7 +85,7 @@ async fn issued(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
             let verifier = CodeVerifier::parse(verifier)?;
             let redirect_uri = param(&form, "redirect_uri")?
                 .ok_or_else(|| OAuthError::InvalidRequest("`redirect_uri` is required".into()))?;
-            let grant_id = grant_id_of(code, "authorization code")?;
+            let grant_id = grant_id_of(server, code, "authorization code").await?;
             let (new, refresh) = tokens(&grant_id)?;
             let redemption = CodeRedemption {
                 code_hash: hash_secret(code),
@@ -100,7 +102,7 @@ async fn issued(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
         Some("refresh_token") => {
             let presented = param(&form, "refresh_token")?
                 .ok_or_else(|| OAuthError::InvalidRequest("`refresh_token` is required".into()))?;
-            let grant_id = grant_id_of(presented, "refresh token")?;
+            let grant_id = grant_id_of(server, presented, "refresh token").await?;
             resource_of(server, &form)?;
             let narrowed = param(&form, "scope")?.map(ScopeSet::parse).transpose()?;
             let (new, refresh) = tokens(&grant_id)?;
