@@ -116,7 +116,8 @@ fn a_grant_outlives_the_key_that_signed_its_id() {
     let (_, refresh) = s.tokens(&client);
     // Two rotations later neither key signed the grant's id: KV's summary vouches for it.
     w.signing_key.set(b"a new signing key, thirty-two b!");
-    w.previous_signing_key.set(Some(b"the key in between, thirty-two b"));
+    w.previous_signing_key
+        .set(Some(b"the key in between, thirty-two b"));
     let r = s.refresh(&client, &refresh);
     assert_eq!(r.status, 200, "{}", r.body);
     let refresh = r.json()["refresh_token"].as_str().unwrap().to_owned();
@@ -130,4 +131,57 @@ fn a_grant_outlives_the_key_that_signed_its_id() {
     let grants = s.objects.names(GRANTS);
     assert_eq!(s.refresh(&client, &refresh).status, 400);
     assert_eq!(s.objects.names(GRANTS), grants);
+}
+
+fn register_from(s: &Session<'_>, ip: &str) -> Reply {
+    let meta = r#"{"redirect_uris":["http://127.0.0.1:9999/callback"],"token_endpoint_auth_method":"none","client_name":"Flood"}"#;
+    s.send(
+        "POST",
+        "/register",
+        &[
+            ("Content-Type", "application/json"),
+            ("CF-Connecting-IP", ip),
+        ],
+        meta,
+    )
+}
+
+fn limited(r: &Reply) -> u64 {
+    assert_eq!(r.status, 429, "{}", r.body);
+    assert_eq!(r.json()["error"], "invalid_request");
+    let retry = r.header("Retry-After").expect("Retry-After");
+    retry.parse::<u64>().expect("Retry-After in seconds")
+}
+
+#[test]
+fn registration_has_a_per_address_rate_and_a_global_budget() {
+    let w = world_with(&[
+        ("REGISTER_RATE_PER_ADDRESS", "3/hour"),
+        ("REGISTER_BUDGET", "5/day"),
+    ]);
+    let s = Session::new(&w);
+    for _ in 0..3 {
+        assert_eq!(register_from(&s, "203.0.113.1").status, 201);
+    }
+    for _ in 0..20 {
+        let wait = limited(&register_from(&s, "203.0.113.1"));
+        assert!((1..=1200).contains(&wait), "{wait}");
+    }
+    assert_eq!(
+        stored(&s, "oauth:client:").len(),
+        3,
+        "the flood stored nothing"
+    );
+    assert_eq!(register_from(&s, "203.0.113.2").status, 201);
+    assert_eq!(register_from(&s, "203.0.113.3").status, 201);
+    for i in 4..40 {
+        limited(&register_from(&s, &format!("203.0.113.{i}")));
+    }
+    assert_eq!(
+        stored(&s, "oauth:client:").len(),
+        5,
+        "the budget holds across addresses"
+    );
+    w.clock.advance_ms(24 * 3600 * 1000);
+    assert_eq!(register_from(&s, "203.0.113.1").status, 201, "a day later");
 }
