@@ -185,3 +185,19 @@ fn registration_has_a_per_address_rate_and_a_global_budget() {
     w.clock.advance_ms(24 * 3600 * 1000);
     assert_eq!(register_from(&s, "203.0.113.1").status, 201, "a day later");
 }
+#[test]
+fn registration_budgets_have_defaults_and_refuse_nonsense() {
+    let settings = settings();
+    assert_eq!(settings.register_rate_per_address.to_string(), "10/hour");
+    assert_eq!(settings.register_budget.to_string(), "1000/day");
+    for (name, value) in [
+        ("REGISTER_RATE_PER_ADDRESS", "lots"),
+        ("REGISTER_BUDGET", "0/day"),
+    ] {
+        let vars = |n: &str| (n == name).then(|| value.to_owned());
+        let e = dovecote_gateway::oauth::Settings::from_vars(vars)
+            .err()
+            .unwrap();
+        assert!(e.0.contains(name), "{}", e.0);
+    }
+}
