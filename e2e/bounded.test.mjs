@@ -77,7 +77,7 @@ async function hungUp(path) {
   return seen.get(path)?.closed ?? false;
 }
 
-describe("bounded outbound fetches and budgets", localOnly(() => {
+describe("bounded outbound fetches and budgets", localOnly("local document hosts and variables set for the test"), () => {
   before(async () => {
     hostile = http.createServer(serve);
     await new Promise((ok) => hostile.listen(0, "127.0.0.1", ok));
@@ -151,4 +151,4 @@ describe("bounded outbound fetches and budgets", localOnly(() => {
     }
     assert.equal(new Set(ids).size, 3);
   });
-}));
+});
