@@ -225,9 +225,11 @@ pub struct Outbound {
     pub headers: Vec<(String, String)>,
     /// The body, if any.
     pub body: Option<Vec<u8>>,
-    /// The request fails when the answer's body is longer than this.
+    /// The request fails when the answer's body is longer than this (declared or not: the
+    /// body is read no further).
     pub max_bytes: usize,
-    /// The request fails when no full answer arrives within this many milliseconds.
+    /// The request fails when no full answer — headers and body together — arrives within this
+    /// many milliseconds.
     pub timeout_ms: u64,
 }
 
@@ -276,13 +278,17 @@ impl Outbound {
 
 /// How a `Fetch::send` error starts when the timeout ran out (the request may have arrived).
 pub const NO_ANSWER: &str = "no answer within";
+/// How a `Fetch::send` error starts when the answer's body was longer than allowed.
+pub const TOO_LARGE: &str = "body over";
 
 /// Outbound HTTP.
 #[async_trait(?Send)]
 pub trait Fetch {
     /// Sends `request` without following redirects. Fails (a transient failure: connection
     /// refused or dropped, timeout, body too long) when there is no complete answer; after a
-    /// timeout the error's text starts with `NO_ANSWER`.
+    /// timeout the error's text starts with `NO_ANSWER`, past `max_bytes` with `TOO_LARGE`.
+    /// One deadline covers the headers and the body, and the body is read no further than
+    /// `max_bytes`: a server that drips or never ends costs at most the deadline.
     async fn send(&self, request: &Outbound) -> Result<Fetched, PlatformError>;
 
     /// GETs `url`, accepting JSON.

@@ -375,7 +375,8 @@ impl Fetch for CannedFetch {
         let answer = self.answers.borrow().get(&request.url).cloned();
         match answer {
             Some(a) if a.body.len() > request.max_bytes => Err(PlatformError(format!(
-                "body over {} bytes",
+                "{} {} bytes",
+                super::TOO_LARGE,
                 request.max_bytes
             ))),
             Some(a) => Ok(a),

@@ -5,7 +5,7 @@
 use super::AuthServer;
 use crate::oauth::store::{self, StoredClient};
 use crate::oauth::{validate_metadata_document, ClientId, OAuthError, MAX_METADATA_DOCUMENT_BYTES};
-use crate::platform::Fetched;
+use crate::platform::{Fetched, PlatformError, NO_ANSWER, TOO_LARGE};
 
 /// Longest wait for a metadata document.
 pub const METADATA_TIMEOUT_MS: u64 = 5_000;
@@ -57,6 +57,25 @@ fn refused(why: String) -> OAuthError {
     OAuthError::InvalidClient(format!("client metadata document: {why}"))
 }
 
+/// A failed fetch, told in our words (the runtime's own text goes to the log only).
+fn unfetched(e: &PlatformError) -> OAuthError {
+    let why = if e.0.starts_with(NO_ANSWER) {
+        format!(
+            "its server sent no complete answer within {} seconds",
+            METADATA_TIMEOUT_MS / 1000
+        )
+    } else if e.0.starts_with(TOO_LARGE) {
+        format!(
+            "it is larger than {MAX_METADATA_DOCUMENT_BYTES} bytes, the most a metadata document \
+             may be"
+        )
+    } else {
+        crate::log::internal("client metadata fetch", &e.0);
+        "its server could not be reached".into()
+    };
+    refused(why)
+}
+
 /// The client `id` names, or `None` when no such client is registered.
 pub(super) async fn lookup(
     server: &AuthServer<'_>,
@@ -90,7 +109,7 @@ pub(super) async fn lookup(
             .fetch
             .get(&url, MAX_METADATA_DOCUMENT_BYTES, METADATA_TIMEOUT_MS)
             .await
-            .map_err(|e| refused(format!("could not be fetched ({e})")))?;
+            .map_err(|e| unfetched(&e))?;
         if !(300..400).contains(&got.status) {
             answer = Some(got);
             break;
