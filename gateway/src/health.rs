@@ -53,7 +53,7 @@ pub const SECRETS: &[(&str, Need)] = &[
 
 /// Every binding the Worker uses: the KV namespace and each Durable Object class.
 pub fn bindings() -> impl Iterator<Item = &'static str> {
-    std::iter::once(KV_BINDING).chain(crate::objects::CLASSES)
+    std::iter::once(KV_BINDING).chain(crate::objects::CLASSES.iter().map(|c| c.binding))
 }
 
 /// What the Worker was given, asked without reading any value out.

@@ -129,7 +129,8 @@ mod tests {
     use super::*;
     use crate::grants::Grant;
     use crate::oauth::store::{self, GrantSummary};
-    use crate::platform::native::{ManualClock, TestHost};
+    use crate::objects::host::TestHost;
+    use crate::platform::native::ManualClock;
 
     const MINUTE: u64 = 60_000;
 

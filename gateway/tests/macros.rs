@@ -1,10 +1,11 @@
 //! `#[tool]` and `toolbox!` end to end: real tools and a real manifest
 //! (`fixtures/tools.toml`), described and called through the generated `TOOLBOX`.
 
+use dovecote_gateway::objects::host::LocalObjects;
 use dovecote_gateway::platform::native::{
-    CannedFetch, LocalObjects, ManualClock, MapSecrets, MemoryKv, OsRandom,
+    CannedFetch, ManualClock, MapSecrets, MemoryKv, OsRandom,
 };
-use dovecote_gateway::platform::{Memory, Platform, Sql};
+use dovecote_gateway::platform::Platform;
 use dovecote_gateway::toolbox::{
     Annotations, CallToolResult, Principal, Rate, RatePeriod, ToolContext, ToolEntry,
 };
@@ -95,15 +96,11 @@ toolbox! {
     tools = [examples::calculate, whoami, echo, crate::greet],
 }
 
-fn no_objects(_: &str, _: &dyn Sql, _: &Memory, _now_ms: u64, _request: &[u8]) -> Vec<u8> {
-    Vec::new()
-}
-
 /// Calls `tool` as `principal` with `arguments`; returns the result and the notifications.
 fn call(entry: &ToolEntry, arguments: Value) -> (CallToolResult, Vec<Value>) {
     let clock = ManualClock::new(1_700_000_000_000);
     let kv = MemoryKv::new(&clock);
-    let objects = LocalObjects::new(no_objects, &clock);
+    let objects = LocalObjects::new(&clock);
     let platform = Platform {
         kv: &kv,
         objects: &objects,

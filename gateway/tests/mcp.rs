@@ -7,8 +7,9 @@
 use dovecote_gateway::config::{Config, Environment};
 use dovecote_gateway::http::{Headers, HttpRequest, HttpResponse};
 use dovecote_gateway::mcp::{self, session::SESSION_TTL_MS, Catalog, McpServer};
+use dovecote_gateway::objects::host::LocalObjects;
 use dovecote_gateway::platform::native::{
-    CannedFetch, LocalObjects, ManualClock, MapSecrets, MemoryKv, OsRandom,
+    CannedFetch, ManualClock, MapSecrets, MemoryKv, OsRandom,
 };
 use dovecote_gateway::platform::Platform;
 use dovecote_gateway::ratelimit::Leases;
@@ -103,7 +104,7 @@ fn body(r: &HttpResponse) -> Value {
 }
 
 fn objects(clock: &ManualClock) -> LocalObjects<'_> {
-    LocalObjects::new(dovecote_gateway::objects::handle, clock)
+    LocalObjects::new(clock)
 }
 
 #[test]

@@ -3,8 +3,9 @@
 //! local stand-ins of the services are in e2e/channels.test.mjs.)
 
 use dovecote_gateway::audit;
+use dovecote_gateway::objects::host::LocalObjects;
 use dovecote_gateway::platform::native::{
-    CannedFetch, LocalObjects, ManualClock, MapSecrets, MemoryKv, OsRandom,
+    CannedFetch, ManualClock, MapSecrets, MemoryKv, OsRandom,
 };
 use dovecote_gateway::platform::{Fetched, Platform};
 use dovecote_gateway::toolbox::{CallToolResult, Principal, Role, ScopeGrant, ToolContext};
@@ -92,7 +93,7 @@ fn the_tools_are_declared_under_dovecote_notify() {
 #[test]
 fn the_tools_themselves_refuse_a_member_whatever_scope_reached_them() {
     let w = World::new();
-    let objects = LocalObjects::new(dovecote_gateway::objects::handle, &w.clock);
+    let objects = LocalObjects::new(&w.clock);
     for (tool, args) in [
         ("list_channels", json!({})),
         (
@@ -114,7 +115,7 @@ fn the_tools_themselves_refuse_a_member_whatever_scope_reached_them() {
 #[test]
 fn a_send_is_delivered_audited_and_readable_by_id() {
     let w = World::new();
-    let objects = LocalObjects::new(dovecote_gateway::objects::handle, &w.clock);
+    let objects = LocalObjects::new(&w.clock);
     w.fetch.answer(
         SEND_URL,
         telegram_answer(200, json!({"ok": true, "result": {"message_id": 77}})),
@@ -154,7 +155,7 @@ fn a_send_is_delivered_audited_and_readable_by_id() {
 #[test]
 fn an_outage_queues_and_the_alarm_delivers_it_later() {
     let w = World::new();
-    let objects = LocalObjects::new(dovecote_gateway::objects::handle, &w.clock);
+    let objects = LocalObjects::new(&w.clock);
     w.fetch.answer(
         SEND_URL,
         telegram_answer(
@@ -211,7 +212,7 @@ fn an_outage_queues_and_the_alarm_delivers_it_later() {
 #[test]
 fn unknown_channels_bad_ids_and_missing_secrets_are_tool_errors() {
     let w = World::new();
-    let objects = LocalObjects::new(dovecote_gateway::objects::handle, &w.clock);
+    let objects = LocalObjects::new(&w.clock);
     let text = |r: CallToolResult| {
         assert!(r.is_error);
         r.content[0].as_text().unwrap().to_owned()
@@ -249,7 +250,7 @@ fn unknown_channels_bad_ids_and_missing_secrets_are_tool_errors() {
 #[test]
 fn a_timeout_is_queued_without_an_immediate_retry() {
     let w = World::new();
-    let objects = LocalObjects::new(dovecote_gateway::objects::handle, &w.clock);
+    let objects = LocalObjects::new(&w.clock);
     w.fetch.time_out(SEND_URL);
     let result = w.call(
         &objects,

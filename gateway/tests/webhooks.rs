@@ -6,8 +6,9 @@
 
 use dovecote_gateway::config::Config;
 use dovecote_gateway::http::{Headers, HttpRequest, HttpResponse};
+use dovecote_gateway::objects::host::LocalObjects;
 use dovecote_gateway::platform::native::{
-    CannedFetch, LocalObjects, ManualClock, MapSecrets, MemoryKv, OsRandom,
+    CannedFetch, ManualClock, MapSecrets, MemoryKv, OsRandom,
 };
 use dovecote_gateway::platform::Platform;
 use dovecote_gateway::ratelimit::Leases;
@@ -205,7 +206,7 @@ fn ids(v: &Value) -> Vec<String> {
 #[test]
 fn intake_checks_address_then_rate_then_signature() {
     let w = World::new(&[("WEBHOOK_IP_RATE", "2/minute")]);
-    let objects = LocalObjects::new(dovecote_gateway::objects::handle, &w.clock);
+    let objects = LocalObjects::new(&w.clock);
     let mut stranger = Delivery::new("issues", "d-1", issue(1));
     stranger.ip = "203.0.113.7";
     let r = w.send(&objects, stranger.request());
@@ -238,7 +239,7 @@ fn intake_checks_address_then_rate_then_signature() {
 #[test]
 fn signatures_are_required_and_either_rotation_secret_verifies() {
     let w = World::new(&[]);
-    let objects = LocalObjects::new(dovecote_gateway::objects::handle, &w.clock);
+    let objects = LocalObjects::new(&w.clock);
     let mut old = Delivery::new("issues", "old-1", issue(1));
     old.signature = Some(sign(OLD_SECRET.as_bytes(), old.body.as_bytes()));
     assert_eq!(w.send(&objects, old.request()).status, 202);
@@ -280,7 +281,7 @@ fn signatures_are_required_and_either_rotation_secret_verifies() {
 #[test]
 fn installations_route_events_to_their_account_until_removed() {
     let w = World::new(&[]);
-    let objects = LocalObjects::new(dovecote_gateway::objects::handle, &w.clock);
+    let objects = LocalObjects::new(&w.clock);
     let r = w.send(
         &objects,
         Delivery::new("issues", "before", app_issue(77, 1)).request(),
@@ -323,7 +324,7 @@ fn quotas_count_per_tenant_skip_installation_events_and_recover() {
         ("WEBHOOK_TENANT_QUOTA", "2"),
         ("WEBHOOK_TENANT_QUOTA_WINDOW_SECS", "3600"),
     ]);
-    let objects = LocalObjects::new(dovecote_gateway::objects::handle, &w.clock);
+    let objects = LocalObjects::new(&w.clock);
     for i in 0..2 {
         let id = format!("q{i}");
         assert_eq!(
@@ -360,7 +361,7 @@ fn bodies_are_capped_and_a_payload_over_two_megabytes_is_stored_whole() {
         ("WEBHOOK_MAX_BODY_BYTES", "3000000"),
         ("EVENTS_TOOL_PAYLOAD_BYTES", "1000000"),
     ]);
-    let objects = LocalObjects::new(dovecote_gateway::objects::handle, &w.clock);
+    let objects = LocalObjects::new(&w.clock);
     let mut big = issue(9);
     big["issue"]["body"] = json!("b".repeat(2 * 1024 * 1024 + 1));
     let d = Delivery::new("issues", "big", big);
@@ -407,7 +408,7 @@ fn bodies_are_capped_and_a_payload_over_two_megabytes_is_stored_whole() {
 #[test]
 fn bad_requests_get_precise_refusals_and_ping_is_answered() {
     let w = World::new(&[]);
-    let objects = LocalObjects::new(dovecote_gateway::objects::handle, &w.clock);
+    let objects = LocalObjects::new(&w.clock);
     let ping = Delivery::new(
         "ping",
         "p-1",
@@ -444,7 +445,7 @@ fn bad_requests_get_precise_refusals_and_ping_is_answered() {
 #[test]
 fn each_caller_sees_only_its_tenants_through_tools_and_rest() {
     let w = World::new(&[]);
-    let objects = LocalObjects::new(dovecote_gateway::objects::handle, &w.clock);
+    let objects = LocalObjects::new(&w.clock);
     for (n, inst, account) in [(1, 11, "octo"), (2, 22, "acme")] {
         let id = format!("inst-{n}");
         w.send(
@@ -585,7 +586,7 @@ fn each_caller_sees_only_its_tenants_through_tools_and_rest() {
 #[test]
 fn the_event_stream_resumes_from_last_event_id_without_gaps_or_repeats() {
     let w = World::new(&[]);
-    let objects = LocalObjects::new(dovecote_gateway::objects::handle, &w.clock);
+    let objects = LocalObjects::new(&w.clock);
     w.send(
         &objects,
         Delivery::new("installation", "i-1", installed(1, "octo", "created")).request(),
@@ -660,7 +661,7 @@ fn the_event_stream_resumes_from_last_event_id_without_gaps_or_repeats() {
 fn a_stream_carries_only_the_callers_tenants_whatever_last_event_id_claims() {
     use dovecote_gateway::webhooks::{access, stream};
     let w = World::new(&[]);
-    let objects = LocalObjects::new(dovecote_gateway::objects::handle, &w.clock);
+    let objects = LocalObjects::new(&w.clock);
     for (inst, account) in [(11, "octo"), (22, "acme")] {
         let id = format!("inst-{inst}");
         let d = Delivery::new("installation", &id, installed(inst, account, "created"));

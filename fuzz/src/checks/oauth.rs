@@ -109,6 +109,7 @@ pub fn registration(data: &[u8]) {
         Ok(metadata) => {
             let id = ClientId::parse("fuzz-client").expect("a plain id");
             let response = registration_response(&id, None, 0, &metadata);
+            let response = serde_json::to_value(response).expect("a response encodes");
             assert_eq!(response["client_id"], "fuzz-client");
         }
         Err(e) => refused(&e, None),

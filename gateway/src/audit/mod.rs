@@ -7,7 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::platform::{Objects, Sql, SqlError, SqlValue};
+use crate::objects::{ask, Answer, Ask, Instance, ObjectClass};
+use crate::platform::{Objects, PlatformError, Sql, SqlError, SqlValue};
 
 /// The Durable Object binding (and class).
 pub const BINDING: &str = "AUDIT_LOG";
@@ -95,46 +96,64 @@ impl Entry {
     }
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
-enum Request {
-    Append { entry: Entry },
-    Recent { limit: usize },
-    Purge,
+/// The class: one instance, `audit`.
+pub struct AuditLog;
+
+#[async_trait::async_trait(?Send)]
+impl ObjectClass for AuditLog {
+    const BINDING: &'static str = BINDING;
+    type Request = Request;
+
+    fn serve(at: Instance<'_>, request: Request, _payload: &[u8]) -> Answer {
+        match request {
+            Request::Append(op) => Append::answer(append(at.sql, at.now_ms, op.entry)),
+            Request::Recent(op) => Recent::answer(read(at.sql, op.limit)),
+            Request::Purge(Purge {}) => Purge::answer(expire(at.sql, at.now_ms)),
+        }
+    }
 }
+
+crate::objects::operations!(AuditLog, Request {
+    Append => (),
+    Recent => Vec<Entry>,
+    Purge => u64,
+});
+
+/// Appends an entry.
+#[derive(Serialize, Deserialize)]
+pub struct Append {
+    entry: Entry,
+}
+
+/// The most recent entries, newest first.
+#[derive(Serialize, Deserialize)]
+pub struct Recent {
+    limit: usize,
+}
+
+/// Removes entries older than the retention.
+#[derive(Serialize, Deserialize)]
+pub struct Purge {}
 
 /// Appends `entry`; failures are logged, never raised.
 pub async fn record(objects: &dyn Objects, entry: Entry) {
-    let body = serde_json::to_vec(&Request::Append { entry }).unwrap_or_default();
-    if let Err(e) = objects.call(BINDING, INSTANCE, &body).await {
-        crate::log::internal("audit", &e.0);
+    if let Err(e) = ask(objects, INSTANCE, Append { entry }).await {
+        crate::log::internal("audit", &e.to_string());
     }
 }
 
 /// The most recent entries, newest first.
-pub async fn recent(
-    objects: &dyn Objects,
-    limit: usize,
-) -> Result<Vec<Entry>, crate::platform::PlatformError> {
-    let body = serde_json::to_vec(&Request::Recent {
+pub async fn recent(objects: &dyn Objects, limit: usize) -> Result<Vec<Entry>, PlatformError> {
+    let op = Recent {
         limit: limit.min(MAX_READ),
-    })
-    .unwrap_or_default();
-    let answer = objects.call(BINDING, INSTANCE, &body).await?;
-    serde_json::from_slice(&answer)
-        .map_err(|e| crate::platform::PlatformError(format!("audit log answered badly: {e}")))
+    };
+    Ok(ask(objects, INSTANCE, op).await?)
 }
 
 /// Removes entries older than the retention (appends remove them too, but a quiet gateway
 /// appends rarely); returns how many went.
-pub async fn purge(objects: &dyn Objects) -> Result<u64, crate::platform::PlatformError> {
-    let body = serde_json::to_vec(&Request::Purge).unwrap_or_default();
-    let answer = objects.call(BINDING, INSTANCE, &body).await?;
-    let value: serde_json::Value = serde_json::from_slice(&answer)
-        .map_err(|e| crate::platform::PlatformError(format!("audit log answered badly: {e}")))?;
-    value["removed"].as_u64().ok_or_else(|| {
-        crate::platform::PlatformError(format!("audit purge failed: {}", value["error"]))
-    })
+pub async fn purge(objects: &dyn Objects) -> Result<u64, PlatformError> {
+    Ok(ask(objects, INSTANCE, Purge {}).await?)
 }
 
 const SCHEMA: [&str; 4] = [
@@ -243,35 +262,16 @@ fn read(sql: &dyn Sql, limit: usize) -> Result<Vec<Entry>, SqlError> {
         .collect())
 }
 
-/// The object's side.
-pub fn handle(sql: &dyn Sql, now_ms: u64, request: &[u8]) -> Vec<u8> {
-    let answer = match serde_json::from_slice::<Request>(request) {
-        Ok(Request::Append { entry }) => {
-            append(sql, now_ms, entry).map(|()| serde_json::json!({"ok": true}))
-        }
-        Ok(Request::Purge) => {
-            expire(sql, now_ms).map(|removed| serde_json::json!({"removed": removed}))
-        }
-        Ok(Request::Recent { limit }) => {
-            read(sql, limit).map(|e| serde_json::to_value(e).unwrap_or_default())
-        }
-        Err(e) => Err(SqlError(format!("bad request: {e}"))),
-    };
-    match answer {
-        Ok(v) => v.to_string().into_bytes(),
-        Err(e) => serde_json::json!({"error": e.0}).to_string().into_bytes(),
-    }
-}
-
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
-    use crate::platform::native::{LocalObjects, ManualClock};
+    use crate::objects::host::LocalObjects;
+    use crate::platform::native::ManualClock;
 
     #[test]
     fn entries_are_kept_ninety_days_and_read_newest_first() {
         let clock = ManualClock::new(1_800_000_000_000);
-        let objects = LocalObjects::new(crate::objects::handle, &clock);
+        let objects = LocalObjects::new(&clock);
         pollster::block_on(record(
             &objects,
             Entry::new("signin", "owner", "success").ip(Some("203.0.113.9")),
@@ -300,7 +300,7 @@ mod tests {
     #[test]
     fn a_purge_removes_old_entries_without_an_append() {
         let clock = ManualClock::new(1_800_000_000_000);
-        let objects = LocalObjects::new(crate::objects::handle, &clock);
+        let objects = LocalObjects::new(&clock);
         pollster::block_on(record(&objects, Entry::new("signin", "owner", "success")));
         assert_eq!(pollster::block_on(purge(&objects)).unwrap(), 0);
         clock.advance_ms(RETENTION_MS + 1);
@@ -311,7 +311,7 @@ mod tests {
     #[test]
     fn a_flood_of_failures_from_one_address_is_one_counted_entry() {
         let clock = ManualClock::new(1_800_000_000_000);
-        let objects = LocalObjects::new(crate::objects::handle, &clock);
+        let objects = LocalObjects::new(&clock);
         let record = |entry: Entry| pollster::block_on(record(&objects, entry));
         record(Entry::new("admin", "admin", "success").ip(Some("192.0.2.1")));
         for _ in 0..1_000 {
@@ -346,7 +346,7 @@ mod tests {
     #[test]
     fn the_log_keeps_its_cap_dropping_the_oldest_first() {
         let clock = ManualClock::new(1_800_000_000_000);
-        let objects = LocalObjects::new(crate::objects::handle, &clock);
+        let objects = LocalObjects::new(&clock);
         for i in 0..MAX_ENTRIES + 5 {
             let entry = Entry::new("signin", &format!("user{i}"), "success");
             pollster::block_on(record(&objects, entry));

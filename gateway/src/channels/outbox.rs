@@ -14,7 +14,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::platform::{Sql, SqlError, SqlValue};
+use crate::objects::{Answer, Ask, Instance, ObjectClass};
+use crate::platform::{Platform, Sql, SqlError, SqlValue};
 
 /// The Durable Object binding (and class).
 pub const BINDING: &str = "OUTBOX";
@@ -90,46 +91,81 @@ pub struct Status {
     pub expires_ms: u64,
 }
 
-/// A request to the object.
+/// The class: one object per channel, named by the channel id.
+pub struct Outbox;
+
+#[async_trait::async_trait(?Send)]
+impl ObjectClass for Outbox {
+    const BINDING: &'static str = BINDING;
+    type Request = Request;
+
+    fn serve(at: Instance<'_>, request: Request, _payload: &[u8]) -> Answer {
+        let (sql, now_ms) = (at.sql, at.now_ms);
+        if let Err(e) = schema(sql) {
+            return Answer::failed(e);
+        }
+        match request {
+            Request::Accept(op) => Accept::answer(accept(sql, now_ms, op)),
+            Request::Report(op) => Report::answer(report(sql, now_ms, op)),
+            Request::GetStatus(op) => GetStatus::answer(status(sql, &op.id)),
+        }
+    }
+
+    fn wanted_alarm(at: Instance<'_>) -> Option<u64> {
+        next_wake(at.sql)
+    }
+
+    async fn alarm(at: Instance<'_>, platform: &Platform<'_>) -> Option<u64> {
+        run_due(at.sql, platform, crate::channels::CHANNELS).await
+    }
+}
+
+crate::objects::operations!(Outbox, Request {
+    Accept => Accepted,
+    Report => (),
+    GetStatus => Option<Status>,
+});
+
+/// Stores a new notification; answers whether the caller may send it now.
 #[derive(Debug, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
-pub enum Request {
-    /// Stores a new notification; answers whether the caller may send it now.
-    Accept {
-        /// The notification id.
-        id: String,
-        /// The channel id.
-        channel: String,
-        /// Who sent it, for the audit trail of later attempts.
-        actor: String,
-        /// The OAuth client they used, likewise.
-        #[serde(default)]
-        client: Option<String>,
-        /// The parts to send.
-        parts: Vec<Value>,
-        /// When to give up.
-        expires_ms: u64,
-    },
-    /// The outcome of the accepting request's attempt.
-    Report {
-        /// The notification id.
-        id: String,
-        /// Parts delivered.
-        sent: usize,
-        /// Their message ids.
-        message_ids: Vec<String>,
-        /// `sent`, `failed` or `queued`.
-        state: State,
-        /// Why it did not get through.
-        reason: Option<String>,
-        /// The service's requested wait, for a queued one.
-        retry_after_ms: Option<u64>,
-    },
-    /// The status of a notification.
-    Status {
-        /// The notification id.
-        id: String,
-    },
+pub struct Accept {
+    /// The notification id.
+    pub id: String,
+    /// The channel id.
+    pub channel: String,
+    /// Who sent it, for the audit trail of later attempts.
+    pub actor: String,
+    /// The OAuth client they used, likewise.
+    #[serde(default)]
+    pub client: Option<String>,
+    /// The parts to send.
+    pub parts: Vec<Value>,
+    /// When to give up.
+    pub expires_ms: u64,
+}
+
+/// The outcome of the accepting request's attempt.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Report {
+    /// The notification id.
+    pub id: String,
+    /// Parts delivered.
+    pub sent: usize,
+    /// Their message ids.
+    pub message_ids: Vec<String>,
+    /// `sent`, `failed` or `queued`.
+    pub state: State,
+    /// Why it did not get through.
+    pub reason: Option<String>,
+    /// The service's requested wait, for a queued one.
+    pub retry_after_ms: Option<u64>,
+}
+
+/// The status of a notification.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct GetStatus {
+    /// The notification id.
+    pub id: String,
 }
 
 /// The answer to `Accept`.
@@ -178,106 +214,91 @@ pub fn backoff_ms(attempts: u32, retry_after_ms: Option<u64>) -> u64 {
         .max(retry_after_ms.unwrap_or(0))
 }
 
-/// The object's side of a request.
-pub fn handle(sql: &dyn Sql, now_ms: u64, request: &[u8]) -> Vec<u8> {
-    let answer = match serde_json::from_slice::<Request>(request) {
-        Ok(request) => schema(sql).and_then(|()| answer(sql, now_ms, request)),
-        Err(e) => Err(SqlError(format!("bad request: {e}"))),
+/// Stores a new notification: sent now when nothing of its channel waits, else queued behind.
+fn accept(sql: &dyn Sql, now_ms: u64, op: Accept) -> Result<Accepted, SqlError> {
+    let Accept {
+        id,
+        channel,
+        actor,
+        client,
+        parts,
+        expires_ms,
+    } = op;
+    sql.exec(
+        "DELETE FROM outbox WHERE state IN ('sent', 'failed') AND updated_ms < ?",
+        &[int(now_ms.saturating_sub(KEEP_FINISHED_MS))],
+    )?;
+    let waiting = sql.exec(
+        "SELECT min(next_ms) FROM outbox WHERE state IN ('sending', 'queued')",
+        &[],
+    )?;
+    let earliest = waiting
+        .first()
+        .and_then(|r| r[0].as_i64())
+        .map(|t| t.max(0) as u64);
+    let send_now = earliest.is_none();
+    let (state, next_ms) = match earliest {
+        None => (State::Sending, now_ms + LEASE_MS),
+        // Behind the others, in order: the alarm takes it after them.
+        Some(t) => (State::Queued, t.max(now_ms)),
     };
-    match answer {
-        Ok(v) => v.to_string().into_bytes(),
-        Err(e) => serde_json::json!({"error": e.0}).to_string().into_bytes(),
-    }
+    let parts = serde_json::to_string(&parts).map_err(|e| SqlError(e.to_string()))?;
+    sql.exec(
+            "INSERT INTO outbox (id, channel, actor, client, parts, state, next_ms, created_ms, expires_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            &[
+                id.into(),
+                channel.into(),
+                actor.into(),
+                client.map_or(SqlValue::Null, SqlValue::from),
+                parts.into(),
+                state.as_str().into(),
+                int(next_ms),
+                int(now_ms),
+                int(expires_ms),
+                int(now_ms),
+            ],
+        )?;
+    Ok(Accepted { send_now })
 }
 
-fn answer(sql: &dyn Sql, now_ms: u64, request: Request) -> Result<Value, SqlError> {
-    match request {
-        Request::Accept {
-            id,
-            channel,
-            actor,
-            client,
-            parts,
-            expires_ms,
-        } => {
-            sql.exec(
-                "DELETE FROM outbox WHERE state IN ('sent', 'failed') AND updated_ms < ?",
-                &[int(now_ms.saturating_sub(KEEP_FINISHED_MS))],
-            )?;
-            let waiting = sql.exec(
-                "SELECT min(next_ms) FROM outbox WHERE state IN ('sending', 'queued')",
-                &[],
-            )?;
-            let earliest = waiting
-                .first()
-                .and_then(|r| r[0].as_i64())
-                .map(|t| t.max(0) as u64);
-            let send_now = earliest.is_none();
-            let (state, next_ms) = match earliest {
-                None => (State::Sending, now_ms + LEASE_MS),
-                // Behind the others, in order: the alarm takes it after them.
-                Some(t) => (State::Queued, t.max(now_ms)),
-            };
-            let parts = serde_json::to_string(&parts).map_err(|e| SqlError(e.to_string()))?;
-            sql.exec(
-                "INSERT INTO outbox (id, channel, actor, client, parts, state, next_ms, created_ms, expires_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                &[
-                    id.into(),
-                    channel.into(),
-                    actor.into(),
-                    client.map_or(SqlValue::Null, SqlValue::from),
-                    parts.into(),
-                    state.as_str().into(),
-                    int(next_ms),
-                    int(now_ms),
-                    int(expires_ms),
-                    int(now_ms),
-                ],
-            )?;
-            Ok(serde_json::to_value(Accepted { send_now }).unwrap_or_default())
-        }
-        Request::Report {
-            id,
-            sent,
-            message_ids,
-            state,
-            reason,
-            retry_after_ms,
-        } => {
-            let attempts = sql
-                .exec(
-                    "SELECT attempts FROM outbox WHERE id = ?",
-                    &[id.as_str().into()],
-                )?
-                .first()
-                .and_then(|r| r[0].as_i64())
-                .unwrap_or(0) as u32;
-            let next_ms =
-                (state == State::Queued).then(|| now_ms + backoff_ms(attempts, retry_after_ms));
-            record(
-                sql,
-                &id,
-                now_ms,
-                state,
-                sent,
-                &message_ids,
-                reason.as_deref(),
-                next_ms,
-            )?;
-            if matches!(state, State::Sent | State::Failed) {
-                // Those accepted behind it while it was being sent go now, not when its lease
-                // would have run out.
-                sql.exec(
-                    "UPDATE outbox SET next_ms = ? WHERE state = 'queued' AND attempts = 0 AND next_ms > ?",
-                    &[int(now_ms), int(now_ms)],
-                )?;
-            }
-            Ok(serde_json::json!({"ok": true}))
-        }
-        Request::Status { id } => Ok(status(sql, &id)?
-            .map(|s| serde_json::to_value(s).unwrap_or_default())
-            .unwrap_or(Value::Null)),
+/// Records the outcome of the accepting request's attempt.
+fn report(sql: &dyn Sql, now_ms: u64, op: Report) -> Result<(), SqlError> {
+    let Report {
+        id,
+        sent,
+        message_ids,
+        state,
+        reason,
+        retry_after_ms,
+    } = op;
+    let attempts = sql
+        .exec(
+            "SELECT attempts FROM outbox WHERE id = ?",
+            &[id.as_str().into()],
+        )?
+        .first()
+        .and_then(|r| r[0].as_i64())
+        .unwrap_or(0) as u32;
+    let next_ms = (state == State::Queued).then(|| now_ms + backoff_ms(attempts, retry_after_ms));
+    record(
+        sql,
+        &id,
+        now_ms,
+        state,
+        sent,
+        &message_ids,
+        reason.as_deref(),
+        next_ms,
+    )?;
+    if matches!(state, State::Sent | State::Failed) {
+        // Those accepted behind it while it was being sent go now, not when its lease
+        // would have run out.
+        sql.exec(
+            "UPDATE outbox SET next_ms = ? WHERE state = 'queued' AND attempts = 0 AND next_ms > ?",
+            &[int(now_ms), int(now_ms)],
+        )?;
     }
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]

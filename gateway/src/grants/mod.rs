@@ -7,7 +7,8 @@ mod store;
 
 use serde::{Deserialize, Serialize};
 
-use crate::platform::{Objects, PlatformError, Sql};
+use crate::objects::{ask, Answer, Ask, Instance, ObjectClass};
+use crate::platform::{Objects, PlatformError};
 
 pub use purge::Purged;
 pub use store::{CodeRedemption, Grant, NewTokens, Refusal};
@@ -15,57 +16,104 @@ pub use store::{CodeRedemption, Grant, NewTokens, Refusal};
 /// The Durable Object binding (and class) that holds grants.
 pub const BINDING: &str = "GRANTS";
 
-#[derive(Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
-enum Request {
-    Create {
-        grant: Grant,
-        code_hash: String,
-        redirect_uri: String,
-        challenge: String,
-        code_expires_ms: u64,
-    },
-    RedeemCode {
-        redemption: CodeRedemption,
-        tokens: NewTokens,
-    },
-    Refresh {
-        refresh_hash: String,
-        client_id: String,
-        tokens: NewTokens,
-    },
-    Revoke,
-    Reseal {
-        expected: String,
-        sealed: String,
-    },
-    RevokeIfHeld {
-        token_hash: String,
-        client_id: String,
-    },
-    Purge,
-}
+/// The class: one object per grant, named by the grant's id.
+pub struct GrantStore;
 
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum Answer<T> {
-    Ok(T),
-    Failed(String),
-}
+#[async_trait::async_trait(?Send)]
+impl ObjectClass for GrantStore {
+    const BINDING: &'static str = BINDING;
+    type Request = Request;
 
-async fn ask<T: serde::de::DeserializeOwned>(
-    objects: &dyn Objects,
-    grant_id: &str,
-    request: &Request,
-) -> Result<T, PlatformError> {
-    let body = serde_json::to_vec(request).map_err(|e| PlatformError(e.to_string()))?;
-    let answer = objects.call(BINDING, grant_id, &body).await?;
-    match serde_json::from_slice::<Answer<T>>(&answer) {
-        Ok(Answer::Ok(v)) => Ok(v),
-        Ok(Answer::Failed(why)) => Err(PlatformError(why)),
-        Err(e) => Err(PlatformError(format!("grant store answered badly: {e}"))),
+    fn serve(at: Instance<'_>, request: Request, _payload: &[u8]) -> Answer {
+        let (sql, now_ms) = (at.sql, at.now_ms);
+        match request {
+            Request::Create(op) => Create::answer(store::create(
+                sql,
+                &op.grant,
+                &op.code_hash,
+                &op.redirect_uri,
+                &op.challenge,
+                op.code_expires_ms,
+            )),
+            Request::RedeemCode(op) => {
+                RedeemCode::answer(store::redeem_code(sql, now_ms, &op.redemption, &op.tokens))
+            }
+            Request::Refresh(op) => Refresh::answer(store::refresh(
+                sql,
+                now_ms,
+                &op.refresh_hash,
+                &op.client_id,
+                &op.tokens,
+            )),
+            Request::Revoke(Revoke {}) => Revoke::answer(store::revoke(sql, now_ms)),
+            Request::Reseal(op) => Reseal::answer(store::reseal(sql, &op.expected, &op.sealed)),
+            Request::RevokeIfHeld(op) => RevokeIfHeld::answer(store::revoke_if_held(
+                sql,
+                now_ms,
+                &op.token_hash,
+                &op.client_id,
+            )),
+            Request::Purge(Purge {}) => Purge::answer(purge::purge(sql, now_ms)),
+        }
     }
 }
+
+crate::objects::operations!(GrantStore, Request {
+    Create => (),
+    RedeemCode => Result<Grant, Refusal>,
+    Refresh => Result<Grant, Refusal>,
+    Revoke => Vec<String>,
+    Reseal => bool,
+    RevokeIfHeld => Option<Vec<String>>,
+    Purge => Purged,
+});
+
+/// Stores a new grant with its authorization code.
+#[derive(Serialize, Deserialize)]
+pub struct Create {
+    grant: Grant,
+    code_hash: String,
+    redirect_uri: String,
+    challenge: String,
+    code_expires_ms: u64,
+}
+
+/// Redeems an authorization code.
+#[derive(Serialize, Deserialize)]
+pub struct RedeemCode {
+    redemption: CodeRedemption,
+    tokens: NewTokens,
+}
+
+/// Rotates a refresh token.
+#[derive(Serialize, Deserialize)]
+pub struct Refresh {
+    refresh_hash: String,
+    client_id: String,
+    tokens: NewTokens,
+}
+
+/// Revokes the grant.
+#[derive(Serialize, Deserialize)]
+pub struct Revoke {}
+
+/// Replaces the sealed properties if they are still what was expected.
+#[derive(Serialize, Deserialize)]
+pub struct Reseal {
+    expected: String,
+    sealed: String,
+}
+
+/// Revokes the grant if the client holds it and the token is one of its tokens.
+#[derive(Serialize, Deserialize)]
+pub struct RevokeIfHeld {
+    token_hash: String,
+    client_id: String,
+}
+
+/// Removes what the grant no longer needs.
+#[derive(Serialize, Deserialize)]
+pub struct Purge {}
 
 /// Stores a new grant with its authorization code.
 pub async fn create(
@@ -77,18 +125,14 @@ pub async fn create(
     code_expires_ms: u64,
 ) -> Result<(), PlatformError> {
     let id = grant.id.clone();
-    ask(
-        objects,
-        &id,
-        &Request::Create {
-            grant,
-            code_hash,
-            redirect_uri,
-            challenge,
-            code_expires_ms,
-        },
-    )
-    .await
+    let op = Create {
+        grant,
+        code_hash,
+        redirect_uri,
+        challenge,
+        code_expires_ms,
+    };
+    Ok(ask(objects, &id, op).await?)
 }
 
 /// Redeems an authorization code of grant `grant_id`.
@@ -98,12 +142,7 @@ pub async fn redeem_code(
     redemption: CodeRedemption,
     tokens: NewTokens,
 ) -> Result<Result<Grant, Refusal>, PlatformError> {
-    ask(
-        objects,
-        grant_id,
-        &Request::RedeemCode { redemption, tokens },
-    )
-    .await
+    Ok(ask(objects, grant_id, RedeemCode { redemption, tokens }).await?)
 }
 
 /// Rotates a refresh token of grant `grant_id`.
@@ -114,16 +153,12 @@ pub async fn refresh(
     client_id: String,
     tokens: NewTokens,
 ) -> Result<Result<Grant, Refusal>, PlatformError> {
-    ask(
-        objects,
-        grant_id,
-        &Request::Refresh {
-            refresh_hash,
-            client_id,
-            tokens,
-        },
-    )
-    .await
+    let op = Refresh {
+        refresh_hash,
+        client_id,
+        tokens,
+    };
+    Ok(ask(objects, grant_id, op).await?)
 }
 
 /// Replaces grant `grant_id`'s sealed properties with `sealed` if they still are `expected`
@@ -134,12 +169,12 @@ pub async fn reseal(
     expected: String,
     sealed: String,
 ) -> Result<bool, PlatformError> {
-    ask(objects, grant_id, &Request::Reseal { expected, sealed }).await
+    Ok(ask(objects, grant_id, Reseal { expected, sealed }).await?)
 }
 
 /// Revokes grant `grant_id`; returns the hashes of its live access tokens.
 pub async fn revoke(objects: &dyn Objects, grant_id: &str) -> Result<Vec<String>, PlatformError> {
-    ask(objects, grant_id, &Request::Revoke).await
+    Ok(ask(objects, grant_id, Revoke {}).await?)
 }
 
 /// Revokes grant `grant_id` if `client_id` holds it and `token_hash` is one of its tokens;
@@ -150,65 +185,16 @@ pub async fn revoke_if_held(
     token_hash: &str,
     client_id: &str,
 ) -> Result<Option<Vec<String>>, PlatformError> {
-    let request = Request::RevokeIfHeld {
+    let op = RevokeIfHeld {
         token_hash: token_hash.to_owned(),
         client_id: client_id.to_owned(),
     };
-    ask(objects, grant_id, &request).await
+    Ok(ask(objects, grant_id, op).await?)
 }
 
 /// Removes what grant `grant_id` no longer needs; the whole grant once it is dead.
 pub async fn purge(objects: &dyn Objects, grant_id: &str) -> Result<Purged, PlatformError> {
-    ask(objects, grant_id, &Request::Purge).await
-}
-
-/// The object's side.
-pub fn handle(sql: &dyn Sql, now_ms: u64, request: &[u8]) -> Vec<u8> {
-    fn encode<T: Serialize>(r: Result<T, crate::platform::SqlError>) -> Vec<u8> {
-        let answer = match r {
-            Ok(v) => Answer::Ok(v),
-            Err(e) => Answer::Failed(e.0),
-        };
-        serde_json::to_vec(&answer).unwrap_or_default()
-    }
-    match serde_json::from_slice::<Request>(request) {
-        Ok(Request::Create {
-            grant,
-            code_hash,
-            redirect_uri,
-            challenge,
-            code_expires_ms,
-        }) => encode(store::create(
-            sql,
-            &grant,
-            &code_hash,
-            &redirect_uri,
-            &challenge,
-            code_expires_ms,
-        )),
-        Ok(Request::RedeemCode { redemption, tokens }) => {
-            encode(store::redeem_code(sql, now_ms, &redemption, &tokens))
-        }
-        Ok(Request::Refresh {
-            refresh_hash,
-            client_id,
-            tokens,
-        }) => encode(store::refresh(
-            sql,
-            now_ms,
-            &refresh_hash,
-            &client_id,
-            &tokens,
-        )),
-        Ok(Request::Revoke) => encode(store::revoke(sql, now_ms)),
-        Ok(Request::Reseal { expected, sealed }) => encode(store::reseal(sql, &expected, &sealed)),
-        Ok(Request::RevokeIfHeld {
-            token_hash,
-            client_id,
-        }) => encode(store::revoke_if_held(sql, now_ms, &token_hash, &client_id)),
-        Ok(Request::Purge) => encode(purge::purge(sql, now_ms)),
-        Err(e) => encode::<()>(Err(crate::platform::SqlError(format!("bad request: {e}")))),
-    }
+    Ok(ask(objects, grant_id, Purge {}).await?)
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

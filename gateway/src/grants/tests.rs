@@ -1,7 +1,8 @@
 //! The one-answer rules, over real SQLite with a moving clock.
 
 use super::*;
-use crate::platform::native::{LocalObjects, ManualClock};
+use crate::objects::host::LocalObjects;
+use crate::platform::native::ManualClock;
 
 const MINUTE: u64 = 60_000;
 
@@ -48,7 +49,7 @@ impl World {
         }
     }
     fn objects(&self) -> LocalObjects<'_> {
-        LocalObjects::new(crate::objects::handle, &self.clock)
+        LocalObjects::new(&self.clock)
     }
     fn now(&self) -> u64 {
         use crate::platform::Clock;

@@ -3,9 +3,10 @@
 
 mod store;
 
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde::{Deserialize, Serialize};
 
-use crate::platform::{Objects, PlatformError, Sql};
+use crate::objects::{Answer, Ask, Instance, ObjectClass};
+use crate::platform::{Objects, PlatformError};
 
 pub use store::{
     Document, SearchHit, MAX_CONTENT_BYTES, MAX_DOCUMENTS, MAX_TAGS, MAX_TAG_CHARS, MAX_TITLE_CHARS,
@@ -25,20 +26,6 @@ pub struct NewDocument {
     pub tags: Vec<String>,
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
-enum Request {
-    Create(NewDocument),
-    Search { query: String, limit: usize },
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum Answer<T> {
-    Ok(T),
-    Refused(String),
-}
-
 /// Why the store did not do what was asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KnowledgeError {
@@ -48,24 +35,51 @@ pub enum KnowledgeError {
     Platform(PlatformError),
 }
 
-async fn ask<T: DeserializeOwned>(
+/// The class: one object per caller, named by the caller's subject.
+pub struct KnowledgeBase;
+
+#[async_trait::async_trait(?Send)]
+impl ObjectClass for KnowledgeBase {
+    const BINDING: &'static str = BINDING;
+    type Request = Request;
+
+    fn serve(at: Instance<'_>, request: Request, _payload: &[u8]) -> Answer {
+        match request {
+            Request::Create(doc) => {
+                Create::answer(Ok::<_, String>(store::create(at.sql, at.now_ms, doc.0)))
+            }
+            Request::Search(op) => {
+                Search::answer(Ok::<_, String>(store::search(at.sql, &op.query, op.limit)))
+            }
+        }
+    }
+}
+
+crate::objects::operations!(KnowledgeBase, Request {
+    Create => Result<Document, String>,
+    Search => Result<Vec<SearchHit>, String>,
+});
+
+/// Stores a document.
+#[derive(Serialize, Deserialize)]
+pub struct Create(NewDocument);
+
+/// Finds documents, best first.
+#[derive(Serialize, Deserialize)]
+pub struct Search {
+    query: String,
+    limit: usize,
+}
+
+async fn ask<A: Ask<Object = KnowledgeBase, Reply = Result<T, String>>, T>(
     objects: &dyn Objects,
     owner: &str,
-    request: &Request,
+    op: A,
 ) -> Result<T, KnowledgeError> {
-    let body = serde_json::to_vec(request)
-        .map_err(|e| KnowledgeError::Platform(PlatformError(e.to_string())))?;
-    let answer = objects
-        .call(BINDING, owner, &body)
+    crate::objects::ask(objects, owner, op)
         .await
-        .map_err(KnowledgeError::Platform)?;
-    match serde_json::from_slice::<Answer<T>>(&answer) {
-        Ok(Answer::Ok(v)) => Ok(v),
-        Ok(Answer::Refused(why)) => Err(KnowledgeError::Refused(why)),
-        Err(e) => Err(KnowledgeError::Platform(PlatformError(format!(
-            "knowledge base answered badly: {e}"
-        )))),
-    }
+        .map_err(|e| KnowledgeError::Platform(e.into()))?
+        .map_err(KnowledgeError::Refused)
 }
 
 /// Stores a document in `owner`'s knowledge base.
@@ -74,7 +88,7 @@ pub async fn create(
     owner: &str,
     doc: NewDocument,
 ) -> Result<Document, KnowledgeError> {
-    ask(objects, owner, &Request::Create(doc)).await
+    ask(objects, owner, Create(doc)).await
 }
 
 /// Finds `owner`'s documents matching `query`, best first.
@@ -84,29 +98,9 @@ pub async fn search(
     query: &str,
     limit: usize,
 ) -> Result<Vec<SearchHit>, KnowledgeError> {
-    ask(
-        objects,
-        owner,
-        &Request::Search {
-            query: query.to_owned(),
-            limit,
-        },
-    )
-    .await
-}
-
-/// The object's side.
-pub fn handle(sql: &dyn Sql, now_ms: u64, request: &[u8]) -> Vec<u8> {
-    fn encode<T: Serialize>(r: Result<T, String>) -> Vec<u8> {
-        let answer = match r {
-            Ok(v) => Answer::Ok(v),
-            Err(why) => Answer::Refused(why),
-        };
-        serde_json::to_vec(&answer).unwrap_or_default()
-    }
-    match serde_json::from_slice::<Request>(request) {
-        Ok(Request::Create(doc)) => encode(store::create(sql, now_ms, doc)),
-        Ok(Request::Search { query, limit }) => encode(store::search(sql, &query, limit)),
-        Err(e) => encode::<()>(Err(format!("bad request: {e}"))),
-    }
+    let op = Search {
+        query: query.to_owned(),
+        limit,
+    };
+    ask(objects, owner, op).await
 }

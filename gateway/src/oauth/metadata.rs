@@ -1,7 +1,7 @@
 //! Discovery documents built from the public origin: Protected Resource Metadata (RFC 9728)
 //! for `/mcp`, and Authorization Server Metadata (RFC 8414) for Dovecote as its own issuer.
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::error::{shown, OAuthError};
 use super::uri::{split, ResourceUri};
@@ -92,51 +92,99 @@ pub fn advertised_scopes<S: AsRef<str>>(scopes: impl IntoIterator<Item = S>) -> 
     out
 }
 
-/// Protected Resource Metadata (RFC 9728 §2) for `/mcp`, from the scope names in `tools.toml`.
-pub fn protected_resource_metadata<S: AsRef<str>>(
-    issuer: &Issuer,
-    scopes: impl IntoIterator<Item = S>,
-    resource_name: &str,
-) -> Value {
-    json!({
-        "resource": issuer.resource().as_str(),
-        "authorization_servers": [issuer.as_str()],
-        "scopes_supported": advertised_scopes(scopes),
-        "bearer_methods_supported": ["header"],
-        "resource_name": resource_name,
-    })
+/// Protected Resource Metadata (RFC 9728 §2) for `/mcp`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProtectedResourceMetadata<'a> {
+    /// The resource: `/mcp` on the issuer.
+    pub resource: String,
+    /// The one authorization server, the issuer.
+    pub authorization_servers: [&'a str; 1],
+    /// The scopes a client may ask for.
+    pub scopes_supported: Vec<String>,
+    /// Tokens go in the `Authorization` header only.
+    pub bearer_methods_supported: [&'static str; 1],
+    /// The name shown to people.
+    pub resource_name: &'a str,
 }
 
-/// Authorization Server Metadata (RFC 8414 §2). `registration_endpoint` is present only while
-/// registration is open.
-pub fn authorization_server_metadata<S: AsRef<str>>(
-    issuer: &Issuer,
+/// Protected Resource Metadata for `/mcp`, from the scope names in `tools.toml`.
+pub fn protected_resource_metadata<'a, S: AsRef<str>>(
+    issuer: &'a Issuer,
+    scopes: impl IntoIterator<Item = S>,
+    resource_name: &'a str,
+) -> ProtectedResourceMetadata<'a> {
+    ProtectedResourceMetadata {
+        resource: issuer.resource().as_str().to_owned(),
+        authorization_servers: [issuer.as_str()],
+        scopes_supported: advertised_scopes(scopes),
+        bearer_methods_supported: ["header"],
+        resource_name,
+    }
+}
+
+/// Authorization Server Metadata (RFC 8414 §2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuthorizationServerMetadata<'a> {
+    /// The issuer, an origin.
+    pub issuer: &'a str,
+    /// `/authorize`.
+    pub authorization_endpoint: String,
+    /// `/token`.
+    pub token_endpoint: String,
+    /// `/revoke`.
+    pub revocation_endpoint: String,
+    /// `/register`, present only while registration is open.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registration_endpoint: Option<String>,
+    /// The authorization code flow only.
+    pub response_types_supported: [&'static str; 1],
+    /// Answers come in the redirect's query.
+    pub response_modes_supported: [&'static str; 1],
+    /// Codes and refresh tokens.
+    pub grant_types_supported: [&'static str; 2],
+    /// PKCE with SHA-256 only.
+    pub code_challenge_methods_supported: [&'static str; 1],
+    /// How clients authenticate at `/token`.
+    pub token_endpoint_auth_methods_supported: [&'static str; 3],
+    /// How clients authenticate at `/revoke`.
+    pub revocation_endpoint_auth_methods_supported: [&'static str; 3],
+    /// The scopes a client may ask for.
+    pub scopes_supported: Vec<String>,
+    /// Clients may identify themselves by an HTTPS URL (Client ID Metadata Documents).
+    pub client_id_metadata_document_supported: bool,
+    /// Redirects carry `iss` (RFC 9207).
+    pub authorization_response_iss_parameter_supported: bool,
+}
+
+/// Authorization Server Metadata; `registration_endpoint` is present only while registration
+/// is open.
+pub fn authorization_server_metadata<'a, S: AsRef<str>>(
+    issuer: &'a Issuer,
     scopes: impl IntoIterator<Item = S>,
     registration_open: bool,
-) -> Value {
-    let mut doc = json!({
-        "issuer": issuer.as_str(),
-        "authorization_endpoint": issuer.url(AUTHORIZE_PATH),
-        "token_endpoint": issuer.url(TOKEN_PATH),
-        "revocation_endpoint": issuer.url(REVOKE_PATH),
-        "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code", "refresh_token"],
-        "code_challenge_methods_supported": ["S256"],
-        "token_endpoint_auth_methods_supported": CLIENT_AUTH_METHODS,
-        "revocation_endpoint_auth_methods_supported": CLIENT_AUTH_METHODS,
-        "scopes_supported": advertised_scopes(scopes),
-        "client_id_metadata_document_supported": true,
-        "authorization_response_iss_parameter_supported": true,
-    });
-    if registration_open {
-        doc["registration_endpoint"] = json!(issuer.url(REGISTER_PATH));
+) -> AuthorizationServerMetadata<'a> {
+    AuthorizationServerMetadata {
+        issuer: issuer.as_str(),
+        authorization_endpoint: issuer.url(AUTHORIZE_PATH),
+        token_endpoint: issuer.url(TOKEN_PATH),
+        revocation_endpoint: issuer.url(REVOKE_PATH),
+        registration_endpoint: registration_open.then(|| issuer.url(REGISTER_PATH)),
+        response_types_supported: ["code"],
+        response_modes_supported: ["query"],
+        grant_types_supported: ["authorization_code", "refresh_token"],
+        code_challenge_methods_supported: ["S256"],
+        token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+        revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+        scopes_supported: advertised_scopes(scopes),
+        client_id_metadata_document_supported: true,
+        authorization_response_iss_parameter_supported: true,
     }
-    doc
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     fn issuer() -> Issuer {
@@ -166,8 +214,9 @@ mod tests {
 
     #[test]
     fn protected_resource_metadata_has_exactly_its_fields() {
-        let doc =
-            protected_resource_metadata(&issuer(), ["b", "a", "b", OFFLINE_ACCESS], "Dovecote");
+        let i = issuer();
+        let doc = protected_resource_metadata(&i, ["b", "a", "b", OFFLINE_ACCESS], "Dovecote");
+        let doc = serde_json::to_value(doc).unwrap();
         assert_eq!(
             doc,
             json!({
@@ -182,7 +231,9 @@ mod tests {
 
     #[test]
     fn authorization_server_metadata_advertises_what_we_do() {
-        let doc = authorization_server_metadata(&issuer(), ["dovecote:read", OFFLINE_ACCESS], true);
+        let i = issuer();
+        let doc = authorization_server_metadata(&i, ["dovecote:read", OFFLINE_ACCESS], true);
+        let doc = serde_json::to_value(doc).unwrap();
         assert_eq!(doc["issuer"], "https://gw.example");
         assert_eq!(
             doc["authorization_endpoint"],
@@ -208,7 +259,7 @@ mod tests {
         assert_eq!(doc["scopes_supported"], json!(["dovecote:read"]));
         assert_eq!(doc["client_id_metadata_document_supported"], true);
         assert_eq!(doc["authorization_response_iss_parameter_supported"], true);
-        let closed = authorization_server_metadata(&issuer(), ["x"], false);
+        let closed = serde_json::to_value(authorization_server_metadata(&i, ["x"], false)).unwrap();
         assert!(closed.get("registration_endpoint").is_none());
     }
 }

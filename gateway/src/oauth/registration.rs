@@ -2,7 +2,7 @@
 //! `ClientMetadata`, strictly (anything we cannot honour is refused before a client exists),
 //! and the registration response (§3.2.1).
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::client::{
     client_name, redirect_uris, ApplicationType, AuthMethod, ClientMetadata, GrantType,
@@ -97,30 +97,48 @@ pub fn parse_registration(body: &[u8]) -> Result<ClientMetadata, OAuthError> {
 }
 
 /// The 201 body (RFC 7591 §3.2.1): the metadata as registered, the `client_id` and when it was
-/// issued (`issued_at`, Unix seconds), and for a confidential client its secret, which does
-/// not expire (`client_secret_expires_at: 0`). Send it with `Cache-Control: no-store`.
-pub fn registration_response(
-    client_id: &ClientId,
-    client_secret: Option<&str>,
+/// issued (Unix seconds), and for a confidential client its secret, which does not expire
+/// (`client_secret_expires_at: 0`). Send it with `Cache-Control: no-store`.
+#[derive(Debug, Serialize)]
+pub struct RegistrationResponse<'a> {
+    /// The metadata as registered.
+    #[serde(flatten)]
+    pub metadata: &'a ClientMetadata,
+    /// The client's id.
+    pub client_id: &'a str,
+    /// When it was issued, in Unix seconds.
+    pub client_id_issued_at: u64,
+    /// The authorization code flow only.
+    pub response_types: [&'static str; 1],
+    /// A confidential client's secret, shown this once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<&'a str>,
+    /// `0`: the secret does not expire (present with a secret).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_secret_expires_at: Option<u64>,
+}
+
+/// The 201 body for `client_id`, registered with `metadata` at `issued_at`.
+pub fn registration_response<'a>(
+    client_id: &'a ClientId,
+    client_secret: Option<&'a str>,
     issued_at: u64,
-    metadata: &ClientMetadata,
-) -> Value {
-    let mut body = match serde_json::to_value(metadata) {
-        Ok(Value::Object(map)) => map,
-        _ => serde_json::Map::new(),
-    };
-    body.insert("client_id".into(), json!(client_id.as_str()));
-    body.insert("client_id_issued_at".into(), json!(issued_at));
-    body.insert("response_types".into(), json!(["code"]));
-    if let Some(secret) = client_secret {
-        body.insert("client_secret".into(), json!(secret));
-        body.insert("client_secret_expires_at".into(), json!(0));
+    metadata: &'a ClientMetadata,
+) -> RegistrationResponse<'a> {
+    RegistrationResponse {
+        metadata,
+        client_id: client_id.as_str(),
+        client_id_issued_at: issued_at,
+        response_types: ["code"],
+        client_secret,
+        client_secret_expires_at: client_secret.map(|_| 0),
     }
-    Value::Object(body)
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::{json, Value};
+
     use super::*;
 
     fn register(body: Value) -> Result<ClientMetadata, OAuthError> {
@@ -142,7 +160,7 @@ mod tests {
         assert_eq!(m.token_endpoint_auth_method, AuthMethod::None);
         assert_eq!(m.client_name.as_deref(), Some("Claude Code"));
         let id = ClientId::parse("dc_1").unwrap();
-        let r = registration_response(&id, None, 1_700_000_000, &m);
+        let r = serde_json::to_value(registration_response(&id, None, 1_700_000_000, &m)).unwrap();
         assert_eq!(r["client_id"], "dc_1");
         assert_eq!(r["client_id_issued_at"], 1_700_000_000u64);
         assert_eq!(
@@ -165,7 +183,9 @@ mod tests {
         assert_eq!(m.token_endpoint_auth_method, AuthMethod::ClientSecretBasic);
         assert!(m.allows_grant(GrantType::RefreshToken));
         let id = ClientId::parse("dc_2").unwrap();
-        let r = registration_response(&id, Some("dcs_secret"), 1, &m);
+        let r =
+            serde_json::to_value(registration_response(&id, Some("dcs_secret"), 1, &m)).unwrap();
+        assert_eq!(r["client_id"], "dc_2");
         assert_eq!(r["client_secret"], "dcs_secret");
         assert_eq!(r["client_secret_expires_at"], 0);
     }

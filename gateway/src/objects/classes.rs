@@ -1,10 +1,11 @@
-//! The Durable Object classes as Workers sees them, one declaration each: every class answers
-//! requests with its logic in `objects::handle` and runs its alarm through `objects::alarm`,
-//! under the one alarm rule of `objects`. Class names are what `wrangler.toml` migrated; they
-//! never change.
+//! The Durable Object classes as Workers sees them: `declare!` (run by `objects`' class list)
+//! makes one `#[durable_object]` per class, whose requests and alarms run the class's
+//! `ObjectClass` logic under the one alarm rule of `objects`. Class names are what
+//! `wrangler.toml` migrated; they never change.
 
-use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
+use worker::{Env, Request, Response, Result, State};
 
+use super::{Instance, ObjectClass};
 use crate::platform::workers::{WorkersClock, WorkersHost, WorkersSql};
 use crate::platform::{Clock, Memory};
 
@@ -25,14 +26,22 @@ async fn set_alarm(state: &State, memory: &Memory, at_ms: Option<u64>) -> Result
     Ok(())
 }
 
-/// Answers one request to an object of `class`, then gives it the alarm it wants. The
+/// Answers one request to an object of class `C`, then gives it the alarm it wants. The
 /// instance remembers when its alarm is set, so a busy object asks storage once.
-async fn fetch(class: &str, state: &State, memory: &Memory, mut req: Request) -> Result<Response> {
+pub async fn fetch<C: ObjectClass>(
+    state: &State,
+    memory: &Memory,
+    mut req: Request,
+) -> Result<Response> {
     let body = req.bytes().await?;
     let sql = WorkersSql(state.storage().sql());
-    let now = WorkersClock.now_ms();
-    let answer = super::handle(class, &sql, memory, now, &body);
-    if let Some(wanted) = super::wanted_alarm(class, &sql, memory, now) {
+    let at = Instance {
+        sql: &sql,
+        memory,
+        now_ms: WorkersClock.now_ms(),
+    };
+    let answer = super::serve::<C>(at, &body);
+    if let Some(wanted) = C::wanted_alarm(at) {
         let set = match memory.get(super::ALARM_AT) {
             Some(at) => Some(at.max(0) as u64),
             None => state
@@ -50,57 +59,47 @@ async fn fetch(class: &str, state: &State, memory: &Memory, mut req: Request) ->
     Response::from_bytes(answer)
 }
 
-/// Runs the alarm of an object of `class` and sets the next one it asks for.
-async fn alarm(class: &str, state: &State, env: &Env, memory: &Memory) -> Result<Response> {
+/// Runs the alarm of an object of class `C` and sets the next one it asks for.
+pub async fn alarm<C: ObjectClass>(state: &State, env: &Env, memory: &Memory) -> Result<Response> {
     let host = WorkersHost::new(env, crate::health::KV_BINDING);
     let sql = WorkersSql(state.storage().sql());
     memory.forget(super::ALARM_AT);
-    let next = super::alarm(class, &sql, memory, &host.platform()).await;
+    let platform = host.platform();
+    let at = Instance {
+        sql: &sql,
+        memory,
+        now_ms: platform.clock.now_ms(),
+    };
+    let next = C::alarm(at, &platform).await;
     set_alarm(state, memory, next).await?;
     Response::empty()
 }
 
-/// Declares each class: its doc, its name and the binding whose logic it runs.
-macro_rules! classes {
-    ($($(#[$doc:meta])* $class:ident => $binding:path;)*) => {$(
+/// Declares each class: its doc, its Workers name and the type whose logic it runs.
+macro_rules! declare {
+    ($($(#[$doc:meta])* $name:ident = $class:path;)*) => {$(
         $(#[$doc])*
-        #[durable_object]
-        pub struct $class {
-            state: State,
-            env: Env,
-            memory: Memory,
+        #[worker::durable_object]
+        pub struct $name {
+            state: worker::State,
+            env: worker::Env,
+            memory: $crate::platform::Memory,
         }
 
-        impl DurableObject for $class {
-            fn new(state: State, env: Env) -> Self {
-                let memory = Memory::default();
+        impl worker::DurableObject for $name {
+            fn new(state: worker::State, env: worker::Env) -> Self {
+                let memory = $crate::platform::Memory::default();
                 Self { state, env, memory }
             }
 
-            async fn fetch(&self, req: Request) -> Result<Response> {
-                fetch($binding, &self.state, &self.memory, req).await
+            async fn fetch(&self, req: worker::Request) -> worker::Result<worker::Response> {
+                $crate::objects::classes::fetch::<$class>(&self.state, &self.memory, req).await
             }
 
-            async fn alarm(&self) -> Result<Response> {
-                alarm($binding, &self.state, &self.env, &self.memory).await
+            async fn alarm(&self) -> worker::Result<worker::Response> {
+                $crate::objects::classes::alarm::<$class>(&self.state, &self.env, &self.memory).await
             }
         }
     )*};
 }
-
-classes! {
-    /// Per-channel notification outbox (`OUTBOX`); its alarm retries what is due.
-    Outbox => crate::channels::outbox::BINDING;
-    /// Webhook events of one tenant (`EVENT_STORE`), purged by its alarm.
-    EventStore => crate::webhooks::store::BINDING;
-    /// GitHub App installations and their accounts (`TENANT_REGISTRY`), one instance.
-    TenantRegistry => crate::webhooks::registry::BINDING;
-    /// Per-caller rate-limit counters (`RATE_LIMITER`).
-    RateLimiter => crate::ratelimit::BINDING;
-    /// Per-caller knowledge base of the example tools (`KNOWLEDGE_BASE`).
-    KnowledgeBase => crate::knowledge::BINDING;
-    /// OAuth grants, one object per grant (`GRANTS`).
-    GrantStore => crate::grants::BINDING;
-    /// The audit trail (`AUDIT_LOG`), one instance.
-    AuditLog => crate::audit::BINDING;
-}
+pub(super) use declare;

@@ -1,81 +1,100 @@
-//! The Durable Object classes' logic, by binding name. Each takes bytes and answers bytes over
-//! its own SQL; `platform::workers` runs it inside workerd, `platform::native` over rusqlite.
-//! Alarms follow one rule for every class: after a request, a class that wants an alarm gets
-//! one if none is set, or an earlier one if it wants it sooner (never a later one); an alarm
-//! run says when the next one is. `classes` declares the Workers classes over this.
+//! The Durable Objects: one protocol (`protocol`: the `ObjectClass` trait a class implements,
+//! the `Ask` trait of each operation, the typed call `ask`) and the list of classes, declared
+//! once below. Each class's logic lives with its part (`grants`, `webhooks::store`, …) and runs
+//! the same inside workerd (`classes`, wasm only) and natively over rusqlite (`host`, for
+//! tests). Alarms follow one rule for every class: after a request, a class that wants an
+//! alarm gets one if none is set, or an earlier one if it wants it sooner (never a later one);
+//! an alarm run says when the next one is.
 
 #[cfg(target_arch = "wasm32")]
 mod classes;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod host;
+mod protocol;
 
-use crate::platform::{Memory, Platform, Sql};
+pub(crate) use protocol::operations;
+pub use protocol::{
+    ask, ask_with, serve, serve_in_place, Answer, Ask, Instance, ObjectClass, ObjectError,
+    ObjectErrorKind, DONE,
+};
+
+use crate::platform::Platform;
 
 /// The instance's memory: when its alarm is set (milliseconds since the epoch).
 pub const ALARM_AT: &str = "alarm_at";
 
-/// Every Durable Object binding, as `wrangler.toml` declares them.
-pub const CLASSES: [&str; 7] = [
-    crate::ratelimit::BINDING,
-    crate::knowledge::BINDING,
-    crate::grants::BINDING,
-    crate::audit::BINDING,
-    crate::channels::outbox::BINDING,
-    crate::webhooks::store::BINDING,
-    crate::webhooks::registry::BINDING,
-];
-
-/// Answers one request to an object of `class`; `memory` is the instance's.
-pub fn handle(class: &str, sql: &dyn Sql, memory: &Memory, now_ms: u64, request: &[u8]) -> Vec<u8> {
-    match class {
-        crate::ratelimit::BINDING => crate::ratelimit::handle(sql, memory, now_ms, request),
-        crate::knowledge::BINDING => crate::knowledge::handle(sql, now_ms, request),
-        crate::grants::BINDING => crate::grants::handle(sql, now_ms, request),
-        crate::audit::BINDING => crate::audit::handle(sql, now_ms, request),
-        crate::channels::outbox::BINDING => crate::channels::outbox::handle(sql, now_ms, request),
-        crate::webhooks::store::BINDING => {
-            crate::webhooks::store::handle(sql, memory, now_ms, request)
-        }
-        crate::webhooks::registry::BINDING => {
-            crate::webhooks::registry::handle(sql, now_ms, request)
-        }
-        other => format!(r#"{{"error":"no object class {other}"}}"#).into_bytes(),
-    }
+/// A class as `wrangler.toml` knows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Class {
+    /// The class name, as migrated (it never changes).
+    pub name: &'static str,
+    /// The binding that reaches it.
+    pub binding: &'static str,
 }
 
-/// Runs the alarm of an object of `class` and returns when it should run next. Classes
-/// without an alarm never ask for one.
-pub async fn alarm(
-    class: &str,
-    sql: &dyn Sql,
-    memory: &Memory,
-    platform: &Platform<'_>,
-) -> Option<u64> {
-    let now_ms = platform.clock.now_ms();
-    match class {
-        crate::channels::outbox::BINDING => {
-            crate::channels::outbox::run_due(sql, platform, crate::channels::CHANNELS).await
+/// Declares every class once: its doc, its Workers name and the type implementing it. From
+/// this list come `CLASSES`, the dispatch by binding (`handle`, `alarm`, `wanted_alarm`) and,
+/// in wasm, the `#[durable_object]` classes themselves.
+macro_rules! classes {
+    ($($(#[$doc:meta])* $name:ident = $class:path;)*) => {
+        /// Every Durable Object class, as `wrangler.toml` binds and migrates them.
+        pub const CLASSES: &[Class] = &[$(Class {
+            name: stringify!($name),
+            binding: <$class as ObjectClass>::BINDING,
+        }),*];
+
+        /// Answers one request to an instance of the class bound as `binding`.
+        pub fn handle(binding: &str, at: Instance<'_>, request: &[u8]) -> Vec<u8> {
+            $(if binding == <$class as ObjectClass>::BINDING {
+                return serve::<$class>(at, request);
+            })*
+            Answer::failed(format_args!("no object class is bound as {binding}")).into_bytes()
         }
-        crate::webhooks::store::BINDING => {
-            match crate::webhooks::store::retention::run(sql, memory, now_ms) {
-                Ok(done) => done.next_alarm_ms,
-                Err(e) => {
-                    crate::log::internal("event retention", &e.0);
-                    Some(now_ms + crate::webhooks::store::retention::PURGE_INTERVAL_MS)
-                }
-            }
+
+        /// Runs the alarm of an instance of the class bound as `binding`; says when the next
+        /// one is.
+        pub async fn alarm(
+            binding: &str,
+            at: Instance<'_>,
+            platform: &Platform<'_>,
+        ) -> Option<u64> {
+            $(if binding == <$class as ObjectClass>::BINDING {
+                return <$class as ObjectClass>::alarm(at, platform).await;
+            })*
+            None
         }
-        _ => None,
-    }
+
+        /// When an instance of the class bound as `binding` wants its alarm, after a request.
+        pub fn wanted_alarm(binding: &str, at: Instance<'_>) -> Option<u64> {
+            $(if binding == <$class as ObjectClass>::BINDING {
+                return <$class as ObjectClass>::wanted_alarm(at);
+            })*
+            None
+        }
+
+        /// The classes as workerd exports them (private: only the runtime names them).
+        #[cfg(target_arch = "wasm32")]
+        mod exported {
+            super::classes::declare! { $($(#[$doc])* $name = $class;)* }
+        }
+    };
 }
 
-/// When an object of `class` wants its alarm, after a request; `None` when it needs none.
-pub fn wanted_alarm(class: &str, sql: &dyn Sql, memory: &Memory, now_ms: u64) -> Option<u64> {
-    match class {
-        crate::channels::outbox::BINDING => crate::channels::outbox::next_wake(sql),
-        crate::webhooks::store::BINDING => {
-            crate::webhooks::store::retention::next_alarm(sql, memory, now_ms).unwrap_or(None)
-        }
-        _ => None,
-    }
+classes! {
+    /// Per-channel notification outbox (`OUTBOX`); its alarm retries what is due.
+    Outbox = crate::channels::outbox::Outbox;
+    /// Webhook events of one tenant (`EVENT_STORE`), purged by its alarm.
+    EventStore = crate::webhooks::store::EventStore;
+    /// GitHub App installations and their accounts (`TENANT_REGISTRY`), one instance.
+    TenantRegistry = crate::webhooks::registry::TenantRegistry;
+    /// Per-caller rate-limit counters (`RATE_LIMITER`).
+    RateLimiter = crate::ratelimit::RateLimiter;
+    /// Per-caller knowledge base of the example tools (`KNOWLEDGE_BASE`).
+    KnowledgeBase = crate::knowledge::KnowledgeBase;
+    /// OAuth grants, one object per grant (`GRANTS`).
+    GrantStore = crate::grants::GrantStore;
+    /// The audit trail (`AUDIT_LOG`), one instance.
+    AuditLog = crate::audit::AuditLog;
 }
 
 /// The alarm to set after a request, given the one `set` in storage and the time the class
@@ -106,29 +125,39 @@ mod tests {
         assert_eq!(alarm_to_set(Some(500), 500), None);
     }
 
+    #[test]
+    fn a_binding_with_no_class_is_answered_as_failed() {
+        let sql = crate::platform::native::SqliteSql::open();
+        let memory = crate::platform::Memory::default();
+        let at = super::Instance {
+            sql: &sql,
+            memory: &memory,
+            now_ms: 0,
+        };
+        let answer = super::handle("NOPE", at, b"{}");
+        assert_eq!(answer, b"!no object class is bound as NOPE");
+    }
+
     /// A class whose binding is missing from wrangler.toml fails only once deployed.
     #[test]
     fn wrangler_toml_binds_every_class_and_creates_them_with_sqlite() {
         let manifest = include_str!("../../../wrangler.toml");
-        for binding in super::CLASSES {
+        for class in super::CLASSES {
+            let binding = class.binding;
             assert!(
-                manifest.contains(&format!("name = \"{binding}\"")),
-                "{binding} is not bound in wrangler.toml"
+                manifest.contains(&format!(
+                    "{{ name = \"{binding}\", class_name = \"{}\" }}",
+                    class.name
+                )),
+                "{binding} is not bound to class {} in wrangler.toml",
+                class.name
             );
         }
         let sqlite_lines: Vec<&str> = manifest
             .lines()
             .filter(|l| l.starts_with("new_sqlite_classes"))
             .collect();
-        for class in [
-            "RateLimiter",
-            "KnowledgeBase",
-            "GrantStore",
-            "AuditLog",
-            "Outbox",
-            "EventStore",
-            "TenantRegistry",
-        ] {
+        for class in super::CLASSES.iter().map(|c| c.name) {
             assert!(
                 sqlite_lines
                     .iter()

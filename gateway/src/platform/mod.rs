@@ -151,11 +151,6 @@ impl Memory {
     }
 }
 
-/// The logic of a Durable Object class: bytes in, bytes out, over its own SQL and the
-/// instance's memory. The same function runs inside workerd and, natively, over rusqlite.
-pub type ObjectHandler =
-    fn(class: &str, sql: &dyn Sql, memory: &Memory, now_ms: u64, request: &[u8]) -> Vec<u8>;
-
 /// Named Durable Objects: one instance per (class, name), each with its own SQL database.
 #[async_trait(?Send)]
 pub trait Objects {

@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use rusqlite::types::{Value as Sv, ValueRef};
 
 use super::{
-    sql_limits, Clock, Fetch, Fetched, Kv, Memory, ObjectHandler, Objects, Outbound, Platform,
-    PlatformError, Random, Secrets, Sql, SqlError, SqlValue,
+    sql_limits, Clock, Fetch, Fetched, Kv, Outbound, PlatformError, Random, Secrets, Sql, SqlError,
+    SqlValue,
 };
 
 /// A clock that moves only when told to.
@@ -232,86 +232,6 @@ impl Sql for SqliteSql {
     }
 }
 
-/// Durable Objects in process: one SQLite database per (class, name), the same handler code
-/// as in workerd, and the shared clock.
-pub struct LocalObjects<'c> {
-    handler: ObjectHandler,
-    clock: &'c dyn Clock,
-    databases: RefCell<HashMap<(String, String), std::rc::Rc<SqliteSql>>>,
-    memories: RefCell<HashMap<(String, String), std::rc::Rc<Memory>>>,
-}
-
-impl<'c> LocalObjects<'c> {
-    /// Objects whose requests go to `handler`.
-    pub fn new(handler: ObjectHandler, clock: &'c dyn Clock) -> Self {
-        Self {
-            handler,
-            clock,
-            databases: RefCell::default(),
-            memories: RefCell::default(),
-        }
-    }
-
-    /// Evicts an object's instance, as the runtime may at any time: its memory is emptied
-    /// and its next request starts from storage alone.
-    pub fn evict(&self, class: &str, name: &str) {
-        self.memories
-            .borrow_mut()
-            .remove(&(class.to_owned(), name.to_owned()));
-    }
-
-    fn memory(&self, class: &str, name: &str) -> std::rc::Rc<Memory> {
-        self.memories
-            .borrow_mut()
-            .entry((class.to_owned(), name.to_owned()))
-            .or_default()
-            .clone()
-    }
-
-    /// The names of the objects of `class` that exist (that were ever called or opened), in
-    /// order: what a test checks to show a request created none.
-    pub fn names(&self, class: &str) -> Vec<String> {
-        let mut names: Vec<String> = self
-            .databases
-            .borrow()
-            .keys()
-            .filter(|(c, _)| c == class)
-            .map(|(_, n)| n.clone())
-            .collect();
-        names.sort();
-        names
-    }
-
-    /// The database of one object, for tests that inspect or corrupt it.
-    pub fn database(&self, class: &str, name: &str) -> std::rc::Rc<SqliteSql> {
-        self.databases
-            .borrow_mut()
-            .entry((class.to_owned(), name.to_owned()))
-            .or_default()
-            .clone()
-    }
-}
-
-#[async_trait(?Send)]
-impl Objects for LocalObjects<'_> {
-    async fn call(
-        &self,
-        class: &str,
-        name: &str,
-        request: &[u8],
-    ) -> Result<Vec<u8>, PlatformError> {
-        let db = self.database(class, name);
-        let memory = self.memory(class, name);
-        Ok((self.handler)(
-            class,
-            &*db,
-            &memory,
-            self.clock.now_ms(),
-            request,
-        ))
-    }
-}
-
 /// The outside world as a table of canned answers, for unit tests of code that fetches
 /// (end-to-end tests use real local servers). URLs not in the table fail to connect.
 #[derive(Default)]
@@ -384,46 +304,6 @@ impl Fetch for CannedFetch {
                 "connection refused: {}",
                 request.url
             ))),
-        }
-    }
-}
-
-/// Every native stand-in over one clock, for a test that needs a whole `Platform`: memory KV,
-/// the gateway's Durable Object classes over SQLite, canned answers and settable secrets.
-pub struct TestHost<'c> {
-    /// The clock everything reads.
-    pub clock: &'c ManualClock,
-    /// Key-value storage.
-    pub kv: MemoryKv<'c>,
-    /// Durable Objects.
-    pub objects: LocalObjects<'c>,
-    /// Outbound HTTP.
-    pub fetch: CannedFetch,
-    /// Secrets.
-    pub secrets: MapSecrets,
-}
-
-impl<'c> TestHost<'c> {
-    /// A fresh host on `clock`, with the gateway's object classes.
-    pub fn new(clock: &'c ManualClock) -> Self {
-        Self {
-            clock,
-            kv: MemoryKv::new(clock),
-            objects: LocalObjects::new(crate::objects::handle, clock),
-            fetch: CannedFetch::default(),
-            secrets: MapSecrets::default(),
-        }
-    }
-
-    /// The platform over these stand-ins.
-    pub fn platform(&self) -> Platform<'_> {
-        Platform {
-            kv: &self.kv,
-            objects: &self.objects,
-            clock: self.clock,
-            random: &OsRandom,
-            fetch: &self.fetch,
-            secrets: &self.secrets,
         }
     }
 }

@@ -141,26 +141,11 @@ impl Leases {
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
-    use std::cell::Cell;
-
     use super::*;
-    use crate::platform::native::{LocalObjects, ManualClock};
-    use crate::platform::{Clock, Memory, Sql};
+    use crate::objects::host::LocalObjects;
+    use crate::platform::native::ManualClock;
+    use crate::platform::Clock;
     use crate::toolbox::RatePeriod;
-
-    thread_local! {
-        static OBJECT_REQUESTS: Cell<usize> = const { Cell::new(0) };
-    }
-
-    /// The limiter, counting the requests it answers.
-    fn counted(_: &str, sql: &dyn Sql, memory: &Memory, now: u64, req: &[u8]) -> Vec<u8> {
-        OBJECT_REQUESTS.with(|n| n.set(n.get() + 1));
-        crate::ratelimit::handle(sql, memory, now, req)
-    }
-
-    fn requests() -> usize {
-        OBJECT_REQUESTS.with(Cell::get)
-    }
 
     const PER_SECOND_100: Rate = Rate {
         count: 100,
@@ -190,9 +175,9 @@ mod tests {
     #[test]
     fn isolates_together_never_pass_more_than_the_burst_and_ask_once_per_lease() {
         let clock = ManualClock::new(1_700_000_000_000);
-        let objects = LocalObjects::new(counted, &clock);
+        let objects = LocalObjects::new(&clock);
         let (a, b) = (Leases::default(), Leases::default());
-        let before = requests();
+        let before = objects.calls();
         let take = |leases: &Leases| take_one(leases, &objects, &clock);
         let mut allowed = 0;
         for i in 0..300 {
@@ -204,9 +189,9 @@ mod tests {
         // Ten leases of ten, a refusal for each isolate, and at most one lease each cut
         // short by the burst's end.
         assert!(
-            requests() - before <= 14,
+            objects.calls() - before <= 14,
             "leases and remembered refusals spare the object: {} requests for 300 calls",
-            requests() - before
+            objects.calls() - before
         );
         let Decision::Limited { retry_after_ms } = take(&a) else {
             panic!("over the burst")
@@ -239,22 +224,22 @@ mod tests {
     #[test]
     fn a_lease_unspent_in_its_span_is_dropped_not_saved() {
         let clock = ManualClock::new(1_700_000_000_000);
-        let objects = LocalObjects::new(counted, &clock);
+        let objects = LocalObjects::new(&clock);
         let leases = Leases::default();
         let take = || take_one(&leases, &objects, &clock);
-        let before = requests();
+        let before = objects.calls();
         assert_eq!(take(), Decision::Allowed);
         assert_eq!(take(), Decision::Allowed);
         assert_eq!(
-            requests() - before,
+            objects.calls() - before,
             1,
             "the second call came from the lease"
         );
         clock.advance_ms(LEASE_SPAN_MS - 1);
         assert_eq!(take(), Decision::Allowed);
-        assert_eq!(requests() - before, 1, "still the lease");
+        assert_eq!(objects.calls() - before, 1, "still the lease");
         clock.advance_ms(1);
         assert_eq!(take(), Decision::Allowed);
-        assert_eq!(requests() - before, 2, "the rest of the lease expired");
+        assert_eq!(objects.calls() - before, 2, "the rest of the lease expired");
     }
 }

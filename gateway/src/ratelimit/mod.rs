@@ -8,7 +8,8 @@ mod lease;
 
 use serde::{Deserialize, Serialize};
 
-use crate::platform::{Memory, Objects, PlatformError, Sql};
+use crate::objects::{ask, Answer, Ask, Instance, ObjectClass};
+use crate::platform::{Objects, PlatformError};
 use crate::toolbox::Rate;
 
 use gcra::RateCell;
@@ -18,56 +19,65 @@ pub use lease::{lease_size, Leases, LEASE_SPAN_MS, MAX_LEASE};
 /// The Durable Object binding (and class) that holds the counters.
 pub const BINDING: &str = "RATE_LIMITER";
 
+/// The class: one object per caller, a row per tool.
+pub struct RateLimiter;
+
+#[async_trait::async_trait(?Send)]
+impl ObjectClass for RateLimiter {
+    const BINDING: &'static str = BINDING;
+    type Request = Request;
+
+    fn serve(at: Instance<'_>, request: Request, _payload: &[u8]) -> Answer {
+        match request {
+            Request::Take(op) => Take::answer(gcra::take(at.sql, at.memory, at.now_ms, op.cell())),
+            Request::TakeUpTo(op) => TakeUpTo::answer(gcra::take_up_to(
+                at.sql,
+                at.memory,
+                at.now_ms,
+                op.take.cell(),
+                op.want,
+            )),
+        }
+    }
+}
+
+crate::objects::operations!(RateLimiter, Request {
+    Take => Decision,
+    TakeUpTo => Granted,
+});
+
+/// Takes one call of `key` under a rate of `count` per `period_ms`.
 #[derive(Serialize, Deserialize)]
-struct TakeRequest<'a> {
-    key: &'a str,
+pub struct Take {
+    key: String,
     count: u32,
     period_ms: u64,
-    /// Calls wanted at once: more than one asks for a lease.
-    #[serde(default = "one", skip_serializing_if = "is_one")]
-    want: u32,
 }
 
-fn one() -> u32 {
-    1
-}
-
-fn is_one(n: &u32) -> bool {
-    *n == 1
-}
-
-impl<'a> TakeRequest<'a> {
-    fn new(key: &'a str, rate: Rate, want: u32) -> Self {
+impl Take {
+    fn new(key: &str, rate: Rate) -> Self {
         Self {
-            key,
+            key: key.to_owned(),
             count: rate.count,
             period_ms: rate.period.millis(),
-            want,
         }
     }
 
-    fn cell(&self) -> RateCell<'a> {
+    fn cell(&self) -> RateCell<'_> {
         RateCell {
-            key: self.key,
+            key: &self.key,
             count: self.count,
             period_ms: self.period_ms,
         }
     }
 }
 
-async fn ask<T: serde::de::DeserializeOwned>(
-    objects: &dyn Objects,
-    caller: &str,
-    request: &TakeRequest<'_>,
-) -> Result<T, PlatformError> {
-    let body = serde_json::to_vec(request).map_err(|e| PlatformError(e.to_string()))?;
-    let answer = objects.call(BINDING, caller, &body).await?;
-    serde_json::from_slice(&answer).map_err(|_| {
-        PlatformError(format!(
-            "rate limiter answered {}",
-            String::from_utf8_lossy(&answer)
-        ))
-    })
+/// Takes up to `want` calls at once (a lease).
+#[derive(Serialize, Deserialize)]
+pub struct TakeUpTo {
+    #[serde(flatten)]
+    take: Take,
+    want: u32,
 }
 
 /// Takes one call of `key` (a tool name) for `caller` under `rate`.
@@ -77,7 +87,7 @@ pub async fn take(
     key: &str,
     rate: Rate,
 ) -> Result<Decision, PlatformError> {
-    ask(objects, caller, &TakeRequest::new(key, rate, 1)).await
+    Ok(ask(objects, caller, Take::new(key, rate)).await?)
 }
 
 /// Takes up to `want` calls of `key` for `caller` at once.
@@ -88,38 +98,25 @@ pub async fn take_up_to(
     rate: Rate,
     want: u32,
 ) -> Result<Granted, PlatformError> {
-    ask(objects, caller, &TakeRequest::new(key, rate, want)).await
-}
-
-/// The object's side: one request, answered over its SQL.
-pub fn handle(sql: &dyn Sql, memory: &Memory, now_ms: u64, request: &[u8]) -> Vec<u8> {
-    let answer = match serde_json::from_slice::<TakeRequest>(request) {
-        Ok(r) if r.want > 1 => gcra::take_up_to(sql, memory, now_ms, r.cell(), r.want)
-            .map(|g| serde_json::to_value(g).unwrap_or_default()),
-        Ok(r) => gcra::take(sql, memory, now_ms, r.cell())
-            .map(|d| serde_json::to_value(d).unwrap_or_default()),
-        Err(e) => Ok(serde_json::json!({"error": format!("bad request: {e}")})),
+    let op = TakeUpTo {
+        take: Take::new(key, rate),
+        want,
     };
-    answer
-        .unwrap_or_else(|e| serde_json::json!({"error": e.to_string()}))
-        .to_string()
-        .into_bytes()
+    Ok(ask(objects, caller, op).await?)
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
-    use crate::platform::native::{LocalObjects, ManualClock};
+    use crate::objects::host::LocalObjects;
+    use crate::platform::native::ManualClock;
+    use crate::platform::Sql;
     use crate::toolbox::RatePeriod;
-
-    fn only_limiter(_: &str, sql: &dyn Sql, memory: &Memory, now: u64, req: &[u8]) -> Vec<u8> {
-        handle(sql, memory, now, req)
-    }
 
     #[test]
     fn callers_are_limited_separately_and_recover_as_time_passes() {
         let clock = ManualClock::new(1_700_000_000_000);
-        let objects = LocalObjects::new(only_limiter, &clock);
+        let objects = LocalObjects::new(&clock);
         let rate = Rate {
             count: 3,
             period: RatePeriod::Minute,
@@ -148,7 +145,7 @@ mod tests {
     #[test]
     fn cells_in_the_past_are_dropped_at_most_once_a_minute() {
         let clock = ManualClock::new(1_700_000_000_000);
-        let objects = LocalObjects::new(only_limiter, &clock);
+        let objects = LocalObjects::new(&clock);
         let rate = Rate {
             count: 1,
             period: RatePeriod::Second,
@@ -177,17 +174,22 @@ mod tests {
     #[test]
     fn a_garbled_request_is_an_error_answer_not_a_panic() {
         let clock = ManualClock::new(0);
-        let objects = LocalObjects::new(only_limiter, &clock);
+        let objects = LocalObjects::new(&clock);
         let rate = Rate {
             count: 1,
             period: RatePeriod::Second,
         };
         let db = objects.database(BINDING, "x");
-        assert!(
-            String::from_utf8(handle(&*db, &Memory::default(), 0, b"{nope"))
-                .unwrap()
-                .contains("error")
-        );
+        let memory = crate::platform::Memory::default();
+        let at = Instance {
+            sql: &*db,
+            memory: &memory,
+            now_ms: 0,
+        };
+        let answer = crate::objects::serve::<RateLimiter>(at, b"{nope");
+        assert!(String::from_utf8(answer)
+            .unwrap()
+            .starts_with("!bad request"));
         assert!(pollster::block_on(take(&objects, "x", "t", rate)).is_ok());
     }
 }

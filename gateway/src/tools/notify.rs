@@ -12,6 +12,7 @@ use crate::channels::message::{Field, Message, Severity};
 use crate::channels::outbox::{self, Accepted, State, Status};
 use crate::channels::registry::{self, Registry, Source};
 use crate::channels::{CHANNELS, DEFAULT_EXPIRY_HOURS};
+use crate::objects::Ask;
 use crate::tool;
 use crate::toolbox::{ToolContext, ToolError};
 
@@ -214,7 +215,7 @@ pub async fn send_notification(
         .as_str()
         .to_owned();
     let now = platform.clock.now_ms();
-    let accept = outbox::Request::Accept {
+    let accept = outbox::Accept {
         id: id.clone(),
         channel: channel_id.clone(),
         actor: principal.id.clone(),
@@ -222,7 +223,7 @@ pub async fn send_notification(
         parts: parts.clone(),
         expires_ms: now + expiry_hours * 3_600_000,
     };
-    let accepted: Accepted = call_outbox(ctx, &channel_id, &accept).await?;
+    let accepted: Accepted = call_outbox(ctx, &channel_id, accept).await?;
     let mut result = SendResult {
         id: id.clone(),
         channel: channel_id.clone(),
@@ -259,7 +260,7 @@ pub async fn send_notification(
     )
     .await;
     let (state, reason, retry_after_ms) = outbox::settle(&progress);
-    let report = outbox::Request::Report {
+    let report = outbox::Report {
         id: id.clone(),
         sent: progress.sent,
         message_ids: progress.message_ids.clone(),
@@ -268,7 +269,7 @@ pub async fn send_notification(
         retry_after_ms,
     };
     // If the report is lost, the lease runs out and the outbox finishes the job.
-    let _: Result<serde_json::Value, _> = call_outbox(ctx, &channel_id, &report).await;
+    let _ = call_outbox(ctx, &channel_id, report).await;
     let outcome = match state {
         State::Sent => "sent",
         State::Failed => "failed",
@@ -331,10 +332,10 @@ pub async fn get_notification_status(
 ) -> Result<Status, ToolError> {
     ctx.operator_only()?;
     let id = NotificationId::parse(&args.id).map_err(ToolError::new)?;
-    let request = outbox::Request::Status {
+    let request = outbox::GetStatus {
         id: args.id.clone(),
     };
-    let status: Option<Status> = call_outbox(ctx, id.channel(), &request).await?;
+    let status: Option<Status> = call_outbox(ctx, id.channel(), request).await?;
     status.ok_or_else(|| {
         ToolError::new(format!(
             "No notification `{}` (finished ones are kept {} days)",
@@ -360,27 +361,18 @@ fn expiry_hours(secrets: &dyn crate::platform::Secrets) -> Result<u64, String> {
     }
 }
 
-/// Sends `request` to the outbox of `channel` and reads its answer.
-async fn call_outbox<T: serde::de::DeserializeOwned>(
+/// Asks the outbox of `channel` to do `op`.
+async fn call_outbox<A: Ask<Object = outbox::Outbox>>(
     ctx: &ToolContext<'_>,
     channel: &str,
-    request: &outbox::Request,
-) -> Result<T, ToolError> {
-    let unavailable = || {
-        ToolError::new("The notification outbox is unavailable just now; retry in a few seconds")
-    };
-    let body = serde_json::to_vec(request).map_err(|_| unavailable())?;
-    let answer = ctx
-        .platform()
-        .objects
-        .call(outbox::BINDING, channel, &body)
+    op: A,
+) -> Result<A::Reply, ToolError> {
+    crate::objects::ask(ctx.platform().objects, channel, op)
         .await
         .map_err(|e| {
-            crate::log::internal("outbox", &e.0);
-            unavailable()
-        })?;
-    serde_json::from_slice(&answer).map_err(|e| {
-        crate::log::internal("outbox answer", &e.to_string());
-        unavailable()
-    })
+            crate::log::internal("outbox", &e.to_string());
+            ToolError::new(
+                "The notification outbox is unavailable just now; retry in a few seconds",
+            )
+        })
 }

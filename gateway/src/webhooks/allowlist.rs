@@ -182,7 +182,8 @@ mod tests {
 
     #[test]
     fn a_refresh_replaces_the_ranges_and_a_bad_answer_keeps_them() {
-        use crate::platform::native::{ManualClock, TestHost};
+        use crate::objects::host::TestHost;
+        use crate::platform::native::ManualClock;
         let clock = ManualClock::new(1_800_000_000_000);
         let host = TestHost::new(&clock);
         let platform = host.platform();

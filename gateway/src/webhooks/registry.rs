@@ -5,9 +5,10 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde::{Deserialize, Serialize};
 
 use super::Tenant;
+use crate::objects::{ask, Answer, Ask, Instance, ObjectClass};
 use crate::platform::{Objects, PlatformError, Sql, SqlError, SqlValue};
 
 /// The Durable Object binding (and class).
@@ -15,35 +16,39 @@ pub const BINDING: &str = "TENANT_REGISTRY";
 /// The one instance's name.
 const INSTANCE: &str = "registry";
 
+/// The class: one instance, `registry`.
+pub struct TenantRegistry;
+
+crate::objects::operations!(TenantRegistry, Request {
+    Lookup => Option<Tenant>,
+    Put => (),
+    Remove => Option<Tenant>,
+    Accounts => Vec<Tenant>,
+});
+
+/// The account an installation belongs to.
 #[derive(Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
-enum Request {
-    Lookup { installation: u64 },
-    Put { installation: u64, account: Tenant },
-    Remove { installation: u64 },
-    Accounts { grace_ms: u64 },
+pub struct Lookup {
+    installation: u64,
 }
 
+/// Records an installation's account.
 #[derive(Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum Answer<T> {
-    Ok(T),
-    Failed(String),
+pub struct Put {
+    installation: u64,
+    account: Tenant,
 }
 
-async fn ask<T: DeserializeOwned>(
-    objects: &dyn Objects,
-    request: &Request,
-) -> Result<T, PlatformError> {
-    let body = serde_json::to_vec(request).map_err(|e| PlatformError(e.to_string()))?;
-    let answer = objects.call(BINDING, INSTANCE, &body).await?;
-    match serde_json::from_slice::<Answer<T>>(&answer) {
-        Ok(Answer::Ok(v)) => Ok(v),
-        Ok(Answer::Failed(why)) => Err(PlatformError(format!("tenant registry: {why}"))),
-        Err(e) => Err(PlatformError(format!(
-            "tenant registry answered badly: {e}"
-        ))),
-    }
+/// Marks an installation removed.
+#[derive(Serialize, Deserialize)]
+pub struct Remove {
+    installation: u64,
+}
+
+/// Every account with an installation, or removed less than `grace_ms` ago.
+#[derive(Serialize, Deserialize)]
+pub struct Accounts {
+    grace_ms: u64,
 }
 
 /// The account `installation` belongs to, unless unknown or removed.
@@ -51,7 +56,7 @@ pub async fn lookup(
     objects: &dyn Objects,
     installation: u64,
 ) -> Result<Option<Tenant>, PlatformError> {
-    ask(objects, &Request::Lookup { installation }).await
+    Ok(ask(objects, INSTANCE, Lookup { installation }).await?)
 }
 
 /// How long an isolate trusts an installation's account without asking the registry. A removal
@@ -107,11 +112,11 @@ pub async fn put(
     account: &Tenant,
 ) -> Result<(), PlatformError> {
     forget(installation);
-    let request = Request::Put {
+    let op = Put {
         installation,
         account: account.clone(),
     };
-    ask(objects, &request).await
+    Ok(ask(objects, INSTANCE, op).await?)
 }
 
 /// Marks `installation` removed (no more deliveries); returns the account it belonged to.
@@ -120,13 +125,13 @@ pub async fn remove(
     installation: u64,
 ) -> Result<Option<Tenant>, PlatformError> {
     forget(installation);
-    ask(objects, &Request::Remove { installation }).await
+    Ok(ask(objects, INSTANCE, Remove { installation }).await?)
 }
 
 /// Every account with an installation, or whose installation was removed less than
 /// `grace_ms` ago (its events are still kept), in login order.
 pub async fn accounts(objects: &dyn Objects, grace_ms: u64) -> Result<Vec<Tenant>, PlatformError> {
-    ask(objects, &Request::Accounts { grace_ms }).await
+    Ok(ask(objects, INSTANCE, Accounts { grace_ms }).await?)
 }
 
 // `removed_at` is set when an installation is deleted. `tenants` remembers every account that
@@ -149,91 +154,100 @@ fn account_of(sql: &dyn Sql, installation: u64) -> Result<Option<Tenant>, SqlErr
         .and_then(|a| Tenant::parse(a).ok()))
 }
 
-fn serve(sql: &dyn Sql, now_ms: u64, request: Request) -> Result<serde_json::Value, SqlError> {
-    SCHEMA.iter().try_for_each(|s| sql.exec(s, &[]).map(drop))?;
-    let json = |v: Option<Tenant>| serde_json::to_value(v).unwrap_or_default();
-    Ok(match request {
-        Request::Lookup { installation } => json(account_of(sql, installation)?),
-        Request::Put {
-            installation,
-            account,
-        } => {
-            sql.exec(
-                "INSERT INTO installations (id, account) VALUES (?, ?) \
-                 ON CONFLICT (id) DO UPDATE SET account = excluded.account, removed_at = NULL",
-                &[
-                    SqlValue::Integer(installation as i64),
-                    account.as_str().into(),
-                ],
-            )?;
-            sql.exec(
-                "INSERT INTO tenants (account) VALUES (?) \
-                 ON CONFLICT (account) DO UPDATE SET removed_at = NULL",
-                &[account.as_str().into()],
-            )?;
-            serde_json::Value::Null
+#[async_trait::async_trait(?Send)]
+impl ObjectClass for TenantRegistry {
+    const BINDING: &'static str = BINDING;
+    type Request = Request;
+
+    fn serve(at: Instance<'_>, request: Request, _payload: &[u8]) -> Answer {
+        let (sql, now_ms) = (at.sql, at.now_ms);
+        if let Err(e) = SCHEMA.iter().try_for_each(|s| sql.exec(s, &[]).map(drop)) {
+            return Answer::failed(e);
         }
-        Request::Remove { installation } => {
-            let account = account_of(sql, installation)?;
-            sql.exec(
-                "UPDATE installations SET removed_at = ? WHERE id = ? AND removed_at IS NULL",
-                &[
-                    SqlValue::Integer(now_ms as i64),
-                    SqlValue::Integer(installation as i64),
-                ],
-            )?;
-            if let Some(a) = &account {
-                sql.exec(
-                    "UPDATE tenants SET removed_at = ? WHERE account = ? AND NOT EXISTS \
-                     (SELECT 1 FROM installations WHERE account = ? AND removed_at IS NULL)",
-                    &[
-                        SqlValue::Integer(now_ms as i64),
-                        a.as_str().into(),
-                        a.as_str().into(),
-                    ],
-                )?;
+        match request {
+            Request::Lookup(op) => Lookup::answer(account_of(sql, op.installation)),
+            Request::Put(op) => Put::answer(put_account(sql, op.installation, &op.account)),
+            Request::Remove(op) => {
+                Remove::answer(remove_installation(sql, now_ms, op.installation))
             }
-            json(account)
+            Request::Accounts(op) => Accounts::answer(live_accounts(sql, now_ms, op.grace_ms)),
         }
-        Request::Accounts { grace_ms } => {
-            let horizon = SqlValue::Integer(now_ms.saturating_sub(grace_ms) as i64);
-            for table in ["installations", "tenants"] {
-                sql.exec(
-                    &format!("DELETE FROM {table} WHERE removed_at <= ?"),
-                    std::slice::from_ref(&horizon),
-                )?;
-            }
-            let rows = sql.exec("SELECT account FROM tenants ORDER BY account", &[])?;
-            let accounts: Vec<Tenant> = rows
-                .iter()
-                .filter_map(|r| r[0].as_str().and_then(|a| Tenant::parse(a).ok()))
-                .collect();
-            serde_json::to_value(accounts).unwrap_or_default()
-        }
-    })
+    }
 }
 
-/// The object's side.
-pub fn handle(sql: &dyn Sql, now_ms: u64, request: &[u8]) -> Vec<u8> {
-    let answer = match serde_json::from_slice::<Request>(request) {
-        Ok(r) => match serve(sql, now_ms, r) {
-            Ok(v) => Answer::Ok(v),
-            Err(e) => Answer::Failed(e.0),
-        },
-        Err(e) => Answer::Failed(format!("bad request: {e}")),
-    };
-    serde_json::to_vec(&answer).unwrap_or_default()
+/// Records that `installation` belongs to `account`.
+fn put_account(sql: &dyn Sql, installation: u64, account: &Tenant) -> Result<(), SqlError> {
+    sql.exec(
+        "INSERT INTO installations (id, account) VALUES (?, ?) \
+         ON CONFLICT (id) DO UPDATE SET account = excluded.account, removed_at = NULL",
+        &[
+            SqlValue::Integer(installation as i64),
+            account.as_str().into(),
+        ],
+    )?;
+    sql.exec(
+        "INSERT INTO tenants (account) VALUES (?) \
+         ON CONFLICT (account) DO UPDATE SET removed_at = NULL",
+        &[account.as_str().into()],
+    )?;
+    Ok(())
+}
+
+/// Marks `installation` removed; returns the account it belonged to.
+fn remove_installation(
+    sql: &dyn Sql,
+    now_ms: u64,
+    installation: u64,
+) -> Result<Option<Tenant>, SqlError> {
+    let account = account_of(sql, installation)?;
+    sql.exec(
+        "UPDATE installations SET removed_at = ? WHERE id = ? AND removed_at IS NULL",
+        &[
+            SqlValue::Integer(now_ms as i64),
+            SqlValue::Integer(installation as i64),
+        ],
+    )?;
+    if let Some(a) = &account {
+        sql.exec(
+            "UPDATE tenants SET removed_at = ? WHERE account = ? AND NOT EXISTS \
+             (SELECT 1 FROM installations WHERE account = ? AND removed_at IS NULL)",
+            &[
+                SqlValue::Integer(now_ms as i64),
+                a.as_str().into(),
+                a.as_str().into(),
+            ],
+        )?;
+    }
+    Ok(account)
+}
+
+/// Every account with an installation or removed less than `grace_ms` ago, in login order;
+/// forgets the others.
+fn live_accounts(sql: &dyn Sql, now_ms: u64, grace_ms: u64) -> Result<Vec<Tenant>, SqlError> {
+    let horizon = SqlValue::Integer(now_ms.saturating_sub(grace_ms) as i64);
+    for table in ["installations", "tenants"] {
+        sql.exec(
+            &format!("DELETE FROM {table} WHERE removed_at <= ?"),
+            std::slice::from_ref(&horizon),
+        )?;
+    }
+    let rows = sql.exec("SELECT account FROM tenants ORDER BY account", &[])?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| r[0].as_str().and_then(|a| Tenant::parse(a).ok()))
+        .collect())
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
-    use crate::platform::native::{LocalObjects, ManualClock};
+    use crate::objects::host::LocalObjects;
+    use crate::platform::native::ManualClock;
 
     #[test]
     fn installations_map_to_accounts_until_removed() {
         let clock = ManualClock::new(1_800_000_000_000);
-        let objects = LocalObjects::new(crate::objects::handle, &clock);
+        let objects = LocalObjects::new(&clock);
         let octo = Tenant::parse("Octo").unwrap();
         assert_eq!(pollster::block_on(lookup(&objects, 1)).unwrap(), None);
         pollster::block_on(put(&objects, 1, &octo)).unwrap();

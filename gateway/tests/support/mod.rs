@@ -7,8 +7,9 @@ use base64::Engine;
 use dovecote_gateway::config::{Config, Environment};
 use dovecote_gateway::http::{Headers, HttpRequest, HttpResponse};
 use dovecote_gateway::oauth::Settings;
+use dovecote_gateway::objects::host::LocalObjects;
 use dovecote_gateway::platform::native::{
-    CannedFetch, LocalObjects, ManualClock, MapSecrets, MemoryKv, OsRandom,
+    CannedFetch, ManualClock, MapSecrets, MemoryKv, OsRandom,
 };
 use dovecote_gateway::platform::Platform;
 use dovecote_gateway::ratelimit::Leases;
@@ -119,7 +120,7 @@ impl<'w> Session<'w> {
         Self {
             w,
             kv: MemoryKv::new(&w.clock),
-            objects: LocalObjects::new(dovecote_gateway::objects::handle, &w.clock),
+            objects: LocalObjects::new(&w.clock),
             fetch: CannedFetch::default(),
             secrets: MapSecrets::default(),
             random_fails: std::cell::Cell::new(false),

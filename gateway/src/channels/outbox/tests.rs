@@ -7,10 +7,9 @@ use serde_json::json;
 
 use super::*;
 use crate::channels::instance::{Credential, Instance, Target};
-use crate::platform::native::{
-    CannedFetch, LocalObjects, ManualClock, MapSecrets, MemoryKv, OsRandom,
-};
-use crate::platform::{Fetched, Objects, Platform};
+use crate::objects::host::LocalObjects;
+use crate::platform::native::{CannedFetch, ManualClock, MapSecrets, MemoryKv, OsRandom};
+use crate::platform::{Fetched, Platform};
 
 const START: u64 = 1_800_000_000_000;
 const URL: &str = "https://discord.com/api/webhooks/1/tok3nt0ken";
@@ -65,10 +64,8 @@ impl World {
     }
 }
 
-fn call(objects: &LocalObjects<'_>, request: &Request) -> serde_json::Value {
-    let body = serde_json::to_vec(request).unwrap();
-    let answer = pollster::block_on(objects.call(BINDING, "discord-deploys", &body)).unwrap();
-    serde_json::from_slice(&answer).unwrap()
+fn call<A: crate::objects::Ask<Object = Outbox>>(objects: &LocalObjects<'_>, op: A) -> A::Reply {
+    pollster::block_on(crate::objects::ask(objects, "discord-deploys", op)).unwrap()
 }
 
 fn accept(objects: &LocalObjects<'_>, id: &str, parts: usize, expires_ms: u64) -> bool {
@@ -77,7 +74,7 @@ fn accept(objects: &LocalObjects<'_>, id: &str, parts: usize, expires_ms: u64) -
         .collect();
     let answer = call(
         objects,
-        &Request::Accept {
+        Accept {
             id: id.into(),
             channel: "discord-deploys".into(),
             actor: "owner".into(),
@@ -86,13 +83,13 @@ fn accept(objects: &LocalObjects<'_>, id: &str, parts: usize, expires_ms: u64) -
             expires_ms,
         },
     );
-    answer["send_now"].as_bool().unwrap()
+    answer.send_now
 }
 
 fn queue(objects: &LocalObjects<'_>, id: &str, retry_after_ms: Option<u64>) {
     call(
         objects,
-        &Request::Report {
+        Report {
             id: id.into(),
             sent: 0,
             message_ids: vec![],
@@ -104,7 +101,7 @@ fn queue(objects: &LocalObjects<'_>, id: &str, retry_after_ms: Option<u64>) {
 }
 
 fn status(objects: &LocalObjects<'_>, id: &str) -> Status {
-    serde_json::from_value(call(objects, &Request::Status { id: id.into() })).unwrap()
+    call(objects, GetStatus { id: id.into() }).unwrap()
 }
 
 fn run(w: &World, objects: &LocalObjects<'_>) -> Option<u64> {
@@ -124,7 +121,7 @@ fn run(w: &World, objects: &LocalObjects<'_>) -> Option<u64> {
 #[test]
 fn a_queued_notification_waits_as_long_as_the_service_asked_then_goes_out_once() {
     let w = World::new();
-    let objects = LocalObjects::new(crate::objects::handle, &w.clock);
+    let objects = LocalObjects::new(&w.clock);
     let expires = START + 24 * 3_600_000;
     assert!(accept(&objects, "discord-deploys:1", 1, expires));
     // The request's attempt got a 429 asking for 30 s.
@@ -170,7 +167,7 @@ fn a_queued_notification_waits_as_long_as_the_service_asked_then_goes_out_once()
 #[test]
 fn retries_back_off_and_resume_after_the_last_delivered_part() {
     let w = World::new();
-    let objects = LocalObjects::new(crate::objects::handle, &w.clock);
+    let objects = LocalObjects::new(&w.clock);
     assert!(accept(
         &objects,
         "discord-deploys:1",
@@ -180,7 +177,7 @@ fn retries_back_off_and_resume_after_the_last_delivered_part() {
     // The request delivered part 0, then the service went down.
     call(
         &objects,
-        &Request::Report {
+        Report {
             id: "discord-deploys:1".into(),
             sent: 1,
             message_ids: vec!["m0".into()],
@@ -235,7 +232,7 @@ fn retries_back_off_and_resume_after_the_last_delivered_part() {
 #[test]
 fn a_notification_expires_and_a_permanent_refusal_fails_at_once() {
     let w = World::new();
-    let objects = LocalObjects::new(crate::objects::handle, &w.clock);
+    let objects = LocalObjects::new(&w.clock);
     assert!(accept(&objects, "discord-deploys:1", 1, START + 3_600_000));
     queue(&objects, "discord-deploys:1", Some(2 * 3_600_000));
     w.clock.advance_ms(2 * 3_600_000);
@@ -276,7 +273,7 @@ fn a_notification_expires_and_a_permanent_refusal_fails_at_once() {
 #[test]
 fn a_request_that_died_mid_send_is_taken_over_after_its_lease() {
     let w = World::new();
-    let objects = LocalObjects::new(crate::objects::handle, &w.clock);
+    let objects = LocalObjects::new(&w.clock);
     assert!(accept(
         &objects,
         "discord-deploys:1",
@@ -308,7 +305,7 @@ fn backoff_doubles_up_to_an_hour_but_never_below_the_services_wait() {
 #[test]
 fn one_accepted_while_another_was_being_sent_goes_as_soon_as_that_one_is_done() {
     let w = World::new();
-    let objects = LocalObjects::new(crate::objects::handle, &w.clock);
+    let objects = LocalObjects::new(&w.clock);
     let expires = START + 24 * 3_600_000;
     assert!(accept(&objects, "discord-deploys:1", 1, expires));
     assert!(
@@ -322,7 +319,7 @@ fn one_accepted_while_another_was_being_sent_goes_as_soon_as_that_one_is_done() 
     w.clock.advance_ms(300);
     call(
         &objects,
-        &Request::Report {
+        Report {
             id: "discord-deploys:1".into(),
             sent: 1,
             message_ids: vec!["m1".into()],

@@ -36,8 +36,8 @@ pub(super) fn authorization_server(server: &AuthServer<'_>) -> HttpResponse {
 }
 
 /// A public document any origin may read.
-fn public_json(doc: serde_json::Value) -> HttpResponse {
-    HttpResponse::json(200, doc.to_string())
+fn public_json(doc: impl serde::Serialize) -> HttpResponse {
+    HttpResponse::json(200, serde_json::to_vec(&doc).unwrap_or_default())
         .with_header("Access-Control-Allow-Origin", "*")
         .with_header("Cache-Control", "public, max-age=300")
 }

@@ -89,8 +89,11 @@ pub fn no_store(r: HttpResponse) -> HttpResponse {
 }
 
 /// A JSON success that must not be cached.
-pub fn json_no_store(status: u16, body: serde_json::Value) -> HttpResponse {
-    no_store(HttpResponse::json(status, body.to_string()))
+pub fn json_no_store(status: u16, body: impl serde::Serialize) -> HttpResponse {
+    no_store(HttpResponse::json(
+        status,
+        serde_json::to_vec(&body).unwrap_or_default(),
+    ))
 }
 
 /// The form body of a POST, or the error to answer.

@@ -4,7 +4,6 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
-use serde_json::json;
 
 use super::client_auth::authenticate;
 use super::{error_json, form_body, json_no_store, param, storage_failed, AuthServer};
@@ -250,14 +249,24 @@ async fn issued(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
     audit::record(objects, entry).await;
     Ok(json_no_store(
         200,
-        json!({
-            "access_token": access,
-            "token_type": "Bearer",
-            "expires_in": server.settings.access_ttl_secs,
-            "refresh_token": refresh,
-            "scope": scopes.to_string(),
-        }),
+        TokenResponse {
+            access_token: &access,
+            token_type: "Bearer",
+            expires_in: server.settings.access_ttl_secs,
+            refresh_token: &refresh,
+            scope: scopes.to_string(),
+        },
     ))
+}
+
+/// A successful token response (RFC 6749 §5.1), sent with `Cache-Control: no-store`.
+#[derive(serde::Serialize)]
+struct TokenResponse<'a> {
+    access_token: &'a str,
+    token_type: &'static str,
+    expires_in: u64,
+    refresh_token: &'a str,
+    scope: String,
 }
 
 /// Whether grant `grant_id` is still unrevoked after the record of `access_hash` was written;

@@ -1,20 +1,27 @@
 //! The `EventStore` Durable Object: one per tenant, events in its SQLite database, payloads in
-//! 1 MiB chunks. `handle` is the object's side; the async functions are the Worker's side.
+//! 1 MiB chunks. `object` is the object's side; the async functions here are the Worker's side.
 //! Requests are a JSON line, optionally followed by raw payload bytes, so a payload is never
 //! escaped into JSON on its way in or out.
 
+mod object;
 mod read;
 pub mod retention;
 pub mod schema;
 mod write;
 
 use schemars::JsonSchema;
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde::{Deserialize, Serialize};
 
 use super::payload::Summary;
 use super::settings::Retention;
 use super::{DeliveryId, Tenant};
-use crate::platform::{Memory, Objects, PlatformError, Sql, SqlError};
+use crate::objects::{ask, ask_with};
+use crate::platform::{Objects, PlatformError};
+
+pub use object::{
+    After, EventStore, Get, Head, Ingest, Mark, Pending, PendingWithPayloads, Rendered, Status,
+    Wipe,
+};
 
 pub use read::PendingStatus;
 
@@ -123,72 +130,8 @@ pub struct FullEvent {
     pub note: Option<String>,
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
-enum Request {
-    Ingest(Box<Incoming>),
-    Status,
-    Pending {
-        limit: usize,
-    },
-    After {
-        seq: i64,
-        limit: usize,
-    },
-    Head,
-    Get {
-        id: DeliveryId,
-        max_payload: usize,
-    },
-    Rendered {
-        id: DeliveryId,
-        tenant: Tenant,
-    },
-    PendingWithPayloads {
-        limit: usize,
-        budget: usize,
-        inline_max: usize,
-    },
-    Mark {
-        id: DeliveryId,
-    },
-    Wipe {
-        at_ms: Option<u64>,
-    },
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum Answer<T> {
-    Ok(T),
-    Failed(String),
-}
-
 /// The largest number of events one list returns.
 pub const MAX_LIST: usize = 100;
-
-async fn ask<T: DeserializeOwned>(
-    objects: &dyn Objects,
-    tenant: &Tenant,
-    request: &Request,
-    payload: Option<&[u8]>,
-) -> Result<T, PlatformError> {
-    let mut head = serde_json::to_vec(request).map_err(|e| PlatformError(e.to_string()))?;
-    let answer = match payload {
-        Some(p) => {
-            head.push(b'\n');
-            objects
-                .call_parts(BINDING, tenant.as_str(), &head, p)
-                .await?
-        }
-        None => objects.call(BINDING, tenant.as_str(), &head).await?,
-    };
-    match serde_json::from_slice::<Answer<T>>(&answer) {
-        Ok(Answer::Ok(v)) => Ok(v),
-        Ok(Answer::Failed(why)) => Err(PlatformError(format!("event store: {why}"))),
-        Err(e) => Err(PlatformError(format!("event store answered badly: {e}"))),
-    }
-}
 
 /// Stores a delivery in `tenant`'s store (quota checked and counted in the same step).
 pub async fn ingest(
@@ -197,13 +140,13 @@ pub async fn ingest(
     incoming: Incoming,
     payload: &[u8],
 ) -> Result<Ingested, PlatformError> {
-    ask(
+    Ok(ask_with(
         objects,
-        tenant,
-        &Request::Ingest(Box::new(incoming)),
-        Some(payload),
+        tenant.as_str(),
+        Ingest(Box::new(incoming)),
+        payload,
     )
-    .await
+    .await?)
 }
 
 /// The pending count, latest arrival and counts by type of `tenant`.
@@ -211,7 +154,7 @@ pub async fn status(
     objects: &dyn Objects,
     tenant: &Tenant,
 ) -> Result<PendingStatus, PlatformError> {
-    ask(objects, tenant, &Request::Status, None).await
+    Ok(ask(objects, tenant.as_str(), Status {}).await?)
 }
 
 /// Up to `limit` pending events of `tenant`, newest first.
@@ -220,7 +163,7 @@ pub async fn pending(
     tenant: &Tenant,
     limit: usize,
 ) -> Result<Vec<Stored>, PlatformError> {
-    ask(objects, tenant, &Request::Pending { limit }, None).await
+    Ok(ask(objects, tenant.as_str(), Pending { limit }).await?)
 }
 
 /// Up to `limit` events of `tenant` that arrived after position `seq`, oldest first.
@@ -230,12 +173,12 @@ pub async fn after(
     seq: i64,
     limit: usize,
 ) -> Result<Vec<Stored>, PlatformError> {
-    ask(objects, tenant, &Request::After { seq, limit }, None).await
+    Ok(ask(objects, tenant.as_str(), After { seq, limit }).await?)
 }
 
 /// The position of `tenant`'s newest event (0 when empty).
 pub async fn head(objects: &dyn Objects, tenant: &Tenant) -> Result<i64, PlatformError> {
-    ask(objects, tenant, &Request::Head, None).await
+    Ok(ask(objects, tenant.as_str(), Head {}).await?)
 }
 
 /// One event with its payload (left out above `max_payload` bytes), if `tenant` holds it.
@@ -245,18 +188,12 @@ pub async fn get(
     id: &DeliveryId,
     max_payload: usize,
 ) -> Result<Option<FullEvent>, PlatformError> {
-    let request = Request::Get {
+    let op = Get {
         id: id.clone(),
         max_payload,
     };
-    ask(objects, tenant, &request, None).await
+    Ok(ask(objects, tenant.as_str(), op).await?)
 }
-
-/// The answer of `Rendered` starts with this byte when the event was found; the rest is the
-/// event's JSON.
-const FOUND: u8 = b'+';
-/// The answer of `Rendered` when the store has no such event.
-const MISSING: &[u8] = b"-";
 
 /// The event `id` as `GET /event` returns it (summary and payload, as JSON bytes), if
 /// `tenant` holds it. The bytes are passed through, never parsed.
@@ -265,24 +202,11 @@ pub async fn rendered(
     tenant: &Tenant,
     id: &DeliveryId,
 ) -> Result<Option<Vec<u8>>, PlatformError> {
-    let request = Request::Rendered {
+    let op = Rendered {
         id: id.clone(),
         tenant: tenant.clone(),
     };
-    let head = serde_json::to_vec(&request).map_err(|e| PlatformError(e.to_string()))?;
-    let mut answer = objects.call(BINDING, tenant.as_str(), &head).await?;
-    match answer.first() {
-        Some(&FOUND) => {
-            // In place: the payload is not copied again.
-            answer.drain(..1);
-            Ok(Some(answer))
-        }
-        _ if answer == MISSING => Ok(None),
-        _ => match serde_json::from_slice::<Answer<()>>(&answer) {
-            Ok(Answer::Failed(why)) => Err(PlatformError(format!("event store: {why}"))),
-            _ => Err(PlatformError("event store answered badly".into())),
-        },
-    }
+    Ok(ask(objects, tenant.as_str(), op).await?)
 }
 
 /// Up to `limit` pending events with payloads, newest first, within `budget` payload bytes;
@@ -294,12 +218,12 @@ pub async fn pending_with_payloads(
     budget: usize,
     inline_max: usize,
 ) -> Result<Vec<(i64, FullEvent)>, PlatformError> {
-    let request = Request::PendingWithPayloads {
+    let op = PendingWithPayloads {
         limit,
         budget,
         inline_max,
     };
-    ask(objects, tenant, &request, None).await
+    Ok(ask(objects, tenant.as_str(), op).await?)
 }
 
 /// Marks an event processed.
@@ -308,7 +232,7 @@ pub async fn mark(
     tenant: &Tenant,
     id: &DeliveryId,
 ) -> Result<Marked, PlatformError> {
-    ask(objects, tenant, &Request::Mark { id: id.clone() }, None).await
+    Ok(ask(objects, tenant.as_str(), Mark { id: id.clone() }).await?)
 }
 
 /// Schedules deleting every event of `tenant` at `at_ms` (its installation was removed), or
@@ -318,58 +242,7 @@ pub async fn schedule_wipe(
     tenant: &Tenant,
     at_ms: Option<u64>,
 ) -> Result<(), PlatformError> {
-    ask(objects, tenant, &Request::Wipe { at_ms }, None).await
-}
-
-fn answer<T: Serialize>(result: Result<T, SqlError>) -> Vec<u8> {
-    let answer = match result {
-        Ok(v) => Answer::Ok(v),
-        Err(e) => Answer::Failed(e.0),
-    };
-    serde_json::to_vec(&answer).unwrap_or_default()
-}
-
-/// The object's side: one request over its SQL.
-pub fn handle(sql: &dyn Sql, memory: &Memory, now_ms: u64, request: &[u8]) -> Vec<u8> {
-    let (head, payload) = match request.iter().position(|b| *b == b'\n') {
-        Some(i) => (&request[..i], &request[i + 1..]),
-        None => (request, &[][..]),
-    };
-    let request = match serde_json::from_slice::<Request>(head) {
-        Ok(r) => r,
-        Err(e) => return answer::<()>(Err(SqlError(format!("bad request: {e}")))),
-    };
-    if let Err(e) = schema::ensure(sql, memory) {
-        return answer::<()>(Err(e));
-    }
-    match request {
-        Request::Ingest(incoming) => answer(write::ingest(sql, memory, now_ms, &incoming, payload)),
-        Request::Status => answer(read::status(sql)),
-        Request::Pending { limit } => answer(read::pending(sql, limit.min(MAX_LIST))),
-        Request::After { seq, limit } => answer(read::after(sql, seq, limit.min(MAX_LIST))),
-        Request::Head => answer(read::head(sql)),
-        Request::Get { id, max_payload } => answer(read::get(sql, &id, max_payload)),
-        Request::Rendered { id, tenant } => {
-            let mut body = vec![FOUND];
-            match read::rendered(sql, &id, tenant.as_str(), &mut body) {
-                Ok(true) => body,
-                Ok(false) => MISSING.to_vec(),
-                Err(e) => answer::<()>(Err(e)),
-            }
-        }
-        Request::PendingWithPayloads {
-            limit,
-            budget,
-            inline_max,
-        } => answer(read::pending_with_payloads(
-            sql,
-            limit.min(MAX_LIST),
-            budget,
-            inline_max,
-        )),
-        Request::Mark { id } => answer(write::mark(sql, now_ms, &id)),
-        Request::Wipe { at_ms } => answer(retention::schedule_wipe(sql, at_ms)),
-    }
+    Ok(ask(objects, tenant.as_str(), Wipe { at_ms }).await?)
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

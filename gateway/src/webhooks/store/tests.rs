@@ -3,8 +3,10 @@
 
 use super::retention;
 use super::*;
-use crate::platform::native::{LocalObjects, ManualClock};
-use crate::platform::Clock;
+use crate::objects::host::LocalObjects;
+use crate::objects::{serve_in_place, Instance};
+use crate::platform::native::ManualClock;
+use crate::platform::{Clock, Memory, Sql, SqlError};
 use crate::webhooks::payload::Summary;
 
 const START: u64 = 1_800_000_000_000;
@@ -47,7 +49,7 @@ fn pending_ids(objects: &LocalObjects<'_>) -> Vec<String> {
 #[test]
 fn a_redelivery_changes_nothing_even_after_processing() {
     let clock = ManualClock::new(START);
-    let objects = LocalObjects::new(crate::objects::handle, &clock);
+    let objects = LocalObjects::new(&clock);
     assert_eq!(put(&objects, "d1", br#"{"a":1}"#), Ingested::Stored);
     let id = DeliveryId::parse("d1").unwrap();
     assert_eq!(
@@ -75,7 +77,7 @@ fn a_redelivery_changes_nothing_even_after_processing() {
 #[test]
 fn status_and_lists_follow_arrivals_and_marks() {
     let clock = ManualClock::new(START);
-    let objects = LocalObjects::new(crate::objects::handle, &clock);
+    let objects = LocalObjects::new(&clock);
     for id in ["a", "b", "c"] {
         put(&objects, id, b"{}");
         clock.advance_ms(1000);
@@ -97,7 +99,7 @@ fn status_and_lists_follow_arrivals_and_marks() {
 #[test]
 fn the_quota_is_windowed_counts_only_new_events_and_recovers() {
     let clock = ManualClock::new(START - START % HOUR);
-    let objects = LocalObjects::new(crate::objects::handle, &clock);
+    let objects = LocalObjects::new(&clock);
     let quota = Some(Quota {
         limit: 2,
         window_ms: HOUR,
@@ -143,7 +145,7 @@ fn the_quota_is_windowed_counts_only_new_events_and_recovers() {
 #[test]
 fn payloads_over_two_megabytes_are_stored_in_chunks_and_returned_whole() {
     let clock = ManualClock::new(START);
-    let objects = LocalObjects::new(crate::objects::handle, &clock);
+    let objects = LocalObjects::new(&clock);
     let big = format!("{{\"blob\":\"{}\"}}", "x".repeat(2 * 1024 * 1024 + 10));
     assert_eq!(put(&objects, "big", big.as_bytes()), Ingested::Stored);
     let id = DeliveryId::parse("big").unwrap();
@@ -162,7 +164,7 @@ fn payloads_over_two_megabytes_are_stored_in_chunks_and_returned_whole() {
 #[test]
 fn payloads_with_events_stay_within_the_byte_budget() {
     let clock = ManualClock::new(START);
-    let objects = LocalObjects::new(crate::objects::handle, &clock);
+    let objects = LocalObjects::new(&clock);
     let payload = |n: usize| format!("{{\"p\":\"{}\"}}", "y".repeat(n));
     put(&objects, "small-old", payload(100).as_bytes());
     clock.advance_ms(1);
@@ -188,7 +190,7 @@ fn payloads_with_events_stay_within_the_byte_budget() {
 #[test]
 fn retention_purges_exactly_at_its_boundaries() {
     let clock = ManualClock::new(START);
-    let objects = LocalObjects::new(crate::objects::handle, &clock);
+    let objects = LocalObjects::new(&clock);
     let db = objects.database(BINDING, tenant().as_str());
     put(&objects, "done", b"{}");
     put(&objects, "waiting", b"{}");
@@ -235,7 +237,7 @@ fn retention_purges_exactly_at_its_boundaries() {
 #[test]
 fn a_removed_installations_events_are_wiped_after_the_grace_period_unless_reinstalled() {
     let clock = ManualClock::new(START);
-    let objects = LocalObjects::new(crate::objects::handle, &clock);
+    let objects = LocalObjects::new(&clock);
     let db = objects.database(BINDING, tenant().as_str());
     put(&objects, "e1", b"{}");
     pollster::block_on(schedule_wipe(&objects, &tenant(), Some(START + DAY))).unwrap();
@@ -273,15 +275,21 @@ fn a_removed_installations_events_are_wiped_after_the_grace_period_unless_reinst
 #[test]
 fn garbled_requests_are_error_answers_not_panics() {
     let clock = ManualClock::new(START);
-    let objects = LocalObjects::new(crate::objects::handle, &clock);
+    let objects = LocalObjects::new(&clock);
     let db = objects.database(BINDING, "x");
     for bad in [
         &b"{nope"[..],
         b"",
         b"{\"op\":\"get\",\"id\":\"../x\",\"max_payload\":1}",
     ] {
-        let answer = String::from_utf8(handle(&*db, &Memory::default(), START, bad)).unwrap();
-        assert!(answer.contains("failed"), "{answer}");
+        let memory = Memory::default();
+        let at = Instance {
+            sql: &*db,
+            memory: &memory,
+            now_ms: START,
+        };
+        let answer = String::from_utf8(crate::objects::serve::<EventStore>(at, bad)).unwrap();
+        assert!(answer.starts_with('!'), "{answer}");
     }
 }
 
@@ -311,31 +319,40 @@ fn a_delivery_that_fails_midway_leaves_nothing_so_its_redelivery_is_stored_whole
         full: std::cell::Cell::new(true),
     };
     let memory = Memory::default();
+    fn at<'a>(sql: &'a dyn Sql, memory: &'a Memory) -> Instance<'a> {
+        Instance {
+            sql,
+            memory,
+            now_ms: START,
+        }
+    }
     let ingest = |id: &str| {
-        let mut request =
-            serde_json::to_vec(&Request::Ingest(Box::new(incoming(id, None)))).unwrap();
-        request.extend_from_slice(b"\n{\"whole\":true}");
-        let answer = handle(&disk, &memory, START, &request);
-        serde_json::from_slice::<Answer<Ingested>>(&answer).unwrap()
+        let op = Ingest(Box::new(incoming(id, None)));
+        serve_in_place(at(&disk, &memory), op, b"{\"whole\":true}")
     };
-    assert!(matches!(ingest("torn"), Answer::Failed(_)));
+    assert!(ingest("torn").is_err());
     let status = |sql: &dyn Sql| {
-        let answer = handle(sql, &memory, START, br#"{"op":"status"}"#);
-        serde_json::from_slice::<serde_json::Value>(&answer).unwrap()["ok"]["pending_count"].clone()
+        serve_in_place(at(sql, &memory), Status {}, b"")
+            .unwrap()
+            .pending_count
     };
     assert_eq!(status(&disk), 0, "nothing of the failed delivery is kept");
     disk.full.set(false);
-    assert!(
-        matches!(ingest("torn"), Answer::Ok(Ingested::Stored)),
+    assert_eq!(
+        ingest("torn").unwrap(),
+        Ingested::Stored,
         "the redelivery is stored, not taken for a duplicate"
     );
-    let get = serde_json::to_vec(&Request::Get {
+    let get = Get {
         id: DeliveryId::parse("torn").unwrap(),
         max_payload: 1024,
-    })
-    .unwrap();
-    let event: serde_json::Value =
-        serde_json::from_slice(&handle(&disk, &memory, START, &get)).unwrap();
-    assert_eq!(event["ok"]["payload"], serde_json::json!({"whole": true}));
+    };
+    let event = serve_in_place(at(&disk, &memory), get, b"")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        event.payload.map(|p| p.get().to_owned()).as_deref(),
+        Some("{\"whole\":true}")
+    );
     assert_eq!(status(&disk), 1);
 }
