@@ -164,10 +164,15 @@ const SCHEMA: [&str; 4] = [
     "CREATE INDEX IF NOT EXISTS failure_runs_until ON failure_runs (until_ms)",
 ];
 
+/// The outcomes counted into one entry when repeated from one address.
+const FAILURE_OUTCOMES: [&str; 2] = ["failure", "denied"];
+
 /// What makes failures "the same" for counting: everything but the time and the detail.
 fn run_key(entry: &Entry) -> Option<String> {
     let ip = entry.ip.as_deref()?;
-    (entry.outcome != "success").then(|| {
+    // Only refusals of someone unproven (a wrong password, an unknown code, a denied admin
+    // call): a tool's own outcomes (`sent`, `queued`, `failed`) each stay an entry.
+    FAILURE_OUTCOMES.contains(&entry.outcome.as_str()).then(|| {
         let client = entry.client_id.as_deref().unwrap_or_default();
         serde_json::json!([entry.event, entry.outcome, entry.actor, client, ip]).to_string()
     })
