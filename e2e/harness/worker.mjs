@@ -69,6 +69,9 @@ export async function startWorker({ build = "default", vars = {}, port: fixedPor
     DOVECOTE_SIGNING_KEY: randomBytes(32).toString("base64"),
     DOVECOTE_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
     OAUTH_PASSWORD: "dovecote-e2e-password",
+    // Every client of a test registers from 127.0.0.1: the production default (10/hour) would
+    // refuse a file's later tests. e2e/bounded.test.mjs sets its own to test the limit.
+    REGISTER_RATE_PER_ADDRESS: "1000/minute",
     ...vars,
   };
   writeFileSync(envFile, Object.entries(allVars).map(([k, v]) => `${k}=${v}`).join("\n") + "\n");

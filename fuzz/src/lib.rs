@@ -9,6 +9,8 @@
 mod macros_src {
     pub mod manifest;
     pub mod channels {
+        #[path = "../../../gateway/src/address.rs"]
+        pub mod address;
         pub mod manifest;
         #[path = "../../../gateway/src/channels/rules.rs"]
         pub mod rules;

@@ -8,6 +8,7 @@
 // Lets `#[tool]`-generated `::dovecote_gateway::…` paths resolve inside this crate too.
 extern crate self as dovecote_gateway;
 
+pub mod address;
 pub mod audit;
 pub mod body;
 pub mod channels;

@@ -81,8 +81,12 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         req.headers().get("cf-ray").ok().flatten().as_deref(),
         || {
             let mut bytes = [0u8; 8];
-            WorkersRandom.fill(&mut bytes);
-            crate::hex::lower(&bytes)
+            match WorkersRandom.fill(&mut bytes) {
+                Ok(()) => crate::hex::lower(&bytes),
+                // A request id only ties log lines together, it guards nothing: without random
+                // bytes it is the start time (the buffer is not used).
+                Err(_) => format!("t{started:x}"),
+            }
         },
     );
     let head = HttpRequest::new(

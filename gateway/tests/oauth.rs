@@ -487,7 +487,7 @@ fn metadata_documents_that_lie_redirect_away_or_live_on_private_hosts_are_refuse
         .contains("private address"));
     assert!(get("https://app.example/missing.json")
         .body
-        .contains("could not be fetched"));
+        .contains("its server could not be reached"));
     // The loopback switch is off by default, even in development.
     let loopback = "http://127.0.0.1:7777/client.json";
     s.fetch.answer(loopback, document(loopback, "no-store"));

@@ -11,6 +11,10 @@ use syn::{Ident, LitStr, Token};
 use crate::ctxt::Ctxt;
 
 mod manifest;
+// What `rules.rs` reaches as `super::address`: the private-address guard, also shared.
+#[path = "../../gateway/src/address.rs"]
+#[allow(dead_code)]
+mod address;
 #[path = "../../gateway/src/channels/rules.rs"]
 #[allow(dead_code)] // The gateway uses the rest at run time.
 mod rules;

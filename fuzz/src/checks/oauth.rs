@@ -1,6 +1,7 @@
 //! OAuth's inputs: form bodies and query strings with the parameters read from them, the
 //! registration and client-metadata JSON, and redirect and resource URIs.
 
+use dovecote_gateway::address::{self, Host};
 use dovecote_gateway::oauth::{
     challenge_from_request, parse_registration, registration_response, validate_metadata_document,
     AccessToken, AuthorizationCode, ClientId, ClientSecret, CodeVerifier, HttpsUrl, OAuthError,
@@ -122,13 +123,31 @@ pub fn registration(data: &[u8]) {
     }
 }
 
+/// The private-address guard on a host: it never panics, and a host it reads as an address is
+/// judged as that address's plain spelling is (so no spelling of a private address passes).
+fn private_host(host: &str) {
+    let private = address::is_private_host(host);
+    match address::Host::parse(host) {
+        Host::V4(v4) => assert_eq!(private, address::is_private_host(&v4.to_string()), "{host}"),
+        Host::V6(v6) => assert_eq!(
+            private,
+            address::is_private_host(&format!("[{v6}]")),
+            "{host}"
+        ),
+        Host::Unreadable => assert!(private, "{host} is unreadable yet passes"),
+        Host::Name(_) => {}
+    }
+}
+
 /// A registered redirect URI (first line) and a requested one (the rest): a valid URI
-/// matches itself, and a match is always a valid URI of the same kind.
+/// matches itself, and a match is always a valid URI of the same kind. The first line is
+/// also a host for the private-address guard.
 pub fn redirect_uri(data: &[u8]) {
     let Some(text) = super::text(data) else {
         return;
     };
     let (registered, requested) = text.split_once('\n').unwrap_or((text, text));
+    private_host(registered);
     checked(ResourceUri::parse(registered), None);
     checked(HttpsUrl::parse(registered), None);
     let Some(uri) = parsed(RedirectUri::parse(registered), None) else {

@@ -14,14 +14,17 @@ pub struct NotificationId {
 
 impl NotificationId {
     /// A fresh id for a notification to `channel_id` (96 random bits).
-    pub fn generate(channel_id: &str, random: &dyn Random) -> Self {
+    pub fn generate(
+        channel_id: &str,
+        random: &dyn Random,
+    ) -> Result<Self, crate::platform::RandomError> {
         let mut bytes = [0u8; 12];
-        random.fill(&mut bytes);
+        random.fill(&mut bytes)?;
         let hex = crate::hex::lower(&bytes);
-        Self {
+        Ok(Self {
             text: format!("{channel_id}:{hex}"),
             colon: channel_id.len(),
-        }
+        })
     }
 
     /// Reads an id an agent passed back; `Err` says what one looks like.
@@ -62,13 +65,13 @@ mod tests {
 
     #[test]
     fn generated_ids_parse_back_and_name_their_channel() {
-        let id = NotificationId::generate("slack-team_alerts", &OsRandom);
+        let id = NotificationId::generate("slack-team_alerts", &OsRandom).unwrap();
         let parsed = NotificationId::parse(id.as_str()).unwrap();
         assert_eq!(parsed, id);
         assert_eq!(parsed.channel(), "slack-team_alerts");
         assert_ne!(
-            NotificationId::generate("slack-a", &OsRandom),
-            NotificationId::generate("slack-a", &OsRandom)
+            NotificationId::generate("slack-a", &OsRandom).unwrap(),
+            NotificationId::generate("slack-a", &OsRandom).unwrap()
         );
     }
 

@@ -21,6 +21,8 @@ pub mod split;
 pub mod telegram;
 pub mod webhook;
 
+// `rules.rs` reaches the private-address guard as `super::address`, wherever it is compiled.
+use crate::address;
 pub use instance::{Credential, Instance, Target};
 
 /// Largest answer read from a service.

@@ -233,25 +233,11 @@ pub fn split_url(url: &str) -> Result<UrlParts<'_>, String> {
 }
 
 /// Whether `host` names this machine or a private network (never allowed without the
-/// override: a gateway must not be turned into a probe of its own network).
+/// override: a gateway must not be turned into a probe of its own network). Every spelling of
+/// an address is read as the resolver reads it (`super::address`, the one guard); IPv6
+/// literals are refused as well, since public services are reached by name.
 pub fn is_private_host(host: &str) -> bool {
-    let host = host.to_ascii_lowercase();
-    if host == "localhost" || host.ends_with(".localhost") || host.ends_with(".internal") {
-        return true;
-    }
-    if host.starts_with('[') {
-        // Any IPv6 literal: public services are reached by name.
-        return true;
-    }
-    let octets: Vec<u8> = host.split('.').filter_map(|p| p.parse().ok()).collect();
-    if octets.len() != 4 || host.split('.').count() != 4 {
-        return false;
-    }
-    matches!(
-        (octets[0], octets[1]),
-        (0 | 10 | 127, _) | (169, 254) | (192, 168) | (100, 64..=127)
-    ) || (octets[0] == 172 && (16..=31).contains(&octets[1]))
-        || octets[0] >= 224
+    host.starts_with('[') || super::address::is_private_host(host)
 }
 
 /// Checks a URL a channel sends to. Without `allow_any_host` it must be https on one of

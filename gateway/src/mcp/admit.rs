@@ -167,7 +167,14 @@ pub(super) fn session(
         let version = dispatch::negotiated_version(&params);
         if let Some(key) = server.signing_key {
             let mut nonce = [0u8; 16];
-            server.platform.random.fill(&mut nonce);
+            if server.platform.random.fill(&mut nonce).is_err() {
+                return Admission::Answered(crate::http::error(
+                    503,
+                    "temporarily_unavailable",
+                    "the server cannot start a session just now (its random-number source \
+                     failed); try again",
+                ));
+            }
             issued_session = Some(session::issue(
                 key,
                 &principal.id,

@@ -74,6 +74,18 @@ define_errors! {
     InsufficientScope => ("insufficient_scope", 403),
 }
 
+impl From<crate::platform::RandomError> for OAuthError {
+    /// Nothing goes on without random bytes: 503, and the client tries again.
+    fn from(e: crate::platform::RandomError) -> Self {
+        crate::log::internal("random", &e.to_string());
+        Self::TemporarilyUnavailable(
+            "the server cannot make a secret just now (its random-number source failed); try \
+             again"
+                .into(),
+        )
+    }
+}
+
 impl OAuthError {
     /// The JSON body `{"error", "error_description"}` of RFC 6749 §5.2.
     pub fn body(&self) -> crate::http::ErrorBody<'static> {

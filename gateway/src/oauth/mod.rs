@@ -15,6 +15,7 @@ pub mod endpoints;
 mod error;
 mod fields;
 pub mod github;
+mod grant_id;
 mod metadata;
 mod newtype;
 mod pkce;
@@ -37,6 +38,7 @@ pub use client::{
     MAX_REDIRECT_URIS,
 };
 pub use error::{shown, OAuthError, MAX_ECHO_CHARS};
+pub use grant_id::{new_grant_id, GrantRef, GRANT_ID_RANDOM_BYTES};
 pub use metadata::{
     advertised_scopes, authorization_server_metadata, protected_resource_metadata, Issuer,
     AUTHORIZATION_SERVER_PATH, AUTHORIZE_PATH, CLIENT_AUTH_METHODS, MCP_PATH, OFFLINE_ACCESS,
@@ -56,7 +58,8 @@ pub use secret::{
 };
 pub use settings::{
     Settings, SignIn, ADMIN_REQUESTS_PER_MINUTE, DEFAULT_ACCESS_TTL_SECS, DEFAULT_CODE_TTL_SECS,
-    DEFAULT_REFRESH_TTL_SECS, SIGNIN_ATTEMPTS_PER_MINUTE,
+    DEFAULT_REFRESH_TTL_SECS, DEFAULT_REGISTER_BUDGET, DEFAULT_REGISTER_RATE_PER_ADDRESS,
+    SIGNIN_ATTEMPTS_PER_MINUTE,
 };
 pub use types::{ClientId, State, MAX_CLIENT_ID_LEN, MAX_STATE_LEN};
 pub use uri::{HttpsUrl, ResourceUri, MAX_URI_LEN};

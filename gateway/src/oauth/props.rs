@@ -56,7 +56,10 @@ impl GrantProps {
         sealer
             .seal(random, &plain, grant_id.as_bytes())
             .map(|sealed| B64.encode(sealed))
-            .map_err(|_| OAuthError::ServerError("the grant could not be sealed".into()))
+            .map_err(|e| match e {
+                super::SealError::NoRandom => crate::platform::RandomError.into(),
+                _ => OAuthError::ServerError("the grant could not be sealed".into()),
+            })
     }
 
     /// Opens the sealed properties of grant `grant_id`. What a retired key sealed cannot be

@@ -32,6 +32,14 @@ pub enum SealError {
     UnknownKey,
     /// Truncated, altered, sealed with other associated data, or too large to seal.
     Invalid,
+    /// The random-number source failed: nothing was sealed.
+    NoRandom,
+}
+
+impl From<crate::platform::RandomError> for SealError {
+    fn from(_: crate::platform::RandomError) -> Self {
+        Self::NoRandom
+    }
 }
 
 impl std::fmt::Display for SealError {
@@ -40,6 +48,7 @@ impl std::fmt::Display for SealError {
             Self::BadKey(why) => f.write_str(why),
             Self::UnknownKey => f.write_str("sealed under a key that is no longer configured"),
             Self::Invalid => f.write_str("sealed data is damaged or belongs elsewhere"),
+            Self::NoRandom => f.write_str("the random-number source failed"),
         }
     }
 }
@@ -115,7 +124,7 @@ impl Sealer {
         header[0] = VERSION;
         header[1..].copy_from_slice(&self.current.id);
         let mut nonce = [0u8; NONCE_LEN];
-        random.fill(&mut nonce);
+        random.fill(&mut nonce)?;
         let bound = [&header[..], aad].concat();
         let sealed = self
             .current
@@ -170,11 +179,12 @@ mod tests {
     struct Counter(Cell<u8>);
 
     impl Random for Counter {
-        fn fill(&self, buf: &mut [u8]) {
+        fn fill(&self, buf: &mut [u8]) -> Result<(), crate::platform::RandomError> {
             for b in buf {
                 self.0.set(self.0.get().wrapping_add(1));
                 *b = self.0.get();
             }
+            Ok(())
         }
     }
 

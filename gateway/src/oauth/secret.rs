@@ -8,7 +8,7 @@ use subtle::ConstantTimeEq;
 
 use super::error::OAuthError;
 use super::newtype::newtype;
-use crate::platform::Random;
+use crate::platform::{Random, RandomError};
 
 /// Random bytes in every token we issue: 256 bits.
 pub const TOKEN_BYTES: usize = 32;
@@ -16,10 +16,10 @@ pub const TOKEN_BYTES: usize = 32;
 pub const MAX_SECRET_LEN: usize = 512;
 
 /// A new secret: `prefix` then 32 random bytes in unpadded base64url (43 characters).
-pub fn new_token(random: &dyn Random, prefix: &str) -> String {
+pub fn new_token(random: &dyn Random, prefix: &str) -> Result<String, RandomError> {
     let mut bytes = [0u8; TOKEN_BYTES];
-    random.fill(&mut bytes);
-    format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes))
+    random.fill(&mut bytes)?;
+    Ok(format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes)))
 }
 
 /// The storage form of a secret: unpadded base64url SHA-256. Everything hashed here is a
@@ -90,19 +90,20 @@ mod tests {
     struct Counting(Cell<u8>);
 
     impl Random for Counting {
-        fn fill(&self, buf: &mut [u8]) {
+        fn fill(&self, buf: &mut [u8]) -> Result<(), crate::platform::RandomError> {
             for b in buf {
                 *b = self.0.get();
                 self.0.set(self.0.get().wrapping_add(1));
             }
+            Ok(())
         }
     }
 
     #[test]
     fn tokens_carry_256_random_bits() {
         let random = Counting(Cell::new(0));
-        let a = new_token(&random, "dca_");
-        let b = new_token(&random, "dca_");
+        let a = new_token(&random, "dca_").unwrap();
+        let b = new_token(&random, "dca_").unwrap();
         assert!(a.starts_with("dca_"));
         assert_eq!(a.len(), 4 + 43);
         assert_ne!(a, b);

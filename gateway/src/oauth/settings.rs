@@ -5,6 +5,7 @@ use super::github::GitHubSettings;
 use super::roles::Operators;
 use super::seal::{key_from_base64, Sealer};
 use crate::config::ConfigError;
+use crate::toolbox::{Rate, RatePeriod};
 
 /// Default access token lifetime: one hour.
 pub const DEFAULT_ACCESS_TTL_SECS: u64 = 3600;
@@ -16,6 +17,16 @@ pub const DEFAULT_CODE_TTL_SECS: u64 = 300;
 pub const SIGNIN_ATTEMPTS_PER_MINUTE: u32 = 5;
 /// Admin requests per IP per minute; the next one gets 429.
 pub const ADMIN_REQUESTS_PER_MINUTE: u32 = 5;
+/// Default `REGISTER_RATE_PER_ADDRESS`: client registrations per caller address.
+pub const DEFAULT_REGISTER_RATE_PER_ADDRESS: Rate = Rate {
+    count: 10,
+    period: RatePeriod::Hour,
+};
+/// Default `REGISTER_BUDGET`: client registrations from everyone together.
+pub const DEFAULT_REGISTER_BUDGET: Rate = Rate {
+    count: 1000,
+    period: RatePeriod::Day,
+};
 
 /// Settings read from the Worker's variables and secrets.
 pub struct Settings {
@@ -40,6 +51,10 @@ pub struct Settings {
     pub github: Option<GitHubSettings>,
     /// `OPERATORS`: the GitHub accounts that are operators (the password owner always is).
     pub operators: Operators,
+    /// `REGISTER_RATE_PER_ADDRESS`: `/register` calls one address may make.
+    pub register_rate_per_address: Rate,
+    /// `REGISTER_BUDGET`: `/register` calls everyone together may make.
+    pub register_budget: Rate,
 }
 
 /// How people sign in, by configuration.
@@ -65,6 +80,21 @@ fn secs(
         Some(v) => v.parse::<u64>().ok().filter(|n| *n >= 60).ok_or_else(|| {
             ConfigError(format!(
                 "{name} is `{v}`; it takes a number of seconds, at least 60"
+            ))
+        }),
+    }
+}
+
+fn rate(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: Rate,
+) -> Result<Rate, ConfigError> {
+    match var(name).filter(|v| !v.trim().is_empty()) {
+        None => Ok(default),
+        Some(v) => Rate::parse(&v).ok_or_else(|| {
+            ConfigError(format!(
+                "{name} is `{v}`; write it as N/second, N/minute, N/hour or N/day, e.g. {default}"
             ))
         }),
     }
@@ -116,6 +146,12 @@ impl Settings {
             admin_token: var("ADMIN_TOKEN").filter(|t| !t.trim().is_empty()),
             github: GitHubSettings::from_vars(&var)?,
             operators: Operators::parse(var("OPERATORS").as_deref())?,
+            register_rate_per_address: rate(
+                &var,
+                "REGISTER_RATE_PER_ADDRESS",
+                DEFAULT_REGISTER_RATE_PER_ADDRESS,
+            )?,
+            register_budget: rate(&var, "REGISTER_BUDGET", DEFAULT_REGISTER_BUDGET)?,
         })
     }
 

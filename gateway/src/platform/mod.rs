@@ -220,9 +220,11 @@ pub struct Outbound {
     pub headers: Vec<(String, String)>,
     /// The body, if any.
     pub body: Option<Vec<u8>>,
-    /// The request fails when the answer's body is longer than this.
+    /// The request fails when the answer's body is longer than this (declared or not: the
+    /// body is read no further).
     pub max_bytes: usize,
-    /// The request fails when no full answer arrives within this many milliseconds.
+    /// The request fails when no full answer — headers and body together — arrives within this
+    /// many milliseconds.
     pub timeout_ms: u64,
 }
 
@@ -271,13 +273,17 @@ impl Outbound {
 
 /// How a `Fetch::send` error starts when the timeout ran out (the request may have arrived).
 pub const NO_ANSWER: &str = "no answer within";
+/// How a `Fetch::send` error starts when the answer's body was longer than allowed.
+pub const TOO_LARGE: &str = "body over";
 
 /// Outbound HTTP.
 #[async_trait(?Send)]
 pub trait Fetch {
     /// Sends `request` without following redirects. Fails (a transient failure: connection
     /// refused or dropped, timeout, body too long) when there is no complete answer; after a
-    /// timeout the error's text starts with `NO_ANSWER`.
+    /// timeout the error's text starts with `NO_ANSWER`, past `max_bytes` with `TOO_LARGE`.
+    /// One deadline covers the headers and the body, and the body is read no further than
+    /// `max_bytes`: a server that drips or never ends costs at most the deadline.
     async fn send(&self, request: &Outbound) -> Result<Fetched, PlatformError>;
 
     /// GETs `url`, accepting JSON.
@@ -300,10 +306,21 @@ pub trait Clock {
     async fn sleep_ms(&self, ms: u64);
 }
 
+/// The random-number source failed: whatever needed its bytes must not go on (the request
+/// fails with 503), since an unfilled buffer would make a guessable secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RandomError;
+
+impl std::fmt::Display for RandomError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the random-number source failed")
+    }
+}
+
 /// Cryptographically secure randomness.
 pub trait Random {
-    /// Fills `buf` with random bytes.
-    fn fill(&self, buf: &mut [u8]);
+    /// Fills `buf` with random bytes, or fails; on failure `buf` must not be used.
+    fn fill(&self, buf: &mut [u8]) -> Result<(), RandomError>;
 }
 
 /// The Worker's secrets and variables, read by name at run time (tools that name a secret in

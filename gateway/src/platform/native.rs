@@ -45,9 +45,8 @@ impl Clock for ManualClock {
 pub struct OsRandom;
 
 impl Random for OsRandom {
-    fn fill(&self, buf: &mut [u8]) {
-        // The OS generator failing leaves no safe fallback; tests would see the zeros.
-        let _ = getrandom::getrandom(buf);
+    fn fill(&self, buf: &mut [u8]) -> Result<(), super::RandomError> {
+        getrandom::getrandom(buf).map_err(|_| super::RandomError)
     }
 }
 
@@ -296,7 +295,8 @@ impl Fetch for CannedFetch {
         let answer = self.answers.borrow().get(&request.url).cloned();
         match answer {
             Some(a) if a.body.len() > request.max_bytes => Err(PlatformError(format!(
-                "body over {} bytes",
+                "{} {} bytes",
+                super::TOO_LARGE,
                 request.max_bytes
             ))),
             Some(a) => Ok(a),

@@ -7,7 +7,7 @@ use worker::{Env, Method, Request, RequestInit, SqlStorage, SqlStorageValue};
 
 use super::{
     Clock, Fetch, Fetched, HttpMethod, Kv, Objects, Outbound, Platform, PlatformError, Random,
-    Secrets, Sql, SqlError, SqlValue, NO_ANSWER,
+    Secrets, Sql, SqlError, SqlValue, NO_ANSWER, TOO_LARGE,
 };
 
 /// The Workers side of the seam over one env: for a request, a scheduled run, or an object
@@ -257,14 +257,66 @@ impl Clock for WorkersClock {
 pub struct WorkersRandom;
 
 impl Random for WorkersRandom {
-    fn fill(&self, buf: &mut [u8]) {
-        // getrandom's `js` backend calls crypto.getRandomValues, which does not fail in Workers.
-        let _ = getrandom::getrandom(buf);
+    fn fill(&self, buf: &mut [u8]) -> Result<(), super::RandomError> {
+        // getrandom's `js` backend calls crypto.getRandomValues (which refuses more than 64 KiB
+        // at once, and could fail in a broken isolate): a failure is the caller's 503.
+        getrandom::getrandom(buf).map_err(|_| super::RandomError)
     }
 }
 
-/// `fetch()`, with redirects returned rather than followed, a timeout and a size limit.
+/// `fetch()`, with redirects returned rather than followed, one deadline for the headers and
+/// the body together, and a size limit the body is read no further than.
 pub struct WorkersFetch;
+
+fn too_large(max_bytes: usize) -> PlatformError {
+    PlatformError(format!("{TOO_LARGE} {max_bytes} bytes"))
+}
+
+/// The answer's status, headers and body, reading no more than `max_bytes` of the body
+/// (whether or not it declares its length).
+async fn read_answer(
+    mut resp: worker::Response,
+    max_bytes: usize,
+) -> Result<Fetched, PlatformError> {
+    use futures_util::StreamExt;
+    let headers: Vec<(String, String)> = resp
+        .headers()
+        .entries()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v))
+        .collect();
+    let declared = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse::<usize>().ok());
+    if declared.is_some_and(|l| l > max_bytes) {
+        return Err(too_large(max_bytes));
+    }
+    let status = resp.status_code();
+    let body = match resp.body() {
+        worker::ResponseBody::Empty => Vec::new(),
+        worker::ResponseBody::Body(bytes) => bytes.clone(),
+        worker::ResponseBody::Stream(_) => {
+            let mut stream = resp.stream().map_err(platform_error)?;
+            let mut body = Vec::new();
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk.map_err(platform_error)?;
+                if body.len() + chunk.len() > max_bytes {
+                    return Err(too_large(max_bytes));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            body
+        }
+    };
+    if body.len() > max_bytes {
+        return Err(too_large(max_bytes));
+    }
+    Ok(Fetched {
+        status,
+        headers,
+        body,
+    })
+}
 
 #[async_trait(?Send)]
 impl Fetch for WorkersFetch {
@@ -287,38 +339,25 @@ impl Fetch for WorkersFetch {
         let controller = worker::AbortController::default();
         let signal = controller.signal();
         let fetch = worker::Fetch::Request(req);
-        let sending = Box::pin(fetch.send_with_signal(&signal));
-        let timeout = Box::pin(worker::Delay::from(std::time::Duration::from_millis(
+        // One deadline for the whole answer: the headers and every byte of the body.
+        let answer = Box::pin(async {
+            let resp = fetch
+                .send_with_signal(&signal)
+                .await
+                .map_err(platform_error)?;
+            read_answer(resp, max_bytes).await
+        });
+        let deadline = Box::pin(worker::Delay::from(std::time::Duration::from_millis(
             timeout_ms,
         )));
-        let resp = match select(sending, timeout).await {
-            Either::Left((r, _)) => r.map_err(platform_error)?,
-            Either::Right(_) => {
-                controller.abort();
-                return Err(PlatformError(format!("{NO_ANSWER} {timeout_ms} ms")));
-            }
+        let outcome = match select(answer, deadline).await {
+            Either::Left((outcome, _)) => outcome,
+            Either::Right(_) => Err(PlatformError(format!("{NO_ANSWER} {timeout_ms} ms"))),
         };
-        let headers: Vec<(String, String)> = resp
-            .headers()
-            .entries()
-            .map(|(k, v)| (k.to_ascii_lowercase(), v))
-            .collect();
-        let declared = headers
-            .iter()
-            .find(|(k, _)| k == "content-length")
-            .and_then(|(_, v)| v.parse::<usize>().ok());
-        if declared.is_some_and(|l| l > max_bytes) {
-            return Err(PlatformError(format!("body over {max_bytes} bytes")));
+        if outcome.is_err() {
+            // Whatever is still coming is not wanted: the connection closes, not left to drip.
+            controller.abort();
         }
-        let status = resp.status_code();
-        let body = body_bytes(resp).await.map_err(platform_error)?;
-        if body.len() > max_bytes {
-            return Err(PlatformError(format!("body over {max_bytes} bytes")));
-        }
-        Ok(Fetched {
-            status,
-            headers,
-            body,
-        })
+        outcome
     }
 }

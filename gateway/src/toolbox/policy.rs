@@ -74,6 +74,29 @@ pub struct Rate {
     pub period: RatePeriod,
 }
 
+impl Rate {
+    /// Parses `N/second|minute|hour|day` as a run-time variable writes it, at most one a
+    /// millisecond (the limiter counts whole milliseconds): 1000/second, 60000/minute.
+    pub fn parse(text: &str) -> Option<Rate> {
+        let (count, unit) = text.trim().split_once('/')?;
+        let count: u32 = count.trim().parse().ok().filter(|c| *c > 0)?;
+        let period = match unit.trim() {
+            "second" => RatePeriod::Second,
+            "minute" => RatePeriod::Minute,
+            "hour" => RatePeriod::Hour,
+            "day" => RatePeriod::Day,
+            _ => return None,
+        };
+        (u64::from(count) <= period.millis()).then_some(Rate { count, period })
+    }
+}
+
+impl std::fmt::Display for Rate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.count, self.period.name())
+    }
+}
+
 /// A tool's entry in `tools.toml`.
 #[derive(Debug, Clone, Copy)]
 pub struct ToolPolicy {

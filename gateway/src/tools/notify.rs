@@ -168,6 +168,12 @@ pub async fn send_notification(
     };
     let parts = deliver::render(&channel.instance, &message);
     let id = NotificationId::generate(&channel_id, platform.random)
+        .map_err(|_| {
+            ToolError::new(
+                "The gateway cannot make a notification id just now (its random-number source \
+                 failed); nothing was sent. Try again.",
+            )
+        })?
         .as_str()
         .to_owned();
     let now = platform.clock.now_ms();

@@ -9,7 +9,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use super::cookie;
-use crate::platform::Random;
+use crate::platform::{Random, RandomError};
 
 /// The cookie that carries the CSRF secret.
 pub const COOKIE: &str = "__Host-dovecote_csrf";
@@ -39,20 +39,20 @@ pub fn issue(
     random: &dyn Random,
     cookie_header: Option<&str>,
     purpose: &str,
-) -> Issued {
+) -> Result<Issued, RandomError> {
     let existing = cookie::get(cookie_header, COOKIE).filter(|v| v.len() == 43);
     let (secret, set_cookie) = match existing {
         Some(secret) => (secret.to_owned(), None),
         None => {
             let mut bytes = [0u8; 32];
-            random.fill(&mut bytes);
+            random.fill(&mut bytes)?;
             let secret = B64.encode(bytes);
             let set = cookie::set(COOKIE, &secret, MAX_AGE_SECS);
             (secret, Some(set))
         }
     };
     let token = B64.encode(mac(key, &secret, purpose).finalize().into_bytes());
-    Issued { set_cookie, token }
+    Ok(Issued { set_cookie, token })
 }
 
 /// Whether `token` from a submitted form matches the browser's cookie for `purpose`.
@@ -79,7 +79,7 @@ mod tests {
 
     #[test]
     fn a_token_verifies_only_with_its_cookie_purpose_and_key() {
-        let issued = issue(KEY, &OsRandom, None, "consent:abc");
+        let issued = issue(KEY, &OsRandom, None, "consent:abc").unwrap();
         let jar = cookie_of(issued.set_cookie.as_deref().unwrap());
         assert!(verify(KEY, Some(&jar), "consent:abc", &issued.token));
         assert!(
@@ -92,6 +92,7 @@ mod tests {
         );
         let other = cookie_of(
             issue(KEY, &OsRandom, None, "x")
+                .unwrap()
                 .set_cookie
                 .as_deref()
                 .unwrap(),
@@ -111,9 +112,9 @@ mod tests {
 
     #[test]
     fn an_existing_cookie_is_reused() {
-        let first = issue(KEY, &OsRandom, None, "p");
+        let first = issue(KEY, &OsRandom, None, "p").unwrap();
         let jar = cookie_of(first.set_cookie.as_deref().unwrap());
-        let second = issue(KEY, &OsRandom, Some(&jar), "p");
+        let second = issue(KEY, &OsRandom, Some(&jar), "p").unwrap();
         assert!(second.set_cookie.is_none());
         assert_eq!(second.token, first.token);
     }

@@ -159,16 +159,7 @@ fn number<T: std::str::FromStr + PartialOrd + std::fmt::Display>(
 /// Parses `N/second|minute|hour|day`, at most one a millisecond (the limiter counts whole
 /// milliseconds): 1000/second, 60000/minute.
 pub fn parse_rate(text: &str) -> Option<Rate> {
-    let (count, unit) = text.trim().split_once('/')?;
-    let count: u32 = count.trim().parse().ok().filter(|c| *c > 0)?;
-    let period = match unit.trim() {
-        "second" => RatePeriod::Second,
-        "minute" => RatePeriod::Minute,
-        "hour" => RatePeriod::Hour,
-        "day" => RatePeriod::Day,
-        _ => return None,
-    };
-    (u64::from(count) <= period.millis()).then_some(Rate { count, period })
+    Rate::parse(text)
 }
 
 fn flag(var: &impl Fn(&str) -> Option<String>, name: &str) -> Result<bool, ConfigError> {

@@ -102,6 +102,17 @@ pub struct Session<'w> {
     pub objects: LocalObjects<'w>,
     pub fetch: CannedFetch,
     pub secrets: MapSecrets,
+    /// Set to make the random-number source fail, as `crypto.getRandomValues` may.
+    pub random_fails: std::cell::Cell<bool>,
+}
+
+/// A random-number source that always fails.
+pub struct BrokenRandom;
+
+impl dovecote_gateway::platform::Random for BrokenRandom {
+    fn fill(&self, _: &mut [u8]) -> Result<(), dovecote_gateway::platform::RandomError> {
+        Err(dovecote_gateway::platform::RandomError)
+    }
 }
 
 impl<'w> Session<'w> {
@@ -112,6 +123,16 @@ impl<'w> Session<'w> {
             objects: LocalObjects::new(&w.clock),
             fetch: CannedFetch::default(),
             secrets: MapSecrets::default(),
+            random_fails: std::cell::Cell::new(false),
+        }
+    }
+
+    /// The random-number source of this session's requests.
+    pub fn random(&self) -> &'static dyn dovecote_gateway::platform::Random {
+        if self.random_fails.get() {
+            &BrokenRandom
+        } else {
+            &OsRandom
         }
     }
 
@@ -125,7 +146,7 @@ impl<'w> Session<'w> {
             kv: &self.kv,
             objects: &self.objects,
             clock: &self.w.clock,
-            random: &OsRandom,
+            random: self.random(),
             fetch: &self.fetch,
             secrets: &self.secrets,
         }
@@ -159,7 +180,7 @@ impl<'w> Session<'w> {
             kv,
             objects,
             clock: &self.w.clock,
-            random: &OsRandom,
+            random: self.random(),
             fetch: &self.fetch,
             secrets: &self.secrets,
         };

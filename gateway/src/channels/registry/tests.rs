@@ -123,3 +123,23 @@ fn loopback_urls_need_allow_any_host() {
     let e = parse_instances(Service::Webhook, json).unwrap_err();
     assert!(e.contains("names the private host `10.0.0.1`"), "{e}");
 }
+
+#[test]
+fn private_hosts_are_refused_in_every_spelling() {
+    for host in [
+        "2130706433",
+        "0x7f.1",
+        "127.1",
+        "0177.0.0.1",
+        "127.0.0.1.",
+        "localhost.",
+        "[::ffff:127.0.0.1]",
+        "[64:ff9b::a00:1]",
+    ] {
+        let json = format!(r#"[{{"id":"t","url":"https://{host}/hook"}}]"#);
+        let e = parse_instances(Service::Webhook, &json).unwrap_err();
+        assert!(e.contains("private host"), "{host}: {e}");
+    }
+    let json = r#"[{"id":"t","url":"https://hooks.example.com./hook"}]"#;
+    assert_eq!(parse_instances(Service::Webhook, json).unwrap().len(), 1);
+}

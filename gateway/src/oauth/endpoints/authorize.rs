@@ -2,9 +2,6 @@
 //! and on approval creates the grant and redirects with `code`, `state` and `iss`. Until the
 //! client and redirect URI are known good, errors are a page, never a redirect.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use base64::Engine;
-
 use super::page::{self, Consent, OperatorScopes};
 use super::{form_body, param, redirect_to, storage_failed, AuthServer};
 use crate::audit::{self, Entry};
@@ -204,12 +201,15 @@ pub(super) async fn show(server: &AuthServer<'_>, req: &HttpRequest) -> HttpResp
     if server.settings.github_admits_nobody() {
         return closed();
     }
-    let issued = csrf::issue(
+    let Ok(issued) = csrf::issue(
         server.signing_key,
         server.platform.random,
         req.headers.get("cookie"),
         &purpose(&request),
-    );
+    ) else {
+        let e = OAuthError::from(crate::platform::RandomError);
+        return page::error(e.status(), e.description());
+    };
     let consent = Consent {
         request: &request,
         csrf: &issued.token,
@@ -421,11 +421,9 @@ async fn grant(
             "the server cannot store grants: its operator must set DOVECOTE_ENCRYPTION_KEY".into(),
         ));
     };
-    let mut id = [0u8; 16];
-    server.platform.random.fill(&mut id);
-    let grant_id = B64.encode(id);
+    let grant_id = crate::oauth::new_grant_id(server.platform.random, server.signing_key)?;
     let sealed = props.seal(sealer, server.platform.random, &grant_id)?;
-    let code = format!("{grant_id}.{}", new_token(server.platform.random, ""));
+    let code = format!("{grant_id}.{}", new_token(server.platform.random, "")?);
     let now = server.platform.clock.now_ms();
     let grant = Grant {
         id: grant_id,

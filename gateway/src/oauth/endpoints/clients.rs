@@ -5,7 +5,7 @@
 use super::AuthServer;
 use crate::oauth::store::{self, StoredClient};
 use crate::oauth::{validate_metadata_document, ClientId, OAuthError, MAX_METADATA_DOCUMENT_BYTES};
-use crate::platform::Fetched;
+use crate::platform::{Fetched, PlatformError, NO_ANSWER, TOO_LARGE};
 
 /// Longest wait for a metadata document.
 pub const METADATA_TIMEOUT_MS: u64 = 5_000;
@@ -25,34 +25,13 @@ fn host_of(url: &str) -> &str {
     rest.split(['/', '?', '#']).next().unwrap_or(rest)
 }
 
-/// Whether `host` (with port) is an IP literal in a private, loopback or link-local range.
+/// Whether `host` (with its port, as in a URL's authority) is private in any spelling.
 pub fn is_private_address(host: &str) -> bool {
-    let bare = if let Some(v6) = host.strip_prefix('[') {
-        v6.split(']').next().unwrap_or(v6)
-    } else {
-        host.rsplit_once(':').map_or(host, |(h, _)| h)
+    let bare = match host.strip_prefix('[') {
+        Some(_) => host.split_inclusive(']').next().unwrap_or(host),
+        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
     };
-    if let Ok(v4) = bare.parse::<std::net::Ipv4Addr>() {
-        let [a, b, ..] = v4.octets();
-        return v4.is_private()
-            || v4.is_loopback()
-            || v4.is_link_local()
-            || v4.is_unspecified()
-            || a == 0
-            || (a == 100 && (64..128).contains(&b))
-            || v4.is_broadcast();
-    }
-    if let Ok(v6) = bare.parse::<std::net::Ipv6Addr>() {
-        let first = v6.segments()[0];
-        return v6.is_loopback()
-            || v6.is_unspecified()
-            || (first & 0xfe00) == 0xfc00
-            || (first & 0xffc0) == 0xfe80
-            || v6
-                .to_ipv4_mapped()
-                .is_some_and(|v4| is_private_address(&v4.to_string()));
-    }
-    bare.eq_ignore_ascii_case("localhost")
+    crate::address::is_private_host(bare)
 }
 
 fn cache_secs(answer: &Fetched) -> Option<u64> {
@@ -76,6 +55,25 @@ fn cache_secs(answer: &Fetched) -> Option<u64> {
 
 fn refused(why: String) -> OAuthError {
     OAuthError::InvalidClient(format!("client metadata document: {why}"))
+}
+
+/// A failed fetch, told in our words (the runtime's own text goes to the log only).
+fn unfetched(e: &PlatformError) -> OAuthError {
+    let why = if e.0.starts_with(NO_ANSWER) {
+        format!(
+            "its server sent no complete answer within {} seconds",
+            METADATA_TIMEOUT_MS / 1000
+        )
+    } else if e.0.starts_with(TOO_LARGE) {
+        format!(
+            "it is larger than {MAX_METADATA_DOCUMENT_BYTES} bytes, the most a metadata document \
+             may be"
+        )
+    } else {
+        crate::log::internal("client metadata fetch", &e.0);
+        "its server could not be reached".into()
+    };
+    refused(why)
 }
 
 /// The client `id` names, or `None` when no such client is registered.
@@ -111,7 +109,7 @@ pub(super) async fn lookup(
             .fetch
             .get(&url, MAX_METADATA_DOCUMENT_BYTES, METADATA_TIMEOUT_MS)
             .await
-            .map_err(|e| refused(format!("could not be fetched ({e})")))?;
+            .map_err(|e| unfetched(&e))?;
         if !(300..400).contains(&got.status) {
             answer = Some(got);
             break;
@@ -167,6 +165,15 @@ mod tests {
             "localhost",
             "100.64.0.1",
             "0.0.0.0",
+            "2130706433",
+            "0x7f.1",
+            "127.1",
+            "0177.0.0.1",
+            "127.0.0.1.",
+            "localhost.",
+            "[::ffff:7f00:1]",
+            "[64:ff9b::7f00:1]",
+            "[64:ff9b::169.254.169.254]",
         ] {
             assert!(is_private_address(host), "{host}");
         }

@@ -59,8 +59,9 @@ pub(super) async fn begin(
         );
     };
     let random = server.platform.random;
-    let state = new_token(random, "");
-    let verifier = new_token(random, "");
+    let (Ok(state), Ok(verifier)) = (new_token(random, ""), new_token(random, "")) else {
+        return authorize::refuse(server, request, crate::platform::RandomError.into());
+    };
     let key = hash_secret(&state);
     let pending = Pending {
         carried: request

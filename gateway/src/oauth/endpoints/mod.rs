@@ -119,6 +119,24 @@ fn param<'f>(form: &'f Form, name: &str) -> Result<Option<&'f str>, OAuthError> 
     form.get(name).map_err(OAuthError::InvalidRequest)
 }
 
+/// The grant a presented code or refresh token names, when it may be ours — checked before
+/// its Durable Object is asked, so a stranger's guesses never create one (`GrantRef`): a
+/// grant id signed with the signing key (current or previous) is taken at its word; any other
+/// well-formed one only when KV holds the grant's summary. `None` for an unknown grant.
+async fn known_grant(server: &AuthServer<'_>, token: &str) -> Result<Option<String>, OAuthError> {
+    let keys: Vec<&[u8]> = std::iter::once(server.signing_key)
+        .chain(server.previous_signing_key)
+        .collect();
+    match super::GrantRef::of(token, &keys) {
+        None => Ok(None),
+        Some(super::GrantRef::Signed(id)) => Ok(Some(id.to_owned())),
+        Some(super::GrantRef::Unproven(id)) => super::store::grant(server.platform.kv, id)
+            .await
+            .map(|summary| summary.map(|_| id.to_owned()))
+            .map_err(|e| storage_failed("grant lookup", &e)),
+    }
+}
+
 /// Logs a storage failure and answers `server_error` without its details.
 fn storage_failed(what: &str, e: &crate::platform::PlatformError) -> OAuthError {
     crate::log::internal(what, &e.0);

@@ -28,12 +28,9 @@ async fn revoked(server: &AuthServer<'_>, req: &HttpRequest) -> Result<(), OAuth
     {
         Some(record) if record.client_id == client_id.as_str() => Some(record.grant_id),
         Some(_) => return Ok(()),
-        // A refresh token names its grant; the object refuses nothing on revocation, but
-        // only a client that holds the token can name it.
-        None => token
-            .split_once('.')
-            .map(|(id, _)| id.to_owned())
-            .filter(|id| !id.is_empty() && id.len() <= 64),
+        // A refresh token names its grant (if it may exist at all: an unknown one must not
+        // create an object); the object revokes only for a client that holds the token.
+        None => super::known_grant(server, token).await?,
     };
     if let Some(grant_id) = grant_id {
         let hashes = grants::revoke_if_held(

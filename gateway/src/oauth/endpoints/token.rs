@@ -13,6 +13,7 @@ use crate::http::{HttpRequest, HttpResponse};
 use crate::oauth::props::GrantProps;
 use crate::oauth::store::{self, AccessRecord};
 use crate::oauth::{hash_secret, new_token, s256, CodeVerifier, OAuthError, ScopeSet};
+use crate::platform::RandomError;
 
 pub(super) async fn token(server: &AuthServer<'_>, req: &HttpRequest) -> HttpResponse {
     match issued(server, req).await {
@@ -28,12 +29,14 @@ pub(super) async fn token(server: &AuthServer<'_>, req: &HttpRequest) -> HttpRes
     }
 }
 
-/// The grant id a code or refresh token carries before its `.`.
-fn grant_id_of(token: &str, what: &str) -> Result<String, OAuthError> {
-    token
-        .split_once('.')
-        .map(|(id, _)| id.to_owned())
-        .filter(|id| !id.is_empty() && id.len() <= 64)
+/// The grant id a code or refresh token carries before its `.`, if the grant may exist.
+async fn grant_id_of(
+    server: &AuthServer<'_>,
+    token: &str,
+    what: &str,
+) -> Result<String, OAuthError> {
+    super::known_grant(server, token)
+        .await?
         .ok_or_else(|| OAuthError::InvalidGrant(format!("unknown {what}")))
 }
 
@@ -57,7 +60,7 @@ async fn issued(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
     let (client_id, client) = authenticate(server, req, &form).await?;
     let now = server.platform.clock.now_ms();
     let random = server.platform.random;
-    let access = new_token(random, "dva_");
+    let access = new_token(random, "dva_")?;
     let tokens = |grant_id: &str| {
         NewTokens {
             access_hash: hash_secret(&access),
@@ -81,8 +84,8 @@ async fn issued(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
             let verifier = CodeVerifier::parse(verifier)?;
             let redirect_uri = param(&form, "redirect_uri")?
                 .ok_or_else(|| OAuthError::InvalidRequest("`redirect_uri` is required".into()))?;
-            let grant_id = grant_id_of(code, "authorization code")?;
-            let (new, refresh) = tokens(&grant_id);
+            let grant_id = grant_id_of(server, code, "authorization code").await?;
+            let (new, refresh) = tokens(&grant_id)?;
             let redemption = CodeRedemption {
                 code_hash: hash_secret(code),
                 client_id: client_id.as_str().to_owned(),
@@ -98,10 +101,10 @@ async fn issued(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
         Some("refresh_token") => {
             let presented = param(&form, "refresh_token")?
                 .ok_or_else(|| OAuthError::InvalidRequest("`refresh_token` is required".into()))?;
-            let grant_id = grant_id_of(presented, "refresh token")?;
+            let grant_id = grant_id_of(server, presented, "refresh token").await?;
             resource_of(server, &form)?;
             let narrowed = param(&form, "scope")?.map(ScopeSet::parse).transpose()?;
-            let (new, refresh) = tokens(&grant_id);
+            let (new, refresh) = tokens(&grant_id)?;
             let outcome = grants::refresh(
                 server.platform.objects,
                 &grant_id,
@@ -188,7 +191,10 @@ async fn issued(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
                     access_hash.as_bytes(),
                 )
                 .map(|s| B64.encode(s))
-                .map_err(|_| OAuthError::ServerError("the grant could not be sealed".into()))
+                .map_err(|e| match e {
+                    crate::oauth::SealError::NoRandom => RandomError.into(),
+                    _ => OAuthError::ServerError("the grant could not be sealed".into()),
+                })
         })
         .transpose()?;
     let record = AccessRecord {
@@ -319,7 +325,7 @@ trait WithRefresh {
         self,
         grant_id: &str,
         random: &dyn crate::platform::Random,
-    ) -> (NewTokens, String);
+    ) -> Result<(NewTokens, String), RandomError>;
 }
 
 impl WithRefresh for NewTokens {
@@ -328,9 +334,9 @@ impl WithRefresh for NewTokens {
         mut self,
         grant_id: &str,
         random: &dyn crate::platform::Random,
-    ) -> (NewTokens, String) {
-        let refresh = format!("{grant_id}.{}", new_token(random, ""));
+    ) -> Result<(NewTokens, String), RandomError> {
+        let refresh = format!("{grant_id}.{}", new_token(random, "")?);
         self.refresh_hash = hash_secret(&refresh);
-        (self, refresh)
+        Ok((self, refresh))
     }
 }
