@@ -414,3 +414,26 @@ fn a_delivery_that_fails_midway_leaves_nothing_so_its_redelivery_is_stored_whole
     );
     assert_eq!(status(&disk), 1);
 }
+
+#[test]
+fn a_store_written_before_digests_existed_gains_them_and_keeps_its_events() {
+    let clock = ManualClock::new(START);
+    let objects = LocalObjects::new(&clock);
+    let db = objects.database(BINDING, tenant().as_str());
+    put(&objects, "old", body("old").as_bytes());
+    db.exec("DROP TABLE digests", &[]).unwrap();
+    objects.evict(BINDING, tenant().as_str());
+    assert_eq!(
+        put(&objects, "new", body("new").as_bytes()),
+        Ingested::Stored
+    );
+    assert_eq!(
+        pending_ids(&objects),
+        ["new", "old"],
+        "nothing stored is lost"
+    );
+    assert_eq!(
+        put(&objects, "again", body("new").as_bytes()),
+        Ingested::Duplicate
+    );
+}
