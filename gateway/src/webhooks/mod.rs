@@ -22,5 +22,5 @@ pub mod store;
 pub mod stream;
 pub mod time;
 
-pub use ids::{DeliveryId, Tenant};
+pub use ids::{Account, AccountId, DeliveryId, Tenant};
 pub use settings::WebhookSettings;

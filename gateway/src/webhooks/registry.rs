@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::Tenant;
+use super::{Account, Tenant};
 use crate::objects::{ask, Answer, Ask, Instance, ObjectClass};
 use crate::platform::{Objects, PlatformError, Sql, SqlError, SqlValue};
 
@@ -21,9 +21,10 @@ pub struct TenantRegistry;
 
 crate::objects::operations!(TenantRegistry, Request {
     Lookup => Option<Tenant>,
-    Put => (),
+    Put => Tenant,
     Remove => Option<Tenant>,
     Accounts => Vec<Tenant>,
+    Reach => Vec<(u64, Tenant)>,
 });
 
 /// The account an installation belongs to.
@@ -32,11 +33,17 @@ pub struct Lookup {
     installation: u64,
 }
 
-/// Records an installation's account.
+/// Records an installation's account (by id, with its login now); answers the account's store.
 #[derive(Serialize, Deserialize)]
 pub struct Put {
     installation: u64,
-    account: Tenant,
+    account: Account,
+}
+
+/// The stores of these installations, for those the registry knows and were not removed.
+#[derive(Serialize, Deserialize)]
+pub struct Reach {
+    installations: Vec<u64>,
 }
 
 /// Marks an installation removed.
@@ -105,12 +112,12 @@ pub async fn lookup_cached(
     Ok(found)
 }
 
-/// Records that `installation` belongs to `account`.
+/// Records that `installation` belongs to `account`; returns the store that holds its events.
 pub async fn put(
     objects: &dyn Objects,
     installation: u64,
-    account: &Tenant,
-) -> Result<(), PlatformError> {
+    account: &Account,
+) -> Result<Tenant, PlatformError> {
     forget(installation);
     let op = Put {
         installation,
@@ -126,6 +133,17 @@ pub async fn remove(
 ) -> Result<Option<Tenant>, PlatformError> {
     forget(installation);
     Ok(ask(objects, INSTANCE, Remove { installation }).await?)
+}
+
+/// The stores of `installations` (those the registry knows and were not removed), in order.
+pub async fn reach(
+    objects: &dyn Objects,
+    installations: &[u64],
+) -> Result<Vec<(u64, Tenant)>, PlatformError> {
+    let op = Reach {
+        installations: installations.to_vec(),
+    };
+    Ok(ask(objects, INSTANCE, op).await?)
 }
 
 /// Every account with an installation, or whose installation was removed less than
@@ -171,12 +189,19 @@ impl ObjectClass for TenantRegistry {
                 Remove::answer(remove_installation(sql, now_ms, op.installation))
             }
             Request::Accounts(op) => Accounts::answer(live_accounts(sql, now_ms, op.grace_ms)),
+            Request::Reach(op) => Reach::answer(
+                op.installations
+                    .iter()
+                    .filter_map(|&i| account_of(sql, i).transpose().map(|t| t.map(|t| (i, t))))
+                    .collect(),
+            ),
         }
     }
 }
 
 /// Records that `installation` belongs to `account`.
-fn put_account(sql: &dyn Sql, installation: u64, account: &Tenant) -> Result<(), SqlError> {
+fn put_account(sql: &dyn Sql, installation: u64, account: &Account) -> Result<Tenant, SqlError> {
+    let account = Tenant::parse(&account.login).map_err(SqlError)?;
     sql.exec(
         "INSERT INTO installations (id, account) VALUES (?, ?) \
          ON CONFLICT (id) DO UPDATE SET account = excluded.account, removed_at = NULL",
@@ -190,7 +215,7 @@ fn put_account(sql: &dyn Sql, installation: u64, account: &Tenant) -> Result<(),
          ON CONFLICT (account) DO UPDATE SET removed_at = NULL",
         &[account.as_str().into()],
     )?;
-    Ok(())
+    Ok(account)
 }
 
 /// Marks `installation` removed; returns the account it belonged to.
@@ -243,59 +268,112 @@ mod tests {
     use super::*;
     use crate::objects::host::LocalObjects;
     use crate::platform::native::ManualClock;
+    use crate::webhooks::AccountId;
+    use pollster::block_on;
+
+    const T0: u64 = 1_800_000_000_000;
+
+    fn account(id: u64, login: &str) -> Account {
+        Account {
+            id: AccountId(id),
+            login: login.into(),
+        }
+    }
 
     #[test]
     fn installations_map_to_accounts_until_removed() {
-        let clock = ManualClock::new(1_800_000_000_000);
+        let clock = ManualClock::new(T0);
         let objects = LocalObjects::new(&clock);
-        let octo = Tenant::parse("Octo").unwrap();
-        assert_eq!(pollster::block_on(lookup(&objects, 1)).unwrap(), None);
-        pollster::block_on(put(&objects, 1, &octo)).unwrap();
+        assert_eq!(block_on(lookup(&objects, 1)).unwrap(), None);
+        let octo = block_on(put(&objects, 1, &account(10, "Octo"))).unwrap();
+        assert_eq!(block_on(lookup(&objects, 1)).unwrap(), Some(octo.clone()));
+        let other = block_on(put(&objects, 2, &account(20, "other"))).unwrap();
         assert_eq!(
-            pollster::block_on(lookup(&objects, 1)).unwrap(),
-            Some(octo.clone())
+            block_on(accounts(&objects, 1000)).unwrap().len(),
+            2,
+            "both accounts are listed"
         );
-        let renamed = Tenant::parse("octo-renamed").unwrap();
-        pollster::block_on(put(&objects, 1, &renamed)).unwrap();
-        assert_eq!(
-            pollster::block_on(lookup(&objects, 1)).unwrap(),
-            Some(renamed.clone())
-        );
-        pollster::block_on(put(&objects, 2, &octo)).unwrap();
-        assert_eq!(
-            pollster::block_on(accounts(&objects, 1000)).unwrap(),
-            [octo.clone(), renamed.clone()],
-            "an account whose installation moved on is still listed"
-        );
-        assert_eq!(
-            pollster::block_on(remove(&objects, 1)).unwrap(),
-            Some(renamed.clone())
-        );
-        assert_eq!(pollster::block_on(lookup(&objects, 1)).unwrap(), None);
-        assert_eq!(pollster::block_on(remove(&objects, 1)).unwrap(), None);
-        let listed = pollster::block_on(accounts(&objects, 1000)).unwrap();
-        assert_eq!(
-            listed,
-            [octo.clone(), renamed],
+        assert_eq!(block_on(remove(&objects, 2)).unwrap(), Some(other.clone()));
+        assert_eq!(block_on(lookup(&objects, 2)).unwrap(), None);
+        assert_eq!(block_on(remove(&objects, 2)).unwrap(), None);
+        assert!(
+            block_on(accounts(&objects, 1000)).unwrap().contains(&other),
             "listed while its events are kept"
         );
         clock.advance_ms(1000);
-        let listed = pollster::block_on(accounts(&objects, 1000)).unwrap();
         assert_eq!(
-            listed,
+            block_on(accounts(&objects, 1000)).unwrap(),
             std::slice::from_ref(&octo),
             "forgotten after the grace period"
         );
-        let now = 1_800_000_000_000 + 1000;
-        let cached = |i| pollster::block_on(lookup_cached(&objects, i, now)).unwrap();
-        assert_eq!(cached(2), Some(octo.clone()));
-        pollster::block_on(remove(&objects, 2)).unwrap();
-        assert_eq!(cached(2), None, "a removal in this isolate is seen at once");
-        pollster::block_on(put(&objects, 2, &octo)).unwrap();
+        let now = T0 + 1000;
+        let cached = |i| block_on(lookup_cached(&objects, i, now)).unwrap();
+        assert_eq!(cached(1), Some(octo.clone()));
+        block_on(remove(&objects, 1)).unwrap();
+        assert_eq!(cached(1), None, "a removal in this isolate is seen at once");
         assert_eq!(
-            pollster::block_on(lookup(&objects, 2)).unwrap(),
-            Some(octo),
-            "installed again"
+            block_on(put(&objects, 1, &account(10, "Octo"))).unwrap(),
+            octo,
+            "installed again: the same store"
+        );
+    }
+
+    #[test]
+    fn accounts_are_keyed_by_id_follow_renames_and_a_freed_login_reaches_nothing_old() {
+        let clock = ManualClock::new(T0);
+        let objects = LocalObjects::new(&clock);
+        // A registry as the release before this one left it: tables keyed by login, with data.
+        let db = objects.database(BINDING, INSTANCE);
+        for statement in [
+            "CREATE TABLE installations (id INTEGER PRIMARY KEY, account TEXT NOT NULL, removed_at INTEGER)",
+            "CREATE TABLE tenants (account TEXT PRIMARY KEY, removed_at INTEGER)",
+            "INSERT INTO installations (id, account) VALUES (7, 'octo-org')",
+            "INSERT INTO tenants (account) VALUES ('octo-org')",
+        ] {
+            db.exec(statement, &[]).unwrap();
+        }
+        let existing = Tenant::parse("octo-org").unwrap();
+        assert_eq!(
+            block_on(lookup(&objects, 7)).unwrap(),
+            Some(existing.clone()),
+            "an installation recorded before the upgrade still resolves"
+        );
+        assert_eq!(
+            block_on(accounts(&objects, 1000)).unwrap(),
+            std::slice::from_ref(&existing)
+        );
+        // `installation_target` renamed: the account (id 1001) is now `octo-renamed`.
+        let renamed = account(1001, "octo-renamed");
+        assert_eq!(
+            block_on(put(&objects, 7, &renamed)).unwrap(),
+            existing,
+            "the account keeps the store that holds its events"
+        );
+        assert_eq!(
+            block_on(lookup(&objects, 7)).unwrap(),
+            Some(existing.clone())
+        );
+        // Someone else takes the freed login and installs the App.
+        let claimer = block_on(put(&objects, 8, &account(6666, "octo-org"))).unwrap();
+        assert_ne!(claimer, existing, "a login never leads to another's store");
+        assert_eq!(claimer, Tenant::of_account(AccountId(6666)));
+        // The renamed account installs again (a new installation id): its store still.
+        assert_eq!(block_on(put(&objects, 9, &renamed)).unwrap(), existing);
+        assert_eq!(
+            block_on(reach(&objects, &[7, 8, 404])).unwrap(),
+            [(7, existing.clone()), (8, claimer.clone())],
+            "members reach stores through their installations, never by login"
+        );
+        let mut listed = block_on(accounts(&objects, 1000)).unwrap();
+        listed.sort();
+        let mut want = vec![existing, claimer];
+        want.sort();
+        assert_eq!(listed, want);
+        // The migration ran once and twice changes nothing.
+        objects.evict(BINDING, INSTANCE);
+        assert_eq!(
+            block_on(put(&objects, 8, &account(6666, "octo-org"))).unwrap(),
+            Tenant::of_account(AccountId(6666))
         );
     }
 }
