@@ -194,6 +194,14 @@ pub async fn receive(
     }
 }
 
+fn unknown_installation() -> HttpResponse {
+    refuse(
+        404,
+        "unknown_installation",
+        "this installation is not known; the gateway learns installations from their `installation` events",
+    )
+}
+
 /// The tenant a delivery belongs to; installation events update the map on the way.
 async fn resolve(
     settings: &WebhookSettings,
@@ -221,7 +229,7 @@ async fn resolve(
                 Ok(Some(tenant)) => store::schedule_wipe(platform.objects, &tenant, Some(wipe_at))
                     .await
                     .map(|()| tenant),
-                Ok(None) => registry::put(platform.objects, installation.id, account).await,
+                Ok(None) => return Err(unknown_installation()),
                 Err(e) => Err(e),
             }
         } else {
@@ -236,11 +244,7 @@ async fn resolve(
     }
     match registry::lookup_cached(platform.objects, installation.id, now_ms).await {
         Ok(Some(tenant)) => Ok(tenant),
-        Ok(None) => Err(refuse(
-            404,
-            "unknown_installation",
-            "this installation is not known; the gateway learns installations from their `installation` events",
-        )),
+        Ok(None) => Err(unknown_installation()),
         Err(e) => Err(unavailable("tenant registry", &e.0)),
     }
 }

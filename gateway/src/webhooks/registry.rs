@@ -1,6 +1,8 @@
-//! The `TenantRegistry` Durable Object: which account each GitHub App installation belongs to.
-//! One instance; it only maps installations (`installation` and `installation_repositories`
-//! events keep it current) — quotas are counted in each tenant's own store.
+//! The `TenantRegistry` Durable Object: which account each GitHub App installation belongs to,
+//! and which event store holds each account's events. One instance. Accounts are keyed by
+//! GitHub's numeric id and their login follows renames (`installation`,
+//! `installation_repositories` and `installation_target` events keep it current); a login never
+//! leads to a store. Quotas are counted in each tenant's own store.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -126,7 +128,8 @@ pub async fn put(
     Ok(ask(objects, INSTANCE, op).await?)
 }
 
-/// Marks `installation` removed (no more deliveries); returns the account it belonged to.
+/// Marks `installation` removed (no more deliveries); returns the store of its account, also
+/// when it was removed before; `None` when it was never recorded.
 pub async fn remove(
     objects: &dyn Objects,
     installation: u64,
@@ -152,13 +155,19 @@ pub async fn accounts(objects: &dyn Objects, grace_ms: u64) -> Result<Vec<Tenant
     Ok(ask(objects, INSTANCE, Accounts { grace_ms }).await?)
 }
 
-// `removed_at` is set when an installation is deleted. `tenants` remembers every account that
-// has had events, so the operator still sees them after an installation moves to another
-// account, or is removed (until its grace period ends).
-const SCHEMA: [&str; 2] = [
+// `installations.account` and `tenants.account` are store names (`Tenant`): logins for the
+// stores made before accounts were keyed by id, `-<id>` after. `removed_at` is set when an
+// installation is deleted. `tenants` remembers every store that has had events, so the operator
+// still sees them after an installation is removed (until its grace period ends). `accounts`
+// (added later; a registry of the earlier release gains it on first use, empty) maps an
+// account id to its store and its login now. An installation recorded before it adopts its
+// account on the account's next installation event: its store stays where it is.
+const SCHEMA: [&str; 3] = [
     "CREATE TABLE IF NOT EXISTS installations \
      (id INTEGER PRIMARY KEY, account TEXT NOT NULL, removed_at INTEGER)",
     "CREATE TABLE IF NOT EXISTS tenants (account TEXT PRIMARY KEY, removed_at INTEGER)",
+    "CREATE TABLE IF NOT EXISTS accounts \
+     (id INTEGER PRIMARY KEY, login TEXT NOT NULL, store TEXT NOT NULL UNIQUE)",
 ];
 
 fn account_of(sql: &dyn Sql, installation: u64) -> Result<Option<Tenant>, SqlError> {
@@ -199,9 +208,47 @@ impl ObjectClass for TenantRegistry {
     }
 }
 
-/// Records that `installation` belongs to `account`.
+fn first_text(sql: &dyn Sql, query: &str, param: i64) -> Result<Option<String>, SqlError> {
+    let rows = sql.exec(query, &[SqlValue::Integer(param)])?;
+    Ok(rows.first().and_then(|r| r[0].as_str()).map(str::to_owned))
+}
+
+/// The store of `account`: the one the registry gave it, else the one its `installation` was
+/// recorded with before accounts had ids (unless another account holds it), else a new one
+/// named by the id. Never one found by login.
+fn store_of(sql: &dyn Sql, installation: u64, account: &Account) -> Result<Tenant, SqlError> {
+    let id = account.id.0 as i64;
+    let known = first_text(sql, "SELECT store FROM accounts WHERE id = ?", id)?;
+    let recorded = || {
+        first_text(
+            sql,
+            "SELECT account FROM installations WHERE id = ? AND NOT EXISTS \
+             (SELECT 1 FROM accounts WHERE store = installations.account)",
+            installation as i64,
+        )
+    };
+    let name = match known {
+        Some(name) => Some(name),
+        None => recorded()?,
+    };
+    Ok(name
+        .and_then(|n| Tenant::parse(&n).ok())
+        .unwrap_or_else(|| Tenant::of_account(account.id)))
+}
+
+/// Records that `installation` belongs to `account` (following a rename); returns its store.
 fn put_account(sql: &dyn Sql, installation: u64, account: &Account) -> Result<Tenant, SqlError> {
-    let account = Tenant::parse(&account.login).map_err(SqlError)?;
+    let store = store_of(sql, installation, account)?;
+    sql.exec(
+        "INSERT INTO accounts (id, login, store) VALUES (?, ?, ?) \
+         ON CONFLICT (id) DO UPDATE SET login = excluded.login",
+        &[
+            SqlValue::Integer(account.id.0 as i64),
+            account.login.as_str().into(),
+            store.as_str().into(),
+        ],
+    )?;
+    let account = store;
     sql.exec(
         "INSERT INTO installations (id, account) VALUES (?, ?) \
          ON CONFLICT (id) DO UPDATE SET account = excluded.account, removed_at = NULL",
@@ -218,13 +265,19 @@ fn put_account(sql: &dyn Sql, installation: u64, account: &Account) -> Result<Te
     Ok(account)
 }
 
-/// Marks `installation` removed; returns the account it belonged to.
+/// Marks `installation` removed; returns the store of the account it belonged to (also when
+/// it was removed before, so a redelivered removal lands where the first did).
 fn remove_installation(
     sql: &dyn Sql,
     now_ms: u64,
     installation: u64,
 ) -> Result<Option<Tenant>, SqlError> {
-    let account = account_of(sql, installation)?;
+    let account = first_text(
+        sql,
+        "SELECT account FROM installations WHERE id = ?",
+        installation as i64,
+    )?
+    .and_then(|a| Tenant::parse(&a).ok());
     sql.exec(
         "UPDATE installations SET removed_at = ? WHERE id = ? AND removed_at IS NULL",
         &[
@@ -295,7 +348,16 @@ mod tests {
         );
         assert_eq!(block_on(remove(&objects, 2)).unwrap(), Some(other.clone()));
         assert_eq!(block_on(lookup(&objects, 2)).unwrap(), None);
-        assert_eq!(block_on(remove(&objects, 2)).unwrap(), None);
+        assert_eq!(
+            block_on(remove(&objects, 2)).unwrap(),
+            Some(other.clone()),
+            "a redelivered removal lands where the first did"
+        );
+        assert_eq!(
+            block_on(remove(&objects, 3)).unwrap(),
+            None,
+            "never recorded"
+        );
         assert!(
             block_on(accounts(&objects, 1000)).unwrap().contains(&other),
             "listed while its events are kept"

@@ -229,8 +229,14 @@ impl WebhookSettings {
             })?,
         };
         let default_tenant = match var("WEBHOOK_DEFAULT_TENANT").map(|t| t.trim().to_owned()) {
+            // Named by the operator, not by GitHub: no account id and no rename reaches it.
+            // A leading `-` is refused so it can never be an account's store (`-<id>`).
             Some(t) if !t.is_empty() => Some(
                 Tenant::parse(&t)
+                    .and_then(|tenant| match t.starts_with('-') {
+                        true => Err("a name cannot start with `-`".to_owned()),
+                        false => Ok(tenant),
+                    })
                     .map_err(|e| ConfigError(format!("WEBHOOK_DEFAULT_TENANT: {e}")))?,
             ),
             _ => None,
