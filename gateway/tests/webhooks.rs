@@ -13,7 +13,9 @@ use dovecote_gateway::platform::native::{
 use dovecote_gateway::platform::Platform;
 use dovecote_gateway::ratelimit::Leases;
 use dovecote_gateway::router::{open_stream, route, Gateway};
-use dovecote_gateway::toolbox::{CallToolResult, Principal, Role, TenantAccess, ToolContext};
+use dovecote_gateway::toolbox::{
+    CallToolResult, Principal, Reach, Role, TenantAccess, ToolContext,
+};
 use dovecote_gateway::tools::TOOLBOX;
 use dovecote_gateway::webhooks::rest;
 use dovecote_gateway::webhooks::signature::sign;
@@ -140,8 +142,10 @@ fn issue(n: u64) -> Value {
         "repository": {"full_name": "o/r"}, "sender": {"login": "octocat"}})
 }
 
+/// An `installation` delivery; the account's id is the installation's plus 1000.
 fn installed(id: u64, account: &str, action: &str) -> Value {
-    json!({"action": action, "installation": {"id": id, "account": {"login": account}},
+    json!({"action": action, "installation": {"id": id,
+        "account": {"login": account, "id": id + 1000, "type": "Organization"}},
         "sender": {"login": account}})
 }
 
@@ -151,7 +155,8 @@ fn app_issue(installation: u64, n: u64) -> Value {
     v
 }
 
-fn github_user(login: &str, accounts: &[&str]) -> Principal {
+/// A member who administers the accounts of `installations` and reaches their repository `o/r`.
+fn github_user(login: &str, installations: &[u64]) -> Principal {
     Principal {
         id: format!("github:{login}"),
         authenticated: true,
@@ -160,7 +165,18 @@ fn github_user(login: &str, accounts: &[&str]) -> Principal {
         client_id: Some("c".into()),
         scopes: vec![rest::READ_SCOPE.into(), rest::WRITE_SCOPE.into()],
         address: None,
-        tenants: TenantAccess::Accounts(accounts.iter().map(|a| a.to_string()).collect()),
+        tenants: TenantAccess::Installations(
+            installations
+                .iter()
+                .map(|&installation| Reach {
+                    installation,
+                    account_id: installation + 1000,
+                    login: format!("account-{installation}"),
+                    admin: true,
+                    repositories: vec!["o/r".into()],
+                })
+                .collect(),
+        ),
         github: None,
         role: Role::Member,
     }
@@ -300,7 +316,7 @@ fn installations_route_events_to_their_account_until_removed() {
         .status,
         202
     );
-    let octo = github_user("bob", &["octo"]);
+    let octo = github_user("bob", &[77]);
     let listed = call(&w, &objects, &octo, "list_pending_events", json!({}));
     assert_eq!(ids(structured(&listed)), ["after", "inst-1"]);
     let removed = Delivery::new("installation", "inst-2", installed(77, "Octo", "deleted"));
@@ -470,8 +486,8 @@ fn each_caller_sees_only_its_tenants_through_tools_and_rest() {
         let op = operator();
         call(&w, &objects, &op, "mark_processed", json!({"event_id": id}));
     }
-    let bob = github_user("bob", &["Octo"]);
-    let alice = github_user("alice", &["acme"]);
+    let bob = github_user("bob", &[11]);
+    let alice = github_user("alice", &[22]);
     let list = |who: &Principal| {
         ids(structured(&call(
             &w,
@@ -676,7 +692,7 @@ fn a_stream_carries_only_the_callers_tenants_whatever_last_event_id_claims() {
     }
     let kv = MemoryKv::new(&w.clock);
     let platform = w.platform(&objects, &kv);
-    let bob = github_user("bob", &["octo"]);
+    let bob = github_user("bob", &[11]);
     let tenants =
         pollster::block_on(access::tenants_of(&bob, &w.config.webhooks, &platform)).unwrap();
     assert_eq!(tenants.len(), 1);
@@ -692,4 +708,105 @@ fn a_stream_carries_only_the_callers_tenants_whatever_last_event_id_claims() {
     );
     assert!(!frames.contains("acme"), "{frames}");
     assert_eq!(cursor.encode(), "octo:2");
+}
+
+/// A member of installation 11 who reaches only `repositories`, and is an admin or not.
+fn member(login: &str, repositories: &[&str], admin: bool) -> Principal {
+    let mut p = github_user(login, &[11]);
+    if let TenantAccess::Installations(reach) = &mut p.tenants {
+        reach[0].admin = admin;
+        reach[0].repositories = repositories.iter().map(|r| r.to_string()).collect();
+    }
+    p
+}
+
+fn repo_issue(repo: &str, n: u64) -> Value {
+    let mut v = app_issue(11, n);
+    v["repository"] = json!({"full_name": repo});
+    v
+}
+
+#[test]
+fn members_see_the_repositories_their_token_reaches_and_account_events_as_admins() {
+    use dovecote_gateway::webhooks::{access, stream};
+    for (mode, whole) in [("repository", false), ("account", true)] {
+        let w = World::new(&[("WEBHOOK_VISIBILITY", mode)]);
+        let objects = LocalObjects::new(&w.clock);
+        let d = Delivery::new("installation", "inst", installed(11, "octo", "created"));
+        assert_eq!(w.send(&objects, d.request()).status, 202);
+        for (id, event, body) in [
+            ("public-1", "issues", repo_issue("octo/public", 1)),
+            ("secret-1", "issues", repo_issue("octo/secret", 2)),
+            (
+                "org-1",
+                "organization",
+                json!({"action": "member_added", "installation": {"id": 11},
+                    "organization": {"login": "octo"}}),
+            ),
+        ] {
+            w.clock.advance_ms(10);
+            let r = w.send(&objects, Delivery::new(event, id, body).request());
+            assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
+        }
+        let reader = member("reader", &["Octo/Public"], false);
+        let admin = member("admin", &[], true);
+        let list = |who: &Principal| {
+            let r = call(
+                &w,
+                &objects,
+                who,
+                "list_pending_events",
+                json!({"limit": 100}),
+            );
+            ids(structured(&r))
+        };
+        let everything = ["org-1", "secret-1", "public-1", "inst"];
+        if whole {
+            assert_eq!(list(&reader), everything, "{mode}: the account whole");
+            continue;
+        }
+        assert_eq!(list(&reader), ["public-1"], "{mode}");
+        assert_eq!(list(&admin), ["org-1", "inst"], "{mode}");
+        assert_eq!(list(&operator()), everything);
+        let got = |who: &Principal, id: &str| {
+            !call(&w, &objects, who, "get_event", json!({"event_id": id})).is_error
+        };
+        assert!(got(&reader, "public-1") && !got(&reader, "secret-1") && !got(&reader, "org-1"));
+        let status = call(&w, &objects, &reader, "get_pending_status", json!({}));
+        assert_eq!(structured(&status)["pending_count"], 1);
+        let kv = MemoryKv::new(&w.clock);
+        let platform = w.platform(&objects, &kv);
+        let refuse = |_: &str| HttpResponse::json(403, "{}".to_string());
+        let rest = |method: &str, url: &str, body: &str| {
+            let mut h = Headers::default();
+            h.push("Content-Type", "application/json");
+            let url = format!("http://127.0.0.1:8787{url}");
+            let req = HttpRequest::new(method, &url, h, body.into());
+            pollster::block_on(rest::serve(
+                &w.config.webhooks,
+                &platform,
+                &reader,
+                &req,
+                &refuse,
+            ))
+        };
+        assert_eq!(rest("GET", "/event?id=secret-1", "").status, 404);
+        assert_eq!(rest("GET", "/event?id=public-1", "").status, 200);
+        let marked = rest("POST", "/mark-processed", r#"{"event_id":"secret-1"}"#);
+        assert_eq!(marked.status, 404, "a hidden event cannot be marked");
+        let events = json_of(&rest("GET", "/webhook-events?limit=100", ""));
+        assert_eq!(ids(&events), ["public-1"]);
+        let tenants =
+            pollster::block_on(access::tenants_of(&reader, &w.config.webhooks, &platform)).unwrap();
+        let mut cursor =
+            pollster::block_on(stream::start(&platform, &tenants, Some("-1011:0"))).unwrap();
+        let frames =
+            String::from_utf8(pollster::block_on(stream::poll(&platform, &mut cursor)).unwrap())
+                .unwrap();
+        assert!(frames.contains("\"id\":\"public-1\""), "{frames}");
+        assert!(
+            !frames.contains("secret-1") && !frames.contains("org-1"),
+            "{frames}"
+        );
+    }
 }
