@@ -326,11 +326,17 @@ fn installations_route_events_to_their_account_until_removed() {
         Delivery::new("issues", "later", app_issue(77, 3)).request(),
     );
     assert_eq!(r.status, 404, "a removed installation's events are refused");
-    let before = call(&w, &objects, &octo, "get_pending_status", json!({}));
+    let before = call(&w, &objects, &operator(), "get_pending_status", json!({}));
     assert_eq!(
         structured(&before)["pending_count"],
         3,
         "kept during the grace period"
+    );
+    let member = call(&w, &objects, &octo, "get_pending_status", json!({}));
+    assert_eq!(
+        structured(&member)["pending_count"],
+        0,
+        "a member reaches a store only through a live installation"
     );
 }
 
@@ -528,7 +534,11 @@ fn each_caller_sees_only_its_tenants_through_tools_and_rest() {
     let full = call(&w, &objects, &alice, "get_webhook_events", json!({}));
     let full = structured(&full);
     assert_eq!(full["events"][0]["payload"]["issue"]["number"], 3);
-    assert_eq!(full["events"][1]["tenant"], "acme");
+    assert_eq!(
+        full["events"][1]["tenant"], "account-22",
+        "named by its account's login"
+    );
+    assert_eq!(full["events"][1]["account_id"], 1022);
     for bad in [json!({"limit": 0}), json!({"limit": 101})] {
         assert!(call(&w, &objects, &bob, "list_pending_events", bad).is_error);
     }
@@ -639,7 +649,7 @@ fn the_event_stream_resumes_from_last_event_id_without_gaps_or_repeats() {
         Delivery::new("issues", "e-1", app_issue(1, 1)).request(),
     );
     w.send(&objects, Delivery::new("issues", "e-2", issue(2)).request());
-    let first = open(Some("octo:1,plain-org:0"));
+    let first = open(Some("-1001:1,plain-org:0"));
     let frames: Vec<&str> = first
         .split("\n\n")
         .filter(|f| f.contains("github_event"))
@@ -651,7 +661,7 @@ fn the_event_stream_resumes_from_last_event_id_without_gaps_or_repeats() {
         .find_map(|l| l.strip_prefix("id: "))
         .unwrap()
         .to_owned();
-    assert_eq!(last_id, "octo:2,plain-org:1");
+    assert_eq!(last_id, "-1001:2,plain-org:1");
     w.send(
         &objects,
         Delivery::new("issues", "e-3", app_issue(1, 3)).request(),
@@ -698,7 +708,7 @@ fn a_stream_carries_only_the_callers_tenants_whatever_last_event_id_claims() {
     assert_eq!(tenants.len(), 1);
     // A forged id naming acme at position 0 would replay acme's events if it were trusted.
     let mut cursor =
-        pollster::block_on(stream::start(&platform, &tenants, Some("octo:0,acme:0"))).unwrap();
+        pollster::block_on(stream::start(&platform, &tenants, Some("-1011:0,-1022:0"))).unwrap();
     let frames =
         String::from_utf8(pollster::block_on(stream::poll(&platform, &mut cursor)).unwrap())
             .unwrap();
@@ -707,7 +717,7 @@ fn a_stream_carries_only_the_callers_tenants_whatever_last_event_id_claims() {
         "{frames}"
     );
     assert!(!frames.contains("acme"), "{frames}");
-    assert_eq!(cursor.encode(), "octo:2");
+    assert_eq!(cursor.encode(), "-1011:2");
 }
 
 /// A member of installation 11 who reaches only `repositories`, and is an admin or not.

@@ -9,7 +9,7 @@ use futures_util::future::join_all;
 
 use super::store::{self, FullEvent, Marked, PendingStatus, Stored, MAX_LIST};
 use super::visibility::{Rule, Visible};
-use super::{registry, DeliveryId, Tenant, WebhookSettings};
+use super::{registry, Account, AccountId, DeliveryId, Tenant, WebhookSettings};
 use crate::platform::{Platform, PlatformError};
 use crate::toolbox::{Principal, TenantAccess};
 
@@ -22,37 +22,51 @@ pub async fn tenants_of(
     settings: &WebhookSettings,
     platform: &Platform<'_>,
 ) -> Result<Vec<Visible>, PlatformError> {
-    let mut tenants: BTreeMap<Tenant, Rule> = BTreeMap::new();
+    let mut tenants: BTreeMap<Tenant, (Option<Account>, Rule)> = BTreeMap::new();
+    let default_tenant = settings.default_tenant.clone();
     match &principal.tenants {
         TenantAccess::All => {
-            let all = registry::accounts(platform.objects, settings.uninstall_grace_ms).await?;
-            for tenant in all.into_iter().chain(settings.default_tenant.clone()) {
-                tenants.insert(tenant, Rule::Whole);
+            for listed in registry::accounts(platform.objects, settings.uninstall_grace_ms).await? {
+                tenants.insert(listed.tenant, (listed.account, Rule::Whole));
+            }
+            if let Some(t) = default_tenant {
+                tenants.insert(t, (None, Rule::Whole));
             }
         }
         TenantAccess::Installations(reaches) => {
             let ids: Vec<u64> = reaches.iter().map(|r| r.installation).collect();
             for (installation, tenant) in registry::reach(platform.objects, &ids).await? {
-                let through = reaches.iter().filter(|r| r.installation == installation);
+                let through: Vec<_> = reaches
+                    .iter()
+                    .filter(|r| r.installation == installation)
+                    .collect();
+                let account = through.first().map(|r| Account {
+                    id: AccountId(r.account_id),
+                    login: r.login.clone(),
+                });
                 let rule = Rule::of(settings.visibility, through);
                 let widened = match tenants.remove(&tenant) {
-                    Some(before) => before.widen(rule),
+                    Some((_, before)) => before.widen(rule),
                     None => rule,
                 };
-                tenants.insert(tenant, widened);
+                tenants.insert(tenant, (account, widened));
             }
             let named = principal
                 .name
                 .as_deref()
                 .is_some_and(|n| settings.reads_default_tenant(n));
-            if let (true, Some(t)) = (named, settings.default_tenant.clone()) {
-                tenants.insert(t, Rule::Whole);
+            if let (true, Some(t)) = (named, default_tenant) {
+                tenants.insert(t, (None, Rule::Whole));
             }
         }
     }
     Ok(tenants
         .into_iter()
-        .map(|(tenant, rule)| Visible { tenant, rule })
+        .map(|(tenant, (account, rule))| Visible {
+            tenant,
+            account,
+            rule,
+        })
         .collect())
 }
 
@@ -65,9 +79,9 @@ fn asked(rule: &Rule, limit: usize) -> usize {
     }
 }
 
-fn tagged(tenant: &Tenant, mut events: Vec<Stored>) -> Vec<Stored> {
+fn tagged(v: &Visible, mut events: Vec<Stored>) -> Vec<Stored> {
     for e in &mut events {
-        e.event.tenant = tenant.to_string();
+        v.tag(&mut e.event);
     }
     events
 }
@@ -121,7 +135,7 @@ pub async fn pending(
     for (v, events) in tenants.iter().zip(answers) {
         let mut events = events?;
         events.retain(|e| v.rule.allows(&e.event));
-        all.extend(tagged(&v.tenant, events));
+        all.extend(tagged(v, events));
     }
     all.sort_by(|a, b| {
         b.event
@@ -156,7 +170,7 @@ pub async fn pending_with_payloads(
     for (v, events) in tenants.iter().zip(answers) {
         for (seq, mut e) in events? {
             if v.rule.allows(&e.event) {
-                e.event.tenant = v.tenant.to_string();
+                v.tag(&mut e.event);
                 all.push((seq, e));
             }
         }
@@ -187,19 +201,19 @@ pub async fn find(
     .await;
     for (v, found) in tenants.iter().zip(answers) {
         if let Some(mut e) = found?.filter(|e| v.rule.allows(&e.event)) {
-            e.event.tenant = v.tenant.to_string();
+            v.tag(&mut e.event);
             return Ok(Some(e));
         }
     }
     Ok(None)
 }
 
-/// The tenants among `tenants` that hold `id` and show it to the caller.
+/// The tenants among `tenants` that show `id` to the caller if they hold it.
 async fn showing<'a>(
     platform: &Platform<'_>,
     tenants: &'a [Visible],
     id: &DeliveryId,
-) -> Result<Vec<&'a Tenant>, PlatformError> {
+) -> Result<Vec<&'a Visible>, PlatformError> {
     let answers = join_all(tenants.iter().map(|v| async move {
         if v.rule == Rule::Whole {
             return Ok(true);
@@ -211,7 +225,7 @@ async fn showing<'a>(
     let mut shown = Vec::new();
     for (v, ok) in tenants.iter().zip(answers) {
         if ok? {
-            shown.push(&v.tenant);
+            shown.push(v);
         }
     }
     Ok(shown)
@@ -245,7 +259,12 @@ pub async fn mark(
     id: &DeliveryId,
 ) -> Result<Marked, PlatformError> {
     let shown = showing(platform, tenants, id).await?;
-    let answers = join_all(shown.iter().map(|t| store::mark(platform.objects, t, id))).await;
+    let answers = join_all(
+        shown
+            .iter()
+            .map(|v| store::mark(platform.objects, &v.tenant, id)),
+    )
+    .await;
     let mut outcome = Marked::NotFound;
     for a in answers {
         match a? {

@@ -25,7 +25,7 @@ crate::objects::operations!(TenantRegistry, Request {
     Lookup => Option<Tenant>,
     Put => Tenant,
     Remove => Option<Tenant>,
-    Accounts => Vec<Tenant>,
+    Accounts => Vec<Listed>,
     Reach => Vec<(u64, Tenant)>,
 });
 
@@ -52,6 +52,16 @@ pub struct Reach {
 #[derive(Serialize, Deserialize)]
 pub struct Remove {
     installation: u64,
+}
+
+/// A store the registry lists, with its account where the registry knows it by id (a store
+/// from before accounts had ids, whose account has sent no installation event since, has none).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Listed {
+    /// The store.
+    pub tenant: Tenant,
+    /// Its account.
+    pub account: Option<Account>,
 }
 
 /// Every account with an installation, or removed less than `grace_ms` ago.
@@ -150,8 +160,8 @@ pub async fn reach(
 }
 
 /// Every account with an installation, or whose installation was removed less than
-/// `grace_ms` ago (its events are still kept), in login order.
-pub async fn accounts(objects: &dyn Objects, grace_ms: u64) -> Result<Vec<Tenant>, PlatformError> {
+/// `grace_ms` ago (its events are still kept), in store order.
+pub async fn accounts(objects: &dyn Objects, grace_ms: u64) -> Result<Vec<Listed>, PlatformError> {
     Ok(ask(objects, INSTANCE, Accounts { grace_ms }).await?)
 }
 
@@ -299,9 +309,9 @@ fn remove_installation(
     Ok(account)
 }
 
-/// Every account with an installation or removed less than `grace_ms` ago, in login order;
+/// Every account with an installation or removed less than `grace_ms` ago, in store order;
 /// forgets the others.
-fn live_accounts(sql: &dyn Sql, now_ms: u64, grace_ms: u64) -> Result<Vec<Tenant>, SqlError> {
+fn live_accounts(sql: &dyn Sql, now_ms: u64, grace_ms: u64) -> Result<Vec<Listed>, SqlError> {
     let horizon = SqlValue::Integer(now_ms.saturating_sub(grace_ms) as i64);
     for table in ["installations", "tenants"] {
         sql.exec(
@@ -309,10 +319,24 @@ fn live_accounts(sql: &dyn Sql, now_ms: u64, grace_ms: u64) -> Result<Vec<Tenant
             std::slice::from_ref(&horizon),
         )?;
     }
-    let rows = sql.exec("SELECT account FROM tenants ORDER BY account", &[])?;
+    let rows = sql.exec(
+        "SELECT t.account, a.id, a.login FROM tenants t \
+         LEFT JOIN accounts a ON a.store = t.account ORDER BY t.account",
+        &[],
+    )?;
     Ok(rows
         .iter()
-        .filter_map(|r| r[0].as_str().and_then(|a| Tenant::parse(a).ok()))
+        .filter_map(|r| {
+            let tenant = Tenant::parse(r[0].as_str()?).ok()?;
+            let account = match (r[1].as_i64(), r[2].as_str()) {
+                (Some(id), Some(login)) => Some(Account {
+                    id: super::AccountId(id as u64),
+                    login: login.to_owned(),
+                }),
+                _ => None,
+            };
+            Some(Listed { tenant, account })
+        })
         .collect())
 }
 
@@ -325,6 +349,11 @@ mod tests {
     use pollster::block_on;
 
     const T0: u64 = 1_800_000_000_000;
+
+    fn stores(objects: &LocalObjects<'_>) -> Vec<Tenant> {
+        let listed = block_on(accounts(objects, 1000)).unwrap();
+        listed.into_iter().map(|l| l.tenant).collect()
+    }
 
     fn account(id: u64, login: &str) -> Account {
         Account {
@@ -341,11 +370,7 @@ mod tests {
         let octo = block_on(put(&objects, 1, &account(10, "Octo"))).unwrap();
         assert_eq!(block_on(lookup(&objects, 1)).unwrap(), Some(octo.clone()));
         let other = block_on(put(&objects, 2, &account(20, "other"))).unwrap();
-        assert_eq!(
-            block_on(accounts(&objects, 1000)).unwrap().len(),
-            2,
-            "both accounts are listed"
-        );
+        assert_eq!(stores(&objects).len(), 2, "both accounts are listed");
         assert_eq!(block_on(remove(&objects, 2)).unwrap(), Some(other.clone()));
         assert_eq!(block_on(lookup(&objects, 2)).unwrap(), None);
         assert_eq!(
@@ -359,12 +384,12 @@ mod tests {
             "never recorded"
         );
         assert!(
-            block_on(accounts(&objects, 1000)).unwrap().contains(&other),
+            stores(&objects).contains(&other),
             "listed while its events are kept"
         );
         clock.advance_ms(1000);
         assert_eq!(
-            block_on(accounts(&objects, 1000)).unwrap(),
+            stores(&objects),
             std::slice::from_ref(&octo),
             "forgotten after the grace period"
         );
@@ -402,7 +427,11 @@ mod tests {
         );
         assert_eq!(
             block_on(accounts(&objects, 1000)).unwrap(),
-            std::slice::from_ref(&existing)
+            [Listed {
+                tenant: existing.clone(),
+                account: None
+            }],
+            "listed, its account not yet known by id"
         );
         // `installation_target` renamed: the account (id 1001) is now `octo-renamed`.
         let renamed = account(1001, "octo-renamed");
@@ -426,11 +455,19 @@ mod tests {
             [(7, existing.clone()), (8, claimer.clone())],
             "members reach stores through their installations, never by login"
         );
-        let mut listed = block_on(accounts(&objects, 1000)).unwrap();
-        listed.sort();
-        let mut want = vec![existing, claimer];
-        want.sort();
-        assert_eq!(listed, want);
+        let listed = block_on(accounts(&objects, 1000)).unwrap();
+        let logins: Vec<_> = listed
+            .iter()
+            .map(|l| (l.tenant.clone(), l.account.clone().map(|a| a.login)))
+            .collect();
+        assert_eq!(
+            logins,
+            [
+                (claimer, Some("octo-org".to_owned())),
+                (existing, Some("octo-renamed".to_owned()))
+            ],
+            "each store with its account's login now"
+        );
         // The migration ran once and twice changes nothing.
         objects.evict(BINDING, INSTANCE);
         assert_eq!(

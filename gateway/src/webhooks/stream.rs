@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use futures_util::future::join_all;
 
 use super::store::{self, MAX_LIST};
-use super::visibility::{Rule, Visible};
+use super::visibility::Visible;
 use super::Tenant;
 use crate::platform::{Platform, PlatformError};
 
@@ -24,7 +24,7 @@ pub const HEARTBEAT: &[u8] = b": heartbeat\n\n";
 /// A position in each tenant's store: `store:seq` pairs joined by `,` (store names hold
 /// neither), and — never from the client — what of each tenant the caller sees.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Cursor(BTreeMap<Tenant, i64>, BTreeMap<Tenant, Rule>);
+pub struct Cursor(BTreeMap<Tenant, i64>, BTreeMap<Tenant, Visible>);
 
 impl Cursor {
     /// Parses a `Last-Event-ID`. Tenants the caller may not read are dropped by `start`.
@@ -66,7 +66,7 @@ pub async fn start(
     let tenants: Vec<Tenant> = visible.iter().map(|v| v.tenant.clone()).collect();
     let rules = visible
         .iter()
-        .map(|v| (v.tenant.clone(), v.rule.clone()))
+        .map(|v| (v.tenant.clone(), v.clone()))
         .collect();
     let resumed = last_event_id.and_then(Cursor::parse).unwrap_or_default();
     let missing: Vec<&Tenant> = tenants
@@ -99,14 +99,14 @@ pub async fn poll(platform: &Platform<'_>, cursor: &mut Cursor) -> Result<Vec<u8
         for mut stored in events? {
             cursor.0.insert(tenant.clone(), stored.seq);
             // Hidden events move the cursor past them, unsent.
-            if !cursor
+            let Some(v) = cursor
                 .1
                 .get(tenant)
-                .is_some_and(|r| r.allows(&stored.event))
-            {
+                .filter(|v| v.rule.allows(&stored.event))
+            else {
                 continue;
-            }
-            stored.event.tenant = tenant.to_string();
+            };
+            v.tag(&mut stored.event);
             let data =
                 serde_json::to_string(&stored.event).map_err(|e| PlatformError(e.to_string()))?;
             frames.extend_from_slice(

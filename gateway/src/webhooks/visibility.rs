@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use super::store::EventSummary;
-use super::{Tenant, Visibility};
+use super::{Account, Tenant, Visibility};
 use crate::toolbox::Reach;
 
 /// What of one tenant's events a caller sees.
@@ -28,7 +28,7 @@ impl Rule {
     /// The rule for a member who reaches a tenant through `reaches` (one or more installations
     /// of the same account).
     pub fn of<'a>(mode: Visibility, reaches: impl IntoIterator<Item = &'a Reach>) -> Self {
-        if mode == Visibility::Account || mode == Visibility::Repository {
+        if mode == Visibility::Account {
             return Self::Whole;
         }
         let mut repositories = BTreeSet::new();
@@ -86,8 +86,28 @@ impl Rule {
 pub struct Visible {
     /// The tenant's store.
     pub tenant: Tenant,
+    /// Its GitHub account, where known by id (not for the default tenant, nor for a store from
+    /// before accounts had ids until its account sends an installation event).
+    pub account: Option<Account>,
     /// What of it.
     pub rule: Rule,
+}
+
+impl Visible {
+    /// How its events name their account (`EventSummary::tenant`): the account's login now,
+    /// else the store's name.
+    pub fn label(&self) -> String {
+        match &self.account {
+            Some(a) => a.login.clone(),
+            None => self.tenant.to_string(),
+        }
+    }
+
+    /// Marks `event` as this tenant's: its account's login and id.
+    pub fn tag(&self, event: &mut EventSummary) {
+        event.tenant = self.label();
+        event.account_id = self.account.as_ref().map(|a| a.id.0);
+    }
 }
 
 #[cfg(test)]
@@ -100,6 +120,7 @@ mod tests {
             id: "e".into(),
             event_type: "issues".into(),
             tenant: String::new(),
+            account_id: None,
             received_at: String::new(),
             processed: false,
             trigger_status: None,

@@ -36,9 +36,13 @@ pub struct EventSummary {
     /// The event type (`X-GitHub-Event`), e.g. `issues`.
     #[serde(rename = "type")]
     pub event_type: String,
-    /// The GitHub account whose event this is.
+    /// The GitHub account whose event this is: its login (or, for plain repository webhooks,
+    /// the configured tenant's name).
     #[serde(default)]
     pub tenant: String,
+    /// The account's numeric GitHub id, when known (stable across renames).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<u64>,
     /// When the gateway received it (ISO 8601, UTC).
     pub received_at: String,
     /// Whether an agent marked it processed.
@@ -196,17 +200,18 @@ pub async fn get(
 }
 
 /// The event `id` as `GET /event` returns it (summary and payload, as JSON bytes), if
-/// `tenant` holds it. The bytes are passed through, never parsed.
+/// `visible`'s store holds it. The bytes are passed through, never parsed.
 pub async fn rendered(
     objects: &dyn Objects,
-    tenant: &Tenant,
+    visible: &crate::webhooks::visibility::Visible,
     id: &DeliveryId,
 ) -> Result<Option<Vec<u8>>, PlatformError> {
     let op = Rendered {
         id: id.clone(),
-        tenant: tenant.clone(),
+        tenant: visible.label(),
+        account_id: visible.account.as_ref().map(|a| a.id.0),
     };
-    Ok(ask(objects, tenant.as_str(), op).await?)
+    Ok(ask(objects, visible.tenant.as_str(), op).await?)
 }
 
 /// Up to `limit` pending events with payloads, newest first, within `budget` payload bytes;

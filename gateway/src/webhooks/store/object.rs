@@ -8,7 +8,7 @@ use super::{
 };
 use crate::objects::{Answer, Ask, Instance, ObjectClass, DONE};
 use crate::platform::Platform;
-use crate::webhooks::{DeliveryId, Tenant};
+use crate::webhooks::DeliveryId;
 
 /// The class: one instance per tenant, named by the tenant.
 pub struct EventStore;
@@ -34,7 +34,7 @@ impl ObjectClass for EventStore {
             Request::Get(op) => Get::answer(read::get(sql, &op.id, op.max_payload)),
             Request::Rendered(op) => {
                 let mut body = vec![DONE];
-                match read::rendered(sql, &op.id, op.tenant.as_str(), &mut body) {
+                match read::rendered(sql, &op.id, (&op.tenant, op.account_id), &mut body) {
                     Ok(true) => Answer::encoded(body),
                     Ok(false) => Answer::encoded(vec![DONE]),
                     Err(e) => Answer::failed(e),
@@ -113,7 +113,10 @@ pub struct Get {
 #[derive(Serialize, Deserialize)]
 pub struct Rendered {
     pub(super) id: DeliveryId,
-    pub(super) tenant: Tenant,
+    /// How the event names its account (`Visible::label`).
+    pub(super) tenant: String,
+    #[serde(default)]
+    pub(super) account_id: Option<u64>,
 }
 
 /// The answer to `Rendered`: `DONE` alone when the store has no such event, else `DONE`
