@@ -820,3 +820,61 @@ fn members_see_the_repositories_their_token_reaches_and_account_events_as_admins
         );
     }
 }
+
+#[test]
+fn the_operator_exports_a_tenant_as_json_lines_and_deletes_it_whole() {
+    use dovecote_gateway::webhooks::admin;
+    let w = World::new(&[]);
+    let objects = LocalObjects::new(&w.clock);
+    let d = Delivery::new("installation", "inst", installed(11, "octo", "created"));
+    assert_eq!(w.send(&objects, d.request()).status, 202);
+    for (id, n) in [("a-1", 1), ("a-2", 2)] {
+        let r = w.send(
+            &objects,
+            Delivery::new("issues", id, app_issue(11, n)).request(),
+        );
+        assert_eq!(r.status, 202);
+    }
+    let kv = MemoryKv::new(&w.clock);
+    let platform = w.platform(&objects, &kv);
+    let admin = |method: &str, path: &str| {
+        let url = format!("http://127.0.0.1:8787{path}");
+        let req = HttpRequest::new(method, &url, Headers::default(), vec![]);
+        pollster::block_on(admin::serve(&w.config.webhooks, &platform, &req, None))
+    };
+    let listed = json_of(&admin("GET", "/admin/tenants"));
+    assert_eq!(listed["tenants"][0]["name"], "-1011");
+    assert_eq!(listed["tenants"][0]["account_id"], 1011);
+    let export = admin("GET", "/admin/tenants/-1011/export");
+    assert_eq!(export.status, 200);
+    let text = String::from_utf8(export.body.clone()).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ids: Vec<&str> = lines.iter().map(|l| l["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["inst", "a-1", "a-2"], "oldest first, every event");
+    assert_eq!(
+        lines[2]["payload"]["issue"]["number"], 2,
+        "with its payload"
+    );
+    let resumed = admin("GET", "/admin/tenants/-1011/export?after=2");
+    assert_eq!(String::from_utf8(resumed.body).unwrap().lines().count(), 1);
+    assert_eq!(
+        admin("GET", "/admin/tenants/-1011/export?after=x").status,
+        400
+    );
+    assert_eq!(admin("GET", "/admin/tenantsX").status, 404);
+    assert_eq!(admin("DELETE", "/admin/tenants/-1011").status, 200);
+    let gone = admin("GET", "/admin/tenants/-1011/export");
+    assert!(gone.body.is_empty(), "every event deleted");
+    assert_eq!(
+        json_of(&admin("GET", "/admin/tenants"))["tenants"][0]["name"],
+        "plain-org"
+    );
+    let r = w.send(
+        &objects,
+        Delivery::new("issues", "a-3", app_issue(11, 3)).request(),
+    );
+    assert_eq!(r.status, 404, "its installation is forgotten too");
+}

@@ -6,10 +6,11 @@
 //! `store` is the per-tenant event store; `access` decides which tenants a caller sees and
 //! reads them together, and `visibility` which of a tenant's events (the one rule every
 //! reader applies); `rest` and `stream` serve them over HTTP, and `pace` times an open
-//! stream. Uses the platform seam, the shared rate limiter and `oauth::bearer`; nothing here
+//! stream. `admin` is the operator's export and delete. Uses the platform seam, the audit trail, the shared rate limiter and `oauth::bearer`; nothing here
 //! is used by the MCP core.
 
 pub mod access;
+pub mod admin;
 pub mod allowlist;
 pub mod ids;
 pub mod intake;

@@ -27,7 +27,24 @@ crate::objects::operations!(TenantRegistry, Request {
     Remove => Option<Tenant>,
     Accounts => Vec<Listed>,
     Reach => Vec<(u64, Tenant)>,
+    Forget => (),
 });
+
+/// Forgets a store: its installations and its account (an operator deleted the tenant).
+#[derive(Serialize, Deserialize)]
+pub struct Forget {
+    tenant: Tenant,
+}
+
+/// Forgets `tenant`: its installations and its account. Deliveries for them are refused until
+/// the App is installed again (then under a new store named by the account's id).
+pub async fn forget_tenant(objects: &dyn Objects, tenant: &Tenant) -> Result<(), PlatformError> {
+    CACHE.with(|c| c.borrow_mut().retain(|_, (_, t)| t != tenant));
+    let op = Forget {
+        tenant: tenant.clone(),
+    };
+    Ok(ask(objects, INSTANCE, op).await?)
+}
 
 /// The account an installation belongs to.
 #[derive(Serialize, Deserialize)]
@@ -208,6 +225,7 @@ impl ObjectClass for TenantRegistry {
                 Remove::answer(remove_installation(sql, now_ms, op.installation))
             }
             Request::Accounts(op) => Accounts::answer(live_accounts(sql, now_ms, op.grace_ms)),
+            Request::Forget(op) => Forget::answer(forget_store(sql, &op.tenant)),
             Request::Reach(op) => Reach::answer(
                 op.installations
                     .iter()
@@ -307,6 +325,20 @@ fn remove_installation(
         )?;
     }
     Ok(account)
+}
+
+fn forget_store(sql: &dyn Sql, tenant: &Tenant) -> Result<(), SqlError> {
+    for (table, column) in [
+        ("installations", "account"),
+        ("tenants", "account"),
+        ("accounts", "store"),
+    ] {
+        sql.exec(
+            &format!("DELETE FROM {table} WHERE {column} = ?"),
+            &[tenant.as_str().into()],
+        )?;
+    }
+    Ok(())
 }
 
 /// Every account with an installation or removed less than `grace_ms` ago, in store order;

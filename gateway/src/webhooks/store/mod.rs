@@ -3,6 +3,7 @@
 //! Requests are a JSON line, optionally followed by raw payload bytes, so a payload is never
 //! escaped into JSON on its way in or out.
 
+mod export;
 mod object;
 mod read;
 pub mod retention;
@@ -18,9 +19,10 @@ use super::{DeliveryId, Tenant};
 use crate::objects::{ask, ask_with};
 use crate::platform::{Objects, PlatformError};
 
+pub use export::PAGE_BYTES;
 pub use object::{
-    After, EventStore, Get, Head, Ingest, Mark, Pending, PendingWithPayloads, Rendered, Status,
-    Wipe,
+    After, Erase, EventStore, ExportPage, Get, Head, Ingest, Mark, Pending, PendingWithPayloads,
+    Rendered, Status, Wipe,
 };
 
 pub use read::PendingStatus;
@@ -248,6 +250,28 @@ pub async fn schedule_wipe(
     at_ms: Option<u64>,
 ) -> Result<(), PlatformError> {
     Ok(ask(objects, tenant.as_str(), Wipe { at_ms }).await?)
+}
+
+/// The events of `tenant` after position `after` as JSON lines (named `label`), oldest first,
+/// up to `budget` bytes; with the position of the last line (`None`: nothing left).
+pub async fn export_page(
+    objects: &dyn Objects,
+    tenant: &Tenant,
+    label: &str,
+    after: i64,
+    budget: usize,
+) -> Result<(Option<i64>, Vec<u8>), PlatformError> {
+    let op = ExportPage {
+        after,
+        budget,
+        tenant: label.to_owned(),
+    };
+    Ok(ask(objects, tenant.as_str(), op).await?)
+}
+
+/// Deletes every event of `tenant` now.
+pub async fn erase(objects: &dyn Objects, tenant: &Tenant) -> Result<(), PlatformError> {
+    Ok(ask(objects, tenant.as_str(), Erase {}).await?)
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
