@@ -233,8 +233,10 @@ test("a renamed account keeps its events; whoever claims the freed login reaches
     sender: { login: "octocat", id: 1 },
   });
   const after = await deliver("issues", issue("octo-renamed/app", 41, 101));
-  // octocat's token now reaches the renamed repository.
-  github.state.users.octocat.installations[0].repositories.push("octo-renamed/app");
+  // GitHub now names the account and its repository by the new login.
+  const renamed = github.state.users.octocat.installations[0];
+  renamed.account.login = "octo-renamed";
+  renamed.repositories = ["octo-org/app", "octo-renamed/app"];
   github.signInAs("octocat");
   users.octocat = await githubSignIn(worker.origin, { scope: SCOPE });
   const octocat = (await rest("octocat", "/pending-events?limit=100")).json.events;
