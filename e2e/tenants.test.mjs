@@ -233,7 +233,9 @@ test("a renamed account keeps its events; whoever claims the freed login reaches
     sender: { login: "octocat", id: 1 },
   });
   const after = await deliver("issues", issue("octo-renamed/app", 41, 101));
-  // GitHub now names the account and its repository by the new login.
+  // GitHub now names the account and its repository by the new login. Events keep the
+  // repository name they arrived with (docs/webhooks.md, "Who sees what"), so the old name is
+  // kept reachable here to show the events from before the rename are still in the store.
   const renamed = github.state.users.octocat.installations[0];
   renamed.account.login = "octo-renamed";
   renamed.repositories = ["octo-org/app", "octo-renamed/app"];
