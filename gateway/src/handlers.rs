@@ -3,7 +3,6 @@
 //! reader) only when it needs it.
 
 use futures_util::future::LocalBoxFuture;
-use serde_json::json;
 
 use crate::body::{Body, BodyError};
 use crate::http::{error, HttpRequest, HttpResponse};
@@ -379,16 +378,19 @@ pub async fn root(call: Call<'_>) -> Answer {
         Ok(i) => i,
         Err(response) => return response.into(),
     };
-    HttpResponse::json(
-        200,
-        json!({
-            "name": "dovecote",
-            "version": env!("CARGO_PKG_VERSION"),
-            "mcp": issuer.resource().as_str(),
-        })
-        .to_string(),
-    )
-    .into()
+    /// The body of `GET /`.
+    #[derive(serde::Serialize)]
+    struct Root<'a> {
+        name: &'static str,
+        version: &'static str,
+        mcp: &'a str,
+    }
+    let root = Root {
+        name: "dovecote",
+        version: env!("CARGO_PKG_VERSION"),
+        mcp: issuer.resource().as_str(),
+    };
+    HttpResponse::json(200, serde_json::to_vec(&root).unwrap_or_default()).into()
 }
 
 /// `GET /health`: what the deployment has, from its variables and bindings.

@@ -2,7 +2,7 @@
 //! binding and secret it needs is present, and what is misconfigured. Never a value: only
 //! names and yes/no, so it is safe to expose and to poll.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use crate::channels::instance::{Credential, Instance, Target};
 use crate::http::HttpResponse;
@@ -54,6 +54,26 @@ pub const SECRETS: &[(&str, Need)] = &[
 /// Every binding the Worker uses: the KV namespace and each Durable Object class.
 pub fn bindings() -> impl Iterator<Item = &'static str> {
     std::iter::once(KV_BINDING).chain(crate::objects::CLASSES.iter().map(|c| c.binding))
+}
+
+/// The body of `GET /health`.
+#[derive(serde::Serialize)]
+struct Report {
+    /// `ok`, or `unhealthy` while `problems` has any.
+    status: &'static str,
+    name: &'static str,
+    version: &'static str,
+    build: &'static str,
+    /// `development` or `production`.
+    environment: &'static str,
+    /// `github`, `password`, `unconfigured`, or `none` (a build without sign-in).
+    sign_in: &'static str,
+    /// Each binding, and whether it is bound.
+    bindings: Map<String, Value>,
+    /// Each secret, and whether it is set (never its value).
+    secrets: Map<String, Value>,
+    /// What is wrong, each with what to do.
+    problems: Vec<String>,
 }
 
 /// What the Worker was given, asked without reading any value out.
@@ -162,18 +182,19 @@ fn report_for(probe: &Probe<'_>, channels: &[Instance]) -> HttpResponse {
         _ => "production",
     };
     let healthy = problems.is_empty();
-    let body = json!({
-        "status": if healthy { "ok" } else { "unhealthy" },
-        "name": "dovecote",
-        "version": env!("CARGO_PKG_VERSION"),
-        "build": BUILD,
-        "environment": environment,
-        "sign_in": sign_in,
-        "bindings": bound_map,
-        "secrets": secrets,
-        "problems": problems,
-    });
-    HttpResponse::json(if healthy { 200 } else { 503 }, body.to_string())
+    let report = Report {
+        status: if healthy { "ok" } else { "unhealthy" },
+        name: "dovecote",
+        version: env!("CARGO_PKG_VERSION"),
+        build: BUILD,
+        environment,
+        sign_in,
+        bindings: bound_map,
+        secrets,
+        problems,
+    };
+    let body = serde_json::to_vec(&report).unwrap_or_default();
+    HttpResponse::json(if healthy { 200 } else { 503 }, body)
         .with_header("Cache-Control", "no-store")
 }
 
@@ -324,7 +345,7 @@ mod tests {
                 .map(|(_, v)| v.to_string())
         };
         let refused = crate::deployment::Deployment::load(&var, true).unwrap_err();
-        assert_eq!(body["problems"], json!(refused));
+        assert_eq!(body["problems"], serde_json::json!(refused));
         assert!(refused[0].starts_with("DOVECOTE_SIGNING_KEY_PREVIOUS"));
         assert!(!body.to_string().contains("not-a-key"));
     }

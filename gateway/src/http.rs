@@ -1,16 +1,37 @@
 //! The gateway's own HTTP request and response types: what the router and the protocol code
 //! see, so they run natively in tests. The Workers layer converts to and from them.
 
+use std::borrow::Cow;
+
 /// The body of every refusal: `{"error": code, "error_description": description}`, the shape
 /// of RFC 6749 §5.2 that OAuth errors need and every other endpoint shares, so a client reads
 /// any refusal the same way.
-pub fn error_value(code: &str, description: &str) -> serde_json::Value {
-    serde_json::json!({"error": code, "error_description": description})
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ErrorBody<'a> {
+    /// The machine-readable code, e.g. `invalid_request`.
+    pub error: &'a str,
+    /// What was wrong and what to do, for a person.
+    pub error_description: Cow<'a, str>,
 }
 
-/// A refusal: `status` with the JSON body of [`error_value`].
+impl<'a> ErrorBody<'a> {
+    /// The body for `code` with `description`.
+    pub fn new(code: &'a str, description: impl Into<Cow<'a, str>>) -> Self {
+        Self {
+            error: code,
+            error_description: description.into(),
+        }
+    }
+
+    /// The body's JSON.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+}
+
+/// A refusal: `status` with the JSON body of [`ErrorBody`].
 pub fn error(status: u16, code: &str, description: &str) -> HttpResponse {
-    HttpResponse::json(status, error_value(code, description).to_string())
+    HttpResponse::json(status, ErrorBody::new(code, description).to_bytes())
 }
 
 /// Request headers, looked up case-insensitively.

@@ -1,21 +1,24 @@
 //! MCP methods, shared by both generations: what each returns, given a validated request.
 //! The transport (`transport.rs`) has already decided the generation and checked headers.
 
+use std::collections::BTreeMap;
+
 use serde_json::{Map, Value};
 
 use super::catalog::Catalog;
 use super::jsonrpc::{RpcError, INVALID_PARAMS, METHOD_NOT_FOUND, MISSING_CLIENT_CAPABILITY};
 use super::model::{
     CacheHints, CacheScope, CallToolResult, DiscoverResult, EmptyObject, EmptyResult,
-    Implementation, InitializeResult, ListCapability, ListPromptsResult,
+    Implementation, InitializeResult, InputRequiredResult, ListCapability, ListPromptsResult,
     ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, MissingCapabilityData,
     Notification, Prepared, ResourcesCapability, ServerCapabilities, ServerResult, Tool,
 };
+use super::request_state::{self, Binding, Carried, StateKeys};
 use super::version::ProtocolVersion;
 use crate::config::Config;
 use crate::platform::Platform;
 use crate::ratelimit::{self, Decision};
-use crate::toolbox::{Principal, ToolContext, Toolbox};
+use crate::toolbox::{Inputs, Principal, ToolContext, Toolbox};
 
 pub use super::model::meta;
 
@@ -68,6 +71,8 @@ pub struct Call<'a> {
     pub catalog: &'a Catalog,
     /// Builds the challenge of an `insufficient_scope` refusal.
     pub challenge: Option<&'a dyn Fn(&str) -> String>,
+    /// The keys that sign `requestState` (none: nothing can be asked of the client).
+    pub state_keys: Option<StateKeys<'a>>,
 }
 
 /// A method's answer: its result and the notifications to send before it.
@@ -273,12 +278,20 @@ async fn tools_call<'a>(call: &Call<'a>) -> Result<Reply<'a>, RpcError> {
         meta.and_then(|m| m.get(meta::LOG_LEVEL))
             .and_then(Value::as_str)
     };
+    let capabilities = meta.and_then(|m| m.get(meta::CLIENT_CAPABILITIES)).cloned();
+    let target = format!("tools/call {name}");
+    let binding = Binding::new(&call.principal.id, &target, &arguments);
+    let inputs = inputs(call, &binding, capabilities.clone())?;
     let mut ctx = ToolContext::new(call.principal, call.platform, progress_token, log_level)
-        .with_config(call.config);
-    if let Some(caps) = meta.and_then(|m| m.get(meta::CLIENT_CAPABILITIES)) {
-        ctx = ctx.with_client_capabilities(caps.clone());
+        .with_config(call.config)
+        .with_inputs(inputs);
+    if let Some(caps) = capabilities {
+        ctx = ctx.with_client_capabilities(caps);
     }
     let result = (tool.def.call)(&ctx, arguments).await;
+    if let Some(asking) = input_required(call, &binding, ctx.inputs()) {
+        return Ok(Reply::of(ServerResult::InputRequired(asking)));
+    }
     if let Some(capability) = ctx.missing_capability() {
         return Err(RpcError::new(
             MISSING_CLIENT_CAPABILITY,
@@ -290,5 +303,68 @@ async fn tools_call<'a>(call: &Call<'a>) -> Result<Reply<'a>, RpcError> {
     Ok(Reply {
         result: ServerResult::CallTool(result),
         notifications: ctx.take_notifications(),
+    })
+}
+
+/// The answers a request carries (2026-07-28): its `inputResponses`, and those its
+/// `requestState` holds from earlier rounds (which win over a key sent again). A state that
+/// is not this call's is refused; keys nobody asked for are ignored.
+fn inputs(
+    call: &Call<'_>,
+    binding: &Binding<'_>,
+    capabilities: Option<Value>,
+) -> Result<Inputs, RpcError> {
+    let (false, Some(keys)) = (call.version.is_session_era(), call.state_keys) else {
+        return Ok(Inputs::default());
+    };
+    let mut answers: BTreeMap<String, Value> = match call.params.get("inputResponses") {
+        None | Some(Value::Null) => BTreeMap::new(),
+        Some(Value::Object(r)) => r.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        Some(_) => {
+            return Err(RpcError::new(
+                INVALID_PARAMS,
+                400,
+                "`inputResponses` must be an object of answers keyed as the server asked",
+            ))
+        }
+    };
+    match call.params.get("requestState") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(state)) => {
+            let now = call.platform.clock.now_ms();
+            let carried = request_state::open(keys, binding, state, now)
+                .map_err(|e| RpcError::new(INVALID_PARAMS, 400, e.to_string()))?;
+            answers.extend(carried.answers);
+        }
+        Some(_) => {
+            return Err(RpcError::new(
+                INVALID_PARAMS,
+                400,
+                "`requestState` must be the string the server sent, unchanged",
+            ))
+        }
+    }
+    Ok(Inputs::new(capabilities, answers))
+}
+
+/// What the tool asked and was not answered, as the result that asks the client, with a new
+/// state carrying the answers so far; `None` when it asked nothing.
+fn input_required(
+    call: &Call<'_>,
+    binding: &Binding<'_>,
+    inputs: &Inputs,
+) -> Option<InputRequiredResult> {
+    let asked = inputs.take_asked();
+    let keys = call.state_keys?;
+    if asked.is_empty() {
+        return None;
+    }
+    let carried = Carried {
+        answers: inputs.answers().clone(),
+        expires_ms: call.platform.clock.now_ms() + request_state::STATE_TTL_MS,
+    };
+    Some(InputRequiredResult {
+        input_requests: asked,
+        request_state: Some(request_state::issue(keys, binding, &carried)),
     })
 }

@@ -8,6 +8,7 @@ pub mod dispatch;
 pub mod headers;
 pub mod jsonrpc;
 pub mod model;
+pub mod request_state;
 pub mod session;
 pub mod transport;
 pub mod version;

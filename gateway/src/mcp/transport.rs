@@ -6,7 +6,8 @@ use super::admit::{self, Admission};
 use super::catalog::Catalog;
 use super::dispatch::{self, meta, Call, Reply};
 use super::jsonrpc::{self, Message, RequestId, RpcError, INVALID_REQUEST};
-use super::model::{ResultMeta, ResultType, Stateless};
+use super::model::{ResultMeta, Stateless};
+use super::request_state::StateKeys;
 use super::version::{ProtocolVersion, SESSION_ERA_HEADERS};
 use crate::config::Config;
 use crate::http::{HttpRequest, HttpResponse};
@@ -140,6 +141,10 @@ pub async fn handle(
         toolbox: server.toolbox,
         catalog: server.catalog,
         challenge: server.challenge,
+        state_keys: server.signing_key.map(|current| StateKeys {
+            current,
+            previous: server.previous_signing_key,
+        }),
     };
     let id = &request.id;
     let outcome = match dispatch::dispatch(&call).await {
@@ -172,7 +177,7 @@ fn reply_response(
     } else {
         let framed = Stateless {
             result: &reply.result,
-            result_type: ResultType::Complete,
+            result_type: reply.result.result_type(),
             meta: ResultMeta {
                 server_info: dispatch::server_info(),
             },

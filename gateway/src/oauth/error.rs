@@ -76,8 +76,8 @@ define_errors! {
 
 impl OAuthError {
     /// The JSON body `{"error", "error_description"}` of RFC 6749 §5.2.
-    pub fn to_json(&self) -> serde_json::Value {
-        crate::http::error_value(self.as_str(), &sanitize(self.description()))
+    pub fn body(&self) -> crate::http::ErrorBody<'static> {
+        crate::http::ErrorBody::new(self.as_str(), sanitize(self.description()))
     }
 }
 
@@ -132,7 +132,7 @@ mod tests {
     fn json_body_has_error_and_a_clean_description() {
         let e = OAuthError::InvalidRequest("redirect_uri \"x\\y\" is ok\n".into());
         assert_eq!(
-            e.to_json(),
+            serde_json::to_value(e.body()).unwrap(),
             json!({"error": "invalid_request", "error_description": "redirect_uri ?x?y? is ok?"})
         );
     }

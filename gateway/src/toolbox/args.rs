@@ -31,7 +31,10 @@ pub fn input_schema<T: JsonSchema>() -> Value {
 
 /// The input schema of a tool that takes no arguments.
 pub fn empty_input_schema() -> Value {
-    serde_json::json!({"type": "object", "properties": {}})
+    let mut schema = serde_json::Map::new();
+    schema.insert("type".into(), Value::from("object"));
+    schema.insert("properties".into(), Value::Object(Default::default()));
+    Value::Object(schema)
 }
 
 /// Parses `arguments` (absent means `{}`) into `T`, or an `isError` result saying what is wrong.

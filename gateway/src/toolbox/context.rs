@@ -5,6 +5,7 @@ use std::cell::RefCell;
 
 use serde_json::Value;
 
+use super::ask::Inputs;
 use super::ToolError;
 use crate::config::Config;
 use crate::mcp::model::{LogLevel, LogMessageParams, Notification, ProgressParams};
@@ -136,6 +137,7 @@ pub struct ToolContext<'a> {
     client_capabilities: Option<Value>,
     missing_capability: RefCell<Option<&'static str>>,
     config: Option<&'a Config>,
+    inputs: Inputs,
 }
 
 impl<'a> ToolContext<'a> {
@@ -157,6 +159,7 @@ impl<'a> ToolContext<'a> {
             client_capabilities: None,
             missing_capability: RefCell::default(),
             config: None,
+            inputs: Inputs::default(),
         }
     }
 
@@ -164,6 +167,18 @@ impl<'a> ToolContext<'a> {
     pub fn with_config(mut self, config: &'a Config) -> Self {
         self.config = Some(config);
         self
+    }
+
+    /// Lets the tool ask the client (2026-07-28): the answers this call carries, and the
+    /// capabilities the client declared.
+    pub fn with_inputs(mut self, inputs: Inputs) -> Self {
+        self.inputs = inputs;
+        self
+    }
+
+    /// The questions and answers of this call.
+    pub fn inputs(&self) -> &Inputs {
+        &self.inputs
     }
 
     /// The gateway's configuration; the defaults when the context was built without one.

@@ -2,6 +2,7 @@
 //! calls to describe and run a tool. Everything here can also be written by hand.
 
 mod args;
+mod ask;
 mod context;
 mod def;
 mod policy;
@@ -9,6 +10,7 @@ mod result;
 
 pub use crate::mcp::model::Notification;
 pub use args::{empty_input_schema, input_schema, parse_args, schema_of};
+pub use ask::{Inputs, Unanswered};
 pub use context::{GitHubAccess, Principal, Reach, Role, TenantAccess, ToolContext};
 pub use def::{Annotations, CallFn, ToolDef};
 pub use policy::{Rate, RatePeriod, ScopeDecl, ScopeGrant, ToolEntry, ToolPolicy, Toolbox};

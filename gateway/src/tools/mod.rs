@@ -7,6 +7,8 @@ pub mod env;
 pub mod events;
 #[cfg(feature = "conformance")]
 pub mod fixtures;
+#[cfg(feature = "conformance")]
+pub mod fixtures_input;
 #[cfg(not(feature = "conformance"))]
 pub mod github_repos;
 #[path = "../../../examples/tools/knowledge_base.rs"]
@@ -58,6 +60,14 @@ toolbox! {
         fixtures::test_streaming_elicitation,
         fixtures::json_schema_2020_12_tool,
         fixtures::test_custom_header,
+        fixtures_input::test_input_required_result_elicitation,
+        fixtures_input::test_input_required_result_sampling,
+        fixtures_input::test_input_required_result_list_roots,
+        fixtures_input::test_input_required_result_request_state,
+        fixtures_input::test_input_required_result_multiple_inputs,
+        fixtures_input::test_input_required_result_multi_round,
+        fixtures_input::test_input_required_result_tampered_state,
+        fixtures_input::test_input_required_result_capabilities,
         user_info::get_user_info,
         calculate::calculate,
     ],

@@ -4,12 +4,12 @@
 //! fields a type does not know are ignored when it is read.
 //!
 //! This module is a leaf: it imports nothing else of the crate, so the toolbox, the tools and
-//! the protocol core can all build these values. One file per family; prompts, resources
-//! and input requests grow in their own files as their issues land.
+//! the protocol core can all build these values. One file per family.
 
 mod content;
 mod discover;
 mod error;
+mod input;
 mod list;
 pub mod meta;
 mod notification;
@@ -25,6 +25,10 @@ pub use discover::{
     ResourcesCapability, ServerCapabilities,
 };
 pub use error::{ErrorObject, MissingCapabilityData, UnsupportedVersionData};
+pub use input::{
+    Choice, ElicitAction, ElicitParams, ElicitResult, FormField, FormSchema, InputRequest,
+    InputRequiredResult, ListRootsResult, Root, SamplingMessage, SamplingParams, SamplingResult,
+};
 pub use list::{
     CacheHints, CacheScope, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult,
     ListToolsResult,

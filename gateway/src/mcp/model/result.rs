@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::discover::{DiscoverResult, InitializeResult};
+use super::input::InputRequiredResult;
 use super::list::{
     ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
 };
@@ -11,13 +12,14 @@ use super::meta::ResultMeta;
 use super::prepared::Prepared;
 use super::tool::{CallToolResult, Tool};
 
-/// Whether a 2026-07-28 result is final. `input_required` (the server asks the client for
-/// input before it can finish) arrives with the input-request types.
+/// Whether a 2026-07-28 result is final.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ResultType {
     /// The request is done.
     Complete,
+    /// The server needs input from the client before it can finish.
+    InputRequired,
 }
 
 /// `{}`: the answer of `ping` and `logging/setLevel`.
@@ -44,6 +46,18 @@ pub enum ServerResult<'a> {
     ListResources(ListResourcesResult),
     /// `resources/templates/list`.
     ListResourceTemplates(ListResourceTemplatesResult),
+    /// In place of a result (2026-07-28): input the server needs first.
+    InputRequired(InputRequiredResult),
+}
+
+impl ServerResult<'_> {
+    /// Whether it is final or asks for input (its `resultType` in 2026-07-28).
+    pub fn result_type(&self) -> ResultType {
+        match self {
+            Self::InputRequired(_) => ResultType::InputRequired,
+            _ => ResultType::Complete,
+        }
+    }
 }
 
 /// A result as the 2026-07-28 generation sends it: the result's own fields, `resultType`,

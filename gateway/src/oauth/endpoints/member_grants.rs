@@ -3,8 +3,6 @@
 //! any access token of the user (a member needs no `ADMIN_TOKEN`); another user's grant is
 //! answered as unknown.
 
-use serde_json::json;
-
 use super::{error_json, json_no_store, storage_failed, AuthServer};
 use crate::audit::{self, Entry};
 use crate::http::{HttpRequest, HttpResponse};
@@ -67,16 +65,16 @@ async fn list(server: &AuthServer<'_>, principal: &Principal) -> Result<HttpResp
                 .and_then(|c| c.metadata.client_name),
             Err(_) => None,
         };
-        listed.push(json!({
-            "grant_id": g.grant_id,
-            "client_id": g.client_id,
-            "client_name": client_name,
-            "scopes": g.scopes,
-            "created_ms": g.created_ms,
-            "last_used_ms": g.last_used_ms,
-        }));
+        listed.push(HeldGrant {
+            grant_id: g.grant_id,
+            client_id: g.client_id,
+            client_name,
+            scopes: g.scopes,
+            created_ms: g.created_ms,
+            last_used_ms: g.last_used_ms,
+        });
     }
-    Ok(json_no_store(200, json!({ "grants": listed })))
+    Ok(json_no_store(200, Grants { grants: listed }))
 }
 
 async fn revoke(
@@ -100,7 +98,7 @@ async fn revoke(
     if summary.is_none_or(|g| g.subject != principal.id) {
         return Ok(json_no_store(
             404,
-            crate::http::error_value(
+            crate::http::ErrorBody::new(
                 "not_found",
                 "you hold no grant with that id; list yours with GET /grants",
             ),
@@ -111,5 +109,33 @@ async fn revoke(
         .ip(server.address.as_deref())
         .detail(format!("grant {grant_id}, by its user"));
     audit::record(server.platform.objects, entry).await;
-    Ok(json_no_store(200, json!({ "revoked_grant": grant_id })))
+    Ok(json_no_store(
+        200,
+        Revoked {
+            revoked_grant: grant_id,
+        },
+    ))
+}
+
+/// `GET /grants`: the caller's grants.
+#[derive(serde::Serialize)]
+struct Grants {
+    grants: Vec<HeldGrant>,
+}
+
+/// One grant the caller holds, with its client's name when the client still exists.
+#[derive(serde::Serialize)]
+struct HeldGrant {
+    grant_id: String,
+    client_id: String,
+    client_name: Option<String>,
+    scopes: String,
+    created_ms: u64,
+    last_used_ms: u64,
+}
+
+/// `DELETE /grants/<id>`: which grant was revoked.
+#[derive(serde::Serialize)]
+struct Revoked<'a> {
+    revoked_grant: &'a str,
 }

@@ -79,7 +79,7 @@ pub async fn route(server: &AuthServer<'_>, req: &HttpRequest) -> Option<HttpRes
 
 /// An OAuth error as JSON (RFC 6749 §5.2), never cached.
 pub fn error_json(e: &OAuthError) -> HttpResponse {
-    no_store(HttpResponse::json(e.status(), e.to_json().to_string()))
+    no_store(HttpResponse::json(e.status(), e.body().to_bytes()))
 }
 
 /// A JSON body that must not be cached (tokens, credentials).
