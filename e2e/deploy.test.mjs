@@ -29,7 +29,11 @@ describe("make deploy", () => {
       const output = r.stdout + r.stderr;
       assert.equal(r.status, 0, output);
       assert.match(output, /--dry-run: exiting now/);
-      assert.match(output, /Total Upload: [\d.]+ KiB/);
+      const size = /Total Upload: ([\d.]+) KiB \/ gzip: ([\d.]+) KiB/.exec(output);
+      assert.ok(size, output);
+      const budget = JSON.parse(readFileSync(join(ROOT, "bench/size-budget.json"), "utf8"));
+      assert.ok(Number(size[1]) <= budget.rawKiB, `the deployed build grew to ${size[1]} KiB raw, past the budget of ${budget.rawKiB} KiB in bench/size-budget.json: find what grew (docs/bench.md) before raising it`);
+      assert.ok(Number(size[2]) <= budget.gzipKiB, `the deployed build grew to ${size[2]} KiB gzipped, past the budget of ${budget.gzipKiB} KiB in bench/size-budget.json: find what grew (docs/bench.md) before raising it`);
       assert.ok(bindingNames.length >= 4);
       for (const name of bindingNames) assert.match(output, new RegExp(`env\\.${name} \\(`), `${name} in ${output}`);
       assert.match(output, new RegExp(`env\\.DOVECOTE_KV \\(${kvId}\\)`), `${label}'s own KV namespace`);

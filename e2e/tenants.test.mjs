@@ -8,11 +8,12 @@
 // delivery re-posted under a new id is a duplicate.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { randomUUID } from "node:crypto";
-import { sign } from "@octokit/webhooks-methods";
 import { startWorker, REMOTE, localOnly } from "./harness/worker.mjs";
 import { githubSignIn, githubVars, startGitHub } from "./harness/github.mjs";
 import { modern } from "./harness/mcp.mjs";
+import { randomUUID } from "node:crypto";
+import { sign } from "@octokit/webhooks-methods";
+import { deliver as deliverTo, installation, issue } from "./harness/deliveries.mjs";
 
 /** These tests configure their own Worker: skipped in remote mode (TEST_BASE_URL). */
 const LOCAL = localOnly("a local GitHub stand-in and webhook settings");
@@ -23,33 +24,9 @@ let github;
 let worker;
 const users = {};
 
-async function deliver(event, payload) {
-  const body = JSON.stringify(payload);
-  const id = randomUUID();
-  const r = await fetch(`${worker.origin}/webhooks/github`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-github-event": event, "x-github-delivery": id, "x-hub-signature-256": await sign(SECRET, body) },
-    body,
-  });
-  assert.equal(r.status, 202, await r.text());
-  return id;
-}
-
-const issue = (repo, n, installation) => ({
-  action: "opened",
-  issue: { number: n, title: `${repo} #${n}`, html_url: `https://github.com/${repo}/issues/${n}`, user: { login: "someone" } },
-  repository: { full_name: repo, name: repo.split("/")[1], owner: { login: repo.split("/")[0] } },
-  sender: { login: "someone" },
-  ...(installation ? { installation: { id: installation } } : {}),
-});
+const deliver = (event, payload) => deliverTo(worker.origin, SECRET, event, payload);
 
 const ACCOUNT_IDS = { "octo-org": 9101, "hubot-inc": 9202 };
-const installation = (id, account, accountId = ACCOUNT_IDS[account]) => ({
-  action: "created",
-  installation: { id, account: { login: account, id: accountId, type: "Organization" }, app_id: 1 },
-  repositories: [],
-  sender: { login: account },
-});
 
 /** An organization event (no repository): for the organization's admins. */
 const orgEvent = (org, installationId) => ({
@@ -124,8 +101,8 @@ before(async () => {
       EVENTS_POLL_MS: "200",
     }),
   });
-  await deliver("installation", installation(101, "octo-org"));
-  await deliver("installation", installation(202, "hubot-inc"));
+  await deliver("installation", installation(101, "octo-org", ACCOUNT_IDS["octo-org"]));
+  await deliver("installation", installation(202, "hubot-inc", ACCOUNT_IDS["hubot-inc"]));
   for (const login of ["octocat", "hubot"]) {
     github.signInAs(login);
     users[login] = await githubSignIn(worker.origin, { scope: SCOPE });

@@ -1,10 +1,12 @@
 //! Example tools: `search_knowledge_base` and `create_document`, a small per-caller knowledge
 //! base stored in a SQLite Durable Object. They show a tool that uses storage through its
-//! context.
+//! context, and one that asks the person for what it lacks (`create_document` without a title
+//! asks for one with `ToolContext::elicit`).
 
 use dovecote_gateway::knowledge::{self, KnowledgeError, NewDocument, SearchHit};
+use dovecote_gateway::mcp::model::{ElicitAction, ElicitParams, FormField, FormSchema};
 use dovecote_gateway::tool;
-use dovecote_gateway::toolbox::{ToolContext, ToolError};
+use dovecote_gateway::toolbox::{ToolContext, ToolError, Unanswered};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -40,8 +42,9 @@ pub struct SearchResults {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateDocumentArgs {
-    /// The title (1–200 characters).
-    pub title: String,
+    /// The title (1–200 characters). Left out, the person is asked for one.
+    #[serde(default)]
+    pub title: Option<String>,
     /// The body text.
     pub content: String,
     /// Optional tags.
@@ -110,8 +113,12 @@ pub async fn create_document(
     ctx: &ToolContext<'_>,
     args: CreateDocumentArgs,
 ) -> Result<CreatedDocument, ToolError> {
+    let title = match args.title.filter(|t| !t.trim().is_empty()) {
+        Some(title) => title,
+        None => ask_title(ctx)?,
+    };
     let doc = NewDocument {
-        title: args.title,
+        title,
         content: args.content,
         tags: args.tags,
     };
@@ -124,4 +131,29 @@ pub async fn create_document(
         title: stored.title,
         tags: stored.tags,
     })
+}
+
+/// Asks the person for a title. `?` on the answer stops the tool while the question is out;
+/// the call comes back with the answer and the tool runs again from the start.
+fn ask_title(ctx: &ToolContext<'_>) -> Result<String, ToolError> {
+    let form = ElicitParams {
+        message: "What should the new document be called?".into(),
+        requested_schema: FormSchema::new().field("title", FormField::string("Title"), true),
+    };
+    let answer = ctx.elicit("title", form).map_err(|e| match e {
+        Unanswered::CannotAsk { .. } => {
+            ToolError::new("`title` is required: give the document a title (1–200 characters)")
+        }
+        asked => asked.into(),
+    })?;
+    let given = answer
+        .content
+        .as_ref()
+        .and_then(|c| c.get("title"))
+        .and_then(|t| t.as_str())
+        .filter(|t| !t.trim().is_empty());
+    match (answer.action, given) {
+        (ElicitAction::Accept, Some(title)) => Ok(title.to_owned()),
+        _ => Err(ToolError::new("Not created: the person gave no title")),
+    }
 }

@@ -34,6 +34,8 @@ pub struct Config {
     pub list_ttl_ms: u64,
     /// GitHub webhooks and the event store (`GITHUB_WEBHOOK_SECRET`, `WEBHOOK_*`, `EVENTS_*`).
     pub webhooks: crate::webhooks::WebhookSettings,
+    /// `LOG_REQUESTS`: which requests get a log line (`all`, `errors`, `off`).
+    pub log_requests: crate::log::RequestLogging,
 }
 
 impl Default for Config {
@@ -46,6 +48,7 @@ impl Default for Config {
             tools_page_size: DEFAULT_TOOLS_PAGE_SIZE,
             list_ttl_ms: DEFAULT_LIST_TTL_MS,
             webhooks: crate::webhooks::WebhookSettings::default(),
+            log_requests: crate::log::RequestLogging::All,
         }
     }
 }
@@ -99,6 +102,14 @@ impl Config {
             tools_page_size: number(&var, "MCP_TOOLS_PAGE_SIZE", defaults.tools_page_size)?.max(1),
             list_ttl_ms: number(&var, "MCP_LIST_TTL_MS", defaults.list_ttl_ms)?,
             webhooks: crate::webhooks::WebhookSettings::from_vars(&var, environment)?,
+            log_requests: match var("LOG_REQUESTS").as_deref().map(str::trim) {
+                None | Some("") => crate::log::RequestLogging::All,
+                Some(v) => crate::log::RequestLogging::parse(v).ok_or_else(|| {
+                    ConfigError(format!(
+                        "LOG_REQUESTS is `{v}`; use `all` (the default), `errors` or `off`"
+                    ))
+                })?,
+            },
         })
     }
 }

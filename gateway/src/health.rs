@@ -372,6 +372,7 @@ mod tests {
             credential: Credential::Secret("OPS_BOT_TOKEN".into()),
             api_base: None,
             allow_any_host: false,
+            confirm: false,
             target: Target::Telegram {
                 chat_id: "-100".into(),
                 topic_id: None,

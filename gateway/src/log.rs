@@ -55,9 +55,44 @@ impl Trace {
     }
 }
 
+/// Which requests get a log line (`LOG_REQUESTS`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RequestLogging {
+    /// Every request (the default).
+    #[default]
+    All,
+    /// Only requests answered with a 4xx or 5xx status.
+    Errors,
+    /// None (failures and warnings are still logged).
+    Off,
+}
+
+impl RequestLogging {
+    /// Reads `all`, `errors` or `off`.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value.trim() {
+            "all" => Some(Self::All),
+            "errors" => Some(Self::Errors),
+            "off" => Some(Self::Off),
+            _ => None,
+        }
+    }
+
+    /// Whether a request answered with `status` gets its line.
+    pub fn wants(self, status: u16) -> bool {
+        match self {
+            Self::All => true,
+            Self::Errors => status >= 400,
+            Self::Off => false,
+        }
+    }
+}
+
 /// One request's log line; written with `"event": "request"`, so a filter can select them.
 #[derive(Debug, Serialize)]
 pub struct RequestLine<'a> {
+    /// Always `request`.
+    pub event: &'static str,
     /// `CF-Ray`, or a random id.
     pub request_id: &'a str,
     /// The HTTP method.
@@ -77,19 +112,14 @@ pub struct RequestLine<'a> {
 }
 
 impl RequestLine<'_> {
-    /// The line as JSON.
+    /// The line as JSON, written straight into one buffer sized for it.
     pub fn to_json(&self) -> String {
-        #[derive(Serialize)]
-        struct Tagged<'l, 'a> {
-            event: &'static str,
-            #[serde(flatten)]
-            line: &'l RequestLine<'a>,
+        let mut out = Vec::with_capacity(192);
+        if serde_json::to_writer(&mut out, self).is_err() {
+            return String::new();
         }
-        serde_json::to_string(&Tagged {
-            event: "request",
-            line: self,
-        })
-        .unwrap_or_default()
+        // serde_json writes UTF-8 only.
+        String::from_utf8(out).unwrap_or_default()
     }
 
     /// Writes the line.
@@ -150,6 +180,7 @@ mod tests {
         trace.principal("github:42");
         trace.tool("calculate");
         let line = RequestLine {
+            event: "request",
             request_id: "abc",
             method: "POST",
             route: "/mcp",
@@ -167,6 +198,17 @@ mod tests {
         assert_eq!(value["latency_ms"], 12);
         assert_eq!(value["route"], "/mcp");
         assert_eq!(value["event"], "request");
+    }
+
+    #[test]
+    fn log_requests_chooses_every_line_the_failed_ones_or_none() {
+        let parse = |v| RequestLogging::parse(v).unwrap();
+        assert!(parse("all").wants(200) && parse("all").wants(500));
+        assert!(!parse("errors").wants(204) && !parse("errors").wants(399));
+        assert!(parse("errors").wants(401) && parse("errors").wants(503));
+        assert!(!parse(" off ").wants(500));
+        assert_eq!(RequestLogging::parse("some"), None);
+        assert_eq!(RequestLogging::default(), RequestLogging::All);
     }
 
     #[test]

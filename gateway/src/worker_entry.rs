@@ -82,7 +82,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         || {
             let mut bytes = [0u8; 8];
             WorkersRandom.fill(&mut bytes);
-            bytes.iter().map(|b| format!("{b:02x}")).collect()
+            crate::hex::lower(&bytes)
         },
     );
     let head = HttpRequest::new(
@@ -105,16 +105,20 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let status = match &answer {
         Answer::Whole(r) | Answer::Stream(r, _) => r.status,
     };
-    RequestLine {
-        request_id: &request_id,
-        method: &method,
-        route,
-        status,
-        latency_ms: WorkersClock.now_ms().saturating_sub(started),
-        principal: trace.principal_id(),
-        tool: trace.tool_name(),
+    let logging = deployment.config.log_requests;
+    if unusable.is_some() || logging.wants(status) {
+        RequestLine {
+            event: "request",
+            request_id: &request_id,
+            method: &method,
+            route,
+            status,
+            latency_ms: WorkersClock.now_ms().saturating_sub(started),
+            principal: trace.principal_id(),
+            tool: trace.tool_name(),
+        }
+        .emit();
     }
-    .emit();
     match answer {
         Answer::Whole(r) => from_http(r),
         Answer::Stream(head, start) => event_stream(env.clone(), &gateway, head, start),

@@ -114,6 +114,7 @@ fn emit(instances: &[(Service, Declared)], path: &std::path::Path) -> TokenStrea
         let description = text(d.description.as_ref());
         let api_base = text(d.api_base.as_ref());
         let allow_any_host = d.allow_any_host;
+        let confirm = d.confirm;
         let target = match &d.target {
             Target::Telegram { chat_id, topic_id } => {
                 let topic = match topic_id {
@@ -147,6 +148,7 @@ fn emit(instances: &[(Service, Declared)], path: &std::path::Path) -> TokenStrea
                 credential: #channels::Credential::Secret(::std::borrow::Cow::Borrowed(#secret)),
                 api_base: #api_base,
                 allow_any_host: #allow_any_host,
+                confirm: #confirm,
                 target: #target,
             }
         }

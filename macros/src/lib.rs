@@ -5,6 +5,7 @@ mod attr;
 mod channels;
 mod ctxt;
 mod manifest;
+mod prompts;
 mod tool;
 mod toolbox;
 

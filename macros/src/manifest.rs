@@ -6,8 +6,12 @@ use std::ops::Range;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
+mod prompts;
+mod resources;
 mod rules;
 
+pub use prompts::{Body, Prompt, Role};
+pub use resources::{ResourceFamily, ResourcePolicy};
 use rules::{check_description, check_non_empty, check_scope_name};
 pub use rules::{parse_rate, Period, Rate};
 
@@ -64,6 +68,10 @@ pub struct Manifest {
     pub scopes: Vec<Scope>,
     /// `[tools.*]`.
     pub tools: Vec<Tool>,
+    /// `[resources.*]`.
+    pub resources: Vec<ResourceFamily>,
+    /// `[prompts.*]`.
+    pub prompts: Vec<Prompt>,
 }
 
 /// A mistake in the manifest: its 1-based line and a message ending in the fix.
@@ -90,19 +98,27 @@ pub fn parse(source: &str) -> Result<(Manifest, Vec<ManifestError>), ManifestErr
         errors: Vec::new(),
     };
     let mut manifest = Manifest::default();
-    let mut tools = None;
+    let (mut tools, mut resources, mut prompts) = (None, None, None);
     for (key, value) in in_file_order(root.get_ref()) {
         match &**key.get_ref() {
             "scopes" => manifest.scopes = reader.scopes(value),
             "tools" => tools = Some(value),
+            "resources" => resources = Some(value),
+            "prompts" => prompts = Some(value),
             other => reader.error(
                 key.span(),
-                format!("unknown key `{other}` — a manifest has only [scopes] and [tools.<fn name>] tables"),
+                format!("unknown key `{other}` — a manifest has only [scopes], [tools.<fn name>], [resources.<family>] and [prompts.<name>] tables"),
             ),
         }
     }
     if let Some(tools) = tools {
         manifest.tools = reader.tools(tools, &manifest.scopes);
+    }
+    if let Some(resources) = resources {
+        manifest.resources = reader.resources(resources, &manifest.scopes);
+    }
+    if let Some(prompts) = prompts {
+        manifest.prompts = reader.prompts(prompts, &manifest.scopes);
     }
     let mut errors = reader.errors;
     errors.sort_by_key(|e| e.line);
@@ -265,12 +281,31 @@ impl Reader<'_> {
 
     /// `[tools.<name>]` tables.
     fn tools(&mut self, value: &Spanned<DeValue>, scopes: &[Scope]) -> Vec<Tool> {
+        self.sections(
+            value,
+            "tools",
+            "write one [tools.<fn name>] table per tool",
+            |r, name, line, key_span, value| {
+                let policy = r.policy(&name, key_span, value, scopes);
+                Tool { name, line, policy }
+            },
+        )
+    }
+
+    /// The `[<section>.<name>]` tables of `value`, in file order, each read by `read` with its
+    /// name, the line and span of its key, and its value; `fix` says how to write them.
+    fn sections<T>(
+        &mut self,
+        value: &Spanned<DeValue>,
+        section: &str,
+        fix: &str,
+        mut read: impl FnMut(&mut Self, String, usize, Range<usize>, &Spanned<DeValue>) -> T,
+    ) -> Vec<T> {
         let DeValue::Table(table) = value.get_ref() else {
             let found = kind(value.get_ref());
-            let fix = "write one [tools.<fn name>] table per tool";
             self.error(
                 value.span(),
-                format!("`tools` is {found}, not a table — {fix}"),
+                format!("`{section}` is {found}, not a table — {fix}"),
             );
             return Vec::new();
         };
@@ -279,8 +314,7 @@ impl Reader<'_> {
             .map(|(key, value)| {
                 let name = key.get_ref().to_string();
                 let line = line_of(self.source, key.span().start);
-                let policy = self.policy(&name, key.span(), value, scopes);
-                Tool { name, line, policy }
+                read(self, name, line, key.span(), value)
             })
             .collect()
     }
@@ -310,9 +344,11 @@ impl Reader<'_> {
             match (&**key.get_ref(), value.get_ref()) {
                 ("enabled", DeValue::Boolean(flag)) => enabled = *flag,
                 ("scope", DeValue::String(text)) => {
-                    scope = self.scope_ref(tool, text, span, scopes)
+                    scope = self.scope_ref(&format!("tool `{tool}`"), text, span, scopes)
                 }
-                ("rate", DeValue::String(text)) => rate = self.rate(tool, text, span),
+                ("rate", DeValue::String(text)) => {
+                    rate = self.rate(&format!("tool `{tool}`"), text, span)
+                }
                 ("title", DeValue::String(text)) => {
                     title = self.text(text, span, &format!("the title of tool `{tool}`"), 100);
                 }
@@ -366,10 +402,10 @@ impl Reader<'_> {
         (self.errors.len() == errors_before).then_some(policy)
     }
 
-    /// A tool's `scope`, which must be declared under [scopes].
+    /// The `scope` of `what` (``tool `x` ``), which must be declared under [scopes].
     fn scope_ref(
         &mut self,
-        tool: &str,
+        what: &str,
         scope: &str,
         span: Range<usize>,
         scopes: &[Scope],
@@ -377,7 +413,7 @@ impl Reader<'_> {
         if scopes.iter().any(|s| s.name == scope) {
             return Some(scope.to_owned());
         }
-        let problem = format!("tool `{tool}` names scope `{scope}`, which is not declared");
+        let problem = format!("{what} names scope `{scope}`, which is not declared");
         self.error(
             span,
             format!(
@@ -388,15 +424,15 @@ impl Reader<'_> {
         None
     }
 
-    /// A tool's `rate`.
-    fn rate(&mut self, tool: &str, rate: &str, span: Range<usize>) -> Option<Rate> {
+    /// The `rate` of `what` (``tool `x` ``).
+    fn rate(&mut self, what: &str, rate: &str, span: Range<usize>) -> Option<Rate> {
         let parsed = parse_rate(rate);
         if parsed.is_none() {
             let fix = "write `<count>/<period>` with a count from 1 to 1000000 and a period of \
                        second, minute, hour or day, e.g. `60/minute`; at most 1000/second";
             self.error(
                 span,
-                format!("the rate `{rate}` of tool `{tool}` is not valid — {fix}"),
+                format!("the rate `{rate}` of {what} is not valid — {fix}"),
             );
         }
         parsed

@@ -1,5 +1,6 @@
-//! `toolbox!`: reads `tools.toml`, checks it against the listed `#[tool]` fns, and emits
-//! `pub const TOOLBOX`, each tool's `ToolDef` joined with its manifest entry.
+//! `toolbox!`: reads `tools.toml`, checks it against the listed `#[tool]` fns and resource
+//! families, and emits `pub const TOOLBOX`, each tool's `ToolDef` and each family's
+//! `ResourceDef` joined with its manifest entry.
 
 use std::path::{Path, PathBuf};
 
@@ -83,8 +84,9 @@ pub fn expand_at(
         cx.error_spanned_by(lit, format_args!("{shown}:{}: {}", e.line, e.message));
     }
     let defs = agree(&manifest, tools, lit, &shown, &mut cx);
+    let families = agree_resources(&manifest, input.resources.as_ref(), lit, &shown, &mut cx);
     cx.check()?;
-    Ok(emit(&manifest, &defs, &path))
+    Ok(emit(&manifest, &defs, &families, &path, &shown))
 }
 
 /// The directory of the file that invokes the macro, else the crate root.
@@ -104,6 +106,7 @@ pub(crate) fn invoking_dir() -> PathBuf {
 struct Input {
     manifest: Option<LitStr>,
     tools: Option<Punctuated<syn::Path, Token![,]>>,
+    resources: Option<Punctuated<syn::Path, Token![,]>>,
     problems: Vec<syn::Error>,
 }
 
@@ -112,6 +115,7 @@ impl Parse for Input {
         let mut this = Self {
             manifest: None,
             tools: None,
+            resources: None,
             problems: Vec::new(),
         };
         while !input.is_empty() {
@@ -119,16 +123,11 @@ impl Parse for Input {
             input.parse::<Token![=]>()?;
             let repeated = match key.to_string().as_str() {
                 "manifest" => this.manifest.replace(input.parse()?).is_some(),
-                "tools" => {
-                    let content;
-                    syn::bracketed!(content in input);
-                    let paths =
-                        Punctuated::parse_terminated_with(&content, syn::Path::parse_mod_style)?;
-                    this.tools.replace(paths).is_some()
-                }
+                "tools" => this.tools.replace(paths(input)?).is_some(),
+                "resources" => this.resources.replace(paths(input)?).is_some(),
                 _ => {
                     input.parse::<syn::Expr>()?;
-                    let message = format!("unknown key `{key}` — toolbox! takes `manifest = \"…\"` and `tools = [...]`");
+                    let message = format!("unknown key `{key}` — toolbox! takes `manifest = \"…\"`, `tools = [...]` and `resources = [...]`");
                     this.problems.push(syn::Error::new(key.span(), message));
                     false
                 }
@@ -145,6 +144,68 @@ impl Parse for Input {
         }
         Ok(this)
     }
+}
+
+/// `[a::b, c]`: a bracketed list of paths.
+fn paths(input: ParseStream) -> syn::Result<Punctuated<syn::Path, Token![,]>> {
+    let content;
+    syn::bracketed!(content in input);
+    Punctuated::parse_terminated_with(&content, syn::Path::parse_mod_style)
+}
+
+/// The manifest key of a listed resource family: its const's name, lower-cased
+/// (`events::GITHUB_EVENT` is `[resources.github_event]`).
+fn family_key(path: &syn::Path) -> Option<String> {
+    path.segments
+        .last()
+        .map(|s| s.ident.unraw().to_string().to_ascii_lowercase())
+}
+
+/// Checks that the listed resource families and the manifest's `[resources.*]` agree, as
+/// tools do. Returns each listed family's path by manifest key.
+fn agree_resources(
+    manifest: &Manifest,
+    listed: Option<&Punctuated<syn::Path, Token![,]>>,
+    lit: &LitStr,
+    shown: &str,
+    cx: &mut Ctxt,
+) -> Vec<(String, syn::Path)> {
+    let mut families: Vec<(String, syn::Path)> = Vec::new();
+    for path in listed.into_iter().flatten() {
+        let Some(name) = family_key(path) else {
+            continue;
+        };
+        if families.iter().any(|(n, _)| *n == name) {
+            cx.error_spanned_by(
+                path,
+                format_args!("resource family `{name}` is already in the list — remove it"),
+            );
+            continue;
+        }
+        if !manifest.resources.iter().any(|r| r.name == name) {
+            let fix = format!("add [resources.{name}] with a scope and a rate to {shown}");
+            cx.error_spanned_by(
+                path,
+                format_args!("resource family `{name}` has no entry in the manifest — {fix}"),
+            );
+        }
+        families.push((name, path.clone()));
+    }
+    for family in &manifest.resources {
+        if !families.iter().any(|(n, _)| *n == family.name) {
+            let name = &family.name;
+            let problem = format!(
+                "resource family `{name}` is declared in the manifest but no ResourceDef const named `{}` is in toolbox!'s resources list",
+                name.to_ascii_uppercase()
+            );
+            let fix = format!("add the const to the list or remove [resources.{name}]");
+            cx.error_spanned_by(
+                lit,
+                format_args!("{shown}:{}: {problem} — {fix}", family.line),
+            );
+        }
+    }
+    families
 }
 
 /// Checks that the list and the manifest name the same tools (the manifest key is the fn
@@ -200,7 +261,13 @@ fn agree(
 }
 
 /// The `TOOLBOX` const; called only when the manifest and the list agree.
-fn emit(manifest: &Manifest, defs: &[(String, syn::Path)], path: &Path) -> TokenStream {
+fn emit(
+    manifest: &Manifest,
+    defs: &[(String, syn::Path)],
+    families: &[(String, syn::Path)],
+    path: &Path,
+    shown: &str,
+) -> TokenStream {
     let toolbox = quote!(::dovecote_gateway::toolbox);
     let scopes = manifest.scopes.iter().map(|s| {
         let (name, description) = (&s.name, &s.description);
@@ -226,16 +293,7 @@ fn emit(manifest: &Manifest, defs: &[(String, syn::Path)], path: &Path) -> Token
             title,
             description,
         } = tool.policy.as_ref()?;
-        let count = Literal::u32_unsuffixed(rate.count);
-        let period = Ident::new(
-            match rate.period {
-                Period::Second => "Second",
-                Period::Minute => "Minute",
-                Period::Hour => "Hour",
-                Period::Day => "Day",
-            },
-            Span::call_site(),
-        );
+        let rate = rate_tokens(rate);
         let (title, description) = (option(title.as_ref()), option(description.as_ref()));
         Some(quote! {
             #toolbox::ToolEntry {
@@ -243,15 +301,33 @@ fn emit(manifest: &Manifest, defs: &[(String, syn::Path)], path: &Path) -> Token
                 policy: #toolbox::ToolPolicy {
                     enabled: #enabled,
                     scope: #scope,
-                    rate: #toolbox::Rate { count: #count, period: #toolbox::RatePeriod::#period },
+                    rate: #rate,
                     title: #title,
                     description: #description,
                 },
             }
         })
     });
+    let resources = manifest.resources.iter().filter_map(|family| {
+        let (_, def) = families.iter().find(|(n, _)| *n == family.name)?;
+        let manifest::ResourcePolicy {
+            enabled,
+            scope,
+            rate,
+        } = family.policy.as_ref()?;
+        let rate = rate_tokens(rate);
+        Some(quote! {
+            #toolbox::ResourceEntry {
+                def: #def,
+                policy: #toolbox::ResourcePolicy { enabled: #enabled, scope: #scope, rate: #rate },
+            }
+        })
+    });
+    let (prompts, checks) = crate::prompts::emit(manifest, families, shown);
     let path = path.to_string_lossy();
     quote! {
+        #(#checks)*
+
         // Rebuild when the manifest or its override changes.
         const _: &str = ::std::include_str!(#path);
         const _: ::std::option::Option<&str> = ::std::option_env!(#OVERRIDE_VAR);
@@ -260,8 +336,28 @@ fn emit(manifest: &Manifest, defs: &[(String, syn::Path)], path: &Path) -> Token
         pub const TOOLBOX: #toolbox::Toolbox = #toolbox::Toolbox {
             scopes: &[#(#scopes),*],
             tools: &[#(#tools),*],
+            resources: &[#(#resources),*],
+            prompts: &[#(#prompts),*],
         };
     }
+}
+
+/// `Rate { count, period }` as tokens.
+pub(crate) fn rate_tokens(rate: &manifest::Rate) -> TokenStream {
+    let count = Literal::u32_unsuffixed(rate.count);
+    let period = Ident::new(
+        match rate.period {
+            Period::Second => "Second",
+            Period::Minute => "Minute",
+            Period::Hour => "Hour",
+            Period::Day => "Day",
+        },
+        Span::call_site(),
+    );
+    quote!(::dovecote_gateway::toolbox::Rate {
+        count: #count,
+        period: ::dovecote_gateway::toolbox::RatePeriod::#period
+    })
 }
 
 #[cfg(test)]

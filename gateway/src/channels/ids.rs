@@ -17,7 +17,7 @@ impl NotificationId {
     pub fn generate(channel_id: &str, random: &dyn Random) -> Self {
         let mut bytes = [0u8; 12];
         random.fill(&mut bytes);
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let hex = crate::hex::lower(&bytes);
         Self {
             text: format!("{channel_id}:{hex}"),
             colon: channel_id.len(),

@@ -87,6 +87,8 @@ pub struct Instance {
     pub api_base: Option<Text>,
     /// Allows http and any host in URLs: tests and self-hosting only.
     pub allow_any_host: bool,
+    /// Sending asks the person to confirm first (a client that cannot ask cannot send).
+    pub confirm: bool,
     /// The service and its settings.
     pub target: Target,
 }

@@ -9,6 +9,7 @@ pub mod deliver;
 pub mod discord;
 pub mod ids;
 pub mod instance;
+pub mod listing;
 pub mod markdown;
 pub mod message;
 pub mod outbox;

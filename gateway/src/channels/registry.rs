@@ -240,7 +240,7 @@ fn json_keys(service: Service) -> &'static [&'static str] {
 }
 
 fn parse_instance(service: Service, map: &Map<String, Value>) -> Result<Instance, String> {
-    const COMMON: [&str; 4] = ["id", "name", "description", "allowAnyHost"];
+    const COMMON: [&str; 5] = ["id", "name", "description", "allowAnyHost", "confirm"];
     let known = json_keys(service);
     if let Some(k) = map
         .keys()
@@ -279,6 +279,11 @@ fn parse_instance(service: Service, map: &Map<String, Value>) -> Result<Instance
         None => false,
         Some(Value::Bool(b)) => *b,
         Some(_) => return Err("`allowAnyHost` is not a boolean".into()),
+    };
+    let confirm = match map.get("confirm") {
+        None => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err("`confirm` is not a boolean".into()),
     };
     let api_base = string(map, "apiBase")?;
     if let Some(base) = &api_base {
@@ -378,6 +383,7 @@ fn parse_instance(service: Service, map: &Map<String, Value>) -> Result<Instance
         credential: Credential::Inline(credential.into()),
         api_base: api_base.map(Text::Owned),
         allow_any_host,
+        confirm,
         target,
     };
     let credential = match &instance.credential {

@@ -28,7 +28,7 @@ pub fn signature(key: &[u8], body: &[u8]) -> String {
         <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes keys of any length");
     mac.update(body);
     let digest = mac.finalize().into_bytes();
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = crate::hex::lower(&digest);
     format!("sha256={hex}")
 }
 

@@ -1,6 +1,8 @@
-//! The knowledge base behind the example tools `create_document` and `search_knowledge_base`:
-//! one `KnowledgeBase` Durable Object per caller, documents in its SQLite database.
+//! The knowledge base behind the example tools `create_document` and `search_knowledge_base`
+//! and the document resources: one `KnowledgeBase` Durable Object per caller, documents in its
+//! SQLite database. `store` writes and searches, `browse` lists and reads whole documents.
 
+mod browse;
 mod store;
 
 use serde::{Deserialize, Serialize};
@@ -8,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::objects::{Answer, Ask, Instance, ObjectClass};
 use crate::platform::{Objects, PlatformError};
 
+pub use browse::{FullDocument, Listed, MAX_PAGE};
 pub use store::{
     Document, SearchHit, MAX_CONTENT_BYTES, MAX_DOCUMENTS, MAX_TAGS, MAX_TAG_CHARS, MAX_TITLE_CHARS,
 };
@@ -51,6 +54,10 @@ impl ObjectClass for KnowledgeBase {
             Request::Search(op) => {
                 Search::answer(Ok::<_, String>(store::search(at.sql, &op.query, op.limit)))
             }
+            Request::List(op) => {
+                List::answer(Ok::<_, String>(browse::list(at.sql, op.after, op.limit)))
+            }
+            Request::Read(op) => Read::answer(Ok::<_, String>(browse::read(at.sql, op.id))),
         }
     }
 }
@@ -58,6 +65,8 @@ impl ObjectClass for KnowledgeBase {
 crate::objects::operations!(KnowledgeBase, Request {
     Create => Result<Document, String>,
     Search => Result<Vec<SearchHit>, String>,
+    List => Result<Vec<Listed>, String>,
+    Read => Result<Option<FullDocument>, String>,
 });
 
 /// Stores a document.
@@ -69,6 +78,19 @@ pub struct Create(NewDocument);
 pub struct Search {
     query: String,
     limit: usize,
+}
+
+/// Lists documents in id order, without bodies.
+#[derive(Serialize, Deserialize)]
+pub struct List {
+    after: i64,
+    limit: usize,
+}
+
+/// Reads one document whole.
+#[derive(Serialize, Deserialize)]
+pub struct Read {
+    id: i64,
 }
 
 async fn ask<A: Ask<Object = KnowledgeBase, Reply = Result<T, String>>, T>(
@@ -103,4 +125,23 @@ pub async fn search(
         limit,
     };
     ask(objects, owner, op).await
+}
+
+/// Up to `limit` of `owner`'s documents with ids above `after`, in id order, without bodies.
+pub async fn list(
+    objects: &dyn Objects,
+    owner: &str,
+    after: i64,
+    limit: usize,
+) -> Result<Vec<Listed>, KnowledgeError> {
+    ask(objects, owner, List { after, limit }).await
+}
+
+/// `owner`'s document `id` with its body, if there is one.
+pub async fn read(
+    objects: &dyn Objects,
+    owner: &str,
+    id: i64,
+) -> Result<Option<FullDocument>, KnowledgeError> {
+    ask(objects, owner, Read { id }).await
 }

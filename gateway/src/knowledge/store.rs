@@ -49,7 +49,7 @@ pub struct SearchHit {
     pub score: u32,
 }
 
-const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS documents (
+pub(super) const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS documents (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     title TEXT NOT NULL,
     content TEXT NOT NULL,
@@ -67,7 +67,7 @@ fn refuse<T>(why: String) -> Result<T, String> {
     Err(why)
 }
 
-fn storage(e: impl std::fmt::Display) -> String {
+pub(super) fn storage(e: impl std::fmt::Display) -> String {
     format!("the knowledge base could not be read or written ({e}); try again")
 }
 

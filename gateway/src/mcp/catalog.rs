@@ -253,6 +253,8 @@ mod tests {
         let catalog = Catalog::build(&Toolbox {
             scopes: &[],
             tools: tools.as_slice(),
+            resources: &[],
+            prompts: &[],
         });
         let first = catalog.page(|s| s == "s:a", None, 1).unwrap();
         assert_eq!(

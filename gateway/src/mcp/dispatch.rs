@@ -9,12 +9,13 @@ use super::catalog::Catalog;
 use super::jsonrpc::{RpcError, INVALID_PARAMS, METHOD_NOT_FOUND, MISSING_CLIENT_CAPABILITY};
 use super::model::{
     CacheHints, CacheScope, CallToolResult, DiscoverResult, EmptyObject, EmptyResult,
-    Implementation, InitializeResult, InputRequiredResult, ListCapability, ListPromptsResult,
-    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, MissingCapabilityData,
-    Notification, Prepared, ResourcesCapability, ServerCapabilities, ServerResult, Tool,
+    Implementation, InitializeResult, InputRequiredResult, ListCapability, ListToolsResult,
+    MissingCapabilityData, Notification, Prepared, ResourcesCapability, ServerCapabilities,
+    ServerResult, Tool,
 };
 use super::request_state::{self, Binding, Carried, StateKeys};
 use super::version::ProtocolVersion;
+use super::{completion, prompts, resource_methods};
 use crate::config::Config;
 use crate::platform::Platform;
 use crate::ratelimit::{self, Decision};
@@ -38,6 +39,7 @@ pub fn capabilities(version: ProtocolVersion) -> ServerCapabilities {
         prompts: Some(ListCapability::default()),
         resources: Some(ResourcesCapability::default()),
         logging: version.is_session_era().then_some(EmptyObject {}),
+        completions: Some(EmptyObject {}),
     }
 }
 
@@ -97,7 +99,7 @@ fn not_found(method: &str) -> RpcError {
 }
 
 /// The caching fields of a list result: 2026-07-28 only.
-fn cache(call: &Call<'_>, cache_scope: CacheScope) -> Option<CacheHints> {
+pub(super) fn cache(call: &Call<'_>, cache_scope: CacheScope) -> Option<CacheHints> {
     (!call.version.is_session_era()).then_some(CacheHints {
         ttl_ms: call.config.list_ttl_ms,
         cache_scope,
@@ -121,37 +123,14 @@ pub async fn dispatch<'a>(call: &Call<'a>) -> Result<Reply<'a>, RpcError> {
         }),
         "tools/list" => ServerResult::ListTools(tools_list(call)?),
         "tools/call" => return tools_call(call).await,
-        "prompts/list" => ServerResult::ListPrompts(ListPromptsResult {
-            prompts: Vec::new(),
-            next_cursor: None,
-            cache: cache(call, CacheScope::Public),
-        }),
-        "resources/list" => ServerResult::ListResources(ListResourcesResult {
-            resources: Vec::new(),
-            next_cursor: None,
-            cache: cache(call, CacheScope::Public),
-        }),
+        "prompts/list" => ServerResult::ListPrompts(prompts::list(call)?),
+        "prompts/get" => ServerResult::GetPrompt(prompts::get(call).await?),
+        "completion/complete" => ServerResult::Complete(completion::complete(call).await?),
+        "resources/list" => ServerResult::ListResources(resource_methods::list(call).await?),
         "resources/templates/list" => {
-            ServerResult::ListResourceTemplates(ListResourceTemplatesResult {
-                resource_templates: Vec::new(),
-                next_cursor: None,
-                cache: cache(call, CacheScope::Public),
-            })
+            ServerResult::ListResourceTemplates(resource_methods::templates(call)?)
         }
-        "prompts/get" => {
-            return Err(RpcError::new(
-                INVALID_PARAMS,
-                400,
-                "Unknown prompt: this server has no prompts",
-            ))
-        }
-        "resources/read" => {
-            return Err(RpcError::new(
-                INVALID_PARAMS,
-                400,
-                "Resource not found: this server has no resources",
-            ))
-        }
+        "resources/read" => ServerResult::ReadResource(resource_methods::read(call).await?),
         other => return Err(not_found(other)),
     };
     Ok(Reply::of(result))
@@ -203,9 +182,30 @@ fn tools_list<'a>(call: &Call<'a>) -> Result<ListToolsResult<&'a Prepared<Tool>>
     })
 }
 
-fn retry_text(ms: u64) -> String {
+/// "3 seconds": how long to wait, for a rate-limit message.
+pub(super) fn retry_text(ms: u64) -> String {
     let secs = ms.div_ceil(1000).max(1);
     format!("{secs} second{}", if secs == 1 { "" } else { "s" })
+}
+
+/// The refusal of `what` (``Tool `x` ``) for want of `scope`, audited under `name`, with the
+/// challenge that asks for the scope.
+pub(super) async fn refuse_scope(call: &Call<'_>, what: &str, name: &str, scope: &str) -> RpcError {
+    let entry = crate::audit::Entry::new("tool_refused", &call.principal.id, "denied")
+        .ip(call.principal.address.as_deref())
+        .detail(format!("{name} needs {scope}"));
+    let entry = match &call.principal.client_id {
+        Some(c) => entry.client(c),
+        None => entry,
+    };
+    crate::audit::record(call.platform.objects, entry).await;
+    let mut e = RpcError::new(
+        INVALID_PARAMS,
+        403,
+        format!("{what} needs the scope `{scope}`, which this access token lacks; sign in again granting it"),
+    );
+    e.www_authenticate = call.challenge.map(|c| c(scope));
+    e
 }
 
 async fn tools_call<'a>(call: &Call<'a>) -> Result<Reply<'a>, RpcError> {
@@ -225,21 +225,7 @@ async fn tools_call<'a>(call: &Call<'a>) -> Result<Reply<'a>, RpcError> {
     // whose scope only operators may hold.
     let grantable = call.toolbox.grantable(scope, call.principal.role);
     if !call.principal.has_scope(scope) || !grantable {
-        let entry = crate::audit::Entry::new("tool_refused", &call.principal.id, "denied")
-            .ip(call.principal.address.as_deref())
-            .detail(format!("{name} needs {scope}"));
-        let entry = match &call.principal.client_id {
-            Some(c) => entry.client(c),
-            None => entry,
-        };
-        crate::audit::record(call.platform.objects, entry).await;
-        let mut e = RpcError::new(
-            INVALID_PARAMS,
-            403,
-            format!("Tool `{name}` needs the scope `{scope}`, which this access token lacks; sign in again granting it"),
-        );
-        e.www_authenticate = call.challenge.map(|c| c(scope));
-        return Err(e);
+        return Err(refuse_scope(call, &format!("Tool `{name}`"), name, scope).await);
     }
     let arguments = call.params.get("arguments").cloned().unwrap_or(Value::Null);
     let rate = tool.policy.rate;

@@ -16,6 +16,9 @@ pub const METHOD_NOT_FOUND: i64 = -32601;
 pub const INVALID_PARAMS: i64 = -32602;
 /// Internal error.
 pub const INTERNAL_ERROR: i64 = -32603;
+/// A per-caller rate limit refused the request (implementation-defined server error; the
+/// HTTP status is 429 where the generation sends statuses).
+pub const RATE_LIMITED: i64 = -32029;
 /// An `Mcp-*` header is missing or disagrees with the body (2026-07-28).
 pub const HEADER_MISMATCH: i64 = -32020;
 /// A tool needs a client capability the request did not declare (2026-07-28).

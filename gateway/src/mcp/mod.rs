@@ -4,11 +4,14 @@
 
 mod admit;
 pub mod catalog;
+pub mod completion;
 pub mod dispatch;
 pub mod headers;
 pub mod jsonrpc;
 pub mod model;
+pub mod prompts;
 pub mod request_state;
+pub mod resource_methods;
 pub mod session;
 pub mod transport;
 pub mod version;

@@ -1,7 +1,7 @@
 //! What `tools.toml` says about each tool (enabled, scope, rate, overrides) and the scopes
 //! it declares; `toolbox!` joins it with the code's `ToolDef`s into one `Toolbox`.
 
-use super::ToolDef;
+use super::{PromptDef, ResourceEntry, ToolDef};
 
 /// Who may be granted a scope (`grant = "members" | "operators"` in `tools.toml`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,6 +117,10 @@ pub struct Toolbox {
     pub scopes: &'static [ScopeDecl],
     /// Every tool, enabled or not, in file order.
     pub tools: &'static [ToolEntry],
+    /// Every resource family, enabled or not, in file order.
+    pub resources: &'static [ResourceEntry],
+    /// Every prompt, in file order.
+    pub prompts: &'static [PromptDef],
 }
 
 impl Toolbox {
@@ -133,6 +137,16 @@ impl Toolbox {
     /// The enabled tools, in manifest order.
     pub fn enabled(&self) -> impl Iterator<Item = &'static ToolEntry> {
         self.tools.iter().filter(|t| t.policy.enabled)
+    }
+
+    /// The enabled resource families, in manifest order.
+    pub fn resource_families(&self) -> impl Iterator<Item = &'static ResourceEntry> {
+        self.resources.iter().filter(|r| r.policy.enabled)
+    }
+
+    /// A prompt by name.
+    pub fn prompt(&self, name: &str) -> Option<&'static PromptDef> {
+        self.prompts.iter().find(|p| p.name == name)
     }
 
     /// An enabled tool by its wire name.

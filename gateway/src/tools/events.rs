@@ -6,8 +6,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::mcp::model::{ElicitAction, ElicitParams, FormField, FormSchema};
 use crate::tool;
-use crate::toolbox::{ToolContext, ToolError};
+use crate::toolbox::{ToolContext, ToolError, Unanswered};
 use crate::webhooks::rest::DEFAULT_LIMIT;
 use crate::webhooks::store::{EventSummary, FullEvent, Marked, PendingStatus, MAX_LIST};
 use crate::webhooks::visibility::Visible;
@@ -63,16 +64,43 @@ pub struct EventDetails {
     pub events: Vec<EventDetail>,
 }
 
+/// Which events mark_processed marks: exactly one of `event_id`, `ids` or `all`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MarkArgs {
+    /// One event's id, as list_pending_events returned it.
+    #[serde(default)]
+    pub event_id: Option<String>,
+    /// Several events' ids (at most 100).
+    #[serde(default)]
+    pub ids: Vec<String>,
+    /// Every pending event you can see, newest first, at most 100 per call.
+    #[serde(default)]
+    pub all: bool,
+}
+
 /// The outcome of mark_processed.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct MarkResult {
-    /// Whether the event is now processed.
+    /// Whether every event named is now processed.
     pub success: bool,
-    /// The event's id.
-    pub event_id: String,
-    /// Whether it had been marked before (nothing changed).
+    /// The event's id, when one was named with `event_id`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    /// Whether that event had been marked before (nothing changed).
     pub already_processed: bool,
+    /// How many events this call marked.
+    pub marked: usize,
+    /// Ids named that none of your accounts holds.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_found: Vec<String>,
+    /// With `all`: how many pending events are left (call again to mark more).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub still_pending: Option<u64>,
 }
+
+/// Marking more events than this at once asks the person first.
+pub const CONFIRM_ABOVE: usize = 20;
 
 fn unavailable(e: crate::platform::PlatformError) -> ToolError {
     crate::log::internal("event tools", &e.0);
@@ -197,29 +225,110 @@ pub async fn get_webhook_events(
     })
 }
 
-/// Marks a GitHub event processed, so it leaves the pending list. Marking it again changes
-/// nothing.
+/// Marks GitHub events processed, so they leave the pending list: one (`event_id`), several
+/// (`ids`), or every pending one you can see (`all`, 100 per call). Marking one again changes
+/// nothing. More than 20 at once asks the person to confirm first.
 #[tool(
-    title = "Mark GitHub event processed",
+    title = "Mark GitHub events processed",
     destructive = false,
     idempotent,
     open_world = false
 )]
 pub async fn mark_processed(
     ctx: &ToolContext<'_>,
-    args: EventIdArgs,
+    args: MarkArgs,
 ) -> Result<MarkResult, ToolError> {
-    let id = event_id(&args.event_id)?;
     let tenants = tenants(ctx).await?;
-    match access::mark(ctx.platform(), &tenants, &id)
-        .await
-        .map_err(unavailable)?
-    {
-        Marked::NotFound => Err(not_found(&id)),
-        m => Ok(MarkResult {
-            success: true,
-            event_id: id.as_str().to_owned(),
-            already_processed: m == Marked::AlreadyProcessed,
-        }),
+    let platform = ctx.platform();
+    let ids: Vec<DeliveryId> = match (args.event_id, args.ids.is_empty(), args.all) {
+        (Some(one), true, false) => vec![event_id(&one)?],
+        (None, false, false) if args.ids.len() <= MAX_LIST => args
+            .ids
+            .iter()
+            .map(|i| event_id(i))
+            .collect::<Result<_, _>>()?,
+        (None, false, false) => {
+            return Err(ToolError::new(format!(
+                "`ids` names {} events; mark at most {MAX_LIST} at once",
+                args.ids.len()
+            )))
+        }
+        (None, true, true) => access::pending(platform, &tenants, MAX_LIST)
+            .await
+            .map_err(unavailable)?
+            .into_iter()
+            .filter_map(|e| DeliveryId::parse(&e.event.id).ok())
+            .collect(),
+        _ => {
+            return Err(ToolError::new(
+                "Name exactly one of `event_id` (one event), `ids` (a list) or `all: true`",
+            ))
+        }
+    };
+    let single = ids.len() == 1 && !args.all;
+    if ids.len() > CONFIRM_ABOVE {
+        confirm_marking(ctx, ids.len())?;
+    }
+    let mut result = MarkResult {
+        success: true,
+        event_id: None,
+        already_processed: false,
+        marked: 0,
+        not_found: Vec::new(),
+        still_pending: None,
+    };
+    for id in &ids {
+        match access::mark(platform, &tenants, id)
+            .await
+            .map_err(unavailable)?
+        {
+            Marked::NotFound if single => return Err(not_found(id)),
+            Marked::NotFound => result.not_found.push(id.as_str().to_owned()),
+            Marked::AlreadyProcessed => result.already_processed = single,
+            Marked::Marked => result.marked += 1,
+        }
+    }
+    result.success = result.not_found.is_empty();
+    if single {
+        result.event_id = Some(ids[0].as_str().to_owned());
+    }
+    if args.all {
+        let left = access::status(platform, &tenants)
+            .await
+            .map_err(unavailable)?;
+        result.still_pending = Some(left.pending_count);
+    }
+    Ok(result)
+}
+
+/// Asks the person before `count` events are marked at once.
+fn confirm_marking(ctx: &ToolContext<'_>, count: usize) -> Result<(), ToolError> {
+    let form = ElicitParams {
+        message: format!(
+            "Mark {count} GitHub events processed? They leave the pending list (they are not deleted)."
+        ),
+        requested_schema: FormSchema::new().field(
+            "mark",
+            FormField::boolean(&format!("Mark {count} events"), true),
+            true,
+        ),
+    };
+    let answer = ctx.elicit("confirm_mark", form).map_err(|e| match e {
+        Unanswered::Asked => ToolError::from(e),
+        Unanswered::CannotAsk { .. } => ToolError::new(format!(
+            "Marking {count} events at once needs the person's confirmation, and this client cannot ask (no elicitation capability, or a protocol revision before 2026-07-28). Mark at most {CONFIRM_ABOVE} at a time with `ids`."
+        )),
+    })?;
+    let ticked = answer
+        .content
+        .as_ref()
+        .and_then(|c| c.get("mark"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    match answer.action {
+        ElicitAction::Accept if ticked => Ok(()),
+        _ => Err(ToolError::new(format!(
+            "Nothing marked: the person declined to mark {count} events processed"
+        ))),
     }
 }

@@ -1,5 +1,6 @@
 //! The gateway's tools: declared in `tools.toml`, written as `#[tool]` fns here and in
-//! `examples/tools/`, collected by `toolbox!` (which checks the two agree at compile time).
+//! `examples/tools/`, collected by `toolbox!` (which checks the two agree at compile time)
+//! with the resource families of `crate::resources`.
 
 #[path = "../../../examples/tools/calculate.rs"]
 pub mod calculate;
@@ -19,7 +20,7 @@ pub mod user_info;
 use std::sync::OnceLock;
 
 use crate::mcp::Catalog;
-use crate::toolbox;
+use crate::{resources, toolbox};
 
 #[cfg(not(feature = "conformance"))]
 toolbox! {
@@ -39,6 +40,12 @@ toolbox! {
         events::get_event,
         events::get_webhook_events,
         events::mark_processed,
+    ],
+    resources = [
+        resources::events::GITHUB_PENDING,
+        resources::events::GITHUB_EVENT,
+        resources::knowledge::KNOWLEDGE_DOCUMENT,
+        resources::channels::NOTIFICATION_CHANNEL,
     ],
 }
 
@@ -70,6 +77,11 @@ toolbox! {
         fixtures_input::test_input_required_result_capabilities,
         user_info::get_user_info,
         calculate::calculate,
+    ],
+    resources = [
+        resources::fixtures::STATIC_TEXT,
+        resources::fixtures::STATIC_BINARY,
+        resources::fixtures::TEMPLATE_DATA,
     ],
 }
 

@@ -8,12 +8,16 @@ use serde::{Deserialize, Serialize};
 use crate::audit::{self, Entry};
 use crate::channels::deliver::{self, Progress};
 use crate::channels::ids::NotificationId;
+use crate::channels::listing::channel_list;
+pub use crate::channels::listing::{ChannelInfo, ChannelList};
 use crate::channels::message::{Field, Message, Severity};
 use crate::channels::outbox::{self, Accepted, State, Status};
-use crate::channels::registry::{self, Registry, Source};
+use crate::channels::registry::{self, Registry};
 use crate::channels::{CHANNELS, DEFAULT_EXPIRY_HOURS};
+use crate::mcp::model::{ElicitAction, ElicitParams, FormField, FormSchema};
 use crate::objects::Ask;
 use crate::tool;
+use crate::toolbox::Unanswered;
 use crate::toolbox::{ToolContext, ToolError};
 
 /// The variable that sets how long queued notifications are retried.
@@ -25,37 +29,6 @@ const MAX_EXPIRY_HOURS: u64 = 720;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListChannelsArgs {}
-
-/// A channel.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct ChannelInfo {
-    /// What to pass as `channel` to send_notification, e.g. `telegram-ops`.
-    pub id: String,
-    /// `telegram`, `discord`, `slack` or `webhook`.
-    pub service: String,
-    /// Display name.
-    pub name: String,
-    /// What it is for.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// Whether it can deliver now.
-    pub available: bool,
-    /// Why not, when it cannot.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// Where it is declared: `channels.toml` or the JSON secret's name.
-    pub source: String,
-}
-
-/// Every channel.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct ChannelList {
-    /// The channels.
-    pub channels: Vec<ChannelInfo>,
-    /// Declarations that were skipped, and why (for the operator).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub problems: Vec<String>,
-}
 
 /// Lists the notification channels you can send to (Telegram, Discord, Slack, webhooks), with
 /// each one's id, service, name, description and whether it is available.
@@ -70,31 +43,7 @@ pub async fn list_channels(
     _args: ListChannelsArgs,
 ) -> Result<ChannelList, ToolError> {
     ctx.operator_only()?;
-    let secrets = ctx.platform().secrets;
-    let registry = Registry::load(CHANNELS, secrets);
-    let channels = registry
-        .channels
-        .iter()
-        .map(|c| {
-            let reason = registry::resolve(&c.instance, secrets).err();
-            ChannelInfo {
-                id: c.instance.channel_id(),
-                service: c.instance.service().as_str().into(),
-                name: c.instance.name.to_string(),
-                description: c.instance.description.as_ref().map(|d| d.to_string()),
-                available: reason.is_none(),
-                reason,
-                source: match c.source {
-                    Source::File => "channels.toml".into(),
-                    Source::Secret(name) => name.into(),
-                },
-            }
-        })
-        .collect();
-    Ok(ChannelList {
-        channels,
-        problems: registry.problems,
-    })
+    Ok(channel_list(ctx.platform().secrets))
 }
 
 /// The arguments of `send_notification`.
@@ -191,6 +140,19 @@ pub async fn send_notification(
             None => entry,
         }
     };
+    if channel.instance.confirm {
+        if let Err(refusal) = confirm(ctx, &channel.instance, &message) {
+            let outcome = match refusal {
+                Unconfirmed::Declined => "declined",
+                Unconfirmed::CannotAsk | Unconfirmed::Asked => "unconfirmed",
+            };
+            if refusal != Unconfirmed::Asked {
+                let detail = format!("to {channel_id}: not confirmed");
+                audit::record(platform.objects, audit_entry(outcome, detail)).await;
+            }
+            return Err(refusal.into_error(&channel_id));
+        }
+    }
     let resolved = match registry::resolve(&channel.instance, platform.secrets) {
         Ok(r) => r,
         Err(reason) => {
@@ -337,6 +299,75 @@ pub async fn get_notification_status(
             outbox::KEEP_FINISHED_MS / 86_400_000
         ))
     })
+}
+
+/// Why a notification to a channel with `confirm = true` does not go out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unconfirmed {
+    /// The question is on its way to the person.
+    Asked,
+    /// The person declined, cancelled, or unticked "Send it".
+    Declined,
+    /// The client cannot ask the person.
+    CannotAsk,
+}
+
+impl Unconfirmed {
+    fn into_error(self, channel_id: &str) -> ToolError {
+        match self {
+            Self::Asked => Unanswered::Asked.into(),
+            Self::Declined => ToolError::new(format!(
+                "Not sent: the person declined to send this notification to {channel_id}. Nothing was delivered; change the message or ask before trying again."
+            )),
+            Self::CannotAsk => ToolError::new(format!(
+                "Not sent: {channel_id} asks the person to confirm every notification, and this client cannot ask (it did not declare the elicitation capability, or it speaks a protocol revision before 2026-07-28). Send it from a client that supports elicitation, or ask the operator to remove `confirm` from the channel."
+            )),
+        }
+    }
+}
+
+/// Asks the person to confirm `message` to `channel`, showing where it goes and what it says.
+fn confirm(
+    ctx: &ToolContext<'_>,
+    channel: &crate::channels::Instance,
+    message: &Message,
+) -> Result<(), Unconfirmed> {
+    const SHOWN_CHARS: usize = 1_000;
+    let mut shown: String = message.text.chars().take(SHOWN_CHARS).collect();
+    if message.text.chars().count() > SHOWN_CHARS {
+        shown.push_str(" …");
+    }
+    let title = message
+        .title
+        .as_deref()
+        .map(|t| format!("{t}\n\n"))
+        .unwrap_or_default();
+    let form = ElicitParams {
+        message: format!(
+            "Send this notification to {} ({})?\n\n{title}{shown}",
+            channel.name,
+            channel.channel_id()
+        ),
+        requested_schema: FormSchema::new().field(
+            "send",
+            FormField::boolean("Send it", true).describe("Untick to keep it from going out"),
+            true,
+        ),
+    };
+    let answer = ctx.elicit("confirm_send", form).map_err(|e| match e {
+        Unanswered::Asked => Unconfirmed::Asked,
+        Unanswered::CannotAsk { .. } => Unconfirmed::CannotAsk,
+    })?;
+    let ticked = answer
+        .content
+        .as_ref()
+        .and_then(|c| c.get("send"))
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(false);
+    match answer.action {
+        ElicitAction::Accept if ticked => Ok(()),
+        _ => Err(Unconfirmed::Declined),
+    }
 }
 
 /// How long queued notifications are retried, from `NOTIFY_EXPIRY_HOURS`.

@@ -45,7 +45,7 @@ pub fn sign(secret: &[u8], body: &[u8]) -> String {
     let mut mac = <Hmac<Sha256>>::new_from_slice(secret).expect("HMAC takes keys of any length");
     mac.update(body);
     let digest = mac.finalize().into_bytes();
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = crate::hex::lower(&digest);
     format!("sha256={hex}")
 }
 

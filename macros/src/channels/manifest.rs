@@ -57,12 +57,14 @@ pub struct Declared {
     pub api_base: Option<String>,
     /// `allow_any_host`.
     pub allow_any_host: bool,
+    /// `confirm`: sending asks the person first.
+    pub confirm: bool,
     /// The service's own keys.
     pub target: Target,
 }
 
 /// Keys every instance may have.
-const COMMON_KEYS: [&str; 3] = ["name", "description", "allow_any_host"];
+const COMMON_KEYS: [&str; 4] = ["name", "description", "allow_any_host", "confirm"];
 
 /// The keys of `service`'s instances, besides the common ones.
 fn service_keys(service: Service) -> &'static [&'static str] {
@@ -216,6 +218,7 @@ impl Reader<'_> {
             rules::MAX_DESCRIPTION_LEN,
         );
         let allow_any_host = self.boolean(&entries, &table_name, "allow_any_host");
+        let confirm = self.boolean(&entries, &table_name, "confirm");
         let api_base = self.string(&entries, &table_name, "api_base");
         if let Some((base, span)) = &api_base {
             if let Err(problem) = rules::check_url(base, service, allow_any_host) {
@@ -299,6 +302,7 @@ impl Reader<'_> {
             secret: secret?,
             api_base: api_base.map(|(b, _)| b),
             allow_any_host,
+            confirm,
             target,
         })
     }

@@ -112,7 +112,7 @@ fn a_bot_token_written_inline_fails_with_its_line() {
 fn unknown_keys_services_and_missing_keys_are_named() {
     assert_eq!(
         error("[discord.a]\nname = \"A\"\nwebhook_url_secret = \"W\"\nchat_id = 5\n"),
-        "4: [discord.a] has an unknown key `chat_id` — the keys are name, description, allow_any_host, webhook_url_secret, thread_id, username, avatar_url"
+        "4: [discord.a] has an unknown key `chat_id` — the keys are name, description, allow_any_host, confirm, webhook_url_secret, thread_id, username, avatar_url"
     );
     assert_eq!(
         error("[matrix.a]\nname = \"A\"\n"),

@@ -134,8 +134,8 @@ fn unknown_top_level_keys() {
     assert_eq!(
         errs,
         [
-            "1: unknown key `name` — a manifest has only [scopes] and [tools.<fn name>] tables",
-            "3: unknown key `tool` — a manifest has only [scopes] and [tools.<fn name>] tables",
+            "1: unknown key `name` — a manifest has only [scopes], [tools.<fn name>], [resources.<family>] and [prompts.<name>] tables",
+            "3: unknown key `tool` — a manifest has only [scopes], [tools.<fn name>], [resources.<family>] and [prompts.<name>] tables",
         ]
     );
 }
@@ -401,5 +401,119 @@ colour = "red"
             .map(|t| t.name.as_str())
             .collect::<Vec<_>>(),
         ["a", "b"]
+    );
+}
+
+#[test]
+fn resource_families_have_a_declared_scope_a_rate_and_known_keys() {
+    let source = format!(
+        "{SCOPES}\n[resources.github_event]\nscope = \"dovecote:read\"\nrate = \"60/minute\"\n\n[resources.docs]\nenabled = false\nscope = \"dovecote:read\"\nrate = \"1/second\"\n"
+    );
+    let (manifest, errs) = parse(&source).unwrap();
+    assert_eq!(errs, []);
+    let families: Vec<_> = manifest
+        .resources
+        .iter()
+        .map(|r| (r.name.as_str(), r.line, r.policy.as_ref().unwrap().enabled))
+        .collect();
+    assert_eq!(families, [("github_event", 4, true), ("docs", 8, false)]);
+
+    let wrong = format!(
+        "{SCOPES}\n[resources.github_event]\nscope = \"kb:read\"\nrate = \"0/minute\"\ntitle = \"x\"\n\n[resources.bare]\n"
+    );
+    assert_eq!(
+        errors(&wrong),
+        [
+            "5: resource family `github_event` names scope `kb:read`, which is not declared — add it under [scopes] or use one of: dovecote:read",
+            "6: the rate `0/minute` of resource family `github_event` is not valid — write `<count>/<period>` with a count from 1 to 1000000 and a period of second, minute, hour or day, e.g. `60/minute`; at most 1000/second",
+            "7: resource family `github_event` has an unknown key `title` — the keys are enabled, scope and rate",
+            "9: resource family `bare` has no `scope` — add `scope = \"…\"`, one of: dovecote:read",
+            "9: resource family `bare` has no `rate` — add `rate = \"60/minute\"` (reads per caller per second, minute, hour or day)",
+        ]
+    );
+}
+
+#[test]
+fn prompts_are_declared_whole_and_every_mistake_has_its_line() {
+    let source = format!(
+        r#"{SCOPES}
+[prompts.triage]
+title = "Triage"
+description = "Triage events."
+scope = "dovecote:read"
+rate = "30/minute"
+arguments.account = {{ description = "The account", required = true }}
+arguments.note = {{ }}
+
+[[prompts.triage.messages]]
+role = "user"
+resource = "github://accounts/{{account}}/pending"
+
+[[prompts.triage.messages]]
+role = "assistant"
+text = "Looking at {{account}} ({{note}}), {{ not a placeholder }}."
+
+[[prompts.triage.messages]]
+role = "user"
+image = "iVBO"
+mime_type = "image/png"
+"#
+    );
+    let (manifest, errs) = parse(&source).unwrap();
+    assert_eq!(errs, []);
+    let decl = manifest.prompts[0].decl.as_ref().unwrap();
+    assert_eq!(
+        decl.arguments
+            .iter()
+            .map(|a| (a.name.as_str(), a.required))
+            .collect::<Vec<_>>(),
+        [("account", true), ("note", false)]
+    );
+    assert_eq!(
+        decl.messages.iter().map(|m| m.role).collect::<Vec<_>>(),
+        [Role::User, Role::Assistant, Role::User]
+    );
+    assert_eq!(
+        decl.messages[0].body,
+        Body::Resource("github://accounts/{account}/pending".into())
+    );
+
+    let wrong = format!(
+        r#"{SCOPES}
+[prompts."bad name"]
+scope = "kb:read"
+rate = "often"
+colour = "red"
+arguments.account = {{ required = "yes" }}
+
+[[prompts."bad name".messages]]
+role = "narrator"
+text = "About {{acount}}."
+
+[[prompts."bad name".messages]]
+role = "user"
+text = "a"
+image = "b"
+"#
+    );
+    assert_eq!(
+        errors(&wrong),
+        [
+            "4: prompt name `bad name` is not valid — use 1 to 128 characters of A-Z, a-z, 0-9, `_`, `.` and `-`",
+            "4: prompt `bad name` has no `description` — add `description = \"What it is for\"` (clients show it)",
+            "5: prompt `bad name` names scope `kb:read`, which is not declared — add it under [scopes] or use one of: dovecote:read",
+            "6: the rate `often` of prompt `bad name` is not valid — write `<count>/<period>` with a count from 1 to 1000000 and a period of second, minute, hour or day, e.g. `60/minute`; at most 1000/second",
+            "7: prompt `bad name` has an unknown key `colour` — the keys are title, description, scope, rate, arguments and messages",
+            "8: argument `account` of prompt `bad name` has a wrong or unknown key `required` — the keys are description (a string) and required (a boolean)",
+            "11: the role `narrator` of a message of prompt `bad name` is not valid — write `role = \"user\"` or `role = \"assistant\"`",
+            "14: a message of prompt `bad name` mixes or lacks its contents — a message holds `text`, or `resource` (a URI template, read when the prompt is got), or `resource` with `text` (that text embedded under the URI), or `image` (base64) with `mime_type`",
+        ]
+    );
+    let unknown_arg = format!(
+        "{SCOPES}\n[prompts.p]\ndescription = \"d\"\nscope = \"dovecote:read\"\nrate = \"1/second\"\n\n[[prompts.p.messages]]\nrole = \"user\"\ntext = \"{{who}}\"\n"
+    );
+    assert_eq!(
+        error(&unknown_arg),
+        "9: prompt `p` uses `{who}`, which is not one of its arguments — declare it as [prompts.p.arguments.who]"
     );
 }

@@ -196,7 +196,7 @@ fn invocation_mistakes() {
         errs,
         [
             "`manifest` is given twice — keep one",
-            "unknown key `extra` — toolbox! takes `manifest = \"…\"` and `tools = [...]`",
+            "unknown key `extra` — toolbox! takes `manifest = \"…\"`, `tools = [...]` and `resources = [...]`",
         ]
     );
 
@@ -222,5 +222,76 @@ fn invocation_mistakes() {
         )
         .is_err(),
         "no generics"
+    );
+}
+
+const WITH_RESOURCES: &str = r#"[scopes."test:read"]
+description = "See things"
+grant = "members"
+
+[tools.whoami]
+scope = "test:read"
+rate = "5/second"
+
+[resources.github_event]
+scope = "test:read"
+rate = "7/minute"
+
+[resources.pending]
+enabled = false
+scope = "test:read"
+rate = "1/second"
+"#;
+
+#[test]
+fn resource_families_join_their_manifest_entries_by_const_name() {
+    let dir = dir_with("resources", WITH_RESOURCES);
+    let input = quote!(
+        manifest = "tools.toml",
+        tools = [whoami],
+        resources = [events::PENDING, events::GITHUB_EVENT]
+    );
+    let out = expand_at(input, None, dir.to_path_buf())
+        .unwrap()
+        .to_string()
+        .replace(' ', "");
+    let event = out
+        .find("def:events::GITHUB_EVENT,policy:::dovecote_gateway::toolbox::ResourcePolicy{enabled:true,scope:\"test:read\",rate:::dovecote_gateway::toolbox::Rate{count:7,period:::dovecote_gateway::toolbox::RatePeriod::Minute}")
+        .expect(&out);
+    let pending = out
+        .find(
+            "def:events::PENDING,policy:::dovecote_gateway::toolbox::ResourcePolicy{enabled:false",
+        )
+        .expect(&out);
+    assert!(event < pending, "manifest order");
+}
+
+#[test]
+fn resource_families_and_the_manifest_must_agree() {
+    let dir = dir_with("resources-agree", WITH_RESOURCES);
+    let errs = errors(
+        quote!(
+            manifest = "tools.toml",
+            tools = [whoami],
+            resources = [events::GITHUB_EVENT, other::GITHUB_EVENT, kb::DOCUMENT]
+        ),
+        dir.to_path_buf(),
+    );
+    assert_eq!(
+        errs,
+        [
+            "resource family `github_event` is already in the list — remove it",
+            "resource family `document` has no entry in the manifest — add [resources.document] with a scope and a rate to tools.toml",
+            "tools.toml:13: resource family `pending` is declared in the manifest but no ResourceDef const named `PENDING` is in toolbox!'s resources list — add the const to the list or remove [resources.pending]",
+        ]
+    );
+    let errs = errors(
+        quote!(manifest = "tools.toml", tools = [whoami]),
+        dir.to_path_buf(),
+    );
+    assert_eq!(
+        errs.len(),
+        2,
+        "without a resources list, both families are unlisted: {errs:?}"
     );
 }

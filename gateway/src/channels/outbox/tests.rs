@@ -23,6 +23,7 @@ fn discord() -> Instance {
         credential: Credential::Secret(Cow::Borrowed("HOOK")),
         api_base: None,
         allow_any_host: false,
+        confirm: false,
         target: Target::Discord {
             thread_id: None,
             username: None,

@@ -16,6 +16,7 @@ fn telegram_file_instance() -> Instance {
         credential: Credential::Secret(Cow::Borrowed("OPS_BOT_TOKEN")),
         api_base: None,
         allow_any_host: false,
+        confirm: false,
         target: Target::Telegram {
             chat_id: Cow::Borrowed("-100123"),
             topic_id: None,

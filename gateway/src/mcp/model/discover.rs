@@ -36,6 +36,9 @@ pub struct ServerCapabilities {
     /// `logging/setLevel` (session era only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logging: Option<EmptyObject>,
+    /// `completion/complete`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completions: Option<EmptyObject>,
 }
 
 /// Options of a capability that lists things.

@@ -6,6 +6,7 @@
 //! This module is a leaf: it imports nothing else of the crate, so the toolbox, the tools and
 //! the protocol core can all build these values. One file per family.
 
+mod completion;
 mod content;
 mod discover;
 mod error;
@@ -19,6 +20,7 @@ mod resource;
 mod result;
 mod tool;
 
+pub use completion::{CompleteResult, Completion, MAX_COMPLETION_VALUES};
 pub use content::{Content, EmbeddedResource, MediaContent, TextContent};
 pub use discover::{
     DiscoverResult, EmptyObject, Implementation, InitializeResult, ListCapability,
@@ -36,9 +38,10 @@ pub use list::{
 pub use meta::ResultMeta;
 pub use notification::{LogLevel, LogMessageParams, Notification, ProgressParams};
 pub use prepared::Prepared;
-pub use prompt::{Prompt, PromptArgument};
+pub use prompt::{GetPromptResult, Prompt, PromptArgument, PromptMessage, Role};
 pub use resource::{
-    BlobResourceContents, Resource, ResourceContents, ResourceTemplate, TextResourceContents,
+    BlobResourceContents, ReadResourceResult, Resource, ResourceContents, ResourceNotFoundData,
+    ResourceTemplate, TextResourceContents,
 };
 pub use result::{EmptyResult, ResultType, ServerResult, Stateless};
 pub use tool::{CallToolResult, Tool, ToolAnnotations};

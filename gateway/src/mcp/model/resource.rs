@@ -1,10 +1,12 @@
-//! Resources on the wire: a resource's contents (text or base64 blob), which tools embed in
-//! their results today, and the descriptors `resources/list` and `resources/templates/list`
-//! return. Reading, subscribing and their results arrive with the resources issue, here.
+//! Resources on the wire: a resource's contents (text or base64 blob), which tools and prompts
+//! embed, the descriptors `resources/list` and `resources/templates/list` return, the result
+//! of `resources/read`, and the `data` of its resource-not-found error.
 
 use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
+
+use super::list::CacheHints;
 
 /// The contents of one resource: text, or bytes as base64.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,6 +57,40 @@ impl ResourceContents {
             text: text.into(),
         })
     }
+}
+
+impl ResourceContents {
+    /// Bytes of `uri`, already base64-encoded.
+    pub fn blob(
+        uri: impl Into<String>,
+        mime_type: Option<Cow<'static, str>>,
+        blob: impl Into<String>,
+    ) -> Self {
+        Self::Blob(BlobResourceContents {
+            uri: uri.into(),
+            mime_type,
+            blob: blob.into(),
+        })
+    }
+}
+
+/// The result of `resources/read`: the resource's contents (one entry for every resource this
+/// server has), and in 2026-07-28 how long it may be cached and by whom.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadResourceResult {
+    /// The contents; never empty (a missing resource is an error, not an empty list).
+    pub contents: Vec<ResourceContents>,
+    /// Caching (2026-07-28 only).
+    #[serde(flatten)]
+    pub cache: Option<CacheHints>,
+}
+
+/// `data` of the resource-not-found error (-32602): the URI that was asked for. A resource
+/// that exists but is not the caller's gets exactly the same answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceNotFoundData {
+    /// The requested URI, as sent.
+    pub uri: String,
 }
 
 /// A resource as `resources/list` describes it.
@@ -114,6 +150,37 @@ mod tests {
         assert_eq!(
             to_value(&blob).unwrap(),
             json!({"uri": "a://b", "blob": "AAE="})
+        );
+    }
+
+    #[test]
+    fn a_read_result_is_its_contents_and_not_found_names_the_uri() {
+        let read = ReadResourceResult {
+            contents: vec![ResourceContents::blob(
+                "a://b",
+                Some("image/png".into()),
+                "AAE=",
+            )],
+            cache: None,
+        };
+        assert_eq!(
+            to_value(&read).unwrap(),
+            json!({"contents": [{"uri": "a://b", "mimeType": "image/png", "blob": "AAE="}]})
+        );
+        let cached = ReadResourceResult {
+            cache: Some(CacheHints {
+                ttl_ms: 0,
+                cache_scope: super::super::CacheScope::Private,
+            }),
+            ..read
+        };
+        assert_eq!(to_value(&cached).unwrap()["cacheScope"], json!("private"));
+        assert_eq!(
+            to_value(ResourceNotFoundData {
+                uri: "a://c".into()
+            })
+            .unwrap(),
+            json!({"uri": "a://c"})
         );
     }
 

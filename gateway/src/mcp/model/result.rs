@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::completion::CompleteResult;
 use super::discover::{DiscoverResult, InitializeResult};
 use super::input::InputRequiredResult;
 use super::list::{
@@ -10,6 +11,8 @@ use super::list::{
 };
 use super::meta::ResultMeta;
 use super::prepared::Prepared;
+use super::prompt::GetPromptResult;
+use super::resource::ReadResourceResult;
 use super::tool::{CallToolResult, Tool};
 
 /// Whether a 2026-07-28 result is final.
@@ -46,6 +49,12 @@ pub enum ServerResult<'a> {
     ListResources(ListResourcesResult),
     /// `resources/templates/list`.
     ListResourceTemplates(ListResourceTemplatesResult),
+    /// `resources/read`.
+    ReadResource(ReadResourceResult),
+    /// `prompts/get`.
+    GetPrompt(GetPromptResult),
+    /// `completion/complete`.
+    Complete(CompleteResult),
     /// In place of a result (2026-07-28): input the server needs first.
     InputRequired(InputRequiredResult),
 }

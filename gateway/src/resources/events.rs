@@ -1,0 +1,217 @@
+//! GitHub events as resources: an account's pending summary
+//! (`github://accounts/{account}/pending`, listed once per account the caller sees) and one
+//! event's payload (`github://accounts/{account}/events/{delivery_id}`, reached through the
+//! template only, so an account with 100,000 events still lists in constant time). The
+//! `{account}` segment is written and read only by `Tenant::uri_segment`/`from_uri_segment`.
+//! A caller sees exactly the tenants the event tools give it (`access::tenants_of`); another
+//! account's event is answered as a missing one.
+
+use serde::Serialize;
+
+use super::{page_of, Completing, Listing, Reading};
+use crate::mcp::model::{Resource, ResourceContents};
+use crate::toolbox::{Captures, Listed, ResourceDef, ResourceError, ToolContext};
+use crate::webhooks::rest::DEFAULT_LIMIT;
+use crate::webhooks::store::{EventSummary, MAX_LIST};
+use crate::webhooks::visibility::Visible;
+use crate::webhooks::{access, DeliveryId, Tenant};
+
+/// Events are JSON as GitHub sent them; summaries are JSON too.
+const JSON: &str = "application/json";
+
+/// An account's pending events in brief.
+pub const GITHUB_PENDING: ResourceDef = ResourceDef {
+    name: "github_pending",
+    uri_template: "github://accounts/{account}/pending",
+    title: "Pending GitHub events of an account",
+    description: "How many events of this GitHub account are pending, by type, and the newest \
+                  ones in brief, each with the URI of its full payload.",
+    mime_type: JSON,
+    list: Some(list_pending),
+    read: read_pending,
+    complete: Some(complete),
+};
+
+/// One event's payload.
+pub const GITHUB_EVENT: ResourceDef = ResourceDef {
+    name: "github_event",
+    uri_template: "github://accounts/{account}/events/{delivery_id}",
+    title: "GitHub event payload",
+    description: "The full JSON payload GitHub delivered for one event (delivery_id is its \
+                  X-GitHub-Delivery, the event_id the event tools use).",
+    mime_type: JSON,
+    list: None,
+    read: read_event,
+    complete: Some(complete),
+};
+
+/// A pending event in the summary: its resource URI and what the event tools show.
+#[derive(Debug, Serialize)]
+pub struct PendingEvent {
+    /// The URI of its payload.
+    pub uri: String,
+    /// The event in brief.
+    #[serde(flatten)]
+    pub event: EventSummary,
+}
+
+/// The contents of `github://accounts/{account}/pending`.
+#[derive(Debug, Serialize)]
+pub struct PendingSummary {
+    /// The account.
+    pub account: String,
+    /// How many events are not yet processed.
+    pub pending_count: u64,
+    /// When the newest pending event arrived (ISO 8601), or null.
+    pub latest_received_at: Option<String>,
+    /// Pending events by type.
+    pub types: std::collections::BTreeMap<String, u64>,
+    /// The newest pending events, newest first.
+    pub events: Vec<PendingEvent>,
+}
+
+fn unavailable(e: crate::platform::PlatformError) -> ResourceError {
+    ResourceError::Unavailable(format!("event store: {}", e.0))
+}
+
+async fn tenants(ctx: &ToolContext<'_>) -> Result<Vec<Visible>, ResourceError> {
+    access::tenants_of(ctx.principal(), &ctx.config().webhooks, ctx.platform())
+        .await
+        .map_err(unavailable)
+}
+
+/// The account a URI names, if the caller sees it (with what of it they see, the same rule as
+/// the tools'); otherwise not found, as if it did not exist.
+async fn visible(ctx: &ToolContext<'_>, captures: &Captures) -> Result<Visible, ResourceError> {
+    let tenant = captures
+        .get("account")
+        .and_then(Tenant::from_uri_segment)
+        .ok_or(ResourceError::NotFound)?;
+    tenants(ctx)
+        .await?
+        .into_iter()
+        .find(|v| v.tenant == tenant)
+        .ok_or(ResourceError::NotFound)
+}
+
+/// The URI of `tenant`'s pending summary.
+pub fn pending_uri(tenant: &Tenant) -> String {
+    GITHUB_PENDING.uri(&[tenant.uri_segment()])
+}
+
+/// The URI of event `id` of `tenant`.
+pub fn event_uri(tenant: &Tenant, id: &str) -> String {
+    GITHUB_EVENT.uri(&[tenant.uri_segment(), id])
+}
+
+fn list_pending<'r>(ctx: &'r ToolContext<'_>, position: &'r str, limit: usize) -> Listing<'r> {
+    Box::pin(async move {
+        let mut tenants: Vec<Tenant> = tenants(ctx).await?.into_iter().map(|v| v.tenant).collect();
+        tenants.sort_by(|a, b| a.uri_segment().cmp(b.uri_segment()));
+        tenants.retain(|t| t.uri_segment() > position);
+        let (tenants, next) = page_of(tenants, limit, |t| t.uri_segment().to_owned());
+        let resources = tenants
+            .iter()
+            .map(|t| Resource {
+                uri: pending_uri(t),
+                name: format!("pending:{}", t.uri_segment()).into(),
+                title: Some(format!("Pending GitHub events of {t}").into()),
+                description: None,
+                mime_type: Some(JSON.into()),
+            })
+            .collect();
+        Ok(Listed { resources, next })
+    })
+}
+
+fn read_pending<'r>(ctx: &'r ToolContext<'_>, uri: &'r str, captures: &'r Captures) -> Reading<'r> {
+    Box::pin(async move {
+        let seen = [visible(ctx, captures).await?];
+        let tenant = &seen[0].tenant;
+        let status = access::status(ctx.platform(), &seen)
+            .await
+            .map_err(unavailable)?;
+        let events = access::pending(ctx.platform(), &seen, DEFAULT_LIMIT)
+            .await
+            .map_err(unavailable)?;
+        let summary = PendingSummary {
+            account: seen[0].label(),
+            pending_count: status.pending_count,
+            latest_received_at: status.latest_received_at,
+            types: status.types,
+            events: events
+                .into_iter()
+                .map(|s| PendingEvent {
+                    uri: event_uri(tenant, &s.event.id),
+                    event: s.event,
+                })
+                .collect(),
+        };
+        let text = serde_json::to_string(&summary)
+            .map_err(|e| ResourceError::Unavailable(e.to_string()))?;
+        Ok(vec![ResourceContents::text(uri, Some(JSON.into()), text)])
+    })
+}
+
+fn read_event<'r>(ctx: &'r ToolContext<'_>, uri: &'r str, captures: &'r Captures) -> Reading<'r> {
+    Box::pin(async move {
+        let id = captures
+            .get("delivery_id")
+            .and_then(|d| DeliveryId::parse(d).ok())
+            .ok_or(ResourceError::NotFound)?;
+        let seen = [visible(ctx, captures).await?];
+        let max = ctx.config().webhooks.tool_payload_bytes;
+        let found = access::find(ctx.platform(), &seen, &id, max)
+            .await
+            .map_err(unavailable)?
+            .ok_or(ResourceError::NotFound)?;
+        match found.payload {
+            Some(payload) => Ok(vec![ResourceContents::text(
+                uri,
+                Some(JSON.into()),
+                payload.get(),
+            )]),
+            None => Err(ResourceError::Refused(format!(
+                "The payload of event `{}` is larger than {max} bytes (EVENTS_TOOL_PAYLOAD_BYTES); \
+                 fetch it from GET /event?id={}",
+                id.as_str(),
+                id.as_str()
+            ))),
+        }
+    })
+}
+
+/// Completes `account` with the accounts the caller sees, and `delivery_id` with the pending
+/// events of the account in `context`.
+fn complete<'r>(
+    ctx: &'r ToolContext<'_>,
+    variable: &'r str,
+    value: &'r str,
+    context: &'r Captures,
+) -> Completing<'r> {
+    Box::pin(async move {
+        let prefix = value.to_ascii_lowercase();
+        match variable {
+            "account" => Ok(tenants(ctx)
+                .await?
+                .iter()
+                .map(|v| v.tenant.uri_segment().to_owned())
+                .filter(|s| s.starts_with(&prefix))
+                .collect()),
+            "delivery_id" => {
+                let Ok(seen) = visible(ctx, context).await else {
+                    return Ok(Vec::new());
+                };
+                let pending = access::pending(ctx.platform(), &[seen], MAX_LIST)
+                    .await
+                    .map_err(unavailable)?;
+                Ok(pending
+                    .into_iter()
+                    .map(|s| s.event.id)
+                    .filter(|id| id.to_ascii_lowercase().starts_with(&prefix))
+                    .collect())
+            }
+            _ => Ok(Vec::new()),
+        }
+    })
+}
