@@ -53,13 +53,13 @@ before(async () => {
   if (REMOTE) return;
   github = await startGitHub({
     users: {
-      octocat: { id: 1, installations: ["octo-org"] },
-      hubot: { id: 2, installations: ["hubot-inc"] },
+      octocat: { id: 1, installations: [{ id: 101, account: { login: "octo-org", id: 9101 }, repositories: ["octo-org/app"] }] },
+      hubot: { id: 2, installations: [{ id: 202, account: { login: "hubot-inc", id: 9202 }, repositories: ["hubot-inc/site"] }] },
     },
   });
   worker = await startWorker({ vars: githubVars(github, { ALLOWED_USERNAMES: "*", GITHUB_WEBHOOK_SECRET: SECRET }) });
-  await deliver("installation", installation(101, "octo-org"));
-  await deliver("installation", installation(202, "hubot-inc"));
+  await deliver("installation", installation(101, "octo-org", 9101));
+  await deliver("installation", installation(202, "hubot-inc", 9202));
   events.octocat = await deliver("issues", issue("octo-org/app", 1, 101));
   events.hubot = await deliver("issues", issue("hubot-inc/site", 2, 202));
   for (const login of ["octocat", "hubot"]) {
