@@ -53,13 +53,15 @@ before(async () => {
   if (REMOTE) return;
   github = await startGitHub({
     users: {
-      octocat: { id: 1, installations: ["octo-org"] },
-      hubot: { id: 2, installations: ["hubot-inc"] },
+      octocat: { id: 1, installations: [{ id: 101, account: { login: "octo-org", id: 9101 }, repositories: ["octo-org/app"] }] },
+      hubot: { id: 2, installations: [{ id: 202, account: { login: "hubot-inc", id: 9202 }, repositories: ["hubot-inc/site"] }] },
     },
   });
   worker = await startWorker({ vars: githubVars(github, { ALLOWED_USERNAMES: "*", GITHUB_WEBHOOK_SECRET: SECRET }) });
-  await deliver("installation", installation(101, "octo-org"));
-  await deliver("installation", installation(202, "hubot-inc"));
+  // `{account}` is the store's name (Tenant::uri_segment): `-<GitHub account id>` for accounts
+  // installed since accounts were keyed by id. The account's login is the summary's `account`.
+  await deliver("installation", installation(101, "octo-org", 9101));
+  await deliver("installation", installation(202, "hubot-inc", 9202));
   events.octocat = await deliver("issues", issue("octo-org/app", 1, 101));
   events.hubot = await deliver("issues", issue("hubot-inc/site", 2, 202));
   for (const login of ["octocat", "hubot"]) {
@@ -86,8 +88,8 @@ describe("v2 client pinned to 2026-07-28", LOCAL, () => {
     assert.ok(client.getDiscoverResult().capabilities.resources);
     const { resources } = await client.listResources(undefined, { cacheMode: "bypass" });
     const uris = resources.map((r) => r.uri);
-    assert.ok(uris.includes("github://accounts/octo-org/pending"), uris.join(", "));
-    assert.ok(!uris.some((u) => u.includes("hubot-inc")), uris.join(", "));
+    assert.ok(uris.includes("github://accounts/-9101/pending"), uris.join(", "));
+    assert.ok(!uris.some((u) => u.includes("-9202")), uris.join(", "));
     assert.ok(!uris.some((u) => u.includes("/events/")), "events are reached through the template, not listed");
     const { resourceTemplates } = await client.listResourceTemplates(undefined, { cacheMode: "bypass" });
     assert.deepEqual(
@@ -97,7 +99,7 @@ describe("v2 client pinned to 2026-07-28", LOCAL, () => {
   });
 
   test("reads its own event's payload and its account's pending summary", async () => {
-    const uri = `github://accounts/octo-org/events/${events.octocat}`;
+    const uri = `github://accounts/-9101/events/${events.octocat}`;
     const { contents } = await client.readResource({ uri });
     assert.equal(contents[0].uri, uri);
     assert.equal(contents[0].mimeType, "application/json");
@@ -105,33 +107,33 @@ describe("v2 client pinned to 2026-07-28", LOCAL, () => {
     assert.equal(payload.issue.number, 1);
     assert.equal(payload.repository.full_name, "octo-org/app");
 
-    const summary = JSON.parse((await client.readResource({ uri: "github://accounts/octo-org/pending" })).contents[0].text);
+    const summary = JSON.parse((await client.readResource({ uri: "github://accounts/-9101/pending" })).contents[0].text);
     assert.equal(summary.account, "octo-org");
     assert.ok(summary.events.some((e) => e.uri === uri), JSON.stringify(summary));
   });
 
   test("another user's event is not found, exactly like a missing one", async () => {
-    const foreign = `github://accounts/hubot-inc/events/${events.hubot}`;
+    const foreign = `github://accounts/-9202/events/${events.hubot}`;
     await notFound(client.readResource({ uri: foreign }), foreign, ProtocolError);
-    const missing = "github://accounts/octo-org/events/00000000-0000-0000-0000-000000000000";
+    const missing = "github://accounts/-9101/events/00000000-0000-0000-0000-000000000000";
     await notFound(client.readResource({ uri: missing }), missing, ProtocolError);
-    await notFound(client.readResource({ uri: "github://accounts/hubot-inc/pending" }), "github://accounts/hubot-inc/pending", ProtocolError);
+    await notFound(client.readResource({ uri: "github://accounts/-9202/pending" }), "github://accounts/-9202/pending", ProtocolError);
   });
 
   test("the triage prompt embeds the account's pending summary, and an account name completes", async () => {
     const { prompts } = await client.listPrompts(undefined, { cacheMode: "bypass" });
     assert.deepEqual(prompts.map((p) => p.name), ["triage_pending_events", "summarize_pull_request"]);
-    const got = await client.getPrompt({ name: "triage_pending_events", arguments: { account: "octo-org" } });
+    const got = await client.getPrompt({ name: "triage_pending_events", arguments: { account: "-9101" } });
     const embedded = got.messages[0].content;
     assert.equal(embedded.type, "resource");
-    assert.equal(embedded.resource.uri, "github://accounts/octo-org/pending");
+    assert.equal(embedded.resource.uri, "github://accounts/-9101/pending");
     const summary = JSON.parse(embedded.resource.text);
     assert.ok(summary.events.some((e) => e.id === events.octocat), embedded.resource.text);
     assert.match(got.messages[1].content.text, /octo-org/);
-    await notFound(client.getPrompt({ name: "triage_pending_events", arguments: { account: "hubot-inc" } }), "github://accounts/hubot-inc/pending", ProtocolError);
+    await notFound(client.getPrompt({ name: "triage_pending_events", arguments: { account: "-9202" } }), "github://accounts/-9202/pending", ProtocolError);
 
     const { completion } = await client.complete({ ref: { type: "ref/prompt", name: "triage_pending_events" }, argument: { name: "account", value: "oc" } });
-    assert.deepEqual(completion.values, ["octo-org"]);
+    assert.deepEqual(completion.values, ["-9101"]);
     const none = await client.complete({ ref: { type: "ref/prompt", name: "triage_pending_events" }, argument: { name: "account", value: "hub" } });
     assert.deepEqual(none.completion.values, [], "hubot's account is not suggested to octocat");
   });
@@ -167,17 +169,17 @@ describe("v1 client (session era)", LOCAL, () => {
   test("lists, reads its own event, and is refused the other's as not found", async () => {
     assert.ok(client.getServerCapabilities().resources);
     const { resources } = await client.listResources();
-    assert.deepEqual(resources.filter((r) => r.uri.startsWith("github://")).map((r) => r.uri), ["github://accounts/hubot-inc/pending"]);
-    const uri = `github://accounts/hubot-inc/events/${events.hubot}`;
+    assert.deepEqual(resources.filter((r) => r.uri.startsWith("github://")).map((r) => r.uri), ["github://accounts/-9202/pending"]);
+    const uri = `github://accounts/-9202/events/${events.hubot}`;
     const { contents } = await client.readResource({ uri });
     assert.equal(JSON.parse(contents[0].text).issue.number, 2);
-    const foreign = `github://accounts/octo-org/events/${events.octocat}`;
+    const foreign = `github://accounts/-9101/events/${events.octocat}`;
     await notFound(client.readResource({ uri: foreign }), foreign);
   });
 
   test("gets the triage prompt with its embedded resource and completes its account", async () => {
-    const got = await client.getPrompt({ name: "triage_pending_events", arguments: { account: "hubot-inc" } });
-    assert.equal(got.messages[0].content.resource.uri, "github://accounts/hubot-inc/pending");
+    const got = await client.getPrompt({ name: "triage_pending_events", arguments: { account: "-9202" } });
+    assert.equal(got.messages[0].content.resource.uri, "github://accounts/-9202/pending");
     assert.equal(JSON.parse(got.messages[0].content.resource.text).account, "hubot-inc");
     const { completion } = await client.complete({ ref: { type: "ref/prompt", name: "triage_pending_events" }, argument: { name: "account", value: "" } });
     assert.deepEqual(completion.values, ["hubot-inc"]);

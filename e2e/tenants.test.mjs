@@ -1,13 +1,18 @@
-// Who sees which webhook tenant, end to end: two GitHub users signed in through GitHub (the
-// local stand-in), two GitHub App installations announced by signed `installation` deliveries,
-// and a plain repository webhook whose tenant configuration gives to one of them. Each user
-// sees only their own accounts' events — through the MCP tools, the REST endpoints and
-// /events — and cannot read or mark another's by id.
+// Who sees which webhook tenant, end to end: GitHub users signed in through GitHub (the local
+// stand-in), GitHub App installations announced by signed `installation` deliveries, and a
+// plain repository webhook whose tenant configuration gives to one of them. Each user sees only
+// their own accounts' events, and of those only the repositories their GitHub token reaches
+// (organization events: admins only) — through the MCP tools, the REST endpoints and /events —
+// and cannot read or mark another's by id. Accounts are keyed by GitHub id: a renamed account
+// keeps its events, and whoever claims the freed login reaches none of them. A captured
+// delivery re-posted under a new id is a duplicate.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { startWorker, REMOTE, localOnly } from "./harness/worker.mjs";
 import { githubSignIn, githubVars, startGitHub } from "./harness/github.mjs";
 import { modern } from "./harness/mcp.mjs";
+import { randomUUID } from "node:crypto";
+import { sign } from "@octokit/webhooks-methods";
 import { deliver as deliverTo, installation, issue } from "./harness/deliveries.mjs";
 
 /** These tests configure their own Worker: skipped in remote mode (TEST_BASE_URL). */
@@ -20,6 +25,17 @@ let worker;
 const users = {};
 
 const deliver = (event, payload) => deliverTo(worker.origin, SECRET, event, payload);
+
+const ACCOUNT_IDS = { "octo-org": 9101, "hubot-inc": 9202 };
+
+/** An organization event (no repository): for the organization's admins. */
+const orgEvent = (org, installationId) => ({
+  action: "member_added",
+  membership: { state: "active", role: "member", user: { login: "newcomer", id: 77 } },
+  organization: { login: org, id: ACCOUNT_IDS[org] },
+  sender: { login: org },
+  installation: { id: installationId },
+});
 
 async function tool(who, name, args = {}) {
   const r = await modern(worker.url, "tools/call", { name, arguments: args }, { headers: { authorization: `Bearer ${users[who].access_token}` } });
@@ -67,8 +83,12 @@ before(async () => {
   if (REMOTE) return;
   github = await startGitHub({
     users: {
-      octocat: { id: 1, installations: ["octo-org"] },
-      hubot: { id: 2, installations: ["hubot-inc"] },
+      // A member of octo-org who reaches one of its repositories.
+      octocat: { id: 1, installations: [{ id: 101, account: { login: "octo-org", id: 9101 }, repositories: ["octo-org/app"], role: "member" }] },
+      // An admin of hubot-inc.
+      hubot: { id: 2, installations: [{ id: 202, account: { login: "hubot-inc", id: 9202 }, repositories: ["hubot-inc/site"], role: "admin" }] },
+      // Takes octo-org's login once it is freed, and installs the App there.
+      mallory: { id: 3, installations: [{ id: 303, account: { login: "octo-org", id: 9303 }, repositories: ["octo-org/app"], role: "admin" }] },
     },
   });
   worker = await startWorker({
@@ -81,8 +101,8 @@ before(async () => {
       EVENTS_POLL_MS: "200",
     }),
   });
-  await deliver("installation", installation(101, "octo-org"));
-  await deliver("installation", installation(202, "hubot-inc"));
+  await deliver("installation", installation(101, "octo-org", ACCOUNT_IDS["octo-org"]));
+  await deliver("installation", installation(202, "hubot-inc", ACCOUNT_IDS["hubot-inc"]));
   for (const login of ["octocat", "hubot"]) {
     github.signInAs(login);
     users[login] = await githubSignIn(worker.origin, { scope: SCOPE });
@@ -129,4 +149,86 @@ test("each user's /events carries only their own accounts' events", LOCAL, async
   assert.deepEqual(seen.octocat.map((e) => e.id), [octo]);
   assert.deepEqual(seen.hubot.map((e) => e.id), [hubot]);
   assert.equal(seen.octocat[0].repo, "octo-org/app");
+});
+
+test("members see the repositories their token reaches; organization events go to admins", LOCAL, async () => {
+  const reachable = await deliver("issues", issue("octo-org/app", 20, 101));
+  const hidden = await deliver("issues", issue("octo-org/private", 21, 101));
+  const octoOrg = await deliver("organization", orgEvent("octo-org", 101));
+  const hubotOrg = await deliver("organization", orgEvent("hubot-inc", 202));
+  const listed = async (who) => (await rest(who, "/pending-events?limit=100")).json.events.map((e) => e.id);
+  const octocat = await listed("octocat");
+  assert.ok(octocat.includes(reachable));
+  assert.ok(!octocat.includes(hidden), "a repository octocat's token cannot reach");
+  assert.ok(!octocat.includes(octoOrg), "an organization event, and octocat is no admin");
+  assert.ok((await listed("hubot")).includes(hubotOrg), "hubot administers hubot-inc");
+  assert.equal((await rest("octocat", `/event?id=${hidden}`)).status, 404);
+  assert.equal((await tool("octocat", "get_event", { event_id: octoOrg })).isError, true);
+  const shown = await tool("octocat", "get_event", { event_id: reachable });
+  assert.equal(shown.structuredContent.account_id, 9101, "events carry their account's GitHub id");
+  // The stand-in was asked what octocat reaches, page by page, as GitHub documents.
+  const asked = github.requests().map((r) => r.path);
+  assert.ok(asked.some((p) => p.startsWith("/api/user/installations/101/repositories")), asked.join(" "));
+  assert.ok(asked.some((p) => p === "/api/user/memberships/orgs/octo-org"), asked.join(" "));
+});
+
+test("a captured delivery re-posted under a new delivery id is a duplicate", LOCAL, async () => {
+  const payload = issue("octo-org/app", 30, 101);
+  const body = JSON.stringify(payload);
+  const post = (id) => fetch(`${worker.origin}/webhooks/github`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-github-event": "issues", "x-github-delivery": id, "x-hub-signature-256": "" },
+    body,
+  });
+  const first = await deliver("issues", payload);
+  const replayed = await (async () => {
+    const id = randomUUID();
+    const r = await fetch(`${worker.origin}/webhooks/github`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-github-event": "issues", "x-github-delivery": id, "x-hub-signature-256": await sign(SECRET, body) },
+      body,
+    });
+    return { id, status: r.status, json: await r.json() };
+  })();
+  assert.equal(replayed.status, 202);
+  assert.equal(replayed.json.duplicate, true, JSON.stringify(replayed.json));
+  const ids = (await rest("octocat", "/pending-events?limit=100")).json.events.map((e) => e.id);
+  assert.ok(ids.includes(first) && !ids.includes(replayed.id));
+  assert.equal((await post(randomUUID())).status, 403, "and unsigned, it is refused before that");
+});
+
+test("a renamed account keeps its events; whoever claims the freed login reaches none", LOCAL, async () => {
+  const before = await deliver("issues", issue("octo-org/app", 40, 101));
+  // `installation_target` renamed, shaped as GitHub's schema (@octokit/webhooks-types) has it:
+  // the account at the top level, `installation` with only its id.
+  await deliver("installation_target", {
+    action: "renamed",
+    account: { id: 9101, login: "octo-renamed", node_id: "O_9101", avatar_url: "", html_url: "https://github.com/octo-renamed" },
+    changes: { login: { from: "octo-org" } },
+    installation: { id: 101, node_id: "I_101" },
+    target_type: "Organization",
+    sender: { login: "octocat", id: 1 },
+  });
+  const after = await deliver("issues", issue("octo-renamed/app", 41, 101));
+  // GitHub now names the account and its repository by the new login. Events keep the
+  // repository name they arrived with (docs/webhooks.md, "Who sees what"), so the old name is
+  // kept reachable here to show the events from before the rename are still in the store.
+  const renamed = github.state.users.octocat.installations[0];
+  renamed.account.login = "octo-renamed";
+  renamed.repositories = ["octo-org/app", "octo-renamed/app"];
+  github.signInAs("octocat");
+  users.octocat = await githubSignIn(worker.origin, { scope: SCOPE });
+  const octocat = (await rest("octocat", "/pending-events?limit=100")).json.events;
+  assert.ok(octocat.some((e) => e.id === before), "the events from before the rename are still there");
+  assert.ok(octocat.some((e) => e.id === after));
+  assert.equal(octocat.find((e) => e.id === after).tenant, "octo-renamed");
+  // Mallory takes the login `octo-org` (a new account, id 9303) and installs the App.
+  await deliver("installation", installation(303, "octo-org", 9303));
+  github.signInAs("mallory");
+  users.mallory = await githubSignIn(worker.origin, { scope: SCOPE });
+  const mallory = (await rest("mallory", "/pending-events?limit=100")).json.events.map((e) => e.id);
+  assert.ok(!mallory.includes(before) && !mallory.includes(after), JSON.stringify(mallory));
+  assert.equal((await rest("mallory", `/event?id=${before}`)).status, 404);
+  const own = await deliver("issues", issue("octo-org/app", 42, 303));
+  assert.deepEqual((await rest("mallory", "/pending-events?limit=100")).json.events.filter((e) => e.type === "issues").map((e) => e.id), [own]);
 });

@@ -26,10 +26,13 @@ export const issue = (repo, n, installation) => ({
   ...(installation ? { installation: { id: installation } } : {}),
 });
 
-/** An `installation` `created` payload: App installation `id` on `account`. */
-export const installation = (id, account) => ({
+/** A stable numeric GitHub id for an account named only by login (GitHub sends both). */
+const idOf = (login) => 10_000 + [...login].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 1_000_000, 7);
+
+/** An `installation` `created` payload: App installation `id` on `account` (GitHub id `accountId`). */
+export const installation = (id, account, accountId = idOf(account)) => ({
   action: "created",
-  installation: { id, account: { login: account, type: "Organization" }, app_id: 1 },
+  installation: { id, account: { login: account, id: accountId, type: "Organization" }, app_id: 1 },
   repositories: [],
   sender: { login: account },
 });

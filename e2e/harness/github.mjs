@@ -2,7 +2,9 @@
 // user tokens: the sign-in redirect (`/login/oauth/authorize`, approving at once as GitHub does
 // for an app the user already authorized), the token endpoint (`/login/oauth/access_token`:
 // code exchange with PKCE, refresh with rotation, errors as 200 + `error`), and the REST API
-// under `/api` (`/user`, `/user/installations`, `/user/repos`, 401 "Bad credentials").
+// under `/api` (`/user`, `/user/installations`, `/user/installations/{id}/repositories` paginated
+// with `Link` headers, `/user/memberships/orgs/{org}`, `/user/repos`, 401 "Bad credentials",
+// 404 "Not Found").
 // Listens on 127.0.0.1 only. Point the Worker at it with `githubVars(stand)`.
 // `githubSignIn` is the headless sign-in for GitHub mode, as `signIn` is for the password.
 import http from "node:http";
@@ -14,8 +16,28 @@ export const GITHUB_CLIENT_SECRET = "e2e-github-client-secret";
 
 const token = (prefix) => `${prefix}_${randomBytes(18).toString("base64url")}`;
 
+/** A stable numeric id for an account named only by login (GitHub ids are per account). */
+const idOf = (login) => 10_000 + [...login].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 1_000_000, 7);
+
 /**
- * Starts the stand-in. `users` maps a login to {id, name, installations: [account logins],
+ * One installation of a user as the stand-in serves it: an account login (the App installed
+ * there, every repository of `repos` under it reachable, the user an admin) or
+ * {id, account: {login, id, type}, repositories: [full names], role: "admin" | "member"}.
+ */
+function installationOf(user, entry, i) {
+  if (typeof entry !== "string") return { type: "Organization", role: "admin", ...entry, account: { type: "Organization", ...entry.account } };
+  const repositories = (user.repos ?? []).map((r) => r.full_name).filter((n) => n.split("/")[0] === entry);
+  return { id: user.id * 100 + i, account: { login: entry, id: idOf(entry), type: "Organization" }, repositories, role: "admin" };
+}
+
+/** A repository as GitHub's installation list carries it. */
+const repositoryOf = (full_name) => {
+  const [owner, name] = full_name.split("/");
+  return { id: idOf(full_name), name, full_name, private: true, owner: { login: owner, id: idOf(owner) }, html_url: `https://github.com/${full_name}` };
+};
+
+/**
+ * Starts the stand-in. `users` maps a login to {id, name, installations: [see installationOf],
  * repos: [{full_name, private, ...}]}; `as` names who signs in next (settable).
  * `tokenLifetimeSecs` is the `expires_in` of user tokens (GitHub: 28800).
  */
@@ -28,6 +50,7 @@ export async function startGitHub({ users, tokenLifetimeSecs = 28800 } = {}) {
     access: new Map(), // token -> login
     refresh: new Map(), // refresh token -> login
     requests: [], // {method, path, form}
+    memberships: [], // organizations whose membership was asked for
   };
   const json = (res, status, body) => res.writeHead(status, { "content-type": "application/json; charset=utf-8" }).end(JSON.stringify(body));
   const badCredentials = (res) => json(res, 401, { message: "Bad credentials", documentation_url: "https://docs.github.com/rest", status: "401" });
@@ -86,13 +109,44 @@ export async function startGitHub({ users, tokenLifetimeSecs = 28800 } = {}) {
         case "/api/user":
           return json(res, 200, { login, id: user.id, name: user.name ?? null, type: "User", html_url: `https://github.com/${login}` });
         case "/api/user/installations": {
-          const installations = (user.installations ?? []).map((account, i) => ({ id: user.id * 100 + i, account: { login: account, type: "Organization" } }));
+          const installations = (user.installations ?? []).map((e, i) => installationOf(user, e, i))
+            .map(({ id, account }) => ({ id, account, app_id: 1, target_type: account.type }));
           return json(res, 200, { total_count: installations.length, installations });
         }
         case "/api/user/repos": {
           const perPage = Number(url.searchParams.get("per_page") ?? 30);
           return json(res, 200, (user.repos ?? []).slice(0, perPage));
         }
+      }
+      const mine = (user.installations ?? []).map((e, i) => installationOf(user, e, i));
+      const listing = url.pathname.match(/^\/api\/user\/installations\/(\d+)\/repositories$/);
+      const installation = listing && mine.find((i) => i.id === Number(listing[1]));
+      if (installation) {
+        // GitHub's pagination: `per_page` (max 100), `page`, and a Link header with next/last.
+        const perPage = Math.min(Number(q.per_page ?? 30), 100);
+        const page = Math.max(Number(q.page ?? 1), 1);
+        const all = installation.repositories ?? [];
+        const last = Math.max(Math.ceil(all.length / perPage), 1);
+        const at = (n) => `<${origin}${url.pathname}?per_page=${perPage}&page=${n}>`;
+        const links = [];
+        if (page < last) links.push(`${at(page + 1)}; rel="next"`, `${at(last)}; rel="last"`);
+        if (page > 1) links.push(`${at(page - 1)}; rel="prev"`, `${at(1)}; rel="first"`);
+        if (links.length) res.setHeader("link", links.join(", "));
+        const repositories = all.slice((page - 1) * perPage, page * perPage).map(repositoryOf);
+        return json(res, 200, { total_count: all.length, repository_selection: "selected", repositories });
+      }
+      const membership = url.pathname.match(/^\/api\/user\/memberships\/orgs\/([^/]+)$/);
+      const org = membership && mine.find((i) => i.account.type === "Organization" && i.account.login.toLowerCase() === decodeURIComponent(membership[1]).toLowerCase());
+      if (org) {
+        state.memberships.push(org.account.login);
+        return json(res, 200, {
+          url: `${origin}/api/orgs/${org.account.login}/memberships/${login}`,
+          state: "active",
+          role: org.role,
+          organization_url: `${origin}/api/orgs/${org.account.login}`,
+          organization: { login: org.account.login, id: org.account.id },
+          user: { login, id: user.id, type: "User" },
+        });
       }
     }
     json(res, 404, { message: "Not Found", documentation_url: "https://docs.github.com/rest" });

@@ -293,6 +293,41 @@ pub async fn oauth(call: Call<'_>) -> Answer {
     }
 }
 
+/// `/admin/tenants…`: the operator's tenant export and delete, behind the `/admin/` gate.
+pub async fn admin_tenants(call: Call<'_>) -> Answer {
+    let gateway = call.gateway;
+    let (Some(settings), Some(key)) = (gateway.oauth, gateway.signing_key) else {
+        return not_found(&call.request).into();
+    };
+    let issuer = match issuer(gateway, &call.request) {
+        Ok(i) => i,
+        Err(response) => return response.into(),
+    };
+    let req = read_or_answer!(call);
+    let server = AuthServer {
+        settings,
+        platform: gateway.platform,
+        issuer,
+        signing_key: key,
+        previous_signing_key: gateway.previous_signing_key,
+        scopes: tools::TOOLBOX.scopes,
+        address: address(&req),
+        allow_loopback_metadata: false,
+    };
+    match endpoints::admin::gate(&server, &req).await {
+        None => not_found(&req).into(),
+        Some(Err(refused)) => refused.into(),
+        Some(Ok(())) => webhooks::admin::serve(
+            &gateway.config.webhooks,
+            &gateway.platform,
+            &req,
+            server.address.as_deref(),
+        )
+        .await
+        .into(),
+    }
+}
+
 /// 404 naming the path.
 pub fn not_found(req: &HttpRequest) -> HttpResponse {
     error(

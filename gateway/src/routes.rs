@@ -162,7 +162,7 @@ const FORM: Cap = Cap::Bytes(crate::web::form::MAX_FORM_BYTES);
 const ADMIN: Cap = Cap::Bytes(crate::config::DEFAULT_MAX_BODY_BYTES);
 
 /// Every route, first match wins.
-pub static ROUTES: [Route; 20] = [
+pub static ROUTES: [Route; 21] = [
     Route {
         refuse: crate::mcp::refuse,
         cap: Cap::Mcp,
@@ -288,6 +288,16 @@ pub static ROUTES: [Route; 20] = [
             &["DELETE"],
             |c| Box::pin(h::oauth(c)),
             "/grants/*",
+        )
+    },
+    Route {
+        preflight: false,
+        enabled: admin_on,
+        ..route(
+            Path::Prefix(crate::webhooks::admin::PREFIX),
+            &["GET", "DELETE"],
+            |c| Box::pin(h::admin_tenants(c)),
+            "/admin/tenants/*",
         )
     },
     Route {

@@ -13,7 +13,8 @@ use dovecote_gateway::platform::native::{
     CannedFetch, ManualClock, MapSecrets, MemoryKv, OsRandom,
 };
 use dovecote_gateway::platform::Platform;
-use dovecote_gateway::toolbox::{Principal, Role, TenantAccess};
+use dovecote_gateway::platform::{Sql, SqlValue};
+use dovecote_gateway::toolbox::{Principal, Reach, Role, TenantAccess};
 use dovecote_gateway::tools::{catalog, TOOLBOX};
 use dovecote_gateway::webhooks::store::{self, Incoming};
 use dovecote_gateway::webhooks::Tenant;
@@ -96,6 +97,9 @@ impl World {
             h,
             body.to_string().into_bytes(),
         );
+        if let TenantAccess::Installations(reach) = &who.tenants {
+            reach.iter().for_each(|r| installed(objects, &r.login));
+        }
         let r: HttpResponse = pollster::block_on(mcp::handle(&server, &req, who));
         let v = serde_json::from_slice(&r.body)
             .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&r.body)));
@@ -117,6 +121,40 @@ impl World {
     }
 }
 
+/// The installation id the tests give `account`.
+fn installation_of(account: &str) -> u64 {
+    let lower = account.to_ascii_lowercase();
+    lower.bytes().fold(7u64, |h, b| h * 31 + u64::from(b)) % 1_000_000
+}
+
+/// `account`'s installation, as a registry from before accounts had ids holds it: its store is
+/// named by the login.
+fn installed(objects: &LocalObjects<'_>, account: &str) {
+    let registry = objects.database("TENANT_REGISTRY", "registry");
+    let account = account.to_ascii_lowercase();
+    for statement in [
+        "CREATE TABLE IF NOT EXISTS installations \
+         (id INTEGER PRIMARY KEY, account TEXT NOT NULL, removed_at INTEGER)",
+        "CREATE TABLE IF NOT EXISTS tenants (account TEXT PRIMARY KEY, removed_at INTEGER)",
+    ] {
+        registry.exec(statement, &[]).unwrap();
+    }
+    let id = SqlValue::Integer(installation_of(&account) as i64);
+    registry
+        .exec(
+            "INSERT OR IGNORE INTO installations (id, account) VALUES (?, ?)",
+            &[id, account.as_str().into()],
+        )
+        .unwrap();
+    registry
+        .exec(
+            "INSERT OR IGNORE INTO tenants (account) VALUES (?)",
+            &[account.as_str().into()],
+        )
+        .unwrap();
+}
+
+/// A member who administers the accounts of `accounts` (their installations, by id).
 fn member(login: &str, accounts: &[&str], scopes: &[&str]) -> Principal {
     Principal {
         id: format!("github:{login}"),
@@ -126,7 +164,18 @@ fn member(login: &str, accounts: &[&str], scopes: &[&str]) -> Principal {
         client_id: Some("c".into()),
         scopes: scopes.iter().map(|s| s.to_string()).collect(),
         address: None,
-        tenants: TenantAccess::Accounts(accounts.iter().map(|a| a.to_string()).collect()),
+        tenants: TenantAccess::Installations(
+            accounts
+                .iter()
+                .map(|a| Reach {
+                    installation: installation_of(a),
+                    account_id: installation_of(a) + 1,
+                    login: a.to_string(),
+                    admin: true,
+                    repositories: Vec::new(),
+                })
+                .collect(),
+        ),
         github: None,
         role: Role::Member,
     }
@@ -508,7 +557,8 @@ fn completion_suggests_only_what_the_caller_may_read() {
     let w = World::new(50);
     let o = LocalObjects::new(&w.clock);
     w.deliver(&o, "octo", "octo-1", &json!({}));
-    w.deliver(&o, "octo", "octo-2", &json!({}));
+    // Bodies of their own: the same body again would be a replay, stored once.
+    w.deliver(&o, "octo", "octo-2", &json!({"n": 2}));
     w.deliver(&o, "acme", "acme-1", &json!({}));
     let bob = member("bob", &["octo", "octo-labs", "other"], READER);
     let doc = NewDocument {

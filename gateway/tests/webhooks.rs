@@ -13,7 +13,9 @@ use dovecote_gateway::platform::native::{
 use dovecote_gateway::platform::Platform;
 use dovecote_gateway::ratelimit::Leases;
 use dovecote_gateway::router::{open_stream, route, Gateway};
-use dovecote_gateway::toolbox::{CallToolResult, Principal, Role, TenantAccess, ToolContext};
+use dovecote_gateway::toolbox::{
+    CallToolResult, Principal, Reach, Role, TenantAccess, ToolContext,
+};
 use dovecote_gateway::tools::TOOLBOX;
 use dovecote_gateway::webhooks::rest;
 use dovecote_gateway::webhooks::signature::sign;
@@ -140,8 +142,10 @@ fn issue(n: u64) -> Value {
         "repository": {"full_name": "o/r"}, "sender": {"login": "octocat"}})
 }
 
+/// An `installation` delivery; the account's id is the installation's plus 1000.
 fn installed(id: u64, account: &str, action: &str) -> Value {
-    json!({"action": action, "installation": {"id": id, "account": {"login": account}},
+    json!({"action": action, "installation": {"id": id,
+        "account": {"login": account, "id": id + 1000, "type": "Organization"}},
         "sender": {"login": account}})
 }
 
@@ -151,7 +155,8 @@ fn app_issue(installation: u64, n: u64) -> Value {
     v
 }
 
-fn github_user(login: &str, accounts: &[&str]) -> Principal {
+/// A member who administers the accounts of `installations` and reaches their repository `o/r`.
+fn github_user(login: &str, installations: &[u64]) -> Principal {
     Principal {
         id: format!("github:{login}"),
         authenticated: true,
@@ -160,7 +165,18 @@ fn github_user(login: &str, accounts: &[&str]) -> Principal {
         client_id: Some("c".into()),
         scopes: vec![rest::READ_SCOPE.into(), rest::WRITE_SCOPE.into()],
         address: None,
-        tenants: TenantAccess::Accounts(accounts.iter().map(|a| a.to_string()).collect()),
+        tenants: TenantAccess::Installations(
+            installations
+                .iter()
+                .map(|&installation| Reach {
+                    installation,
+                    account_id: installation + 1000,
+                    login: format!("account-{installation}"),
+                    admin: true,
+                    repositories: vec!["o/r".into()],
+                })
+                .collect(),
+        ),
         github: None,
         role: Role::Member,
     }
@@ -300,7 +316,7 @@ fn installations_route_events_to_their_account_until_removed() {
         .status,
         202
     );
-    let octo = github_user("bob", &["octo"]);
+    let octo = github_user("bob", &[77]);
     let listed = call(&w, &objects, &octo, "list_pending_events", json!({}));
     assert_eq!(ids(structured(&listed)), ["after", "inst-1"]);
     let removed = Delivery::new("installation", "inst-2", installed(77, "Octo", "deleted"));
@@ -310,11 +326,17 @@ fn installations_route_events_to_their_account_until_removed() {
         Delivery::new("issues", "later", app_issue(77, 3)).request(),
     );
     assert_eq!(r.status, 404, "a removed installation's events are refused");
-    let before = call(&w, &objects, &octo, "get_pending_status", json!({}));
+    let before = call(&w, &objects, &operator(), "get_pending_status", json!({}));
     assert_eq!(
         structured(&before)["pending_count"],
         3,
         "kept during the grace period"
+    );
+    let member = call(&w, &objects, &octo, "get_pending_status", json!({}));
+    assert_eq!(
+        structured(&member)["pending_count"],
+        0,
+        "a member reaches a store only through a live installation"
     );
 }
 
@@ -470,8 +492,8 @@ fn each_caller_sees_only_its_tenants_through_tools_and_rest() {
         let op = operator();
         call(&w, &objects, &op, "mark_processed", json!({"event_id": id}));
     }
-    let bob = github_user("bob", &["Octo"]);
-    let alice = github_user("alice", &["acme"]);
+    let bob = github_user("bob", &[11]);
+    let alice = github_user("alice", &[22]);
     let list = |who: &Principal| {
         ids(structured(&call(
             &w,
@@ -512,7 +534,11 @@ fn each_caller_sees_only_its_tenants_through_tools_and_rest() {
     let full = call(&w, &objects, &alice, "get_webhook_events", json!({}));
     let full = structured(&full);
     assert_eq!(full["events"][0]["payload"]["issue"]["number"], 3);
-    assert_eq!(full["events"][1]["tenant"], "acme");
+    assert_eq!(
+        full["events"][1]["tenant"], "account-22",
+        "named by its account's login"
+    );
+    assert_eq!(full["events"][1]["account_id"], 1022);
     for bad in [json!({"limit": 0}), json!({"limit": 101})] {
         assert!(call(&w, &objects, &bob, "list_pending_events", bad).is_error);
     }
@@ -623,7 +649,7 @@ fn the_event_stream_resumes_from_last_event_id_without_gaps_or_repeats() {
         Delivery::new("issues", "e-1", app_issue(1, 1)).request(),
     );
     w.send(&objects, Delivery::new("issues", "e-2", issue(2)).request());
-    let first = open(Some("octo:1,plain-org:0"));
+    let first = open(Some("-1001:1,plain-org:0"));
     let frames: Vec<&str> = first
         .split("\n\n")
         .filter(|f| f.contains("github_event"))
@@ -635,7 +661,7 @@ fn the_event_stream_resumes_from_last_event_id_without_gaps_or_repeats() {
         .find_map(|l| l.strip_prefix("id: "))
         .unwrap()
         .to_owned();
-    assert_eq!(last_id, "octo:2,plain-org:1");
+    assert_eq!(last_id, "-1001:2,plain-org:1");
     w.send(
         &objects,
         Delivery::new("issues", "e-3", app_issue(1, 3)).request(),
@@ -676,13 +702,13 @@ fn a_stream_carries_only_the_callers_tenants_whatever_last_event_id_claims() {
     }
     let kv = MemoryKv::new(&w.clock);
     let platform = w.platform(&objects, &kv);
-    let bob = github_user("bob", &["octo"]);
+    let bob = github_user("bob", &[11]);
     let tenants =
         pollster::block_on(access::tenants_of(&bob, &w.config.webhooks, &platform)).unwrap();
     assert_eq!(tenants.len(), 1);
     // A forged id naming acme at position 0 would replay acme's events if it were trusted.
     let mut cursor =
-        pollster::block_on(stream::start(&platform, &tenants, Some("octo:0,acme:0"))).unwrap();
+        pollster::block_on(stream::start(&platform, &tenants, Some("-1011:0,-1022:0"))).unwrap();
     let frames =
         String::from_utf8(pollster::block_on(stream::poll(&platform, &mut cursor)).unwrap())
             .unwrap();
@@ -691,5 +717,164 @@ fn a_stream_carries_only_the_callers_tenants_whatever_last_event_id_claims() {
         "{frames}"
     );
     assert!(!frames.contains("acme"), "{frames}");
-    assert_eq!(cursor.encode(), "octo:2");
+    assert_eq!(cursor.encode(), "-1011:2");
+}
+
+/// A member of installation 11 who reaches only `repositories`, and is an admin or not.
+fn member(login: &str, repositories: &[&str], admin: bool) -> Principal {
+    let mut p = github_user(login, &[11]);
+    if let TenantAccess::Installations(reach) = &mut p.tenants {
+        reach[0].admin = admin;
+        reach[0].repositories = repositories.iter().map(|r| r.to_string()).collect();
+    }
+    p
+}
+
+fn repo_issue(repo: &str, n: u64) -> Value {
+    let mut v = app_issue(11, n);
+    v["repository"] = json!({"full_name": repo});
+    v
+}
+
+#[test]
+fn members_see_the_repositories_their_token_reaches_and_account_events_as_admins() {
+    use dovecote_gateway::webhooks::{access, stream};
+    for (mode, whole) in [("repository", false), ("account", true)] {
+        let w = World::new(&[("WEBHOOK_VISIBILITY", mode)]);
+        let objects = LocalObjects::new(&w.clock);
+        let d = Delivery::new("installation", "inst", installed(11, "octo", "created"));
+        assert_eq!(w.send(&objects, d.request()).status, 202);
+        for (id, event, body) in [
+            ("public-1", "issues", repo_issue("octo/public", 1)),
+            ("secret-1", "issues", repo_issue("octo/secret", 2)),
+            (
+                "org-1",
+                "organization",
+                json!({"action": "member_added", "installation": {"id": 11},
+                    "organization": {"login": "octo"}}),
+            ),
+        ] {
+            w.clock.advance_ms(10);
+            let r = w.send(&objects, Delivery::new(event, id, body).request());
+            assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
+        }
+        let reader = member("reader", &["Octo/Public"], false);
+        let admin = member("admin", &[], true);
+        let list = |who: &Principal| {
+            let r = call(
+                &w,
+                &objects,
+                who,
+                "list_pending_events",
+                json!({"limit": 100}),
+            );
+            ids(structured(&r))
+        };
+        let everything = ["org-1", "secret-1", "public-1", "inst"];
+        if whole {
+            assert_eq!(list(&reader), everything, "{mode}: the account whole");
+            continue;
+        }
+        assert_eq!(list(&reader), ["public-1"], "{mode}");
+        assert_eq!(list(&admin), ["org-1", "inst"], "{mode}");
+        assert_eq!(list(&operator()), everything);
+        let got = |who: &Principal, id: &str| {
+            !call(&w, &objects, who, "get_event", json!({"event_id": id})).is_error
+        };
+        assert!(got(&reader, "public-1") && !got(&reader, "secret-1") && !got(&reader, "org-1"));
+        let status = call(&w, &objects, &reader, "get_pending_status", json!({}));
+        assert_eq!(structured(&status)["pending_count"], 1);
+        let kv = MemoryKv::new(&w.clock);
+        let platform = w.platform(&objects, &kv);
+        let refuse = |_: &str| HttpResponse::json(403, "{}".to_string());
+        let rest = |method: &str, url: &str, body: &str| {
+            let mut h = Headers::default();
+            h.push("Content-Type", "application/json");
+            let url = format!("http://127.0.0.1:8787{url}");
+            let req = HttpRequest::new(method, &url, h, body.into());
+            pollster::block_on(rest::serve(
+                &w.config.webhooks,
+                &platform,
+                &reader,
+                &req,
+                &refuse,
+            ))
+        };
+        assert_eq!(rest("GET", "/event?id=secret-1", "").status, 404);
+        assert_eq!(rest("GET", "/event?id=public-1", "").status, 200);
+        let marked = rest("POST", "/mark-processed", r#"{"event_id":"secret-1"}"#);
+        assert_eq!(marked.status, 404, "a hidden event cannot be marked");
+        let events = json_of(&rest("GET", "/webhook-events?limit=100", ""));
+        assert_eq!(ids(&events), ["public-1"]);
+        let tenants =
+            pollster::block_on(access::tenants_of(&reader, &w.config.webhooks, &platform)).unwrap();
+        let mut cursor =
+            pollster::block_on(stream::start(&platform, &tenants, Some("-1011:0"))).unwrap();
+        let frames =
+            String::from_utf8(pollster::block_on(stream::poll(&platform, &mut cursor)).unwrap())
+                .unwrap();
+        assert!(frames.contains("\"id\":\"public-1\""), "{frames}");
+        assert!(
+            !frames.contains("secret-1") && !frames.contains("org-1"),
+            "{frames}"
+        );
+    }
+}
+
+#[test]
+fn the_operator_exports_a_tenant_as_json_lines_and_deletes_it_whole() {
+    use dovecote_gateway::webhooks::admin;
+    let w = World::new(&[]);
+    let objects = LocalObjects::new(&w.clock);
+    let d = Delivery::new("installation", "inst", installed(11, "octo", "created"));
+    assert_eq!(w.send(&objects, d.request()).status, 202);
+    for (id, n) in [("a-1", 1), ("a-2", 2)] {
+        let r = w.send(
+            &objects,
+            Delivery::new("issues", id, app_issue(11, n)).request(),
+        );
+        assert_eq!(r.status, 202);
+    }
+    let kv = MemoryKv::new(&w.clock);
+    let platform = w.platform(&objects, &kv);
+    let admin = |method: &str, path: &str| {
+        let url = format!("http://127.0.0.1:8787{path}");
+        let req = HttpRequest::new(method, &url, Headers::default(), vec![]);
+        pollster::block_on(admin::serve(&w.config.webhooks, &platform, &req, None))
+    };
+    let listed = json_of(&admin("GET", "/admin/tenants"));
+    assert_eq!(listed["tenants"][0]["name"], "-1011");
+    assert_eq!(listed["tenants"][0]["account_id"], 1011);
+    let export = admin("GET", "/admin/tenants/-1011/export");
+    assert_eq!(export.status, 200);
+    let text = String::from_utf8(export.body.clone()).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ids: Vec<&str> = lines.iter().map(|l| l["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["inst", "a-1", "a-2"], "oldest first, every event");
+    assert_eq!(
+        lines[2]["payload"]["issue"]["number"], 2,
+        "with its payload"
+    );
+    let resumed = admin("GET", "/admin/tenants/-1011/export?after=2");
+    assert_eq!(String::from_utf8(resumed.body).unwrap().lines().count(), 1);
+    assert_eq!(
+        admin("GET", "/admin/tenants/-1011/export?after=x").status,
+        400
+    );
+    assert_eq!(admin("GET", "/admin/tenantsX").status, 404);
+    assert_eq!(admin("DELETE", "/admin/tenants/-1011").status, 200);
+    let gone = admin("GET", "/admin/tenants/-1011/export");
+    assert!(gone.body.is_empty(), "every event deleted");
+    assert_eq!(
+        json_of(&admin("GET", "/admin/tenants"))["tenants"][0]["name"],
+        "plain-org"
+    );
+    let r = w.send(
+        &objects,
+        Delivery::new("issues", "a-3", app_issue(11, 3)).request(),
+    );
+    assert_eq!(r.status, 404, "its installation is forgotten too");
 }

@@ -99,9 +99,9 @@ pub async fn principal(
             .headers
             .get("cf-connecting-ip")
             .map(|a| a.trim().to_owned()),
-        tenants: match record.tenants {
-            Some(accounts) => TenantAccess::Accounts(accounts),
-            None => TenantAccess::All,
+        tenants: match (record.tenants, record.reach) {
+            (None, _) => TenantAccess::All,
+            (Some(_), reach) => TenantAccess::Installations(reach.unwrap_or_default()),
         },
         github,
         role,

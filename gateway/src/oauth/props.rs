@@ -30,6 +30,10 @@ pub struct GrantProps {
     /// Accounts of the user's GitHub App installations; `None` for the operator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenants: Option<Vec<String>>,
+    /// What of each installation the user reaches (repositories, admin); absent in grants
+    /// sealed before it was read, which see no events until their next refresh reads it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reach: Option<Vec<crate::toolbox::Reach>>,
 }
 
 impl GrantProps {
@@ -41,6 +45,7 @@ impl GrantProps {
             idp: IDP_PASSWORD.into(),
             github: None,
             tenants: None,
+            reach: None,
         }
     }
 

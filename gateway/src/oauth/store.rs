@@ -188,6 +188,9 @@ pub struct AccessRecord {
     /// For GitHub sign-in, the accounts of the user's installations; `None` for the operator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenants: Option<Vec<String>>,
+    /// For GitHub sign-in, what of each installation the user reaches (see `GrantProps`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reach: Option<Vec<crate::toolbox::Reach>>,
     /// For GitHub sign-in, the user's GitHub access token, sealed and bound to this record's
     /// key, for tools that call GitHub as the user.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -12,7 +12,8 @@ use super::{page_of, Completing, Listing, Reading};
 use crate::mcp::model::{Resource, ResourceContents};
 use crate::toolbox::{Captures, Listed, ResourceDef, ResourceError, ToolContext};
 use crate::webhooks::rest::DEFAULT_LIMIT;
-use crate::webhooks::store::{self, EventSummary, MAX_LIST};
+use crate::webhooks::store::{EventSummary, MAX_LIST};
+use crate::webhooks::visibility::Visible;
 use crate::webhooks::{access, DeliveryId, Tenant};
 
 /// Events are JSON as GitHub sent them; summaries are JSON too.
@@ -73,23 +74,24 @@ fn unavailable(e: crate::platform::PlatformError) -> ResourceError {
     ResourceError::Unavailable(format!("event store: {}", e.0))
 }
 
-async fn tenants(ctx: &ToolContext<'_>) -> Result<Vec<Tenant>, ResourceError> {
+async fn tenants(ctx: &ToolContext<'_>) -> Result<Vec<Visible>, ResourceError> {
     access::tenants_of(ctx.principal(), &ctx.config().webhooks, ctx.platform())
         .await
         .map_err(unavailable)
 }
 
-/// The account a URI names, if the caller sees it; otherwise not found, as if it did not exist.
-async fn visible(ctx: &ToolContext<'_>, captures: &Captures) -> Result<Tenant, ResourceError> {
+/// The account a URI names, if the caller sees it (with what of it they see, the same rule as
+/// the tools'); otherwise not found, as if it did not exist.
+async fn visible(ctx: &ToolContext<'_>, captures: &Captures) -> Result<Visible, ResourceError> {
     let tenant = captures
         .get("account")
         .and_then(Tenant::from_uri_segment)
         .ok_or(ResourceError::NotFound)?;
-    if tenants(ctx).await?.contains(&tenant) {
-        Ok(tenant)
-    } else {
-        Err(ResourceError::NotFound)
-    }
+    tenants(ctx)
+        .await?
+        .into_iter()
+        .find(|v| v.tenant == tenant)
+        .ok_or(ResourceError::NotFound)
 }
 
 /// The URI of `tenant`'s pending summary.
@@ -104,7 +106,7 @@ pub fn event_uri(tenant: &Tenant, id: &str) -> String {
 
 fn list_pending<'r>(ctx: &'r ToolContext<'_>, position: &'r str, limit: usize) -> Listing<'r> {
     Box::pin(async move {
-        let mut tenants = tenants(ctx).await?;
+        let mut tenants: Vec<Tenant> = tenants(ctx).await?.into_iter().map(|v| v.tenant).collect();
         tenants.sort_by(|a, b| a.uri_segment().cmp(b.uri_segment()));
         tenants.retain(|t| t.uri_segment() > position);
         let (tenants, next) = page_of(tenants, limit, |t| t.uri_segment().to_owned());
@@ -124,26 +126,24 @@ fn list_pending<'r>(ctx: &'r ToolContext<'_>, position: &'r str, limit: usize) -
 
 fn read_pending<'r>(ctx: &'r ToolContext<'_>, uri: &'r str, captures: &'r Captures) -> Reading<'r> {
     Box::pin(async move {
-        let tenant = visible(ctx, captures).await?;
-        let objects = ctx.platform().objects;
-        let status = store::status(objects, &tenant).await.map_err(unavailable)?;
-        let events = store::pending(objects, &tenant, DEFAULT_LIMIT)
+        let seen = [visible(ctx, captures).await?];
+        let tenant = &seen[0].tenant;
+        let status = access::status(ctx.platform(), &seen)
+            .await
+            .map_err(unavailable)?;
+        let events = access::pending(ctx.platform(), &seen, DEFAULT_LIMIT)
             .await
             .map_err(unavailable)?;
         let summary = PendingSummary {
-            account: tenant.to_string(),
+            account: seen[0].label(),
             pending_count: status.pending_count,
             latest_received_at: status.latest_received_at,
             types: status.types,
             events: events
                 .into_iter()
-                .map(|s| {
-                    let mut event = s.event;
-                    event.tenant = tenant.to_string();
-                    PendingEvent {
-                        uri: event_uri(&tenant, &event.id),
-                        event,
-                    }
+                .map(|s| PendingEvent {
+                    uri: event_uri(tenant, &s.event.id),
+                    event: s.event,
                 })
                 .collect(),
         };
@@ -159,9 +159,9 @@ fn read_event<'r>(ctx: &'r ToolContext<'_>, uri: &'r str, captures: &'r Captures
             .get("delivery_id")
             .and_then(|d| DeliveryId::parse(d).ok())
             .ok_or(ResourceError::NotFound)?;
-        let tenant = visible(ctx, captures).await?;
+        let seen = [visible(ctx, captures).await?];
         let max = ctx.config().webhooks.tool_payload_bytes;
-        let found = store::get(ctx.platform().objects, &tenant, &id, max)
+        let found = access::find(ctx.platform(), &seen, &id, max)
             .await
             .map_err(unavailable)?
             .ok_or(ResourceError::NotFound)?;
@@ -195,14 +195,14 @@ fn complete<'r>(
             "account" => Ok(tenants(ctx)
                 .await?
                 .iter()
-                .map(|t| t.uri_segment().to_owned())
+                .map(|v| v.tenant.uri_segment().to_owned())
                 .filter(|s| s.starts_with(&prefix))
                 .collect()),
             "delivery_id" => {
-                let Ok(tenant) = visible(ctx, context).await else {
+                let Ok(seen) = visible(ctx, context).await else {
                     return Ok(Vec::new());
                 };
-                let pending = store::pending(ctx.platform().objects, &tenant, MAX_LIST)
+                let pending = access::pending(ctx.platform(), &[seen], MAX_LIST)
                     .await
                     .map_err(unavailable)?;
                 Ok(pending

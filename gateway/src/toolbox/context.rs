@@ -63,15 +63,35 @@ impl std::fmt::Debug for GitHubAccess {
     }
 }
 
-/// Which webhook tenants (GitHub account logins) a caller may read.
+/// Which webhook tenants a caller may read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TenantAccess {
     /// Every tenant: the operator (password sign-in, or the conformance build without sign-in).
     All,
-    /// The accounts of the user's GitHub App installations, as read at sign-in or at the last
-    /// refresh. For GitHub sign-in `Principal::name` is the user's login, which decides
-    /// whether the configured plain-webhook tenant is theirs too.
-    Accounts(Vec<String>),
+    /// The user's GitHub App installations, as read at sign-in or at the last refresh (empty
+    /// for a token issued before installations were read this way, until its next refresh).
+    /// For GitHub sign-in `Principal::name` is the user's login, which decides whether the
+    /// configured plain-webhook tenant is theirs too.
+    Installations(Vec<Reach>),
+}
+
+/// One GitHub App installation a user can access, and what of it their token reaches.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Reach {
+    /// The installation id (deliveries name it; the registry maps it to the account's store).
+    pub installation: u64,
+    /// The account's numeric GitHub id.
+    pub account_id: u64,
+    /// The account's login when read.
+    pub login: String,
+    /// Whether the user administers the organization (or the account is their own): events
+    /// without a repository are theirs to see.
+    #[serde(default)]
+    pub admin: bool,
+    /// `owner/name` of every repository of this installation the user's token can access,
+    /// lower-cased.
+    #[serde(default)]
+    pub repositories: Vec<String>,
 }
 
 impl Principal {

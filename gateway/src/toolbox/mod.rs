@@ -13,7 +13,7 @@ mod result;
 pub use crate::mcp::model::Notification;
 pub use args::{empty_input_schema, input_schema, parse_args, schema_of};
 pub use ask::{Inputs, Unanswered};
-pub use context::{GitHubAccess, Principal, Role, TenantAccess, ToolContext};
+pub use context::{GitHubAccess, Principal, Reach, Role, TenantAccess, ToolContext};
 pub use def::{Annotations, CallFn, ToolDef};
 pub use policy::{Rate, RatePeriod, ScopeDecl, ScopeGrant, ToolEntry, ToolPolicy, Toolbox};
 pub use prompt::{served, ArgumentDecl, MessageDecl, MessageTemplate, PromptDef};

@@ -11,7 +11,8 @@ use crate::tool;
 use crate::toolbox::{ToolContext, ToolError, Unanswered};
 use crate::webhooks::rest::DEFAULT_LIMIT;
 use crate::webhooks::store::{EventSummary, FullEvent, Marked, PendingStatus, MAX_LIST};
-use crate::webhooks::{access, DeliveryId, Tenant};
+use crate::webhooks::visibility::Visible;
+use crate::webhooks::{access, DeliveryId};
 
 fn default_limit() -> usize {
     DEFAULT_LIMIT
@@ -106,7 +107,7 @@ fn unavailable(e: crate::platform::PlatformError) -> ToolError {
     ToolError::new("The event store is unavailable just now; retry in a few seconds")
 }
 
-async fn tenants(ctx: &ToolContext<'_>) -> Result<Vec<Tenant>, ToolError> {
+async fn tenants(ctx: &ToolContext<'_>) -> Result<Vec<Visible>, ToolError> {
     access::tenants_of(ctx.principal(), &ctx.config().webhooks, ctx.platform())
         .await
         .map_err(unavailable)

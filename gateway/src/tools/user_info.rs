@@ -48,7 +48,9 @@ pub async fn get_user_info(ctx: &ToolContext<'_>) -> Result<UserInfo, ToolError>
         address: p.address.clone(),
         github_accounts: match &p.tenants {
             TenantAccess::All => None,
-            TenantAccess::Accounts(accounts) => Some(accounts.clone()),
+            TenantAccess::Installations(reach) => {
+                Some(reach.iter().map(|r| r.login.clone()).collect())
+            }
         },
     })
 }

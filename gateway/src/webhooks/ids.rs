@@ -1,5 +1,6 @@
 //! The identifiers of the webhook subsystem, validated once at the edge: `DeliveryId` (GitHub's
-//! `X-GitHub-Delivery`, also the event's id) and `Tenant` (a GitHub account login).
+//! `X-GitHub-Delivery`, also the event's id), `Tenant` (the name of an account's event store)
+//! and `Account` (a GitHub account: its numeric id, which survives renames, and its login).
 
 use serde::{Deserialize, Serialize};
 
@@ -50,8 +51,10 @@ impl From<DeliveryId> for String {
     }
 }
 
-/// A tenant: the GitHub account (user or organization) whose events are stored together,
-/// by login, lower-cased (GitHub logins are case-insensitive).
+/// A tenant: the name of the event store that holds one GitHub account's events. Stores made
+/// before accounts were keyed by id are named by the account's login then, lower-cased; new
+/// ones are `-<account id>` (no login starts with `-`, so the two never meet). The registry
+/// maps account ids to store names; a name is never derived from a login again.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Tenant(String);
@@ -74,7 +77,12 @@ impl Tenant {
         }
     }
 
-    /// The login, lower-cased.
+    /// The store of the account with this id, for an account the registry has no store for.
+    pub fn of_account(id: AccountId) -> Self {
+        Self(format!("-{}", id.0))
+    }
+
+    /// The store's name.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -111,6 +119,27 @@ impl std::fmt::Display for Tenant {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// A GitHub account's numeric id (user or organization): stable across renames, unlike its
+/// login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AccountId(pub u64);
+
+impl std::fmt::Display for AccountId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// A GitHub account as a delivery or the API names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// The id: what the account is keyed by.
+    pub id: AccountId,
+    /// The login now (shown; followed through renames).
+    pub login: String,
 }
 
 #[cfg(test)]

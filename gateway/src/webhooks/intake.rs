@@ -194,6 +194,14 @@ pub async fn receive(
     }
 }
 
+fn unknown_installation() -> HttpResponse {
+    refuse(
+        404,
+        "unknown_installation",
+        "this installation is not known; the gateway learns installations from their `installation` events",
+    )
+}
+
 /// The tenant a delivery belongs to; installation events update the map on the way.
 async fn resolve(
     settings: &WebhookSettings,
@@ -212,33 +220,31 @@ async fn resolve(
         });
     };
     let maps = INSTALLATION_EVENTS.contains(&event_type);
-    if let (true, Some(login)) = (maps, installation.account.as_deref()) {
-        let tenant = Tenant::parse(login).map_err(|e| refuse(400, "invalid_payload", &e))?;
+    if let (true, Some(account)) = (maps, installation.account.as_ref()) {
         let removed =
             event_type == "installation" && delivery.summary.action.as_deref() == Some("deleted");
         let stored = if removed {
             let wipe_at = now_ms + settings.uninstall_grace_ms;
             match registry::remove(platform.objects, installation.id).await {
-                Ok(_) => store::schedule_wipe(platform.objects, &tenant, Some(wipe_at)).await,
+                Ok(Some(tenant)) => store::schedule_wipe(platform.objects, &tenant, Some(wipe_at))
+                    .await
+                    .map(|()| tenant),
+                Ok(None) => return Err(unknown_installation()),
                 Err(e) => Err(e),
             }
         } else {
-            match registry::put(platform.objects, installation.id, &tenant).await {
-                Ok(()) => store::schedule_wipe(platform.objects, &tenant, None).await,
+            match registry::put(platform.objects, installation.id, account).await {
+                Ok(tenant) => store::schedule_wipe(platform.objects, &tenant, None)
+                    .await
+                    .map(|()| tenant),
                 Err(e) => Err(e),
             }
         };
-        return stored
-            .map(|()| tenant)
-            .map_err(|e| unavailable("tenant registry", &e.0));
+        return stored.map_err(|e| unavailable("tenant registry", &e.0));
     }
     match registry::lookup_cached(platform.objects, installation.id, now_ms).await {
         Ok(Some(tenant)) => Ok(tenant),
-        Ok(None) => Err(refuse(
-            404,
-            "unknown_installation",
-            "this installation is not known; the gateway learns installations from their `installation` events",
-        )),
+        Ok(None) => Err(unknown_installation()),
         Err(e) => Err(unavailable("tenant registry", &e.0)),
     }
 }

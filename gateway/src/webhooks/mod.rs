@@ -4,11 +4,13 @@
 //!
 //! `intake` is the delivery path; `registry` maps GitHub App installations to accounts;
 //! `store` is the per-tenant event store; `access` decides which tenants a caller sees and
-//! reads them together; `rest` and `stream` serve them over HTTP, and `pace` times an open
-//! stream. Uses the platform seam, the shared rate limiter and `oauth::bearer`; nothing here
+//! reads them together, and `visibility` which of a tenant's events (the one rule every
+//! reader applies); `rest` and `stream` serve them over HTTP, and `pace` times an open
+//! stream. `admin` is the operator's export and delete. Uses the platform seam, the audit trail, the shared rate limiter and `oauth::bearer`; nothing here
 //! is used by the MCP core.
 
 pub mod access;
+pub mod admin;
 pub mod allowlist;
 pub mod ids;
 pub mod intake;
@@ -21,6 +23,7 @@ pub mod signature;
 pub mod store;
 pub mod stream;
 pub mod time;
+pub mod visibility;
 
-pub use ids::{DeliveryId, Tenant};
-pub use settings::WebhookSettings;
+pub use ids::{Account, AccountId, DeliveryId, Tenant};
+pub use settings::{Visibility, WebhookSettings};

@@ -5,6 +5,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::{Account, AccountId};
+
 /// Longest text kept in a summary field (titles are cut, with `…`).
 pub const MAX_SUMMARY_TEXT_CHARS: usize = 300;
 
@@ -46,8 +48,9 @@ pub struct Summary {
 pub struct InstallationRef {
     /// The installation id.
     pub id: u64,
-    /// The account's login, when the payload carries it (`installation` events do).
-    pub account: Option<String>,
+    /// The account it is installed on, when the payload says (`installation` events carry it
+    /// inside `installation`; `installation_target` at the top level).
+    pub account: Option<Account>,
 }
 
 /// A parsed delivery.
@@ -71,7 +74,28 @@ struct Named {
 struct Installation {
     id: u64,
     #[serde(default)]
-    account: Option<Named>,
+    account: Option<RawAccount>,
+}
+
+/// An account as payloads carry it: always an id; a login for users and organizations, a
+/// slug for enterprises.
+#[derive(Deserialize)]
+struct RawAccount {
+    #[serde(default)]
+    id: Option<u64>,
+    #[serde(default)]
+    login: Option<String>,
+    #[serde(default)]
+    slug: Option<String>,
+}
+
+impl RawAccount {
+    fn into_account(self) -> Option<Account> {
+        Some(Account {
+            id: AccountId(self.id?),
+            login: self.login.or(self.slug)?,
+        })
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -116,6 +140,8 @@ struct Commit {
 struct Raw {
     action: Option<String>,
     installation: Option<Installation>,
+    // `installation_target`: the renamed account sits beside `installation`, not in it.
+    account: Option<RawAccount>,
     repository: Option<Named>,
     organization: Option<Named>,
     sender: Option<Named>,
@@ -233,9 +259,10 @@ pub fn parse(body: &[u8]) -> Result<Delivery, String> {
         head_sha,
         conclusion,
     };
+    let top_level = raw.account.and_then(RawAccount::into_account);
     let installation = raw.installation.map(|i| InstallationRef {
         id: i.id,
-        account: i.account.and_then(|a| a.login),
+        account: i.account.and_then(RawAccount::into_account).or(top_level),
     });
     Ok(Delivery {
         installation,
@@ -307,16 +334,26 @@ mod tests {
             summary(json!({"zen": "Keep it simple."})),
             Summary::default()
         );
-        let i =
-            parse(br#"{"action":"created","installation":{"id":42,"account":{"login":"Octo"}}}"#)
-                .unwrap();
+        let i = parse(
+            br#"{"action":"created","installation":{"id":42,"account":{"id":7,"login":"Octo"}}}"#,
+        )
+        .unwrap();
+        let octo = Account {
+            id: AccountId(7),
+            login: "Octo".into(),
+        };
         assert_eq!(
             i.installation,
             Some(InstallationRef {
                 id: 42,
-                account: Some("Octo".into())
+                account: Some(octo.clone())
             })
         );
+        let renamed = parse(
+            br#"{"action":"renamed","account":{"id":7,"login":"Octo"},"changes":{"login":{"from":"old"}},"installation":{"id":42},"target_type":"Organization"}"#,
+        )
+        .unwrap();
+        assert_eq!(renamed.installation.unwrap().account, Some(octo));
         for bad in [
             &b"[1]"[..],
             b"",

@@ -1,13 +1,15 @@
-//! The `TenantRegistry` Durable Object: which account each GitHub App installation belongs to.
-//! One instance; it only maps installations (`installation` and `installation_repositories`
-//! events keep it current) — quotas are counted in each tenant's own store.
+//! The `TenantRegistry` Durable Object: which account each GitHub App installation belongs to,
+//! and which event store holds each account's events. One instance. Accounts are keyed by
+//! GitHub's numeric id and their login follows renames (`installation`,
+//! `installation_repositories` and `installation_target` events keep it current); a login never
+//! leads to a store. Quotas are counted in each tenant's own store.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::Tenant;
+use super::{Account, Tenant};
 use crate::objects::{ask, Answer, Ask, Instance, ObjectClass};
 use crate::platform::{Objects, PlatformError, Sql, SqlError, SqlValue};
 
@@ -21,10 +23,28 @@ pub struct TenantRegistry;
 
 crate::objects::operations!(TenantRegistry, Request {
     Lookup => Option<Tenant>,
-    Put => (),
+    Put => Tenant,
     Remove => Option<Tenant>,
-    Accounts => Vec<Tenant>,
+    Accounts => Vec<Listed>,
+    Reach => Vec<(u64, Tenant)>,
+    Forget => (),
 });
+
+/// Forgets a store: its installations and its account (an operator deleted the tenant).
+#[derive(Serialize, Deserialize)]
+pub struct Forget {
+    tenant: Tenant,
+}
+
+/// Forgets `tenant`: its installations and its account. Deliveries for them are refused until
+/// the App is installed again (then under a new store named by the account's id).
+pub async fn forget_tenant(objects: &dyn Objects, tenant: &Tenant) -> Result<(), PlatformError> {
+    CACHE.with(|c| c.borrow_mut().retain(|_, (_, t)| t != tenant));
+    let op = Forget {
+        tenant: tenant.clone(),
+    };
+    Ok(ask(objects, INSTANCE, op).await?)
+}
 
 /// The account an installation belongs to.
 #[derive(Serialize, Deserialize)]
@@ -32,17 +52,33 @@ pub struct Lookup {
     installation: u64,
 }
 
-/// Records an installation's account.
+/// Records an installation's account (by id, with its login now); answers the account's store.
 #[derive(Serialize, Deserialize)]
 pub struct Put {
     installation: u64,
-    account: Tenant,
+    account: Account,
+}
+
+/// The stores of these installations, for those the registry knows and were not removed.
+#[derive(Serialize, Deserialize)]
+pub struct Reach {
+    installations: Vec<u64>,
 }
 
 /// Marks an installation removed.
 #[derive(Serialize, Deserialize)]
 pub struct Remove {
     installation: u64,
+}
+
+/// A store the registry lists, with its account where the registry knows it by id (a store
+/// from before accounts had ids, whose account has sent no installation event since, has none).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Listed {
+    /// The store.
+    pub tenant: Tenant,
+    /// Its account.
+    pub account: Option<Account>,
 }
 
 /// Every account with an installation, or removed less than `grace_ms` ago.
@@ -105,12 +141,12 @@ pub async fn lookup_cached(
     Ok(found)
 }
 
-/// Records that `installation` belongs to `account`.
+/// Records that `installation` belongs to `account`; returns the store that holds its events.
 pub async fn put(
     objects: &dyn Objects,
     installation: u64,
-    account: &Tenant,
-) -> Result<(), PlatformError> {
+    account: &Account,
+) -> Result<Tenant, PlatformError> {
     forget(installation);
     let op = Put {
         installation,
@@ -119,7 +155,8 @@ pub async fn put(
     Ok(ask(objects, INSTANCE, op).await?)
 }
 
-/// Marks `installation` removed (no more deliveries); returns the account it belonged to.
+/// Marks `installation` removed (no more deliveries); returns the store of its account, also
+/// when it was removed before; `None` when it was never recorded.
 pub async fn remove(
     objects: &dyn Objects,
     installation: u64,
@@ -128,19 +165,36 @@ pub async fn remove(
     Ok(ask(objects, INSTANCE, Remove { installation }).await?)
 }
 
+/// The stores of `installations` (those the registry knows and were not removed), in order.
+pub async fn reach(
+    objects: &dyn Objects,
+    installations: &[u64],
+) -> Result<Vec<(u64, Tenant)>, PlatformError> {
+    let op = Reach {
+        installations: installations.to_vec(),
+    };
+    Ok(ask(objects, INSTANCE, op).await?)
+}
+
 /// Every account with an installation, or whose installation was removed less than
-/// `grace_ms` ago (its events are still kept), in login order.
-pub async fn accounts(objects: &dyn Objects, grace_ms: u64) -> Result<Vec<Tenant>, PlatformError> {
+/// `grace_ms` ago (its events are still kept), in store order.
+pub async fn accounts(objects: &dyn Objects, grace_ms: u64) -> Result<Vec<Listed>, PlatformError> {
     Ok(ask(objects, INSTANCE, Accounts { grace_ms }).await?)
 }
 
-// `removed_at` is set when an installation is deleted. `tenants` remembers every account that
-// has had events, so the operator still sees them after an installation moves to another
-// account, or is removed (until its grace period ends).
-const SCHEMA: [&str; 2] = [
+// `installations.account` and `tenants.account` are store names (`Tenant`): logins for the
+// stores made before accounts were keyed by id, `-<id>` after. `removed_at` is set when an
+// installation is deleted. `tenants` remembers every store that has had events, so the operator
+// still sees them after an installation is removed (until its grace period ends). `accounts`
+// (added later; a registry of the earlier release gains it on first use, empty) maps an
+// account id to its store and its login now. An installation recorded before it adopts its
+// account on the account's next installation event: its store stays where it is.
+const SCHEMA: [&str; 3] = [
     "CREATE TABLE IF NOT EXISTS installations \
      (id INTEGER PRIMARY KEY, account TEXT NOT NULL, removed_at INTEGER)",
     "CREATE TABLE IF NOT EXISTS tenants (account TEXT PRIMARY KEY, removed_at INTEGER)",
+    "CREATE TABLE IF NOT EXISTS accounts \
+     (id INTEGER PRIMARY KEY, login TEXT NOT NULL, store TEXT NOT NULL UNIQUE)",
 ];
 
 fn account_of(sql: &dyn Sql, installation: u64) -> Result<Option<Tenant>, SqlError> {
@@ -171,12 +225,58 @@ impl ObjectClass for TenantRegistry {
                 Remove::answer(remove_installation(sql, now_ms, op.installation))
             }
             Request::Accounts(op) => Accounts::answer(live_accounts(sql, now_ms, op.grace_ms)),
+            Request::Forget(op) => Forget::answer(forget_store(sql, &op.tenant)),
+            Request::Reach(op) => Reach::answer(
+                op.installations
+                    .iter()
+                    .filter_map(|&i| account_of(sql, i).transpose().map(|t| t.map(|t| (i, t))))
+                    .collect(),
+            ),
         }
     }
 }
 
-/// Records that `installation` belongs to `account`.
-fn put_account(sql: &dyn Sql, installation: u64, account: &Tenant) -> Result<(), SqlError> {
+fn first_text(sql: &dyn Sql, query: &str, param: i64) -> Result<Option<String>, SqlError> {
+    let rows = sql.exec(query, &[SqlValue::Integer(param)])?;
+    Ok(rows.first().and_then(|r| r[0].as_str()).map(str::to_owned))
+}
+
+/// The store of `account`: the one the registry gave it, else the one its `installation` was
+/// recorded with before accounts had ids (unless another account holds it), else a new one
+/// named by the id. Never one found by login.
+fn store_of(sql: &dyn Sql, installation: u64, account: &Account) -> Result<Tenant, SqlError> {
+    let id = account.id.0 as i64;
+    let known = first_text(sql, "SELECT store FROM accounts WHERE id = ?", id)?;
+    let recorded = || {
+        first_text(
+            sql,
+            "SELECT account FROM installations WHERE id = ? AND NOT EXISTS \
+             (SELECT 1 FROM accounts WHERE store = installations.account)",
+            installation as i64,
+        )
+    };
+    let name = match known {
+        Some(name) => Some(name),
+        None => recorded()?,
+    };
+    Ok(name
+        .and_then(|n| Tenant::parse(&n).ok())
+        .unwrap_or_else(|| Tenant::of_account(account.id)))
+}
+
+/// Records that `installation` belongs to `account` (following a rename); returns its store.
+fn put_account(sql: &dyn Sql, installation: u64, account: &Account) -> Result<Tenant, SqlError> {
+    let store = store_of(sql, installation, account)?;
+    sql.exec(
+        "INSERT INTO accounts (id, login, store) VALUES (?, ?, ?) \
+         ON CONFLICT (id) DO UPDATE SET login = excluded.login",
+        &[
+            SqlValue::Integer(account.id.0 as i64),
+            account.login.as_str().into(),
+            store.as_str().into(),
+        ],
+    )?;
+    let account = store;
     sql.exec(
         "INSERT INTO installations (id, account) VALUES (?, ?) \
          ON CONFLICT (id) DO UPDATE SET account = excluded.account, removed_at = NULL",
@@ -190,16 +290,22 @@ fn put_account(sql: &dyn Sql, installation: u64, account: &Tenant) -> Result<(),
          ON CONFLICT (account) DO UPDATE SET removed_at = NULL",
         &[account.as_str().into()],
     )?;
-    Ok(())
+    Ok(account)
 }
 
-/// Marks `installation` removed; returns the account it belonged to.
+/// Marks `installation` removed; returns the store of the account it belonged to (also when
+/// it was removed before, so a redelivered removal lands where the first did).
 fn remove_installation(
     sql: &dyn Sql,
     now_ms: u64,
     installation: u64,
 ) -> Result<Option<Tenant>, SqlError> {
-    let account = account_of(sql, installation)?;
+    let account = first_text(
+        sql,
+        "SELECT account FROM installations WHERE id = ?",
+        installation as i64,
+    )?
+    .and_then(|a| Tenant::parse(&a).ok());
     sql.exec(
         "UPDATE installations SET removed_at = ? WHERE id = ? AND removed_at IS NULL",
         &[
@@ -221,9 +327,23 @@ fn remove_installation(
     Ok(account)
 }
 
-/// Every account with an installation or removed less than `grace_ms` ago, in login order;
+fn forget_store(sql: &dyn Sql, tenant: &Tenant) -> Result<(), SqlError> {
+    for (table, column) in [
+        ("installations", "account"),
+        ("tenants", "account"),
+        ("accounts", "store"),
+    ] {
+        sql.exec(
+            &format!("DELETE FROM {table} WHERE {column} = ?"),
+            &[tenant.as_str().into()],
+        )?;
+    }
+    Ok(())
+}
+
+/// Every account with an installation or removed less than `grace_ms` ago, in store order;
 /// forgets the others.
-fn live_accounts(sql: &dyn Sql, now_ms: u64, grace_ms: u64) -> Result<Vec<Tenant>, SqlError> {
+fn live_accounts(sql: &dyn Sql, now_ms: u64, grace_ms: u64) -> Result<Vec<Listed>, SqlError> {
     let horizon = SqlValue::Integer(now_ms.saturating_sub(grace_ms) as i64);
     for table in ["installations", "tenants"] {
         sql.exec(
@@ -231,10 +351,24 @@ fn live_accounts(sql: &dyn Sql, now_ms: u64, grace_ms: u64) -> Result<Vec<Tenant
             std::slice::from_ref(&horizon),
         )?;
     }
-    let rows = sql.exec("SELECT account FROM tenants ORDER BY account", &[])?;
+    let rows = sql.exec(
+        "SELECT t.account, a.id, a.login FROM tenants t \
+         LEFT JOIN accounts a ON a.store = t.account ORDER BY t.account",
+        &[],
+    )?;
     Ok(rows
         .iter()
-        .filter_map(|r| r[0].as_str().and_then(|a| Tenant::parse(a).ok()))
+        .filter_map(|r| {
+            let tenant = Tenant::parse(r[0].as_str()?).ok()?;
+            let account = match (r[1].as_i64(), r[2].as_str()) {
+                (Some(id), Some(login)) => Some(Account {
+                    id: super::AccountId(id as u64),
+                    login: login.to_owned(),
+                }),
+                _ => None,
+            };
+            Some(Listed { tenant, account })
+        })
         .collect())
 }
 
@@ -243,59 +377,134 @@ mod tests {
     use super::*;
     use crate::objects::host::LocalObjects;
     use crate::platform::native::ManualClock;
+    use crate::webhooks::AccountId;
+    use pollster::block_on;
+
+    const T0: u64 = 1_800_000_000_000;
+
+    fn stores(objects: &LocalObjects<'_>) -> Vec<Tenant> {
+        let listed = block_on(accounts(objects, 1000)).unwrap();
+        listed.into_iter().map(|l| l.tenant).collect()
+    }
+
+    fn account(id: u64, login: &str) -> Account {
+        Account {
+            id: AccountId(id),
+            login: login.into(),
+        }
+    }
 
     #[test]
     fn installations_map_to_accounts_until_removed() {
-        let clock = ManualClock::new(1_800_000_000_000);
+        let clock = ManualClock::new(T0);
         let objects = LocalObjects::new(&clock);
-        let octo = Tenant::parse("Octo").unwrap();
-        assert_eq!(pollster::block_on(lookup(&objects, 1)).unwrap(), None);
-        pollster::block_on(put(&objects, 1, &octo)).unwrap();
+        assert_eq!(block_on(lookup(&objects, 1)).unwrap(), None);
+        let octo = block_on(put(&objects, 1, &account(10, "Octo"))).unwrap();
+        assert_eq!(block_on(lookup(&objects, 1)).unwrap(), Some(octo.clone()));
+        let other = block_on(put(&objects, 2, &account(20, "other"))).unwrap();
+        assert_eq!(stores(&objects).len(), 2, "both accounts are listed");
+        assert_eq!(block_on(remove(&objects, 2)).unwrap(), Some(other.clone()));
+        assert_eq!(block_on(lookup(&objects, 2)).unwrap(), None);
         assert_eq!(
-            pollster::block_on(lookup(&objects, 1)).unwrap(),
-            Some(octo.clone())
-        );
-        let renamed = Tenant::parse("octo-renamed").unwrap();
-        pollster::block_on(put(&objects, 1, &renamed)).unwrap();
-        assert_eq!(
-            pollster::block_on(lookup(&objects, 1)).unwrap(),
-            Some(renamed.clone())
-        );
-        pollster::block_on(put(&objects, 2, &octo)).unwrap();
-        assert_eq!(
-            pollster::block_on(accounts(&objects, 1000)).unwrap(),
-            [octo.clone(), renamed.clone()],
-            "an account whose installation moved on is still listed"
+            block_on(remove(&objects, 2)).unwrap(),
+            Some(other.clone()),
+            "a redelivered removal lands where the first did"
         );
         assert_eq!(
-            pollster::block_on(remove(&objects, 1)).unwrap(),
-            Some(renamed.clone())
+            block_on(remove(&objects, 3)).unwrap(),
+            None,
+            "never recorded"
         );
-        assert_eq!(pollster::block_on(lookup(&objects, 1)).unwrap(), None);
-        assert_eq!(pollster::block_on(remove(&objects, 1)).unwrap(), None);
-        let listed = pollster::block_on(accounts(&objects, 1000)).unwrap();
-        assert_eq!(
-            listed,
-            [octo.clone(), renamed],
+        assert!(
+            stores(&objects).contains(&other),
             "listed while its events are kept"
         );
         clock.advance_ms(1000);
-        let listed = pollster::block_on(accounts(&objects, 1000)).unwrap();
         assert_eq!(
-            listed,
+            stores(&objects),
             std::slice::from_ref(&octo),
             "forgotten after the grace period"
         );
-        let now = 1_800_000_000_000 + 1000;
-        let cached = |i| pollster::block_on(lookup_cached(&objects, i, now)).unwrap();
-        assert_eq!(cached(2), Some(octo.clone()));
-        pollster::block_on(remove(&objects, 2)).unwrap();
-        assert_eq!(cached(2), None, "a removal in this isolate is seen at once");
-        pollster::block_on(put(&objects, 2, &octo)).unwrap();
+        let now = T0 + 1000;
+        let cached = |i| block_on(lookup_cached(&objects, i, now)).unwrap();
+        assert_eq!(cached(1), Some(octo.clone()));
+        block_on(remove(&objects, 1)).unwrap();
+        assert_eq!(cached(1), None, "a removal in this isolate is seen at once");
         assert_eq!(
-            pollster::block_on(lookup(&objects, 2)).unwrap(),
-            Some(octo),
-            "installed again"
+            block_on(put(&objects, 1, &account(10, "Octo"))).unwrap(),
+            octo,
+            "installed again: the same store"
+        );
+    }
+
+    #[test]
+    fn accounts_are_keyed_by_id_follow_renames_and_a_freed_login_reaches_nothing_old() {
+        let clock = ManualClock::new(T0);
+        let objects = LocalObjects::new(&clock);
+        // A registry as the release before this one left it: tables keyed by login, with data.
+        let db = objects.database(BINDING, INSTANCE);
+        for statement in [
+            "CREATE TABLE installations (id INTEGER PRIMARY KEY, account TEXT NOT NULL, removed_at INTEGER)",
+            "CREATE TABLE tenants (account TEXT PRIMARY KEY, removed_at INTEGER)",
+            "INSERT INTO installations (id, account) VALUES (7, 'octo-org')",
+            "INSERT INTO tenants (account) VALUES ('octo-org')",
+        ] {
+            db.exec(statement, &[]).unwrap();
+        }
+        let existing = Tenant::parse("octo-org").unwrap();
+        assert_eq!(
+            block_on(lookup(&objects, 7)).unwrap(),
+            Some(existing.clone()),
+            "an installation recorded before the upgrade still resolves"
+        );
+        assert_eq!(
+            block_on(accounts(&objects, 1000)).unwrap(),
+            [Listed {
+                tenant: existing.clone(),
+                account: None
+            }],
+            "listed, its account not yet known by id"
+        );
+        // `installation_target` renamed: the account (id 1001) is now `octo-renamed`.
+        let renamed = account(1001, "octo-renamed");
+        assert_eq!(
+            block_on(put(&objects, 7, &renamed)).unwrap(),
+            existing,
+            "the account keeps the store that holds its events"
+        );
+        assert_eq!(
+            block_on(lookup(&objects, 7)).unwrap(),
+            Some(existing.clone())
+        );
+        // Someone else takes the freed login and installs the App.
+        let claimer = block_on(put(&objects, 8, &account(6666, "octo-org"))).unwrap();
+        assert_ne!(claimer, existing, "a login never leads to another's store");
+        assert_eq!(claimer, Tenant::of_account(AccountId(6666)));
+        // The renamed account installs again (a new installation id): its store still.
+        assert_eq!(block_on(put(&objects, 9, &renamed)).unwrap(), existing);
+        assert_eq!(
+            block_on(reach(&objects, &[7, 8, 404])).unwrap(),
+            [(7, existing.clone()), (8, claimer.clone())],
+            "members reach stores through their installations, never by login"
+        );
+        let listed = block_on(accounts(&objects, 1000)).unwrap();
+        let logins: Vec<_> = listed
+            .iter()
+            .map(|l| (l.tenant.clone(), l.account.clone().map(|a| a.login)))
+            .collect();
+        assert_eq!(
+            logins,
+            [
+                (claimer, Some("octo-org".to_owned())),
+                (existing, Some("octo-renamed".to_owned()))
+            ],
+            "each store with its account's login now"
+        );
+        // The migration ran once and twice changes nothing.
+        objects.evict(BINDING, INSTANCE);
+        assert_eq!(
+            block_on(put(&objects, 8, &account(6666, "octo-org"))).unwrap(),
+            Tenant::of_account(AccountId(6666))
         );
     }
 }

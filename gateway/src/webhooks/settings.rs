@@ -66,6 +66,17 @@ impl std::fmt::Debug for Verification {
     }
 }
 
+/// What of an account's events a member sees (`WEBHOOK_VISIBILITY`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    /// An event with a repository when the member's GitHub token reaches that repository;
+    /// one without (organization, membership, installation) when they administer the
+    /// organization (or the account is their own). The default.
+    Repository,
+    /// Every event of every account where the App is installed and the member has access.
+    Account,
+}
+
 /// Retention of stored events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Retention {
@@ -94,6 +105,8 @@ pub struct WebhookSettings {
     pub default_tenant: Option<Tenant>,
     /// `WEBHOOK_DEFAULT_TENANT_USERS`: GitHub logins who may read the default tenant.
     pub default_tenant_users: Vec<String>,
+    /// `WEBHOOK_VISIBILITY`: `repository` (the default) or `account`.
+    pub visibility: Visibility,
     /// `EVENTS_RETAIN_PROCESSED_SECS`, `EVENTS_RETAIN_PENDING_SECS`.
     pub retention: Retention,
     /// `WEBHOOK_UNINSTALL_GRACE_SECS`, in milliseconds.
@@ -123,6 +136,7 @@ impl Default for WebhookSettings {
             quota_window_ms: DEFAULT_QUOTA_WINDOW_SECS * 1000,
             default_tenant: None,
             default_tenant_users: Vec::new(),
+            visibility: Visibility::Repository,
             retention: Retention {
                 processed_ms: DEFAULT_RETAIN_PROCESSED_SECS * 1000,
                 pending_ms: DEFAULT_RETAIN_PENDING_SECS * 1000,
@@ -220,8 +234,14 @@ impl WebhookSettings {
             })?,
         };
         let default_tenant = match var("WEBHOOK_DEFAULT_TENANT").map(|t| t.trim().to_owned()) {
+            // Named by the operator, not by GitHub: no account id and no rename reaches it.
+            // A leading `-` is refused so it can never be an account's store (`-<id>`).
             Some(t) if !t.is_empty() => Some(
                 Tenant::parse(&t)
+                    .and_then(|tenant| match t.starts_with('-') {
+                        true => Err("a name cannot start with `-`".to_owned()),
+                        false => Ok(tenant),
+                    })
                     .map_err(|e| ConfigError(format!("WEBHOOK_DEFAULT_TENANT: {e}")))?,
             ),
             _ => None,
@@ -234,6 +254,15 @@ impl WebhookSettings {
                     .collect()
             })
             .unwrap_or_default();
+        let visibility = match var("WEBHOOK_VISIBILITY").as_deref().map(str::trim) {
+            None | Some("") | Some("repository") => Visibility::Repository,
+            Some("account") => Visibility::Account,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "WEBHOOK_VISIBILITY is `{other}`; use `repository` (members see events of the repositories they can read) or `account` (every event of their accounts)"
+                )))
+            }
+        };
         let secs = |name: &str, default_ms: u64, min: u64| {
             number(&var, name, default_ms / 1000, min).map(|s| s.saturating_mul(1000))
         };
@@ -246,6 +275,7 @@ impl WebhookSettings {
             quota_window_ms: secs("WEBHOOK_TENANT_QUOTA_WINDOW_SECS", d.quota_window_ms, 1)?,
             default_tenant,
             default_tenant_users,
+            visibility,
             retention: Retention {
                 processed_ms: secs("EVENTS_RETAIN_PROCESSED_SECS", d.retention.processed_ms, 1)?,
                 pending_ms: secs("EVENTS_RETAIN_PENDING_SECS", d.retention.pending_ms, 1)?,

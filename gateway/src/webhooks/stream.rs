@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use futures_util::future::join_all;
 
 use super::store::{self, MAX_LIST};
+use super::visibility::Visible;
 use super::Tenant;
 use crate::platform::{Platform, PlatformError};
 
@@ -20,9 +21,10 @@ pub const MAX_CURSOR_LEN: usize = 8 * 1024;
 /// The comment sent as a heartbeat.
 pub const HEARTBEAT: &[u8] = b": heartbeat\n\n";
 
-/// A position in each tenant's store: `login:seq` pairs joined by `,` (logins hold neither).
+/// A position in each tenant's store: `store:seq` pairs joined by `,` (store names hold
+/// neither), and — never from the client — what of each tenant the caller sees.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Cursor(BTreeMap<Tenant, i64>);
+pub struct Cursor(BTreeMap<Tenant, i64>, BTreeMap<Tenant, Visible>);
 
 impl Cursor {
     /// Parses a `Last-Event-ID`. Tenants the caller may not read are dropped by `start`.
@@ -36,7 +38,7 @@ impl Cursor {
             let seq: i64 = seq.parse().ok().filter(|s| *s >= 0)?;
             positions.insert(Tenant::parse(login).ok()?, seq);
         }
-        Some(Self(positions))
+        Some(Self(positions, BTreeMap::new()))
     }
 
     /// The `id:` of an SSE event.
@@ -58,9 +60,14 @@ impl Cursor {
 /// each store's newest event (a new listener is sent only what arrives from now on).
 pub async fn start(
     platform: &Platform<'_>,
-    tenants: &[Tenant],
+    visible: &[Visible],
     last_event_id: Option<&str>,
 ) -> Result<Cursor, PlatformError> {
+    let tenants: Vec<Tenant> = visible.iter().map(|v| v.tenant.clone()).collect();
+    let rules = visible
+        .iter()
+        .map(|v| (v.tenant.clone(), v.clone()))
+        .collect();
     let resumed = last_event_id.and_then(Cursor::parse).unwrap_or_default();
     let missing: Vec<&Tenant> = tenants
         .iter()
@@ -74,7 +81,7 @@ pub async fn start(
     for (tenant, head) in missing.into_iter().zip(heads) {
         positions.insert(tenant.clone(), head?);
     }
-    Ok(Cursor(positions))
+    Ok(Cursor(positions, rules))
 }
 
 /// The SSE frames of every event after `cursor`, oldest first per tenant, moving the cursor
@@ -90,8 +97,16 @@ pub async fn poll(platform: &Platform<'_>, cursor: &mut Cursor) -> Result<Vec<u8
     let mut frames = Vec::new();
     for ((tenant, _), events) in tenants.iter().zip(answers) {
         for mut stored in events? {
-            stored.event.tenant = tenant.to_string();
             cursor.0.insert(tenant.clone(), stored.seq);
+            // Hidden events move the cursor past them, unsent.
+            let Some(v) = cursor
+                .1
+                .get(tenant)
+                .filter(|v| v.rule.allows(&stored.event))
+            else {
+                continue;
+            };
+            v.tag(&mut stored.event);
             let data =
                 serde_json::to_string(&stored.event).map_err(|e| PlatformError(e.to_string()))?;
             frames.extend_from_slice(

@@ -55,13 +55,31 @@ pub fn github_user_answers(s: &Session<'_>, login: &str, id: u64, token: &str, a
     let installations: Vec<Value> = accounts
         .iter()
         .enumerate()
-        .map(|(i, a)| json!({"id": i + 1, "account": {"login": a, "type": "Organization"}}))
+        .map(|(i, a)| {
+            json!({"id": i + 1, "account": {"login": a, "id": 1000 + i, "type": "Organization"}})
+        })
         .collect();
     s.fetch.answer_json(
         &format!("{API}/user/installations?per_page=100"),
         200,
         &json!({"total_count": installations.len(), "installations": installations}),
     );
+    // Each installation: one repository the user reaches, and an admin's membership.
+    for (i, a) in accounts.iter().enumerate() {
+        s.fetch.answer_json(
+            &format!(
+                "{API}/user/installations/{}/repositories?per_page=100",
+                i + 1
+            ),
+            200,
+            &json!({"total_count": 1, "repositories": [{"full_name": format!("{a}/repo")}]}),
+        );
+        s.fetch.answer_json(
+            &format!("{API}/user/memberships/orgs/{a}"),
+            200,
+            &json!({"state": "active", "role": "admin", "organization": {"login": a}}),
+        );
+    }
 }
 
 /// Signs `login` (GitHub id `id`) in through GitHub asking for `scope` (`None`: no `scope`

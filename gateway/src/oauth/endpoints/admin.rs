@@ -25,8 +25,10 @@ fn unauthorized(why: &str) -> HttpResponse {
         .with_header("WWW-Authenticate", "Bearer realm=\"dovecote-admin\"")
 }
 
-/// Serves `/admin/*`, or `None` when the admin endpoints are off (then they do not exist).
-pub(super) async fn route(server: &AuthServer<'_>, req: &HttpRequest) -> Option<HttpResponse> {
+/// Lets an `/admin/*` request through when it carries the operator's `ADMIN_TOKEN`, within
+/// the per-address rate; otherwise the answer (429, or 401 — audited). `None` when the admin
+/// endpoints are off (then they do not exist).
+pub async fn gate(server: &AuthServer<'_>, req: &HttpRequest) -> Option<Result<(), HttpResponse>> {
     let token = server.settings.admin_token.as_deref()?;
     let ip = server.address.as_deref();
     let caller = format!("admin:{}", ip.unwrap_or("unknown"));
@@ -41,13 +43,11 @@ pub(super) async fn route(server: &AuthServer<'_>, req: &HttpRequest) -> Option<
             let e = OAuthError::InvalidRequest(format!(
                 "too many admin requests; retry in {secs} seconds"
             ));
-            return Some(
-                error_json(&e)
-                    .with_status(429)
-                    .with_header("Retry-After", &secs),
-            );
+            return Some(Err(error_json(&e)
+                .with_status(429)
+                .with_header("Retry-After", &secs)));
         }
-        Err(e) => return Some(error_json(&storage_failed("admin rate limit", &e))),
+        Err(e) => return Some(Err(error_json(&storage_failed("admin rate limit", &e)))),
     }
     let presented = req
         .headers
@@ -57,8 +57,8 @@ pub(super) async fn route(server: &AuthServer<'_>, req: &HttpRequest) -> Option<
     let authorized = presented.is_some_and(|p| {
         eq_constant_time(hash_secret(p).as_bytes(), hash_secret(token).as_bytes())
     });
-    let action = format!("{} {}", req.method, req.path);
     if !authorized {
+        let action = format!("{} {}", req.method, req.path);
         audit::record(
             server.platform.objects,
             Entry::new("admin", "unknown", "denied")
@@ -66,10 +66,20 @@ pub(super) async fn route(server: &AuthServer<'_>, req: &HttpRequest) -> Option<
                 .detail(action),
         )
         .await;
-        return Some(unauthorized(
+        return Some(Err(unauthorized(
             "this endpoint needs the operator's ADMIN_TOKEN as a Bearer token",
-        ));
+        )));
     }
+    Some(Ok(()))
+}
+
+/// Serves `/admin/*`, or `None` when the admin endpoints are off (then they do not exist).
+pub(super) async fn route(server: &AuthServer<'_>, req: &HttpRequest) -> Option<HttpResponse> {
+    if let Err(refused) = gate(server, req).await? {
+        return Some(refused);
+    }
+    let ip = server.address.as_deref();
+    let action = format!("{} {}", req.method, req.path);
     let result = match (req.method.as_str(), req.path.as_str()) {
         ("POST", "/admin/bootstrap-client") => bootstrap_client(server, req).await,
         ("GET", "/admin/clients") => list_clients(server).await,
@@ -79,7 +89,7 @@ pub(super) async fn route(server: &AuthServer<'_>, req: &HttpRequest) -> Option<
         ("GET", "/admin/env") => list_env(server).await,
         (method, path) if path.starts_with("/admin/env/") => env(server, req, method, &path["/admin/env/".len()..]).await,
         _ => Err(OAuthError::InvalidRequest(format!(
-            "no admin endpoint {}; use POST /admin/bootstrap-client, GET /admin/clients, GET /admin/grants, POST /admin/revoke, GET /admin/audit, or GET/PUT/DELETE /admin/env/<name>",
+            "no admin endpoint {}; use POST /admin/bootstrap-client, GET /admin/clients, GET /admin/grants, POST /admin/revoke, GET /admin/audit, GET/PUT/DELETE /admin/env/<name>, GET /admin/tenants, GET /admin/tenants/<name>/export or DELETE /admin/tenants/<name>",
             crate::oauth::shown(&action)
         ))),
     };

@@ -26,7 +26,12 @@ pub(super) async fn renew_if_due(
     let now = server.platform.clock.now_ms();
     let needed_until = now + server.settings.access_ttl_secs * 1000 + MARGIN_MS;
     if tokens.expires_ms.is_none_or(|at| at > needed_until) {
-        return Ok(props);
+        let tokens = tokens.clone();
+        return match props.reach {
+            // Sealed before installations were read per repository: read them now.
+            None => reread(server, grant, props, tokens).await,
+            Some(_) => Ok(props),
+        };
     }
     let sign_in_again = |why: &str| OAuthError::InvalidGrant(format!("{why}; sign in again"));
     let Some(refresh_token) = tokens
@@ -66,15 +71,37 @@ pub(super) async fn renew_if_due(
             ));
         }
     };
-    let tenants = match api.installations(&renewed.access_token).await {
-        Ok(list) => Some(list.into_iter().map(|i| i.account.login).collect()),
-        // Keep what was read before rather than failing the refresh.
-        Err(_) => props.tenants.clone(),
+    reread(server, grant, props, renewed).await
+}
+
+/// Reads the user's installations again with `tokens` (what they reach decides which events
+/// they see) and reseals the grant with both.
+async fn reread(
+    server: &AuthServer<'_>,
+    grant: &Grant,
+    props: GrantProps,
+    tokens: crate::oauth::github::UpstreamTokens,
+) -> Result<GrantProps, OAuthError> {
+    let Some(settings) = server.settings.github.as_ref() else {
+        return Ok(props);
     };
-    let updated = GrantProps {
-        github: Some(renewed),
-        tenants,
-        ..props
+    let api = GitHubApi {
+        fetch: server.platform.fetch,
+        oauth_url: &settings.oauth_url,
+        api_url: &settings.api_url,
+    };
+    let updated = match crate::oauth::github::reach::read_for(&api, &tokens.access_token).await {
+        Ok(reach) => GrantProps {
+            github: Some(tokens),
+            tenants: Some(reach.iter().map(|r| r.login.clone()).collect()),
+            reach: Some(reach),
+            ..props
+        },
+        // Keep what was read before rather than failing the refresh.
+        Err(_) => GrantProps {
+            github: Some(tokens),
+            ..props
+        },
     };
     let sealer = server
         .settings

@@ -245,8 +245,7 @@ async fn identify(
             )),
         ));
     }
-    let installations = api
-        .installations(&tokens.access_token)
+    let reach = crate::oauth::github::reach::read(&api, &tokens.access_token, user.id)
         .await
         .map_err(unknown)?;
     Ok(GrantProps {
@@ -254,6 +253,7 @@ async fn identify(
         name: user.login,
         idp: IDP_GITHUB.into(),
         github: Some(tokens),
-        tenants: Some(installations.into_iter().map(|i| i.account.login).collect()),
+        tenants: Some(reach.iter().map(|r| r.login.clone()).collect()),
+        reach: Some(reach),
     })
 }

@@ -2,7 +2,7 @@
 //! tokens and revocation, and the signed-in user's own grants (`/grants`). Uses the pure building blocks of `oauth`, KV through `oauth::store`
 //! and grants through `crate::grants`.
 
-mod admin;
+pub mod admin;
 mod authorize;
 mod client_auth;
 mod clients;

@@ -207,6 +207,7 @@ async fn issued(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
         resource: grant.resource.clone(),
         expires_ms: now + server.settings.access_ttl_secs * 1000,
         tenants: props.tenants,
+        reach: props.reach,
         upstream,
     };
     store::put_access(

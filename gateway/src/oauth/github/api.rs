@@ -15,6 +15,11 @@ const TIMEOUT_MS: u64 = 10_000;
 const MAX_MESSAGE_CHARS: usize = 200;
 /// Installations read at sign-in (one page, GitHub's maximum).
 const INSTALLATIONS_PER_PAGE: usize = 100;
+/// Repositories per page of an installation's list (GitHub's maximum).
+const REPOSITORIES_PER_PAGE: usize = 100;
+/// Most pages of an installation's repositories read (10,000 repositories); the rest are not
+/// visible to the user until the lists shrink.
+const MAX_REPOSITORY_PAGES: usize = 100;
 /// GitHub asks API clients to name themselves.
 const USER_AGENT: &str = concat!("dovecote/", env!("CARGO_PKG_VERSION"));
 
@@ -87,6 +92,11 @@ pub struct Installation {
 pub struct Account {
     /// Login.
     pub login: String,
+    /// Numeric id: stable across renames.
+    pub id: u64,
+    /// `User` or `Organization`.
+    #[serde(rename = "type", default)]
+    pub kind: String,
 }
 
 /// A repository, as `get_github_repos` returns it.
@@ -123,6 +133,38 @@ struct TokenAnswer {
 #[derive(Deserialize)]
 struct Installations {
     installations: Vec<Installation>,
+}
+
+#[derive(Deserialize)]
+struct InstallationRepositories {
+    repositories: Vec<FullName>,
+}
+
+#[derive(Deserialize)]
+struct FullName {
+    full_name: String,
+}
+
+#[derive(Deserialize)]
+struct Membership {
+    state: String,
+    role: String,
+}
+
+/// The `rel="next"` URL of a `Link` header, as GitHub paginates.
+fn next_page(link: Option<&str>) -> Option<String> {
+    link?.split(',').find_map(|part| {
+        let (url, params) = part.split_once(';')?;
+        params
+            .split(';')
+            .any(|p| p.trim() == "rel=\"next\"")
+            .then(|| {
+                url.trim()
+                    .trim_start_matches('<')
+                    .trim_end_matches('>')
+                    .to_owned()
+            })
+    })
 }
 
 fn trimmed(text: &str) -> String {
@@ -315,6 +357,45 @@ impl GitHubApi<'_> {
         parse::<Installations>(&path, &answer).map(|list| list.installations)
     }
 
+    /// `owner/name` of every repository of `installation` the user's token can access,
+    /// following GitHub's `Link: rel="next"` pages (only on the API's own origin).
+    pub async fn installation_repositories(
+        &self,
+        token: &str,
+        installation: u64,
+    ) -> Result<Vec<String>, GitHubError> {
+        let mut path = format!(
+            "/user/installations/{installation}/repositories?per_page={REPOSITORIES_PER_PAGE}"
+        );
+        let mut names = Vec::new();
+        for _ in 0..MAX_REPOSITORY_PAGES {
+            let answer = self.api_get(&path, token).await?;
+            let page: InstallationRepositories = parse(&path, &answer)?;
+            names.extend(page.repositories.into_iter().map(|r| r.full_name));
+            match next_page(answer.header("link")).and_then(|u| {
+                u.strip_prefix(self.api_url)
+                    .filter(|p| p.starts_with('/'))
+                    .map(str::to_owned)
+            }) {
+                Some(next) => path = next,
+                None => break,
+            }
+        }
+        Ok(names)
+    }
+
+    /// Whether the user is an active admin of organization `org` (GitHub answers 404 or 403
+    /// when they are not a member, or the App lacks "Members: read").
+    pub async fn administers(&self, token: &str, org: &str) -> Result<bool, GitHubError> {
+        let path = format!("/user/memberships/orgs/{}", crate::web::form::encode(org));
+        let answer = self.api_get(&path, token).await?;
+        if matches!(answer.status, 403 | 404) {
+            return Ok(false);
+        }
+        let m: Membership = parse(&path, &answer)?;
+        Ok(m.state == "active" && m.role == "admin")
+    }
+
     /// The user's repositories, most recently updated first.
     pub async fn repositories(
         &self,
@@ -323,5 +404,22 @@ impl GitHubApi<'_> {
     ) -> Result<Vec<Repository>, GitHubError> {
         self.get_json(&format!("/user/repos?per_page={limit}&sort=updated"), token)
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_page;
+
+    #[test]
+    fn the_next_page_is_read_from_githubs_link_header() {
+        let link = r#"<https://api.github.com/user/installations/1/repositories?page=2>; rel="next", <https://api.github.com/user/installations/1/repositories?page=5>; rel="last""#;
+        assert_eq!(
+            next_page(Some(link)).as_deref(),
+            Some("https://api.github.com/user/installations/1/repositories?page=2")
+        );
+        let last = r#"<https://api.github.com/x?page=1>; rel="prev", <https://api.github.com/x?page=1>; rel="first""#;
+        assert_eq!(next_page(None), None);
+        assert_eq!(next_page(Some(last)), None);
     }
 }

@@ -5,6 +5,7 @@
 //! An OAuth App's credentials work for sign-in alone.
 
 pub mod api;
+pub mod reach;
 mod settings;
 
 pub use api::{GitHubApi, GitHubError, Installation, Repository, UpstreamTokens, User};

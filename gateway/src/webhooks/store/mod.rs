@@ -3,6 +3,7 @@
 //! Requests are a JSON line, optionally followed by raw payload bytes, so a payload is never
 //! escaped into JSON on its way in or out.
 
+mod export;
 mod object;
 mod read;
 pub mod retention;
@@ -18,9 +19,10 @@ use super::{DeliveryId, Tenant};
 use crate::objects::{ask, ask_with};
 use crate::platform::{Objects, PlatformError};
 
+pub use export::PAGE_BYTES;
 pub use object::{
-    After, EventStore, Get, Head, Ingest, Mark, Pending, PendingWithPayloads, Rendered, Status,
-    Wipe,
+    After, Erase, EventStore, ExportPage, Get, Head, Ingest, Mark, Pending, PendingWithPayloads,
+    Rendered, Status, Wipe,
 };
 
 pub use read::PendingStatus;
@@ -36,9 +38,13 @@ pub struct EventSummary {
     /// The event type (`X-GitHub-Event`), e.g. `issues`.
     #[serde(rename = "type")]
     pub event_type: String,
-    /// The GitHub account whose event this is.
+    /// The GitHub account whose event this is: its login (or, for plain repository webhooks,
+    /// the configured tenant's name).
     #[serde(default)]
     pub tenant: String,
+    /// The account's numeric GitHub id, when known (stable across renames).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<u64>,
     /// When the gateway received it (ISO 8601, UTC).
     pub received_at: String,
     /// Whether an agent marked it processed.
@@ -196,17 +202,18 @@ pub async fn get(
 }
 
 /// The event `id` as `GET /event` returns it (summary and payload, as JSON bytes), if
-/// `tenant` holds it. The bytes are passed through, never parsed.
+/// `visible`'s store holds it. The bytes are passed through, never parsed.
 pub async fn rendered(
     objects: &dyn Objects,
-    tenant: &Tenant,
+    visible: &crate::webhooks::visibility::Visible,
     id: &DeliveryId,
 ) -> Result<Option<Vec<u8>>, PlatformError> {
     let op = Rendered {
         id: id.clone(),
-        tenant: tenant.clone(),
+        tenant: visible.label(),
+        account_id: visible.account.as_ref().map(|a| a.id.0),
     };
-    Ok(ask(objects, tenant.as_str(), op).await?)
+    Ok(ask(objects, visible.tenant.as_str(), op).await?)
 }
 
 /// Up to `limit` pending events with payloads, newest first, within `budget` payload bytes;
@@ -243,6 +250,28 @@ pub async fn schedule_wipe(
     at_ms: Option<u64>,
 ) -> Result<(), PlatformError> {
     Ok(ask(objects, tenant.as_str(), Wipe { at_ms }).await?)
+}
+
+/// The events of `tenant` after position `after` as JSON lines (named `label`), oldest first,
+/// up to `budget` bytes; with the position of the last line (`None`: nothing left).
+pub async fn export_page(
+    objects: &dyn Objects,
+    tenant: &Tenant,
+    label: &str,
+    after: i64,
+    budget: usize,
+) -> Result<(Option<i64>, Vec<u8>), PlatformError> {
+    let op = ExportPage {
+        after,
+        budget,
+        tenant: label.to_owned(),
+    };
+    Ok(ask(objects, tenant.as_str(), op).await?)
+}
+
+/// Deletes every event of `tenant` now.
+pub async fn erase(objects: &dyn Objects, tenant: &Tenant) -> Result<(), PlatformError> {
+    Ok(ask(objects, tenant.as_str(), Erase {}).await?)
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

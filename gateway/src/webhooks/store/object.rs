@@ -3,12 +3,12 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    read, retention, schema, write, FullEvent, Incoming, Ingested, Marked, PendingStatus, Stored,
-    MAX_LIST,
+    export, read, retention, schema, write, FullEvent, Incoming, Ingested, Marked, PendingStatus,
+    Stored, MAX_LIST,
 };
 use crate::objects::{Answer, Ask, Instance, ObjectClass, DONE};
 use crate::platform::Platform;
-use crate::webhooks::{DeliveryId, Tenant};
+use crate::webhooks::DeliveryId;
 
 /// The class: one instance per tenant, named by the tenant.
 pub struct EventStore;
@@ -34,7 +34,7 @@ impl ObjectClass for EventStore {
             Request::Get(op) => Get::answer(read::get(sql, &op.id, op.max_payload)),
             Request::Rendered(op) => {
                 let mut body = vec![DONE];
-                match read::rendered(sql, &op.id, op.tenant.as_str(), &mut body) {
+                match read::rendered(sql, &op.id, (&op.tenant, op.account_id), &mut body) {
                     Ok(true) => Answer::encoded(body),
                     Ok(false) => Answer::encoded(vec![DONE]),
                     Err(e) => Answer::failed(e),
@@ -45,6 +45,18 @@ impl ObjectClass for EventStore {
             ),
             Request::Mark(op) => Mark::answer(write::mark(sql, now_ms, &op.id)),
             Request::Wipe(op) => Wipe::answer(retention::schedule_wipe(sql, op.at_ms)),
+            Request::ExportPage(op) => {
+                let mut body = vec![DONE, 0, 0, 0, 0, 0, 0, 0, 0];
+                let budget = op.budget.min(export::PAGE_BYTES);
+                match export::page(sql, op.after, budget, &op.tenant, &mut body) {
+                    Ok(last) => {
+                        body[1..9].copy_from_slice(&last.unwrap_or(-1).to_be_bytes());
+                        Answer::encoded(body)
+                    }
+                    Err(e) => Answer::failed(e),
+                }
+            }
+            Request::Erase(Erase {}) => Erase::answer(export::erase(sql)),
         }
     }
 
@@ -74,6 +86,8 @@ crate::objects::operations!(EventStore, Request {
     PendingWithPayloads => Vec<(i64, FullEvent)>,
     Mark => Marked,
     Wipe => (),
+    ExportPage => (Option<i64>, Vec<u8>) as exported,
+    Erase => (),
 });
 
 /// Stores a delivery, whose payload follows the request (quota checked and counted in the
@@ -113,7 +127,10 @@ pub struct Get {
 #[derive(Serialize, Deserialize)]
 pub struct Rendered {
     pub(super) id: DeliveryId,
-    pub(super) tenant: Tenant,
+    /// How the event names its account (`Visible::label`).
+    pub(super) tenant: String,
+    #[serde(default)]
+    pub(super) account_id: Option<u64>,
 }
 
 /// The answer to `Rendered`: `DONE` alone when the store has no such event, else `DONE`
@@ -146,3 +163,27 @@ pub struct Mark {
 pub struct Wipe {
     pub(super) at_ms: Option<u64>,
 }
+
+/// Up to `budget` bytes of JSON lines: the events after position `after`, oldest first.
+#[derive(Serialize, Deserialize)]
+pub struct ExportPage {
+    pub(super) after: i64,
+    pub(super) budget: usize,
+    /// How each line names its account.
+    pub(super) tenant: String,
+}
+
+/// The answer to `ExportPage`: `DONE`, the last position written (8 bytes, big-endian; -1 for
+/// none), then the lines, handed on as they are.
+fn exported(mut answer: Vec<u8>) -> Result<(Option<i64>, Vec<u8>), String> {
+    let Some(head) = answer.get(1..9) else {
+        return Err("an export page shorter than its header".into());
+    };
+    let last = i64::from_be_bytes(head.try_into().map_err(|_| "bad export header")?);
+    answer.drain(..9);
+    Ok(((last >= 0).then_some(last), answer))
+}
+
+/// Deletes every event of this store now.
+#[derive(Serialize, Deserialize)]
+pub struct Erase {}

@@ -39,6 +39,7 @@ fn stored(row: &[SqlValue]) -> Result<Stored, SqlError> {
             id: text(1).unwrap_or_default(),
             event_type: text(2).unwrap_or_default(),
             tenant: String::new(),
+            account_id: None,
             received_at: iso8601(row[3].as_i64().unwrap_or(0) as u64),
             processed: row[4] != SqlValue::Null,
             trigger_status: text(5),
@@ -161,14 +162,15 @@ pub fn get(
     }))
 }
 
-/// One event as `GET /event` answers it — the summary of `tenant` with the stored payload
+/// One event as `GET /event` answers it — the summary, named for `tenant` (its account's
+/// login) and `account_id`, with the stored payload
 /// spliced in as it arrived — appended to `out` straight from the chunks, so the largest
 /// payload is held once here and passed on without being parsed or re-encoded. False when
 /// there is no such event.
 pub fn rendered(
     sql: &dyn Sql,
     id: &DeliveryId,
-    tenant: &str,
+    (tenant, account_id): (&str, Option<u64>),
     out: &mut Vec<u8>,
 ) -> Result<bool, SqlError> {
     let rows = list(
@@ -180,6 +182,7 @@ pub fn rendered(
         return Ok(false);
     };
     s.event.tenant = tenant.to_owned();
+    s.event.account_id = account_id;
     let summary = serde_json::to_vec(&s.event).map_err(|e| SqlError(e.to_string()))?;
     out.extend_from_slice(&summary[..summary.len() - 1]);
     out.reserve_exact(s.event.payload_bytes as usize + 13);

@@ -62,10 +62,12 @@ fn purge_where(sql: &dyn Sql, condition: &str, cutoff: i64) -> Result<usize, Sql
     )?;
     for row in &rows {
         let seq = row[0].clone();
-        sql.exec(
-            "DELETE FROM chunks WHERE seq = ?",
-            std::slice::from_ref(&seq),
-        )?;
+        for table in ["chunks", "digests"] {
+            sql.exec(
+                &format!("DELETE FROM {table} WHERE seq = ?"),
+                std::slice::from_ref(&seq),
+            )?;
+        }
         sql.exec("DELETE FROM events WHERE seq = ?", &[seq])?;
         if row[2].as_i64() == Some(1) {
             schema::count_pending(sql, row[1].as_str().unwrap_or_default(), -1)?;
@@ -93,7 +95,7 @@ pub fn run(sql: &dyn Sql, memory: &Memory, now_ms: u64) -> Result<Purged, SqlErr
     schema::ensure(sql, memory)?;
     let mut purged = Purged::default();
     if setting(sql, WIPE_KEY)?.is_some_and(|at| at as u64 <= now_ms) {
-        for table in ["chunks", "events", "pending_types", "quota"] {
+        for table in ["chunks", "digests", "events", "pending_types", "quota"] {
             sql.exec(&format!("DELETE FROM {table}"), &[])?;
         }
         clear_setting(sql, WIPE_KEY)?;

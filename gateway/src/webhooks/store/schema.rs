@@ -1,5 +1,8 @@
 //! The event store's tables. `seq` orders events in arrival order and is the position the
 //! `/events` stream resumes from; `id` is the delivery id, unique, so a redelivery is a no-op.
+//! `digests` holds each kept event's (type, SHA-256 of its body), so a captured delivery
+//! re-posted under a new id is a no-op too. Tables are only ever added (`CREATE … IF NOT
+//! EXISTS`), so a store written by an older release gains the new ones on first use.
 
 use crate::platform::{Memory, Sql, SqlError, SqlValue};
 
@@ -7,7 +10,7 @@ use crate::platform::{Memory, Sql, SqlError, SqlValue};
 /// 2 MB.
 pub const CHUNK_BYTES: usize = 1024 * 1024;
 
-const SCHEMA: [&str; 6] = [
+const SCHEMA: [&str; 7] = [
     "CREATE TABLE IF NOT EXISTS events (\
         seq INTEGER PRIMARY KEY AUTOINCREMENT, \
         id TEXT NOT NULL UNIQUE, \
@@ -27,6 +30,9 @@ const SCHEMA: [&str; 6] = [
     "CREATE TABLE IF NOT EXISTS quota (one INTEGER PRIMARY KEY CHECK (one = 0), \
         window_start INTEGER NOT NULL, n INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+    // Added after the first release: older stores gain it (empty) on first use.
+    "CREATE TABLE IF NOT EXISTS digests (type TEXT NOT NULL, digest BLOB NOT NULL, \
+        seq INTEGER NOT NULL UNIQUE, PRIMARY KEY (type, digest))",
 ];
 
 /// The instance's memory: the tables exist.
@@ -38,7 +44,7 @@ pub fn ensure(sql: &dyn Sql, memory: &Memory) -> Result<(), SqlError> {
     if memory.knows(READY) {
         return Ok(());
     }
-    if sql.exec("SELECT 1 FROM settings LIMIT 0", &[]).is_err() {
+    if sql.exec("SELECT 1 FROM digests LIMIT 0", &[]).is_err() {
         SCHEMA.iter().try_for_each(|s| sql.exec(s, &[]).map(drop))?;
     }
     memory.set(READY, 1);

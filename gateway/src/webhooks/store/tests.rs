@@ -38,6 +38,11 @@ fn put(objects: &LocalObjects<'_>, id: &str, payload: &[u8]) -> Ingested {
     pollster::block_on(ingest(objects, &tenant(), incoming(id, None), payload)).unwrap()
 }
 
+/// A payload of its own for each delivery: the same body twice is a replay.
+fn body(id: &str) -> String {
+    format!("{{\"delivery\":\"{id}\"}}")
+}
+
 fn pending_ids(objects: &LocalObjects<'_>) -> Vec<String> {
     pollster::block_on(pending(objects, &tenant(), 100))
         .unwrap()
@@ -75,11 +80,53 @@ fn a_redelivery_changes_nothing_even_after_processing() {
 }
 
 #[test]
+fn a_replayed_body_under_a_new_delivery_id_is_a_duplicate_until_its_event_is_purged() {
+    let clock = ManualClock::new(START);
+    let objects = LocalObjects::new(&clock);
+    let db = objects.database(BINDING, tenant().as_str());
+    let captured = br#"{"action":"opened","number":1}"#;
+    assert_eq!(put(&objects, "original", captured), Ingested::Stored);
+    assert_eq!(
+        put(&objects, "replayed", captured),
+        Ingested::Duplicate,
+        "the same body of the same type under a new X-GitHub-Delivery"
+    );
+    assert_eq!(pending_ids(&objects), ["original"]);
+    let other_type = Incoming {
+        event_type: "pull_request".into(),
+        ..incoming("other-type", None)
+    };
+    assert_eq!(
+        pollster::block_on(ingest(&objects, &tenant(), other_type, captured)).unwrap(),
+        Ingested::Stored,
+        "the digest is per event type"
+    );
+    assert_eq!(
+        put(&objects, "original", br#"{"changed":true}"#),
+        Ingested::Duplicate,
+        "a genuine redelivery still changes nothing"
+    );
+    pollster::block_on(mark(
+        &objects,
+        &tenant(),
+        &DeliveryId::parse("original").unwrap(),
+    ))
+    .unwrap();
+    clock.advance_ms(3 * DAY + 1);
+    retention::run(&*db, &Memory::default(), clock.now_ms()).unwrap();
+    assert_eq!(
+        put(&objects, "after-retention", captured),
+        Ingested::Stored,
+        "outside the retention window the body is new again"
+    );
+}
+
+#[test]
 fn status_and_lists_follow_arrivals_and_marks() {
     let clock = ManualClock::new(START);
     let objects = LocalObjects::new(&clock);
     for id in ["a", "b", "c"] {
-        put(&objects, id, b"{}");
+        put(&objects, id, body(id).as_bytes());
         clock.advance_ms(1000);
     }
     assert_eq!(pending_ids(&objects), ["c", "b", "a"], "newest first");
@@ -105,7 +152,13 @@ fn the_quota_is_windowed_counts_only_new_events_and_recovers() {
         window_ms: HOUR,
     });
     let send = |id: &str| {
-        pollster::block_on(ingest(&objects, &tenant(), incoming(id, quota), b"{}")).unwrap()
+        pollster::block_on(ingest(
+            &objects,
+            &tenant(),
+            incoming(id, quota),
+            body(id).as_bytes(),
+        ))
+        .unwrap()
     };
     assert_eq!(send("q1"), Ingested::Stored);
     assert_eq!(
@@ -132,7 +185,12 @@ fn the_quota_is_windowed_counts_only_new_events_and_recovers() {
         ["q2", "q1"],
         "a refused delivery is not kept"
     );
-    let unquoted = pollster::block_on(ingest(&objects, &tenant(), incoming("inst", None), b"{}"));
+    let unquoted = pollster::block_on(ingest(
+        &objects,
+        &tenant(),
+        incoming("inst", None),
+        b"{\"i\":1}",
+    ));
     assert_eq!(
         unquoted.unwrap(),
         Ingested::Stored,
@@ -192,8 +250,8 @@ fn retention_purges_exactly_at_its_boundaries() {
     let clock = ManualClock::new(START);
     let objects = LocalObjects::new(&clock);
     let db = objects.database(BINDING, tenant().as_str());
-    put(&objects, "done", b"{}");
-    put(&objects, "waiting", b"{}");
+    put(&objects, "done", body("done").as_bytes());
+    put(&objects, "waiting", body("waiting").as_bytes());
     pollster::block_on(mark(
         &objects,
         &tenant(),
@@ -355,4 +413,27 @@ fn a_delivery_that_fails_midway_leaves_nothing_so_its_redelivery_is_stored_whole
         Some("{\"whole\":true}")
     );
     assert_eq!(status(&disk), 1);
+}
+
+#[test]
+fn a_store_written_before_digests_existed_gains_them_and_keeps_its_events() {
+    let clock = ManualClock::new(START);
+    let objects = LocalObjects::new(&clock);
+    let db = objects.database(BINDING, tenant().as_str());
+    put(&objects, "old", body("old").as_bytes());
+    db.exec("DROP TABLE digests", &[]).unwrap();
+    objects.evict(BINDING, tenant().as_str());
+    assert_eq!(
+        put(&objects, "new", body("new").as_bytes()),
+        Ingested::Stored
+    );
+    assert_eq!(
+        pending_ids(&objects),
+        ["new", "old"],
+        "nothing stored is lost"
+    );
+    assert_eq!(
+        put(&objects, "again", body("new").as_bytes()),
+        Ingested::Duplicate
+    );
 }

@@ -1,6 +1,8 @@
 //! Storing deliveries (quota checked and counted in the same synchronous step, so concurrent
 //! deliveries cannot overshoot it) and marking events processed.
 
+use sha2::{Digest, Sha256};
+
 use super::schema::{self, CHUNK_BYTES};
 use super::{Incoming, Ingested, Marked};
 use crate::platform::{Memory, Sql, SqlError, SqlValue};
@@ -35,8 +37,10 @@ fn take_quota(
     Ok(taken.is_empty().then_some(until_next_window))
 }
 
-/// Stores `incoming` with `payload` unless its id is already stored. The insert is the
-/// duplicate check; a delivery the quota refuses is taken out again in the same step.
+/// Stores `incoming` with `payload` unless its id is already stored, or a kept event of the
+/// same type has the same body (a captured delivery re-posted under a new id: the signature
+/// covers only the body). The inserts are the duplicate checks; a delivery the quota refuses
+/// is taken out again in the same step.
 pub fn ingest(
     sql: &dyn Sql,
     memory: &Memory,
@@ -45,6 +49,14 @@ pub fn ingest(
     payload: &[u8],
 ) -> Result<Ingested, SqlError> {
     let summary = serde_json::to_string(&incoming.summary).map_err(|e| SqlError(e.to_string()))?;
+    let digest = SqlValue::Blob(Sha256::digest(payload).to_vec());
+    let replayed = sql.exec(
+        "SELECT 1 FROM digests WHERE type = ? AND digest = ?",
+        &[incoming.event_type.as_str().into(), digest.clone()],
+    )?;
+    if !replayed.is_empty() {
+        return Ok(Ingested::Duplicate);
+    }
     let rows = sql.exec(
         "INSERT INTO events (id, type, received_at, summary, size) VALUES (?, ?, ?, ?, ?) \
          ON CONFLICT (id) DO NOTHING RETURNING seq",
@@ -59,11 +71,20 @@ pub fn ingest(
     let Some(seq) = rows.first().and_then(|r| r[0].as_i64()) else {
         return Ok(Ingested::Duplicate);
     };
-    let stored = complete(sql, memory, now_ms, incoming, payload, seq);
+    let stored = sql
+        .exec(
+            "INSERT INTO digests (type, digest, seq) VALUES (?, ?, ?)",
+            &[
+                incoming.event_type.as_str().into(),
+                digest,
+                SqlValue::Integer(seq),
+            ],
+        )
+        .and_then(|_| complete(sql, memory, now_ms, incoming, payload, seq));
     if !matches!(stored, Ok(Ingested::Stored)) {
         // Refused or failed after the insert: take the event out again, so that GitHub's
         // redelivery is stored whole rather than acknowledged as a duplicate of a torso.
-        for table in ["chunks", "events"] {
+        for table in ["chunks", "digests", "events"] {
             let delete = format!("DELETE FROM {table} WHERE seq = ?");
             if let Err(e) = sql.exec(&delete, &[SqlValue::Integer(seq)]) {
                 return Err(stored.err().unwrap_or(e));
