@@ -58,8 +58,8 @@ before(async () => {
     },
   });
   worker = await startWorker({ vars: githubVars(github, { ALLOWED_USERNAMES: "*", GITHUB_WEBHOOK_SECRET: SECRET }) });
-  // `{account}` is the store's name (Tenant::uri_segment): `-<GitHub account id>` for accounts
-  // installed since accounts were keyed by id. The account's login is the summary's `account`.
+  // `{account}` is the account's GitHub id (a rename never changes a URI); reads also take the
+  // current login among the accounts the caller sees. The summary's `account` is the login.
   await deliver("installation", installation(101, "octo-org", 9101));
   await deliver("installation", installation(202, "hubot-inc", 9202));
   events.octocat = await deliver("issues", issue("octo-org/app", 1, 101));
@@ -88,8 +88,8 @@ describe("v2 client pinned to 2026-07-28", LOCAL, () => {
     assert.ok(client.getDiscoverResult().capabilities.resources);
     const { resources } = await client.listResources(undefined, { cacheMode: "bypass" });
     const uris = resources.map((r) => r.uri);
-    assert.ok(uris.includes("github://accounts/-9101/pending"), uris.join(", "));
-    assert.ok(!uris.some((u) => u.includes("-9202")), uris.join(", "));
+    assert.ok(uris.includes("github://accounts/9101/pending"), uris.join(", "));
+    assert.ok(!uris.some((u) => u.includes("9202")), uris.join(", "));
     assert.ok(!uris.some((u) => u.includes("/events/")), "events are reached through the template, not listed");
     const { resourceTemplates } = await client.listResourceTemplates(undefined, { cacheMode: "bypass" });
     assert.deepEqual(
@@ -99,7 +99,7 @@ describe("v2 client pinned to 2026-07-28", LOCAL, () => {
   });
 
   test("reads its own event's payload and its account's pending summary", async () => {
-    const uri = `github://accounts/-9101/events/${events.octocat}`;
+    const uri = `github://accounts/9101/events/${events.octocat}`;
     const { contents } = await client.readResource({ uri });
     assert.equal(contents[0].uri, uri);
     assert.equal(contents[0].mimeType, "application/json");
@@ -107,33 +107,36 @@ describe("v2 client pinned to 2026-07-28", LOCAL, () => {
     assert.equal(payload.issue.number, 1);
     assert.equal(payload.repository.full_name, "octo-org/app");
 
-    const summary = JSON.parse((await client.readResource({ uri: "github://accounts/-9101/pending" })).contents[0].text);
+    const summary = JSON.parse((await client.readResource({ uri: "github://accounts/9101/pending" })).contents[0].text);
     assert.equal(summary.account, "octo-org");
     assert.ok(summary.events.some((e) => e.uri === uri), JSON.stringify(summary));
   });
 
   test("another user's event is not found, exactly like a missing one", async () => {
-    const foreign = `github://accounts/-9202/events/${events.hubot}`;
+    const foreign = `github://accounts/9202/events/${events.hubot}`;
     await notFound(client.readResource({ uri: foreign }), foreign, ProtocolError);
-    const missing = "github://accounts/-9101/events/00000000-0000-0000-0000-000000000000";
+    const missing = "github://accounts/9101/events/00000000-0000-0000-0000-000000000000";
     await notFound(client.readResource({ uri: missing }), missing, ProtocolError);
-    await notFound(client.readResource({ uri: "github://accounts/-9202/pending" }), "github://accounts/-9202/pending", ProtocolError);
+    await notFound(client.readResource({ uri: "github://accounts/9202/pending" }), "github://accounts/9202/pending", ProtocolError);
   });
 
   test("the triage prompt embeds the account's pending summary, and an account name completes", async () => {
     const { prompts } = await client.listPrompts(undefined, { cacheMode: "bypass" });
     assert.deepEqual(prompts.map((p) => p.name), ["triage_pending_events", "summarize_pull_request"]);
-    const got = await client.getPrompt({ name: "triage_pending_events", arguments: { account: "-9101" } });
+    // A person types the account's login; the embedded resource is read through it.
+    const got = await client.getPrompt({ name: "triage_pending_events", arguments: { account: "octo-org" } });
     const embedded = got.messages[0].content;
     assert.equal(embedded.type, "resource");
-    assert.equal(embedded.resource.uri, "github://accounts/-9101/pending");
+    assert.equal(embedded.resource.uri, "github://accounts/octo-org/pending");
     const summary = JSON.parse(embedded.resource.text);
     assert.ok(summary.events.some((e) => e.id === events.octocat), embedded.resource.text);
     assert.match(got.messages[1].content.text, /octo-org/);
-    await notFound(client.getPrompt({ name: "triage_pending_events", arguments: { account: "-9202" } }), "github://accounts/-9202/pending", ProtocolError);
+    await notFound(client.getPrompt({ name: "triage_pending_events", arguments: { account: "hubot-inc" } }), "github://accounts/hubot-inc/pending", ProtocolError);
 
     const { completion } = await client.complete({ ref: { type: "ref/prompt", name: "triage_pending_events" }, argument: { name: "account", value: "oc" } });
-    assert.deepEqual(completion.values, ["-9101"]);
+    assert.deepEqual(completion.values, ["octo-org"]);
+    const byId = await client.complete({ ref: { type: "ref/resource", uri: "github://accounts/{account}/pending" }, argument: { name: "account", value: "91" } });
+    assert.deepEqual(byId.completion.values, ["9101"], "the id a URI holds completes too");
     const none = await client.complete({ ref: { type: "ref/prompt", name: "triage_pending_events" }, argument: { name: "account", value: "hub" } });
     assert.deepEqual(none.completion.values, [], "hubot's account is not suggested to octocat");
   });
@@ -169,17 +172,17 @@ describe("v1 client (session era)", LOCAL, () => {
   test("lists, reads its own event, and is refused the other's as not found", async () => {
     assert.ok(client.getServerCapabilities().resources);
     const { resources } = await client.listResources();
-    assert.deepEqual(resources.filter((r) => r.uri.startsWith("github://")).map((r) => r.uri), ["github://accounts/-9202/pending"]);
-    const uri = `github://accounts/-9202/events/${events.hubot}`;
+    assert.deepEqual(resources.filter((r) => r.uri.startsWith("github://")).map((r) => r.uri), ["github://accounts/9202/pending"]);
+    const uri = `github://accounts/9202/events/${events.hubot}`;
     const { contents } = await client.readResource({ uri });
     assert.equal(JSON.parse(contents[0].text).issue.number, 2);
-    const foreign = `github://accounts/-9101/events/${events.octocat}`;
+    const foreign = `github://accounts/9101/events/${events.octocat}`;
     await notFound(client.readResource({ uri: foreign }), foreign);
   });
 
   test("gets the triage prompt with its embedded resource and completes its account", async () => {
-    const got = await client.getPrompt({ name: "triage_pending_events", arguments: { account: "-9202" } });
-    assert.equal(got.messages[0].content.resource.uri, "github://accounts/-9202/pending");
+    const got = await client.getPrompt({ name: "triage_pending_events", arguments: { account: "9202" } });
+    assert.equal(got.messages[0].content.resource.uri, "github://accounts/9202/pending");
     assert.equal(JSON.parse(got.messages[0].content.resource.text).account, "hubot-inc");
     const { completion } = await client.complete({ ref: { type: "ref/prompt", name: "triage_pending_events" }, argument: { name: "account", value: "" } });
     assert.deepEqual(completion.values, ["hubot-inc"]);

@@ -2,7 +2,11 @@
 //! (`github://accounts/{account}/pending`, listed once per account the caller sees) and one
 //! event's payload (`github://accounts/{account}/events/{delivery_id}`, reached through the
 //! template only, so an account with 100,000 events still lists in constant time). The
-//! `{account}` segment is written and read only by `Tenant::uri_segment`/`from_uri_segment`.
+//! `{account}` segment is the account's GitHub id, so a rename never changes a URI; a store
+//! whose account is not known by id yet (from before accounts had ids, or the default tenant)
+//! is named by its store name. Reads also take the account's current login, among the accounts
+//! the caller sees (what a person types into a prompt); `segment` and `names` are the only
+//! places that write and read it.
 //! A caller sees exactly the tenants the event tools give it (`access::tenants_of`); another
 //! account's event is answered as a missing one.
 
@@ -14,7 +18,7 @@ use crate::toolbox::{Captures, Listed, ResourceDef, ResourceError, ToolContext};
 use crate::webhooks::rest::DEFAULT_LIMIT;
 use crate::webhooks::store::{EventSummary, MAX_LIST};
 use crate::webhooks::visibility::Visible;
-use crate::webhooks::{access, DeliveryId, Tenant};
+use crate::webhooks::{access, DeliveryId};
 
 /// Events are JSON as GitHub sent them; summaries are JSON too.
 const JSON: &str = "application/json";
@@ -83,39 +87,59 @@ async fn tenants(ctx: &ToolContext<'_>) -> Result<Vec<Visible>, ResourceError> {
 /// The account a URI names, if the caller sees it (with what of it they see, the same rule as
 /// the tools'); otherwise not found, as if it did not exist.
 async fn visible(ctx: &ToolContext<'_>, captures: &Captures) -> Result<Visible, ResourceError> {
-    let tenant = captures
-        .get("account")
-        .and_then(Tenant::from_uri_segment)
+    let named = captures.get("account").ok_or(ResourceError::NotFound)?;
+    let seen = tenants(ctx).await?;
+    // The canonical segment first: a login that happens to be another account's id never wins.
+    let by_segment = seen.iter().position(|v| segment(v) == named);
+    let by_login = || seen.iter().position(|v| login_is(v, named));
+    let index = by_segment
+        .or_else(by_login)
         .ok_or(ResourceError::NotFound)?;
-    tenants(ctx)
-        .await?
-        .into_iter()
-        .find(|v| v.tenant == tenant)
-        .ok_or(ResourceError::NotFound)
+    Ok(seen.into_iter().nth(index).expect("found above"))
 }
 
-/// The URI of `tenant`'s pending summary.
-pub fn pending_uri(tenant: &Tenant) -> String {
-    GITHUB_PENDING.uri(&[tenant.uri_segment()])
+/// The `{account}` segment of `account`'s URIs: its GitHub id, else its store's name.
+pub fn segment(account: &Visible) -> String {
+    match &account.account {
+        Some(a) => a.id.to_string(),
+        None => account.tenant.to_string(),
+    }
 }
 
-/// The URI of event `id` of `tenant`.
-pub fn event_uri(tenant: &Tenant, id: &str) -> String {
-    GITHUB_EVENT.uri(&[tenant.uri_segment(), id])
+/// Whether `name` is `account`'s current login (GitHub logins ignore case).
+fn login_is(account: &Visible, name: &str) -> bool {
+    account
+        .account
+        .as_ref()
+        .is_some_and(|a| a.login.eq_ignore_ascii_case(name))
+}
+
+/// The URI of `account`'s pending summary.
+pub fn pending_uri(account: &Visible) -> String {
+    GITHUB_PENDING.uri(&[&segment(account)])
+}
+
+/// The URI of event `id` of `account`.
+pub fn event_uri(account: &Visible, id: &str) -> String {
+    GITHUB_EVENT.uri(&[&segment(account), id])
 }
 
 fn list_pending<'r>(ctx: &'r ToolContext<'_>, position: &'r str, limit: usize) -> Listing<'r> {
     Box::pin(async move {
-        let mut tenants: Vec<Tenant> = tenants(ctx).await?.into_iter().map(|v| v.tenant).collect();
-        tenants.sort_by(|a, b| a.uri_segment().cmp(b.uri_segment()));
-        tenants.retain(|t| t.uri_segment() > position);
-        let (tenants, next) = page_of(tenants, limit, |t| t.uri_segment().to_owned());
-        let resources = tenants
+        let mut seen: Vec<(String, Visible)> = tenants(ctx)
+            .await?
+            .into_iter()
+            .map(|v| (segment(&v), v))
+            .collect();
+        seen.sort_by(|a, b| a.0.cmp(&b.0));
+        seen.retain(|(s, _)| s.as_str() > position);
+        let (seen, next) = page_of(seen, limit, |(s, _)| s.clone());
+        let resources = seen
             .iter()
-            .map(|t| Resource {
-                uri: pending_uri(t),
-                name: format!("pending:{}", t.uri_segment()).into(),
-                title: Some(format!("Pending GitHub events of {t}").into()),
+            .map(|(s, v)| Resource {
+                uri: pending_uri(v),
+                name: format!("pending:{s}").into(),
+                title: Some(format!("Pending GitHub events of {}", v.label()).into()),
                 description: None,
                 mime_type: Some(JSON.into()),
             })
@@ -127,7 +151,6 @@ fn list_pending<'r>(ctx: &'r ToolContext<'_>, position: &'r str, limit: usize) -
 fn read_pending<'r>(ctx: &'r ToolContext<'_>, uri: &'r str, captures: &'r Captures) -> Reading<'r> {
     Box::pin(async move {
         let seen = [visible(ctx, captures).await?];
-        let tenant = &seen[0].tenant;
         let status = access::status(ctx.platform(), &seen)
             .await
             .map_err(unavailable)?;
@@ -142,7 +165,7 @@ fn read_pending<'r>(ctx: &'r ToolContext<'_>, uri: &'r str, captures: &'r Captur
             events: events
                 .into_iter()
                 .map(|s| PendingEvent {
-                    uri: event_uri(tenant, &s.event.id),
+                    uri: event_uri(&seen[0], &s.event.id),
                     event: s.event,
                 })
                 .collect(),
@@ -192,11 +215,16 @@ fn complete<'r>(
     Box::pin(async move {
         let prefix = value.to_ascii_lowercase();
         match variable {
+            // A login a person would type, or the id a URI holds: whichever the value begins.
             "account" => Ok(tenants(ctx)
                 .await?
                 .iter()
-                .map(|v| v.tenant.uri_segment().to_owned())
-                .filter(|s| s.starts_with(&prefix))
+                .filter_map(|v| match &v.account {
+                    Some(a) if a.login.to_ascii_lowercase().starts_with(&prefix) => {
+                        Some(a.login.clone())
+                    }
+                    _ => Some(segment(v)).filter(|s| s.starts_with(&prefix)),
+                })
                 .collect()),
             "delivery_id" => {
                 let Ok(seen) = visible(ctx, context).await else {

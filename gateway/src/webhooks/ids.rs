@@ -86,20 +86,6 @@ impl Tenant {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-
-    /// The `{account}` segment of this tenant's resource URIs
-    /// (`github://accounts/{account}/…`), and with `from_uri_segment` the only place that
-    /// writes or reads it. Today it is the login; when tenants are keyed by GitHub's numeric
-    /// account id, these two functions change and every URI follows, so a renamed account
-    /// keeps its URIs.
-    pub fn uri_segment(&self) -> &str {
-        &self.0
-    }
-
-    /// The tenant named by the `{account}` segment of a resource URI (see `uri_segment`).
-    pub fn from_uri_segment(segment: &str) -> Option<Self> {
-        Self::parse(segment).ok()
-    }
 }
 
 impl TryFrom<String> for Tenant {
@@ -163,12 +149,5 @@ mod tests {
         for bad in ["", "has space", "a/b", &"a".repeat(40)] {
             assert!(Tenant::parse(bad).is_err(), "{bad:?}");
         }
-    }
-
-    #[test]
-    fn a_tenant_reads_back_from_its_uri_segment() {
-        let t = Tenant::parse("Octo-Org").unwrap();
-        assert_eq!(Tenant::from_uri_segment(t.uri_segment()), Some(t));
-        assert_eq!(Tenant::from_uri_segment("a%2Fb"), None);
     }
 }
