@@ -2,8 +2,6 @@
 //! tenants, export one tenant's events as JSON lines, delete a tenant with all its events.
 //! Each call is audited.
 
-use serde_json::json;
-
 use super::store::{self, PAGE_BYTES};
 use super::{registry, Tenant, WebhookSettings};
 use crate::audit::{self, Entry};
@@ -76,21 +74,25 @@ async fn list(settings: &WebhookSettings, platform: &Platform<'_>) -> HttpRespon
         Ok(l) => l,
         Err(e) => return unavailable(&e),
     };
-    let mut tenants: Vec<_> = listed
+    let mut tenants: Vec<ListedTenant> = listed
         .iter()
-        .map(|l| {
-            json!({
-                "name": l.tenant.as_str(),
-                "account_id": l.account.as_ref().map(|a| a.id.0),
-                "login": l.account.as_ref().map(|a| a.login.as_str()),
-            })
+        .map(|l| ListedTenant {
+            name: l.tenant.as_str(),
+            account_id: Some(l.account.as_ref().map(|a| a.id.0)),
+            login: Some(l.account.as_ref().map(|a| a.login.as_str())),
+            default: None,
         })
         .collect();
     if let Some(t) = &settings.default_tenant {
-        tenants.push(json!({"name": t.as_str(), "default": true}));
+        tenants.push(ListedTenant {
+            name: t.as_str(),
+            account_id: None,
+            login: None,
+            default: Some(true),
+        });
     }
-    HttpResponse::json(200, json!({"tenants": tenants}).to_string())
-        .with_header("Cache-Control", "no-store")
+    let body = serde_json::to_vec(&Tenants { tenants }).unwrap_or_default();
+    HttpResponse::json(200, body).with_header("Cache-Control", "no-store")
 }
 
 async fn export(platform: &Platform<'_>, req: &HttpRequest, tenant: &Tenant) -> HttpResponse {
@@ -141,8 +143,38 @@ async fn delete(platform: &Platform<'_>, tenant: &Tenant) -> HttpResponse {
         Err(e) => Err(e),
     };
     match erased {
-        Ok(()) => HttpResponse::json(200, json!({"deleted": tenant.as_str()}).to_string())
-            .with_header("Cache-Control", "no-store"),
+        Ok(()) => {
+            let body = serde_json::to_vec(&Deleted {
+                deleted: tenant.as_str(),
+            })
+            .unwrap_or_default();
+            HttpResponse::json(200, body).with_header("Cache-Control", "no-store")
+        }
         Err(e) => unavailable(&e),
     }
+}
+
+/// `GET /admin/tenants`.
+#[derive(serde::Serialize)]
+struct Tenants<'a> {
+    tenants: Vec<ListedTenant<'a>>,
+}
+
+/// One tenant: its store's name and its account (`null` when not known by id), or the
+/// configured default tenant.
+#[derive(serde::Serialize)]
+struct ListedTenant<'a> {
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account_id: Option<Option<u64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    login: Option<Option<&'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    default: Option<bool>,
+}
+
+/// `DELETE /admin/tenants/<name>`.
+#[derive(serde::Serialize)]
+struct Deleted<'a> {
+    deleted: &'a str,
 }

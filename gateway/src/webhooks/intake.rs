@@ -3,8 +3,6 @@
 //! signature, the tenant, the tenant's quota — then the store, and 202 with the delivery id.
 //! Each refusal has its status and a JSON body.
 
-use serde_json::json;
-
 use super::payload::{self, Delivery};
 use super::settings::{Allowlist, Verification, WebhookSettings};
 use super::store::{self, Incoming, Ingested, Quota};
@@ -13,6 +11,18 @@ use crate::body::{Body, BodyError};
 use crate::http::{error as refuse, HttpRequest, HttpResponse};
 use crate::platform::Platform;
 use crate::ratelimit::{Decision, Leases};
+
+/// What the intake answers a delivery it took: its id, and whether it was a ping or one
+/// already stored.
+#[derive(serde::Serialize)]
+struct Accepted<'a> {
+    accepted: bool,
+    id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ping: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duplicate: Option<bool>,
+}
 
 /// The path deliveries are posted to.
 pub const PATH: &str = "/webhooks/github";
@@ -147,10 +157,13 @@ pub async fn receive(
         );
     }
     if event_type == "ping" {
-        return HttpResponse::json(
-            200,
-            json!({"accepted": true, "id": id.as_str(), "ping": true}).to_string(),
-        );
+        let answer = Accepted {
+            accepted: true,
+            id: id.as_str(),
+            ping: Some(true),
+            duplicate: None,
+        };
+        return HttpResponse::json(200, serde_json::to_vec(&answer).unwrap_or_default());
     }
     let delivery = match payload::parse(&body) {
         Ok(d) => d,
@@ -172,15 +185,15 @@ pub async fn receive(
         retention: settings.retention,
     };
     match store::ingest(platform.objects, &tenant, incoming, &body).await {
-        Ok(outcome @ (Ingested::Stored | Ingested::Duplicate)) => HttpResponse::json(
-            202,
-            json!({
-                "accepted": true,
-                "id": id.as_str(),
-                "duplicate": outcome == Ingested::Duplicate,
-            })
-            .to_string(),
-        ),
+        Ok(outcome @ (Ingested::Stored | Ingested::Duplicate)) => {
+            let answer = Accepted {
+                accepted: true,
+                id: id.as_str(),
+                ping: None,
+                duplicate: Some(outcome == Ingested::Duplicate),
+            };
+            HttpResponse::json(202, serde_json::to_vec(&answer).unwrap_or_default())
+        }
         Ok(Ingested::OverQuota { retry_after_ms }) => refuse(
             429,
             "quota_exceeded",

@@ -3,7 +3,6 @@
 //! Same Bearer tokens, same scopes and the same tenant visibility as the tools.
 
 use serde::Deserialize;
-use serde_json::json;
 
 use super::store::{FullEvent, Marked, MAX_LIST};
 use super::{access, DeliveryId, WebhookSettings};
@@ -109,7 +108,7 @@ pub async fn serve(
                     .await
                     .map(|events| {
                         let events: Vec<_> = events.into_iter().map(|s| s.event).collect();
-                        json!({"events": events}).to_string()
+                        serde_json::to_string(&Events { events }).unwrap_or_default()
                     })
             } else {
                 access::pending_with_payloads(platform, &tenants, limit, settings)
@@ -164,12 +163,12 @@ pub async fn serve(
                         "no event with this id among your accounts' events",
                     )
                 }
-                Ok(m) => Ok(json!({
-                    "success": true,
-                    "event_id": id.as_str(),
-                    "already_processed": m == Marked::AlreadyProcessed,
+                Ok(m) => Ok(serde_json::to_string(&MarkAnswer {
+                    success: true,
+                    event_id: id.as_str(),
+                    already_processed: m == Marked::AlreadyProcessed,
                 })
-                .to_string()),
+                .unwrap_or_default()),
                 Err(e) => Err(e),
             }
         }
@@ -178,4 +177,18 @@ pub async fn serve(
         Ok(body) => HttpResponse::json(200, body).with_header("Cache-Control", "no-store"),
         Err(e) => unavailable(&e.0),
     }
+}
+
+/// `GET /pending-events`.
+#[derive(serde::Serialize)]
+struct Events<T> {
+    events: Vec<T>,
+}
+
+/// `POST /mark-processed`.
+#[derive(serde::Serialize)]
+struct MarkAnswer<'a> {
+    success: bool,
+    event_id: &'a str,
+    already_processed: bool,
 }

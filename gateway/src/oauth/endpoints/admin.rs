@@ -5,7 +5,6 @@
 //! call is audited.
 
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 use super::{error_json, json_no_store, storage_failed, AuthServer};
 use crate::audit::{self, Entry};
@@ -122,26 +121,24 @@ async fn list_clients(server: &AuthServer<'_>) -> Result<HttpResponse, OAuthErro
     let clients = store::clients(server.platform.kv, MAX_LISTED)
         .await
         .map_err(|e| storage_failed("admin", &e))?;
-    let list: Vec<Value> = clients
+    let clients: Vec<ListedClient> = clients
         .iter()
-        .map(|(id, c)| {
-            json!({
-                "client_id": id,
-                "client_name": c.metadata.client_name,
-                "redirect_uris": c.metadata.redirect_uris,
-                "token_endpoint_auth_method": c.metadata.token_endpoint_auth_method,
-                "client_id_issued_at": c.issued_at,
-            })
+        .map(|(id, c)| ListedClient {
+            client_id: id,
+            client_name: c.metadata.client_name.as_deref(),
+            redirect_uris: &c.metadata.redirect_uris,
+            token_endpoint_auth_method: &c.metadata.token_endpoint_auth_method,
+            client_id_issued_at: c.issued_at,
         })
         .collect();
-    Ok(json_no_store(200, json!({"clients": list})))
+    Ok(json_no_store(200, Clients { clients }))
 }
 
 async fn list_grants(server: &AuthServer<'_>) -> Result<HttpResponse, OAuthError> {
     let grants = store::grants(server.platform.kv, MAX_LISTED)
         .await
         .map_err(|e| storage_failed("admin", &e))?;
-    Ok(json_no_store(200, json!({"grants": grants})))
+    Ok(json_no_store(200, Grants { grants }))
 }
 
 #[derive(Deserialize)]
@@ -181,7 +178,11 @@ async fn revoke(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
                 )));
             }
             super::revocation::revoke_grant(server, &grant_id).await?;
-            Ok(json_no_store(200, json!({"revoked_grants": [grant_id]})))
+            let answer = Revoked {
+                deleted_client: None,
+                revoked_grants: vec![grant_id],
+            };
+            Ok(json_no_store(200, answer))
         }
         (None, Some(client_id)) => {
             let id = ClientId::parse(&client_id)?;
@@ -208,10 +209,11 @@ async fn revoke(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
             store::delete_client(server.platform.kv, &client_id)
                 .await
                 .map_err(|e| storage_failed("admin", &e))?;
-            Ok(json_no_store(
-                200,
-                json!({"deleted_client": client_id, "revoked_grants": revoked}),
-            ))
+            let answer = Revoked {
+                deleted_client: Some(client_id),
+                revoked_grants: revoked,
+            };
+            Ok(json_no_store(200, answer))
         }
         _ => Err(OAuthError::InvalidRequest(
             "name exactly one of grant_id or client_id".into(),
@@ -223,7 +225,7 @@ async fn list_env(server: &AuthServer<'_>) -> Result<HttpResponse, OAuthError> {
     let names = envprofile::names(server.platform.kv)
         .await
         .map_err(|e| storage_failed("admin", &e))?;
-    Ok(json_no_store(200, json!({"profiles": names})))
+    Ok(json_no_store(200, Profiles { profiles: names }))
 }
 
 async fn env(
@@ -240,23 +242,21 @@ async fn env(
             envprofile::put(kv, name, &values)
                 .await
                 .map_err(|e| storage_failed("admin", &e))?;
-            Ok(json_no_store(
-                200,
-                json!({"name": name, "keys": values.keys().collect::<Vec<_>>()}),
-            ))
+            let keys: Vec<&String> = values.keys().collect();
+            Ok(json_no_store(200, ProfileKeys { name, keys }))
         }
         "GET" => match envprofile::get(kv, name)
             .await
             .map_err(|e| storage_failed("admin", &e))?
         {
-            Some(values) => Ok(json_no_store(200, json!({"name": name, "values": values}))),
+            Some(values) => Ok(json_no_store(200, Profile { name, values })),
             None => Err(OAuthError::InvalidRequest(format!("no profile {name}"))),
         },
         "DELETE" => {
             envprofile::delete(kv, name)
                 .await
                 .map_err(|e| storage_failed("admin", &e))?;
-            Ok(json_no_store(200, json!({"deleted": name})))
+            Ok(json_no_store(200, DeletedProfile { deleted: name }))
         }
         _ => Err(OAuthError::InvalidRequest(
             "use PUT, GET or DELETE on /admin/env/<name>".into(),
@@ -283,5 +283,67 @@ async fn read_audit(
     let entries = audit::recent(server.platform.objects, limit)
         .await
         .map_err(|e| storage_failed("admin", &e))?;
-    Ok(json_no_store(200, json!({"entries": entries})))
+    Ok(json_no_store(200, Entries { entries }))
+}
+
+/// `GET /admin/clients`.
+#[derive(serde::Serialize)]
+struct Clients<'a> {
+    clients: Vec<ListedClient<'a>>,
+}
+
+/// One registered client, as an operator sees it.
+#[derive(serde::Serialize)]
+struct ListedClient<'a> {
+    client_id: &'a str,
+    client_name: Option<&'a str>,
+    redirect_uris: &'a [crate::oauth::RedirectUri],
+    token_endpoint_auth_method: &'a crate::oauth::AuthMethod,
+    client_id_issued_at: u64,
+}
+
+/// `GET /admin/grants`.
+#[derive(serde::Serialize)]
+struct Grants<T> {
+    grants: Vec<T>,
+}
+
+/// `POST /admin/revoke`: what was revoked (and the client deleted, when one was named).
+#[derive(serde::Serialize)]
+struct Revoked {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deleted_client: Option<String>,
+    revoked_grants: Vec<String>,
+}
+
+/// `GET /admin/env`.
+#[derive(serde::Serialize)]
+struct Profiles<T> {
+    profiles: T,
+}
+
+/// `PUT /admin/env/<name>`: the keys stored (never the values).
+#[derive(serde::Serialize)]
+struct ProfileKeys<'a> {
+    name: &'a str,
+    keys: Vec<&'a String>,
+}
+
+/// `GET /admin/env/<name>`.
+#[derive(serde::Serialize)]
+struct Profile<'a, T> {
+    name: &'a str,
+    values: T,
+}
+
+/// `DELETE /admin/env/<name>`.
+#[derive(serde::Serialize)]
+struct DeletedProfile<'a> {
+    deleted: &'a str,
+}
+
+/// `GET /admin/audit`.
+#[derive(serde::Serialize)]
+struct Entries<T> {
+    entries: T,
 }
