@@ -195,7 +195,7 @@ test("make bundle's packer builds an .mcpb holding this bridge, with its user co
   const { tmpdir } = await import("node:os");
   const { createHash } = await import("node:crypto");
   const out = mkdtempSync(join(tmpdir(), "mcpb-"));
-  const packed = spawnSync(join(ROOT, "scripts/bundle.sh"), [BRIDGE, "linux", join(out, "bridge.mcpb")], { encoding: "utf8", timeout: 120_000 });
+  const packed = spawnSync(join(ROOT, "scripts/bundle.sh"), [BRIDGE, "linux", join(out, "bridge.mcpb")], { encoding: "utf8", timeout: 600_000 });
   assert.equal(packed.status, 0, packed.stderr);
   const unpacked = spawnSync(join(ROOT, ".tools/mcpb/node_modules/.bin/mcpb"), ["unpack", join(out, "bridge.mcpb"), join(out, "x")], { encoding: "utf8" });
   assert.equal(unpacked.status, 0, unpacked.stderr);
