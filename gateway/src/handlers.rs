@@ -276,20 +276,32 @@ pub async fn oauth(call: Call<'_>) -> Answer {
         Err(response) => return response.into(),
     };
     let req = read_or_answer!(call);
-    let server = AuthServer {
+    let server = auth_server(gateway, settings, key, issuer, &req);
+    match endpoints::route(&server, &req).await {
+        Some(response) => response.into(),
+        None => not_found(&req).into(),
+    }
+}
+
+/// The authorization server for one request: the deployment's settings and keys, the caller's
+/// address, and loopback metadata documents only in development.
+fn auth_server<'a>(
+    gateway: &'a Gateway<'a>,
+    settings: &'a crate::oauth::Settings,
+    key: &'a [u8],
+    issuer: crate::oauth::Issuer,
+    req: &HttpRequest,
+) -> AuthServer<'a> {
+    AuthServer {
         settings,
         platform: gateway.platform,
         issuer,
         signing_key: key,
         previous_signing_key: gateway.previous_signing_key,
         scopes: tools::TOOLBOX.scopes,
-        address: address(&req),
+        address: address(req),
         allow_loopback_metadata: settings.allow_loopback_metadata
             && gateway.config.environment == crate::config::Environment::Development,
-    };
-    match endpoints::route(&server, &req).await {
-        Some(response) => response.into(),
-        None => not_found(&req).into(),
     }
 }
 
@@ -304,16 +316,7 @@ pub async fn admin_tenants(call: Call<'_>) -> Answer {
         Err(response) => return response.into(),
     };
     let req = read_or_answer!(call);
-    let server = AuthServer {
-        settings,
-        platform: gateway.platform,
-        issuer,
-        signing_key: key,
-        previous_signing_key: gateway.previous_signing_key,
-        scopes: tools::TOOLBOX.scopes,
-        address: address(&req),
-        allow_loopback_metadata: false,
-    };
+    let server = auth_server(gateway, settings, key, issuer, &req);
     match endpoints::admin::gate(&server, &req).await {
         None => not_found(&req).into(),
         Some(Err(refused)) => refused.into(),

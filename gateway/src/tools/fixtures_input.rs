@@ -13,6 +13,14 @@ fn text_form(message: &str, name: &str) -> ElicitParams {
     }
 }
 
+/// A yes/no confirmation, ticked by default.
+fn confirm_form() -> ElicitParams {
+    ElicitParams {
+        message: "Please confirm".into(),
+        requested_schema: FormSchema::new().field("ok", FormField::boolean("OK", true), true),
+    }
+}
+
 /// The text the person filled in under `field`, if they accepted.
 fn filled(answer: &crate::mcp::model::ElicitResult, field: &str) -> String {
     match answer.action {
@@ -68,11 +76,7 @@ pub async fn test_input_required_result_list_roots(
 pub async fn test_input_required_result_request_state(
     ctx: &ToolContext<'_>,
 ) -> Result<String, ToolError> {
-    let form = ElicitParams {
-        message: "Please confirm".into(),
-        requested_schema: FormSchema::new().field("ok", FormField::boolean("OK", true), true),
-    };
-    ctx.elicit("confirm", form)?;
+    ctx.elicit("confirm", confirm_form())?;
     Ok("state-ok: the request state came back as it was signed".into())
 }
 
@@ -115,11 +119,7 @@ pub async fn test_input_required_result_multi_round(
 pub async fn test_input_required_result_tampered_state(
     ctx: &ToolContext<'_>,
 ) -> Result<String, ToolError> {
-    let form = ElicitParams {
-        message: "Please confirm".into(),
-        requested_schema: FormSchema::new().field("ok", FormField::boolean("OK", true), true),
-    };
-    ctx.elicit("confirm", form)?;
+    ctx.elicit("confirm", confirm_form())?;
     Ok("Confirmed".into())
 }
 
