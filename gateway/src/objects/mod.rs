@@ -95,6 +95,8 @@ classes! {
     GrantStore = crate::grants::GrantStore;
     /// The audit trail (`AUDIT_LOG`), one instance.
     AuditLog = crate::audit::AuditLog;
+    /// One MCP session of the 2025 generation or the legacy SSE transport (`MCP_SESSIONS`).
+    McpSession = crate::sessions::McpSession;
 }
 
 /// The alarm to set after a request, given the one `set` in storage and the time the class

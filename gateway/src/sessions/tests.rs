@@ -1,0 +1,156 @@
+//! The session object over real SQLite: questions, answers, replay, timeouts, ending.
+
+use serde_json::json;
+
+use super::*;
+use crate::objects::host::TestHost;
+use crate::platform::native::ManualClock;
+
+fn live(owner: &str) -> Live {
+    Live {
+        owner: owner.into(),
+        version: "2025-11-25".into(),
+        capabilities: json!({"elicitation": {}}),
+    }
+}
+
+fn session(owner: &str) -> SessionRef {
+    SessionRef {
+        id: "s1.test".into(),
+        owner: owner.into(),
+    }
+}
+
+fn question(key: &str) -> Question {
+    Question {
+        key: key.into(),
+        method: "elicitation/create".into(),
+        params: json!({"message": key}),
+    }
+}
+
+#[test]
+fn a_question_waits_for_its_answer_then_the_stream_ends_with_the_result() {
+    let clock = ManualClock::new(1_000);
+    let host = TestHost::new(&clock);
+    let p = host.platform();
+    let s = session("alice");
+    pollster::block_on(async {
+        s.open(p.objects, live("alice"), 1_000_000).await.unwrap();
+        let asked = s
+            .pose(
+                &p,
+                "abc",
+                "{\"id\":1}".into(),
+                BTreeMap::new(),
+                vec!["{\"note\":1}".into()],
+                vec![question("a"), question("b")],
+                "timeout".into(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(asked.len(), 3);
+        let request: Value = serde_json::from_str(&asked[1].data).unwrap();
+        let id_a = request["id"].as_str().unwrap().to_owned();
+        let request: Value = serde_json::from_str(&asked[2].data).unwrap();
+        let id_b = request["id"].as_str().unwrap().to_owned();
+        // Someone else's answer does not count.
+        let mallory = session("mallory");
+        assert_eq!(
+            mallory.reply(p.objects, &id_a, Ok(json!(1))).await.unwrap(),
+            Answered::Unknown
+        );
+        assert_eq!(
+            s.reply(p.objects, &id_a, Ok(json!("A"))).await.unwrap(),
+            Answered::Waiting
+        );
+        let Answered::Ready {
+            stream, answers, ..
+        } = s.reply(p.objects, &id_b, Ok(json!("B"))).await.unwrap()
+        else {
+            panic!("not ready")
+        };
+        assert_eq!(stream, "abc");
+        assert_eq!(answers["a"], json!("A"));
+        assert_eq!(
+            s.reply(p.objects, &id_b, Ok(json!("B"))).await.unwrap(),
+            Answered::Unknown,
+            "an answer counts once"
+        );
+        s.finish(p.objects, "abc", vec!["result".into()], true)
+            .await
+            .unwrap();
+        // A reconnecting client gets what it missed after the event it names.
+        let (_, seq) = parse_event_id(&asked[1].id).unwrap();
+        let mut open = OpenStream {
+            session: s.clone(),
+            stream: "abc".into(),
+            after: seq,
+            ends: true,
+            done: false,
+        };
+        let frames = String::from_utf8(open.poll(p.objects).await.unwrap()).unwrap();
+        assert!(frames.contains(&id_b), "{frames}");
+        assert!(frames.ends_with("data: result\n\n"), "{frames}");
+        assert!(open.done);
+    });
+}
+
+#[test]
+fn an_unanswered_call_ends_with_its_timeout_and_an_ended_session_is_gone() {
+    let clock = ManualClock::new(1_000);
+    let host = TestHost::new(&clock);
+    let p = host.platform();
+    let s = session("alice");
+    pollster::block_on(async {
+        s.open(p.objects, live("alice"), 10_000_000).await.unwrap();
+        s.pose(
+            &p,
+            "abc",
+            "{}".into(),
+            BTreeMap::new(),
+            vec![],
+            vec![question("a")],
+            "too late".into(),
+        )
+        .await
+        .unwrap();
+        let events = s.read(p.objects, "abc", 0).await.unwrap().unwrap();
+        assert!(!events.iter().any(|e| e.last));
+        clock.advance_ms(ANSWER_TIMEOUT_MS);
+        host.objects.evict(BINDING, "s1.test");
+        let events = s.read(p.objects, "abc", 0).await.unwrap().unwrap();
+        let last = events.last().unwrap();
+        assert!(last.last && last.data == "too late", "{events:?}");
+        assert_eq!(
+            s.touch(p.objects, live("mallory"), 10_000_000)
+                .await
+                .unwrap(),
+            Touched::Gone
+        );
+        assert!(s.end(p.objects).await.unwrap());
+        assert!(!s.end(p.objects).await.unwrap());
+        assert_eq!(
+            s.touch(p.objects, live("alice"), 10_000_000).await.unwrap(),
+            Touched::Gone
+        );
+        assert_eq!(s.read(p.objects, "abc", 0).await.unwrap(), None);
+    });
+}
+
+#[test]
+fn ids_issued_before_sessions_were_stored_are_honoured_and_event_ids_are_checked() {
+    let clock = ManualClock::new(1_000);
+    let host = TestHost::new(&clock);
+    let p = host.platform();
+    let s = session("alice");
+    let touched = pollster::block_on(s.touch(p.objects, live("alice"), 5_000)).unwrap();
+    assert_eq!(touched, Touched::Live(live("alice")));
+    clock.advance_ms(4_000);
+    let touched = pollster::block_on(s.touch(p.objects, live("alice"), 5_000)).unwrap();
+    assert_eq!(touched, Touched::Gone, "expired");
+    assert_eq!(parse_event_id("ab12-7"), Some(("ab12", 7)));
+    for bad in ["", "-1", "ab", "ab-x", "a b-1", &"a".repeat(200)] {
+        assert_eq!(parse_event_id(bad), None, "{bad}");
+    }
+}
