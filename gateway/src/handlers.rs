@@ -76,6 +76,18 @@ pub enum Answer {
     Whole(HttpResponse),
     /// A stream that stays open: its status and headers, and its start.
     Stream(HttpResponse, StreamStart),
+    /// A stream of an MCP session (a call's, a resumed one, the standalone one, the legacy
+    /// transport's): its status and headers, and where it is.
+    Session(HttpResponse, mcp::SessionStream),
+}
+
+impl From<mcp::McpAnswer> for Answer {
+    fn from(a: mcp::McpAnswer) -> Self {
+        match a {
+            mcp::McpAnswer::Whole(r) => Self::Whole(r),
+            mcp::McpAnswer::Stream(head, stream) => Self::Session(head, stream),
+        }
+    }
 }
 
 impl From<HttpResponse> for Answer {
@@ -199,7 +211,8 @@ fn insufficient_scope(issuer: &Issuer, scope: &str) -> HttpResponse {
     .with_header("WWW-Authenticate", &header)
 }
 
-/// `/mcp`: the caller's principal, then the MCP core.
+/// `/mcp`: the caller's principal, then the MCP core (`POST` a message, `GET` a stream,
+/// `DELETE` the session).
 pub async fn mcp(call: Call<'_>) -> Answer {
     let signed_in = signed_in(call.gateway, &call.request, call.trace, &challenge_scopes()).await;
     let (issuer, principal) = match signed_in {
@@ -211,7 +224,19 @@ pub async fn mcp(call: Call<'_>) -> Answer {
     if let Some(tool) = called_tool(&req) {
         trace.tool(tool);
     }
-    let challenge = |scope: &str| {
+    let challenge = tool_challenge(&issuer);
+    let server = mcp_server(gateway, &challenge);
+    match req.method.as_str() {
+        "GET" => mcp::streams::get(&server, &req, &principal).await,
+        "DELETE" => mcp::streams::delete(&server, &req, &principal).await,
+        _ => mcp::handle(&server, &req, &principal).await,
+    }
+    .into()
+}
+
+/// The `insufficient_scope` challenge of a tool needing a scope, as `issuer`.
+fn tool_challenge(issuer: &Issuer) -> impl Fn(&str) -> String + '_ {
+    |scope: &str| {
         crate::oauth::www_authenticate(
             &issuer.protected_resource_metadata_url(),
             [scope],
@@ -220,17 +245,23 @@ pub async fn mcp(call: Call<'_>) -> Answer {
                 "the access token lacks the scope this tool requires",
             )),
         )
-    };
-    let server = McpServer {
+    }
+}
+
+/// The MCP core of `gateway`, refusing for want of scope with `challenge`.
+fn mcp_server<'a>(
+    gateway: &'a Gateway<'a>,
+    challenge: &'a dyn Fn(&str) -> String,
+) -> McpServer<'a> {
+    McpServer {
         config: gateway.config,
         platform: gateway.platform,
         toolbox: &tools::TOOLBOX,
         catalog: tools::catalog(),
         signing_key: gateway.signing_key,
         previous_signing_key: gateway.previous_signing_key,
-        challenge: Some(&challenge),
-    };
-    mcp::handle(&server, &req, &principal).await.into()
+        challenge: Some(challenge),
+    }
 }
 
 /// The tool a `tools/call` names, for the log: the gateway's own name for it, or `unknown`, so

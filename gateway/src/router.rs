@@ -54,6 +54,7 @@ pub async fn route_traced(gateway: &Gateway<'_>, req: &HttpRequest, trace: &Trac
     {
         Answer::Whole(response) => response,
         Answer::Stream(head, start) => head.with_body(start.opening),
+        Answer::Session(head, stream) => head.with_body(stream.opening),
     }
 }
 
@@ -101,6 +102,7 @@ pub async fn serve<'r>(
         (answer, None) => answer,
         (Answer::Whole(r), Some(o)) => Answer::Whole(origin::with_cors(r, &o)),
         (Answer::Stream(r, start), Some(o)) => Answer::Stream(origin::with_cors(r, &o), start),
+        (Answer::Session(r, stream), Some(o)) => Answer::Session(origin::with_cors(r, &o), stream),
     }
 }
 

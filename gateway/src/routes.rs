@@ -167,7 +167,13 @@ pub static ROUTES: [Route; 21] = [
         refuse: crate::mcp::refuse,
         cap: Cap::Mcp,
         bearer: true,
-        ..route(Path::Exact("/mcp"), POST, |c| Box::pin(h::mcp(c)), "/mcp")
+        streams: true,
+        ..route(
+            Path::Exact("/mcp"),
+            &["POST", "GET", "DELETE"],
+            |c| Box::pin(h::mcp(c)),
+            "/mcp",
+        )
     },
     Route {
         streams: true,

@@ -107,7 +107,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let trace = Trace::default();
     let answer = router::serve(&gateway, unusable, head, Box::new(body), &trace).await;
     let status = match &answer {
-        Answer::Whole(r) | Answer::Stream(r, _) => r.status,
+        Answer::Whole(r) | Answer::Stream(r, _) | Answer::Session(r, _) => r.status,
     };
     let logging = deployment.config.log_requests;
     if unusable.is_some() || logging.wants(status) {
@@ -126,7 +126,65 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     match answer {
         Answer::Whole(r) => from_http(r),
         Answer::Stream(head, start) => event_stream(env.clone(), &gateway, head, start),
+        Answer::Session(head, stream) => session_stream(env.clone(), &gateway, head, stream),
     }
+}
+
+/// Keeps a stream of an MCP session open: asks the session object for new events every
+/// `sessions::POLL_MS`, sends heartbeats as `/events` does, and ends after the call's response
+/// (a call's stream), when the session is gone, or once as old as an `/events` stream may be.
+fn session_stream(
+    env: Env,
+    gateway: &Gateway<'_>,
+    head: HttpResponse,
+    start: crate::mcp::SessionStream,
+) -> Result<Response> {
+    let settings = crate::webhooks::WebhookSettings {
+        poll_ms: crate::sessions::POLL_MS,
+        stream_max_ms: gateway
+            .config
+            .webhooks
+            .stream_max_ms
+            .max(crate::sessions::ANSWER_TIMEOUT_MS + 60_000),
+        ..gateway.config.webhooks.clone()
+    };
+    let pace = Pace::new(&settings, WorkersClock.now_ms(), start.opening);
+    let state = (env, start.stream, pace, false);
+    let body = futures_util::stream::unfold(state, |mut s| async move {
+        loop {
+            if s.3 {
+                return None;
+            }
+            match s.2.next(WorkersClock.now_ms()) {
+                Step::Send(bytes) => {
+                    s.3 = s.1.done;
+                    return Some((Ok::<Vec<u8>, worker::Error>(bytes), s));
+                }
+                Step::End => return None,
+                Step::Wait(ms) => {
+                    worker::Delay::from(std::time::Duration::from_millis(ms)).await;
+                    let host = WorkersHost::new(&s.0, KV_BINDING);
+                    let polled = s.1.poll(host.platform().objects).await;
+                    s.2.polled(WorkersClock.now_ms(), polled);
+                    if s.1.done {
+                        // The session is gone or the call answered: send what came, then end.
+                        if let Step::Send(bytes) = s.2.next(WorkersClock.now_ms()) {
+                            s.3 = true;
+                            return Some((Ok(bytes), s));
+                        }
+                        return None;
+                    }
+                }
+            }
+        }
+    });
+    let headers = worker::Headers::new();
+    for (name, value) in &head.headers {
+        headers.append(name, value)?;
+    }
+    Ok(Response::from_stream(body)?
+        .with_status(head.status)
+        .with_headers(headers))
 }
 
 /// Keeps an `/events` stream open, doing what its `Pace` says: waiting costs no CPU, and no

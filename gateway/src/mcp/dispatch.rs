@@ -9,9 +9,9 @@ use super::catalog::Catalog;
 use super::jsonrpc::{RpcError, INVALID_PARAMS, METHOD_NOT_FOUND, MISSING_CLIENT_CAPABILITY};
 use super::model::{
     CacheHints, CacheScope, CallToolResult, DiscoverResult, EmptyObject, EmptyResult,
-    Implementation, InitializeResult, InputRequiredResult, ListCapability, ListToolsResult,
-    MissingCapabilityData, Notification, Prepared, ResourcesCapability, ServerCapabilities,
-    ServerResult, Tool,
+    Implementation, InitializeResult, InputRequest, InputRequiredResult, ListCapability,
+    ListToolsResult, MissingCapabilityData, Notification, Prepared, ResourcesCapability,
+    ServerCapabilities, ServerResult, Tool,
 };
 use super::request_state::{self, Binding, Carried, StateKeys};
 use super::version::ProtocolVersion;
@@ -75,6 +75,19 @@ pub struct Call<'a> {
     pub challenge: Option<&'a dyn Fn(&str) -> String>,
     /// The keys that sign `requestState` (none: nothing can be asked of the client).
     pub state_keys: Option<StateKeys<'a>>,
+    /// In the session era, when the client can be asked over the session (it holds one and
+    /// reads SSE): what it declared and the answers given so far.
+    pub session: Option<SessionInputs>,
+}
+
+/// What a session-era call may ask with: the client's declared capabilities and the answers
+/// its session holds for this call so far.
+#[derive(Debug, Clone, Default)]
+pub struct SessionInputs {
+    /// The capabilities the client declared at `initialize`.
+    pub capabilities: Option<Value>,
+    /// Answers so far, by key.
+    pub answers: BTreeMap<String, Value>,
 }
 
 /// A method's answer: its result and the notifications to send before it.
@@ -83,6 +96,9 @@ pub struct Reply<'a> {
     pub result: ServerResult<'a>,
     /// Notifications, in order.
     pub notifications: Vec<Notification>,
+    /// In the session era, what the tool asked and was not answered: then `result` is not
+    /// the answer yet, and these go to the client as requests over the session.
+    pub asked: BTreeMap<String, InputRequest>,
 }
 
 impl<'a> Reply<'a> {
@@ -90,6 +106,7 @@ impl<'a> Reply<'a> {
         Self {
             result,
             notifications: Vec::new(),
+            asked: BTreeMap::new(),
         }
     }
 }
@@ -264,10 +281,18 @@ async fn tools_call<'a>(call: &Call<'a>) -> Result<Reply<'a>, RpcError> {
         meta.and_then(|m| m.get(meta::LOG_LEVEL))
             .and_then(Value::as_str)
     };
-    let capabilities = meta.and_then(|m| m.get(meta::CLIENT_CAPABILITIES)).cloned();
     let target = format!("tools/call {name}");
     let binding = Binding::new(&call.principal.id, &target, &arguments);
-    let inputs = inputs(call, &binding, capabilities.clone())?;
+    let (inputs, capabilities) = match &call.session {
+        Some(session) => (
+            Inputs::new(session.capabilities.clone(), session.answers.clone()),
+            session.capabilities.clone(),
+        ),
+        None => {
+            let capabilities = meta.and_then(|m| m.get(meta::CLIENT_CAPABILITIES)).cloned();
+            (inputs(call, &binding, capabilities.clone())?, capabilities)
+        }
+    };
     let mut ctx = ToolContext::new(call.principal, call.platform, progress_token, log_level)
         .with_config(call.config)
         .with_inputs(inputs);
@@ -275,6 +300,13 @@ async fn tools_call<'a>(call: &Call<'a>) -> Result<Reply<'a>, RpcError> {
         ctx = ctx.with_client_capabilities(caps);
     }
     let result = (tool.def.call)(&ctx, arguments).await;
+    if call.session.is_some() {
+        return Ok(Reply {
+            result: ServerResult::CallTool(result),
+            notifications: ctx.take_notifications(),
+            asked: ctx.inputs().take_asked(),
+        });
+    }
     if let Some(asking) = input_required(call, &binding, ctx.inputs()) {
         return Ok(Reply::of(ServerResult::InputRequired(asking)));
     }
@@ -289,6 +321,7 @@ async fn tools_call<'a>(call: &Call<'a>) -> Result<Reply<'a>, RpcError> {
     Ok(Reply {
         result: ServerResult::CallTool(result),
         notifications: ctx.take_notifications(),
+        asked: BTreeMap::new(),
     })
 }
 

@@ -39,6 +39,15 @@ impl RequestId {
     pub fn to_json(&self) -> &Value {
         &self.0
     }
+
+    /// An id stored earlier (by a session waiting for answers), if it is still a valid one.
+    pub fn stored(value: Value) -> Option<Self> {
+        match &value {
+            Value::String(_) => Some(Self(value)),
+            Value::Number(n) if n.is_i64() || n.is_u64() => Some(Self(value)),
+            _ => None,
+        }
+    }
 }
 
 /// One incoming message.
@@ -59,7 +68,12 @@ pub enum Message {
         method: String,
     },
     /// A response to a request the server sent.
-    Response,
+    Response {
+        /// The id of the server's request it answers.
+        id: RequestId,
+        /// Its `result`, or its `error` object.
+        outcome: Result<Value, Value>,
+    },
 }
 
 /// An error answer, with the HTTP status it travels with.
@@ -217,10 +231,24 @@ pub fn parse(body: &[u8]) -> Result<Message, (RpcError, Option<RequestId>)> {
             })
         }
         Some(_) => invalid("`method` must be a string"),
-        None if id.is_some() && (object.contains_key("result") || object.contains_key("error")) => {
-            Ok(Message::Response)
-        }
-        None => invalid("A JSON-RPC request needs a `method`"),
+        None => match (id, object.remove("result"), object.remove("error")) {
+            (Some(id), Some(result), None) => Ok(Message::Response {
+                id,
+                outcome: Ok(result),
+            }),
+            (Some(id), None, Some(error)) => Ok(Message::Response {
+                id,
+                outcome: Err(error),
+            }),
+            (id, _, _) => Err((
+                RpcError::new(
+                    INVALID_REQUEST,
+                    400,
+                    "A JSON-RPC request needs a `method`; a response, an `id` and one of `result` or `error`",
+                ),
+                id,
+            )),
+        },
     }
 }
 
@@ -236,8 +264,19 @@ mod tests {
         assert!(matches!(n, Message::Notification { .. }));
         assert_eq!(
             parse(br#"{"jsonrpc":"2.0","id":"a","result":{}}"#).unwrap(),
-            Message::Response
+            Message::Response {
+                id: RequestId(Value::from("a")),
+                outcome: Ok(serde_json::json!({}))
+            }
         );
+        assert!(matches!(
+            parse(br#"{"jsonrpc":"2.0","id":"a","error":{"code":1}}"#).unwrap(),
+            Message::Response {
+                outcome: Err(_),
+                ..
+            }
+        ));
+        assert!(parse(br#"{"jsonrpc":"2.0","id":"a","result":{},"error":{}}"#).is_err());
     }
 
     #[test]

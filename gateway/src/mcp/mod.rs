@@ -3,6 +3,7 @@
 //! the `toolbox`, storage from the `platform`.
 
 mod admit;
+pub mod asking;
 pub mod catalog;
 pub mod completion;
 pub mod dispatch;
@@ -13,9 +14,11 @@ pub mod prompts;
 pub mod request_state;
 pub mod resource_methods;
 pub mod session;
+pub mod streams;
 pub mod transport;
 pub mod version;
 
+pub use asking::SessionStream;
 pub use catalog::Catalog;
-pub use transport::{handle, refuse, McpServer};
+pub use transport::{handle, refuse, McpAnswer, McpServer};
 pub use version::ProtocolVersion;

@@ -3,8 +3,9 @@
 //! reply as JSON or SSE.
 
 use super::admit::{self, Admission};
+use super::asking::{self, SessionStream};
 use super::catalog::Catalog;
-use super::dispatch::{self, meta, Call, Reply};
+use super::dispatch::{self, meta, Call, Reply, SessionInputs};
 use super::jsonrpc::{self, Message, RequestId, RpcError, INVALID_REQUEST};
 use super::model::{ResultMeta, Stateless};
 use super::request_state::StateKeys;
@@ -83,19 +84,48 @@ pub fn refuse(status: u16, _code: &str, description: &str) -> HttpResponse {
     error(&RpcError::new(INVALID_REQUEST, status, description), None)
 }
 
+/// What `/mcp` answers: a whole response, or a stream held open on a session.
+pub enum McpAnswer {
+    /// A whole response.
+    Whole(HttpResponse),
+    /// The head of an SSE stream, and the stream.
+    Stream(HttpResponse, SessionStream),
+}
+
+impl From<HttpResponse> for McpAnswer {
+    fn from(r: HttpResponse) -> Self {
+        Self::Whole(r)
+    }
+}
+
+/// The status and headers of an SSE response.
+pub fn sse_head() -> HttpResponse {
+    HttpResponse::empty(200)
+        .with_header("Content-Type", "text/event-stream")
+        .with_header("Cache-Control", "no-cache")
+        .with_header("X-Accel-Buffering", "no")
+}
+
 /// Serves one `POST` on `/mcp` (the route table answers other methods and caps the body).
-pub async fn handle(
+pub async fn handle(server: &McpServer<'_>, req: &HttpRequest, principal: &Principal) -> McpAnswer {
+    match post(server, req, principal).await {
+        Ok(answer) => answer,
+        Err(response) => McpAnswer::Whole(response),
+    }
+}
+
+async fn post(
     server: &McpServer<'_>,
     req: &HttpRequest,
     principal: &Principal,
-) -> HttpResponse {
+) -> Result<McpAnswer, HttpResponse> {
     if !req.content_type_is("application/json") {
         let e = RpcError::new(
             INVALID_REQUEST,
             415,
             "Send the message with Content-Type: application/json",
         );
-        return error(&e, None);
+        return Err(error(&e, None));
     }
     let accepts = accepts(req);
     if !accepts.json && !accepts.sse {
@@ -104,11 +134,11 @@ pub async fn handle(
             406,
             "Accept must include application/json or text/event-stream",
         );
-        return error(&e, None);
+        return Err(error(&e, None));
     }
     let message = match jsonrpc::parse(&req.body) {
         Ok(m) => m,
-        Err((e, id)) => return error(&e, id.as_ref()),
+        Err((e, id)) => return Err(error(&e, id.as_ref())),
     };
     let header_version = req.headers.get("mcp-protocol-version").map(str::trim);
     let params_version = match &message {
@@ -123,14 +153,28 @@ pub async fn handle(
         None => !params_version,
     };
     let admission = if session_era {
-        admit::session(server, req, principal, message)
+        admit::session(server, req, principal, message).await
     } else {
         admit::stateless(server, req, message)
     };
     let request = match admission {
         Admission::Request(r) => r,
-        Admission::Answered(response) => return response,
+        Admission::Answered(response) => return Err(response),
+        Admission::Response { held, id, outcome } => {
+            let answered = asking::answer(
+                server,
+                principal,
+                held.session,
+                held.capabilities,
+                id,
+                outcome,
+            )
+            .await;
+            return Ok(McpAnswer::Whole(answered));
+        }
     };
+    // A session-era client can be asked over its session when it reads SSE.
+    let held = request.session.clone().filter(|_| accepts.sse);
     let call = Call {
         version: request.version,
         method: &request.method,
@@ -145,11 +189,21 @@ pub async fn handle(
             current,
             previous: server.previous_signing_key,
         }),
+        session: held.as_ref().map(|h| SessionInputs {
+            capabilities: h.capabilities.clone(),
+            answers: Default::default(),
+        }),
     };
     let id = &request.id;
-    let outcome = match dispatch::dispatch(&call).await {
-        Ok(reply) => reply_response(id, &reply, request.version, accepts),
-        Err(e) => Err(e),
+    let outcome = match (dispatch::dispatch(&call).await, held) {
+        (Ok(reply), Some(held)) if !reply.asked.is_empty() => {
+            return match asking::start(server, held.session, &call, id, &reply).await {
+                Ok(stream) => Ok(McpAnswer::Stream(sse_head(), stream)),
+                Err(e) => Err(error(&e, Some(id))),
+            };
+        }
+        (Ok(reply), _) => reply_response(id, &reply, request.version, accepts),
+        (Err(e), _) => Err(e),
     };
     let response = match outcome {
         Ok(response) => response,
@@ -160,10 +214,10 @@ pub async fn handle(
         Err(e) if e.status == 403 => error(&e, Some(id)),
         Err(e) => error(&e.with_status(200), Some(id)),
     };
-    match request.issued_session {
+    Ok(McpAnswer::Whole(match request.issued_session {
         Some(session_id) => response.with_header("Mcp-Session-Id", &session_id),
         None => response,
-    }
+    }))
 }
 
 fn reply_response(
@@ -197,9 +251,5 @@ fn reply_response(
     stream.push_str("event: message\ndata: ");
     stream.push_str(&body);
     stream.push_str("\n\n");
-    Ok(HttpResponse::empty(200)
-        .with_header("Content-Type", "text/event-stream")
-        .with_header("Cache-Control", "no-cache")
-        .with_header("X-Accel-Buffering", "no")
-        .with_body(stream))
+    Ok(sse_head().with_body(stream))
 }

@@ -10,6 +10,8 @@ pub mod events;
 pub mod fixtures;
 #[cfg(feature = "conformance")]
 pub mod fixtures_input;
+#[cfg(feature = "conformance")]
+pub mod fixtures_session;
 #[cfg(not(feature = "conformance"))]
 pub mod github_repos;
 #[path = "../../../examples/tools/knowledge_base.rs"]
@@ -75,6 +77,10 @@ toolbox! {
         fixtures_input::test_input_required_result_multi_round,
         fixtures_input::test_input_required_result_tampered_state,
         fixtures_input::test_input_required_result_capabilities,
+        fixtures_session::test_sampling,
+        fixtures_session::test_elicitation,
+        fixtures_session::test_elicitation_sep1034_defaults,
+        fixtures_session::test_elicitation_sep1330_enums,
         user_info::get_user_info,
         calculate::calculate,
     ],

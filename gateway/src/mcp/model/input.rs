@@ -106,6 +106,30 @@ pub struct FormField {
     /// For a choice: each value with its label.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub one_of: Vec<Choice>,
+    /// For a choice without labels: its values.
+    #[serde(default, rename = "enum", skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
+    /// Labels of `values`, in order (the form before SEP-1330, still read by older clients).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub enum_names: Vec<String>,
+    /// For a multiple choice (`array`): what each item may be.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<ChoiceItems>,
+}
+
+/// The items of a multiple choice: plain values, or values with labels.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChoiceItems {
+    /// Always `string`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Plain values.
+    #[serde(default, rename = "enum", skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
+    /// Values with labels.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub any_of: Vec<Choice>,
 }
 
 /// A titled value of a choice (SEP-1330).
@@ -126,7 +150,40 @@ impl FormField {
             description: None,
             default: None,
             one_of: Vec::new(),
+            values: Vec::new(),
+            enum_names: Vec::new(),
+            items: None,
         }
+    }
+
+    /// A number field (`number` or `integer`).
+    pub fn number(title: &str, integer: bool) -> Self {
+        Self::of(if integer { "integer" } else { "number" }, title)
+    }
+
+    /// A choice among plain `values`, with `labels` in the older `enumNames` form when given.
+    pub fn values(title: &str, values: &[&str], labels: &[&str]) -> Self {
+        let mut field = Self::of("string", title);
+        field.values = values.iter().map(|v| (*v).to_owned()).collect();
+        field.enum_names = labels.iter().map(|v| (*v).to_owned()).collect();
+        field
+    }
+
+    /// A multiple choice among plain `values`, or among `choices` (value, label) when given.
+    pub fn many(title: &str, values: &[&str], choices: &[(&str, &str)]) -> Self {
+        let mut field = Self::of("array", title);
+        field.items = Some(ChoiceItems {
+            kind: "string".into(),
+            values: values.iter().map(|v| (*v).to_owned()).collect(),
+            any_of: choices
+                .iter()
+                .map(|(value, title)| Choice {
+                    value: (*value).into(),
+                    title: (*title).into(),
+                })
+                .collect(),
+        });
+        field
     }
 
     /// A text field.

@@ -28,8 +28,9 @@ pub use discover::{
 };
 pub use error::{ErrorObject, MissingCapabilityData, UnsupportedVersionData};
 pub use input::{
-    Choice, ElicitAction, ElicitParams, ElicitResult, FormField, FormSchema, InputRequest,
-    InputRequiredResult, ListRootsResult, Root, SamplingMessage, SamplingParams, SamplingResult,
+    Choice, ChoiceItems, ElicitAction, ElicitParams, ElicitResult, FormField, FormSchema,
+    InputRequest, InputRequiredResult, ListRootsResult, Root, SamplingMessage, SamplingParams,
+    SamplingResult,
 };
 pub use list::{
     CacheHints, CacheScope, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult,
