@@ -130,23 +130,26 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     }
 }
 
-/// Keeps a stream of an MCP session open: asks the session object for new events every
-/// `sessions::POLL_MS`, sends heartbeats as `/events` does, and ends after the call's response
-/// (a call's stream), when the session is gone, or once as old as an `/events` stream may be.
+/// Keeps a stream of an MCP session open: asks the session object for new events, sends
+/// heartbeats as `/events` does, and ends after the call's response (a call's stream), when
+/// the session is gone, or once as old as it may be.
 fn session_stream(
     env: Env,
     gateway: &Gateway<'_>,
     head: HttpResponse,
     start: crate::mcp::SessionStream,
 ) -> Result<Response> {
-    let settings = crate::webhooks::WebhookSettings {
-        poll_ms: crate::sessions::POLL_MS,
-        stream_max_ms: gateway
-            .config
-            .webhooks
-            .stream_max_ms
-            .max(crate::sessions::ANSWER_TIMEOUT_MS + 60_000),
-        ..gateway.config.webhooks.clone()
+    // A call's stream waits for an answer and polls often; the standalone stream, on which
+    // nothing is urgent, at the pace of `/events`.
+    let webhooks = &gateway.config.webhooks;
+    let settings = if start.stream.ends {
+        crate::webhooks::WebhookSettings {
+            poll_ms: crate::sessions::POLL_MS,
+            stream_max_ms: crate::sessions::ANSWER_TIMEOUT_MS + 60_000,
+            ..webhooks.clone()
+        }
+    } else {
+        webhooks.clone()
     };
     let pace = Pace::new(&settings, WorkersClock.now_ms(), start.opening);
     let state = (env, start.stream, pace, false);
