@@ -137,7 +137,7 @@ fn session_stream(
     env: Env,
     gateway: &Gateway<'_>,
     head: HttpResponse,
-    start: crate::mcp::SessionStream,
+    start: crate::sessions::SessionStream,
 ) -> Result<Response> {
     // A call's stream waits for an answer and polls often; the standalone stream, on which
     // nothing is urgent, at the pace of `/events`.

@@ -19,7 +19,7 @@ use super::request_state::StateKeys;
 use super::transport::McpServer;
 use super::version::ProtocolVersion;
 use crate::http::HttpResponse;
-use crate::sessions::{self, Answered, Event, OpenStream, Question, SessionRef};
+use crate::sessions::{self, Answered, Event, OpenStream, Question, SessionRef, SessionStream};
 use crate::toolbox::Principal;
 
 /// A call waiting for answers, as its session stores it.
@@ -31,14 +31,6 @@ struct StoredCall {
     version: String,
     /// The `tools/call` params.
     params: Map<String, Value>,
-}
-
-/// A stream about to be held open: its first bytes, then what the session appends.
-pub struct SessionStream {
-    /// The bytes to send first.
-    pub opening: Vec<u8>,
-    /// Where the stream is.
-    pub stream: OpenStream,
 }
 
 fn internal(why: &str, e: &crate::platform::PlatformError) -> RpcError {

@@ -18,7 +18,7 @@ pub mod streams;
 pub mod transport;
 pub mod version;
 
-pub use asking::SessionStream;
+pub use crate::sessions::SessionStream;
 pub use catalog::Catalog;
 pub use transport::{handle, refuse, McpAnswer, McpServer};
 pub use version::ProtocolVersion;

@@ -5,11 +5,10 @@
 //! expired or ended.
 
 use super::admit;
-use super::asking::SessionStream;
 use super::jsonrpc::{RpcError, INVALID_REQUEST};
 use super::transport::{error, sse_head, McpAnswer, McpServer};
 use crate::http::{HttpRequest, HttpResponse};
-use crate::sessions::{self, OpenStream, SessionRef};
+use crate::sessions::{self, OpenStream, SessionRef, SessionStream};
 use crate::toolbox::Principal;
 
 /// The name of a session's standalone stream (what the server sends outside any call).

@@ -3,7 +3,7 @@
 //! reply as JSON or SSE.
 
 use super::admit::{self, Admission};
-use super::asking::{self, SessionStream};
+use super::asking;
 use super::catalog::Catalog;
 use super::dispatch::{self, meta, Call, Reply, SessionInputs};
 use super::jsonrpc::{self, Message, RequestId, RpcError, INVALID_REQUEST};
@@ -13,6 +13,7 @@ use super::version::{ProtocolVersion, SESSION_ERA_HEADERS};
 use crate::config::Config;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::platform::Platform;
+use crate::sessions::SessionStream;
 use crate::toolbox::{Principal, Toolbox};
 
 /// What `/mcp` needs from the gateway.

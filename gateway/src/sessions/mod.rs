@@ -413,6 +413,15 @@ pub struct OpenStream {
     pub done: bool,
 }
 
+/// A stream about to be held open: its first bytes, then what the session appends.
+#[derive(Debug)]
+pub struct SessionStream {
+    /// The bytes to send first.
+    pub opening: Vec<u8>,
+    /// Where the stream is.
+    pub stream: OpenStream,
+}
+
 /// An SSE frame for `event`.
 pub fn frame(event: &Event) -> String {
     format!("id: {}\nevent: message\ndata: {}\n\n", event.id, event.data)

@@ -1,13 +1,16 @@
-//! Asking the person or their client during a call (2026-07-28): a tool asks with
+//! Asking the person or their client during a call: a tool asks with
 //! `ToolContext::elicit`, `sample` or `roots`, under a key of its choosing. When the call
 //! already carries the answer under that key, the tool gets it; otherwise the question is
 //! recorded and the tool stops with `?`, and the MCP layer answers the call with an
 //! `InputRequiredResult`. The client asks the person (or its model), then calls again with the
 //! answers, and the tool runs again from the start, now finding them.
 //!
-//! Only what the client declared (`elicitation`, `sampling`, `roots`) is asked; in the
-//! session-era revisions, which have no `InputRequiredResult`, nothing is. Then the tool
-//! hears `Unanswered::CannotAsk` and says, in its result, what the person can do instead.
+//! In the session-era revisions, which have no `InputRequiredResult`, the questions go to the
+//! client as requests over its session instead (`mcp::asking`), and the tool runs again the
+//! same way once the answers are in. Only what the client declared (`elicitation`,
+//! `sampling`, `roots`) is asked, and only of a client that can be asked (a session-era client
+//! without a session or that reads no SSE cannot); otherwise the tool hears
+//! `Unanswered::CannotAsk` and says, in its result, what the person can do instead.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -39,7 +42,7 @@ impl From<Unanswered> for ToolError {
         match why {
             Unanswered::Asked => ToolError::new("Waiting for the client's answer"),
             Unanswered::CannotAsk { capability } => ToolError::new(format!(
-                "This tool needs to ask you something, and your client cannot be asked (it did not declare the `{capability}` capability, or it speaks a protocol revision before 2026-07-28); use a client that supports {capability}"
+                "This tool needs to ask you something, and your client cannot be asked (it did not declare the `{capability}` capability, or it holds no session that can carry the question); use a client that supports {capability}"
             )),
         }
     }
@@ -48,7 +51,8 @@ impl From<Unanswered> for ToolError {
 /// The questions and answers of one call.
 #[derive(Debug, Default)]
 pub struct Inputs {
-    /// Whether asking is possible at all (2026-07-28, with a key to sign the state).
+    /// Whether asking is possible at all (2026-07-28 with a key to sign the state, or a
+    /// session that can carry the questions).
     can_ask: bool,
     /// The capabilities the client declared.
     capabilities: Option<Value>,

@@ -316,7 +316,7 @@ fn confirm_marking(ctx: &ToolContext<'_>, count: usize) -> Result<(), ToolError>
     let answer = ctx.elicit("confirm_mark", form).map_err(|e| match e {
         Unanswered::Asked => ToolError::from(e),
         Unanswered::CannotAsk { .. } => ToolError::new(format!(
-            "Marking {count} events at once needs the person's confirmation, and this client cannot ask (no elicitation capability, or a protocol revision before 2026-07-28). Mark at most {CONFIRM_ABOVE} at a time with `ids`."
+            "Marking {count} events at once needs the person's confirmation, and this client cannot ask (no elicitation capability, or a session-era client that reads no SSE stream). Mark at most {CONFIRM_ABOVE} at a time with `ids`."
         )),
     })?;
     let ticked = answer

@@ -326,7 +326,7 @@ impl Unconfirmed {
                 "Not sent: the person declined to send this notification to {channel_id}. Nothing was delivered; change the message or ask before trying again."
             )),
             Self::CannotAsk => ToolError::new(format!(
-                "Not sent: {channel_id} asks the person to confirm every notification, and this client cannot ask (it did not declare the elicitation capability, or it speaks a protocol revision before 2026-07-28). Send it from a client that supports elicitation, or ask the operator to remove `confirm` from the channel."
+                "Not sent: {channel_id} asks the person to confirm every notification, and this client cannot ask (it did not declare the elicitation capability, or it speaks the 2025 protocol without a session or an SSE stream). Send it from a client that supports elicitation, or ask the operator to remove `confirm` from the channel."
             )),
         }
     }
