@@ -250,21 +250,25 @@ describe("size, media types and methods", LOCAL, () => {
     assert.match(r.headers.get("content-type"), /^application\/json/);
   });
 
-  test("GET, DELETE and PUT on /mcp → 405 with Allow", async () => {
-    for (const method of ["GET", "DELETE", "PUT"]) {
-      const res = await fetch(worker.url, { method, headers: { accept: "application/json, text/event-stream", ...bearer() } });
-      const text = await res.text();
-      assert.equal(res.status, 405, `${method}: ${text}`);
-      const allow = (res.headers.get("allow") ?? "").split(",").map((m) => m.trim());
-      assert.ok(allow.includes("POST"), `${method} Allow: ${allow}`);
-      assert.ok(!allow.includes(method), `${method} is not in Allow`);
+  test("PUT on /mcp → 405 with Allow; GET and DELETE without a session → 400", async () => {
+    const put = await fetch(worker.url, { method: "PUT", headers: { accept: "application/json, text/event-stream", ...bearer() } });
+    const text = await put.text();
+    assert.equal(put.status, 405, text);
+    const allow = (put.headers.get("allow") ?? "").split(",").map((m) => m.trim());
+    for (const method of ["POST", "GET", "DELETE"]) assert.ok(allow.includes(method), `Allow: ${allow}`);
+    assert.ok(!allow.includes("PUT"));
+    for (const method of ["GET", "DELETE"]) {
+      const res = await fetch(worker.url, { method, headers: { accept: "text/event-stream", ...bearer() } });
+      const body = await res.json();
+      assert.equal(res.status, 400, `${method}: ${JSON.stringify(body)}`);
+      assert.match(body.error.message, /Mcp-Session-Id is required/);
     }
   });
 
   test("OPTIONS /mcp without an Origin advertises the same methods as the 405 answers", async () => {
-    // RFC 9110 §9.3.7/§10.2.1: Allow lists the methods the resource supports; GET and DELETE
-    // on /mcp answer 405, so they must not be advertised.
-    const get = await fetch(worker.url, { method: "GET", headers: bearer() });
+    // RFC 9110 §9.3.7/§10.2.1: Allow lists the methods the resource supports, the same in a
+    // 405 (here to PUT) as in OPTIONS.
+    const get = await fetch(worker.url, { method: "PUT", headers: bearer() });
     await get.text();
     const options = await fetch(worker.url, { method: "OPTIONS" });
     await options.text();

@@ -188,21 +188,21 @@ describe("v1 SDK client over Streamable HTTP", () => {
     assert.equal(r.text, "");
   });
 
-  test("GET (standalone SSE stream) and DELETE (end session) are 405 with Allow", async () => {
-    for (const method of ["GET", "DELETE"]) {
-      const r = await fetch(worker.url, {
-        method,
-        headers: {
-          accept: "text/event-stream",
-          authorization: `Bearer ${token.access_token}`,
-          "mcp-session-id": transport.sessionId,
-          "mcp-protocol-version": "2025-11-25",
-        },
-      });
-      await r.body?.cancel();
-      assert.equal(r.status, 405, method);
-      assert.match(r.headers.get("allow") ?? "", /POST/);
-    }
+  test("GET opens the session's standalone SSE stream", async () => {
+    const r = await fetch(worker.url, {
+      headers: {
+        accept: "text/event-stream",
+        authorization: `Bearer ${token.access_token}`,
+        "mcp-session-id": transport.sessionId,
+        "mcp-protocol-version": "2025-11-25",
+      },
+    });
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get("content-type") ?? "", /^text\/event-stream/);
+    const reader = r.body.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    assert.match(first, /^id: standalone-0\nretry: \d+\n/);
+    await reader.cancel();
   });
 });
 

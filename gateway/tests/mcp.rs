@@ -373,8 +373,14 @@ fn bad_envelopes_get_precise_statuses() {
     );
     let mut get = request(&[], "");
     get.method = "GET".into();
-    let r = w.send(&o, get);
-    assert_eq!((r.status, r.header("Allow")), (405, Some("POST, OPTIONS")));
+    assert_eq!(w.send(&o, get).status, 400, "a stream needs a session");
+    let mut put = request(&[], "");
+    put.method = "PUT".into();
+    let r = w.send(&o, put);
+    assert_eq!(
+        (r.status, r.header("Allow")),
+        (405, Some("POST, GET, DELETE, OPTIONS"))
+    );
     let r = w.send(&o, request(&[("Origin", "https://evil.example")], "{}"));
     assert_eq!(
         (r.status, body(&r)["error"].clone()),
@@ -471,7 +477,10 @@ fn handle_notifying(req: &HttpRequest) -> HttpResponse {
         challenge: None,
     };
     let principal = Principal::anonymous(None, vec!["test:read".into()]);
-    pollster::block_on(mcp::handle(&server, req, &principal))
+    match pollster::block_on(mcp::handle(&server, req, &principal)) {
+        mcp::McpAnswer::Whole(r) => r,
+        mcp::McpAnswer::Stream(head, s) => head.with_body(s.opening),
+    }
 }
 
 fn call_notifying(accept: &str, meta: Value) -> HttpResponse {
