@@ -87,6 +87,18 @@ impl Answer {
             Self::Whole(r) | Self::Stream(r, _) | Self::Export(r, _) => r.status,
         }
     }
+
+    /// The answer as one response (native callers): a stream's opening, an export gathered.
+    pub async fn whole(self, objects: &dyn crate::platform::Objects) -> HttpResponse {
+        match self {
+            Self::Whole(response) => response,
+            Self::Stream(head, start) => head.with_body(start.opening),
+            Self::Export(head, export) => {
+                let served = webhooks::admin::Served::Export(head, export);
+                served.gather(objects).await
+            }
+        }
+    }
 }
 
 impl From<webhooks::admin::Served> for Answer {

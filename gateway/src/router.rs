@@ -44,7 +44,7 @@ pub async fn route(gateway: &Gateway<'_>, req: &HttpRequest) -> HttpResponse {
 pub async fn route_traced(gateway: &Gateway<'_>, req: &HttpRequest, trace: &Trace) -> HttpResponse {
     let mut head = req.clone();
     let body = std::mem::take(&mut head.body);
-    match serve(
+    serve(
         gateway,
         None,
         head,
@@ -52,15 +52,8 @@ pub async fn route_traced(gateway: &Gateway<'_>, req: &HttpRequest, trace: &Trac
         trace,
     )
     .await
-    {
-        Answer::Whole(response) => response,
-        Answer::Stream(head, start) => head.with_body(start.opening),
-        Answer::Export(head, export) => {
-            crate::webhooks::admin::Served::Export(head, export)
-                .gather(gateway.platform.objects)
-                .await
-        }
-    }
+    .whole(gateway.platform.objects)
+    .await
 }
 
 /// Checks a `GET /events` request (Bearer token, scope) and replays what the caller missed.
