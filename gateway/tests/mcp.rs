@@ -477,10 +477,7 @@ fn handle_notifying(req: &HttpRequest) -> HttpResponse {
         challenge: None,
     };
     let principal = Principal::anonymous(None, vec!["test:read".into()]);
-    match pollster::block_on(mcp::handle(&server, req, &principal)) {
-        mcp::McpAnswer::Whole(r) => r,
-        mcp::McpAnswer::Stream(head, s) => head.with_body(s.opening),
-    }
+    pollster::block_on(mcp::handle(&server, req, &principal)).whole()
 }
 
 fn call_notifying(accept: &str, meta: Value) -> HttpResponse {

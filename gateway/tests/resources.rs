@@ -100,7 +100,7 @@ impl World {
         if let TenantAccess::Installations(reach) = &who.tenants {
             reach.iter().for_each(|r| installed(objects, &r.login));
         }
-        let r: HttpResponse = pollster::block_on(mcp::handle(&server, &req, who));
+        let r: HttpResponse = pollster::block_on(mcp::handle(&server, &req, who)).whole();
         let v = serde_json::from_slice(&r.body)
             .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&r.body)));
         (r.status, v)

@@ -77,11 +77,7 @@ impl<'a> Instance<'a> {
     }
 
     fn whole(&self, req: HttpRequest) -> HttpResponse {
-        match self.send(req) {
-            Answer::Whole(r) => r,
-            Answer::Stream(head, _) => head,
-            Answer::Session(head, s) => head.with_body(s.opening),
-        }
+        pollster::block_on(self.send(req).whole(self.objects))
     }
 
     fn stream(&self, req: HttpRequest) -> (HttpResponse, SessionStream) {
@@ -92,7 +88,7 @@ impl<'a> Instance<'a> {
                 r.status,
                 String::from_utf8_lossy(&r.body)
             ),
-            Answer::Stream(..) => panic!("an /events stream"),
+            Answer::Stream(..) | Answer::Export(..) => panic!("not a session's stream"),
         }
     }
 

@@ -20,7 +20,7 @@ pub fn jsonrpc(data: &[u8]) {
                 jsonrpc::parse(again.to_string().as_bytes()).expect("written out, it parses");
             assert_eq!(reread, Message::Request { id, method, params });
         }
-        Ok(Message::Notification { .. } | Message::Response) => {}
+        Ok(Message::Notification { .. } | Message::Response { .. }) => {}
         Err((error, id)) => {
             assert_eq!(error.status, 400, "{error:?}");
             let body: Value =

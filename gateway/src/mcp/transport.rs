@@ -93,6 +93,16 @@ pub enum McpAnswer {
     Stream(HttpResponse, SessionStream),
 }
 
+impl McpAnswer {
+    /// The answer as one response (native callers): a stream's opening as its body.
+    pub fn whole(self) -> HttpResponse {
+        match self {
+            Self::Whole(r) => r,
+            Self::Stream(head, stream) => head.with_body(stream.opening),
+        }
+    }
+}
+
 impl From<HttpResponse> for McpAnswer {
     fn from(r: HttpResponse) -> Self {
         Self::Whole(r)
