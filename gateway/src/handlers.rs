@@ -269,6 +269,35 @@ pub async fn mcp(call: Call<'_>) -> Answer {
     .into()
 }
 
+/// `GET /sse` (the 2024-11-05 transport): a new session and its stream.
+pub async fn legacy_sse(call: Call<'_>) -> Answer {
+    let signed_in = signed_in(call.gateway, &call.request, call.trace, &challenge_scopes()).await;
+    let (issuer, principal) = match signed_in {
+        Ok(found) => found,
+        Err(response) => return response.into(),
+    };
+    let challenge = tool_challenge(&issuer);
+    let server = mcp_server(call.gateway, &challenge);
+    mcp::legacy::open(&server, &principal).await.into()
+}
+
+/// `POST /messages?sessionId=…` (the 2024-11-05 transport): one message of a session.
+pub async fn legacy_messages(call: Call<'_>) -> Answer {
+    let signed_in = signed_in(call.gateway, &call.request, call.trace, &challenge_scopes()).await;
+    let (issuer, principal) = match signed_in {
+        Ok(found) => found,
+        Err(response) => return response.into(),
+    };
+    let (gateway, trace) = (call.gateway, call.trace);
+    let req = read_or_answer!(call);
+    if let Some(tool) = called_tool(&req) {
+        trace.tool(tool);
+    }
+    let challenge = tool_challenge(&issuer);
+    let server = mcp_server(gateway, &challenge);
+    mcp::legacy::message(&server, &req, &principal).await.into()
+}
+
 /// The `insufficient_scope` challenge of a tool needing a scope, as `issuer`.
 fn tool_challenge(issuer: &Issuer) -> impl Fn(&str) -> String + '_ {
     |scope: &str| {

@@ -162,7 +162,7 @@ const FORM: Cap = Cap::Bytes(crate::web::form::MAX_FORM_BYTES);
 const ADMIN: Cap = Cap::Bytes(crate::config::DEFAULT_MAX_BODY_BYTES);
 
 /// Every route, first match wins.
-pub static ROUTES: [Route; 21] = [
+pub static ROUTES: [Route; 23] = [
     Route {
         refuse: crate::mcp::refuse,
         cap: Cap::Mcp,
@@ -173,6 +173,28 @@ pub static ROUTES: [Route; 21] = [
             &["POST", "GET", "DELETE"],
             |c| Box::pin(h::mcp(c)),
             "/mcp",
+        )
+    },
+    // The 2024-11-05 HTTP+SSE transport: the stream, and where its messages are posted.
+    Route {
+        bearer: true,
+        streams: true,
+        ..route(
+            Path::Exact(crate::mcp::legacy::SSE_PATH),
+            GET,
+            |c| Box::pin(h::legacy_sse(c)),
+            "/sse",
+        )
+    },
+    Route {
+        refuse: crate::mcp::refuse,
+        cap: Cap::Mcp,
+        bearer: true,
+        ..route(
+            Path::Exact(crate::mcp::legacy::MESSAGES_PATH),
+            POST,
+            |c| Box::pin(h::legacy_messages(c)),
+            "/messages",
         )
     },
     Route {

@@ -335,3 +335,63 @@ fn get_and_delete_need_a_live_session_and_delete_ends_it() {
         "an ended session is gone on every gateway"
     );
 }
+
+fn legacy_post(url: &str, body: &Value) -> HttpRequest {
+    let mut req = request("POST", &[], body);
+    req = HttpRequest::new("POST", url, req.headers, req.body);
+    req
+}
+
+#[test]
+fn the_legacy_sse_transport_answers_on_its_stream_and_asks_over_it() {
+    let clock = ManualClock::new(1_800_000_000_000);
+    let objects = LocalObjects::new(&clock);
+    let (a, b) = (
+        Instance::new(&clock, &objects),
+        Instance::new(&clock, &objects),
+    );
+    let mut open = request("GET", &[("Accept", "text/event-stream")], &Value::Null);
+    open = HttpRequest::new("GET", "http://127.0.0.1:8787/sse", open.headers, Vec::new());
+    let (head, mut held) = a.stream(open);
+    assert_eq!(head.header("Content-Type"), Some("text/event-stream"));
+    let opening = String::from_utf8(held.opening.clone()).unwrap();
+    let endpoint = opening
+        .strip_prefix("event: endpoint\ndata: ")
+        .and_then(|rest| rest.strip_suffix("\n\n"))
+        .unwrap_or_else(|| panic!("{opening}"));
+    assert!(endpoint.starts_with("/messages?sessionId="), "{endpoint}");
+    let url = format!("http://127.0.0.1:8787{endpoint}");
+
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2024-11-05", "capabilities": {"elicitation": {}},
+                   "clientInfo": {"name": "old", "version": "1"}}});
+    assert_eq!(b.whole(legacy_post(&url, &init)).status, 202);
+    let answered = messages(&a.poll(&mut held));
+    assert_eq!(answered[0].1["id"], 1);
+    assert!(answered[0].1["result"]["protocolVersion"].is_string());
+
+    let call = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+        "params": {"name": "create_document", "arguments": {"content": "text"}}});
+    assert_eq!(b.whole(legacy_post(&url, &call)).status, 202);
+    let asked = messages(&a.poll(&mut held));
+    let question = &asked.last().unwrap().1;
+    assert_eq!(question["method"], "elicitation/create");
+    let reply = json!({"jsonrpc": "2.0", "id": question["id"],
+        "result": {"action": "accept", "content": {"title": "Old client"}}});
+    assert_eq!(a.whole(legacy_post(&url, &reply)).status, 202);
+    let done = messages(&a.poll(&mut held));
+    assert_eq!(done[0].1["id"], 2);
+    assert_eq!(
+        done[0].1["result"]["structuredContent"]["title"],
+        "Old client"
+    );
+    assert!(
+        !held.stream.done,
+        "the legacy stream stays open for the next message"
+    );
+
+    let foreign = legacy_post("http://127.0.0.1:8787/messages?sessionId=s1.nope", &call);
+    assert_eq!(b.whole(foreign).status, 404);
+    let missing = legacy_post("http://127.0.0.1:8787/messages", &call);
+    assert_eq!(b.whole(missing).status, 400);
+}

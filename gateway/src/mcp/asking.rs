@@ -15,7 +15,6 @@ use serde_json::{Map, Value};
 use super::dispatch::{self, Call, Reply, SessionInputs};
 use super::jsonrpc::{self, RequestId, RpcError};
 use super::model::{CallToolResult, ServerResult};
-use super::request_state::StateKeys;
 use super::transport::McpServer;
 use super::version::ProtocolVersion;
 use crate::http::HttpResponse;
@@ -43,7 +42,7 @@ fn internal(why: &str, e: &crate::platform::PlatformError) -> RpcError {
 }
 
 /// The messages that end a call: its notifications, then its response.
-fn final_frames(id: &RequestId, outcome: Result<&Reply<'_>, &RpcError>) -> Vec<String> {
+pub(super) fn final_frames(id: &RequestId, outcome: Result<&Reply<'_>, &RpcError>) -> Vec<String> {
     let mut frames = Vec::new();
     let response = match outcome {
         Ok(reply) => {
@@ -206,25 +205,17 @@ pub(super) async fn answer(
         return HttpResponse::empty(202);
     };
     let version = ProtocolVersion::parse(&stored.version).unwrap_or(ProtocolVersion::V2025_03_26);
-    let call = Call {
-        version,
-        method: "tools/call",
-        params: &stored.params,
-        principal,
-        platform: &server.platform,
-        config: server.config,
-        toolbox: server.toolbox,
-        catalog: server.catalog,
-        challenge: server.challenge,
-        state_keys: server.signing_key.map(|current| StateKeys {
-            current,
-            previous: server.previous_signing_key,
-        }),
-        session: Some(SessionInputs {
-            capabilities,
-            answers: answers.clone(),
-        }),
+    let inputs = SessionInputs {
+        capabilities,
+        answers: answers.clone(),
     };
+    let call = server.call(
+        version,
+        "tools/call",
+        &stored.params,
+        principal,
+        Some(inputs),
+    );
     let ran = dispatch::dispatch(&call).await;
     let result = match &ran {
         Ok(reply) if !reply.asked.is_empty() => pose(

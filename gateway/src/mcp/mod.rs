@@ -9,6 +9,7 @@ pub mod completion;
 pub mod dispatch;
 pub mod headers;
 pub mod jsonrpc;
+pub mod legacy;
 pub mod model;
 pub mod prompts;
 pub mod request_state;

@@ -34,6 +34,36 @@ pub struct McpServer<'a> {
     pub challenge: Option<&'a dyn Fn(&str) -> String>,
 }
 
+impl McpServer<'_> {
+    /// The dispatch of `method` with `params` by `principal` in `version`, asking over a
+    /// session with `session` when it can.
+    pub(super) fn call<'c>(
+        &'c self,
+        version: ProtocolVersion,
+        method: &'c str,
+        params: &'c serde_json::Map<String, serde_json::Value>,
+        principal: &'c Principal,
+        session: Option<SessionInputs>,
+    ) -> Call<'c> {
+        Call {
+            version,
+            method,
+            params,
+            principal,
+            platform: &self.platform,
+            config: self.config,
+            toolbox: self.toolbox,
+            catalog: self.catalog,
+            challenge: self.challenge,
+            state_keys: self.signing_key.map(|current| StateKeys {
+                current,
+                previous: self.previous_signing_key,
+            }),
+            session,
+        }
+    }
+}
+
 /// Media types the client accepts.
 #[derive(Debug, Clone, Copy)]
 struct Accepts {
@@ -186,25 +216,17 @@ async fn post(
     };
     // A session-era client can be asked over its session when it reads SSE.
     let held = request.session.clone().filter(|_| accepts.sse);
-    let call = Call {
-        version: request.version,
-        method: &request.method,
-        params: &request.params,
+    let session = held.as_ref().map(|h| SessionInputs {
+        capabilities: h.capabilities.clone(),
+        answers: Default::default(),
+    });
+    let call = server.call(
+        request.version,
+        &request.method,
+        &request.params,
         principal,
-        platform: &server.platform,
-        config: server.config,
-        toolbox: server.toolbox,
-        catalog: server.catalog,
-        challenge: server.challenge,
-        state_keys: server.signing_key.map(|current| StateKeys {
-            current,
-            previous: server.previous_signing_key,
-        }),
-        session: held.as_ref().map(|h| SessionInputs {
-            capabilities: h.capabilities.clone(),
-            answers: Default::default(),
-        }),
-    };
+        session,
+    );
     let id = &request.id;
     let outcome = match (dispatch::dispatch(&call).await, held) {
         (Ok(reply), Some(held)) if !reply.asked.is_empty() => {
