@@ -3,11 +3,13 @@
 // answer POSTed back), a notification to a Discord channel with `confirm: true` (a local
 // stand-in of Discord's webhook API) is confirmed that way; the runtime restarted between the
 // question and the answer, the client resuming its stream with `Last-Event-ID`, still completes
-// the call; `DELETE /mcp` ends a session.
+// the call; `DELETE /mcp` ends a session; the SDK's legacy SSE transport (2024-11-05, `GET /sse`
+// and `POST /messages`) lists and calls tools, and is asked the same way.
 import { after, before, beforeEach, test } from "node:test";
 import assert from "node:assert/strict";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { localOnly, startWorker } from "./harness/worker.mjs";
 import { signIn } from "./harness/signin.mjs";
@@ -126,5 +128,27 @@ test("DELETE /mcp ends a session: its id is refused afterwards", LOCAL, async ()
     headers: { authorization: `Bearer ${token.access_token}`, accept: "text/event-stream", "mcp-session-id": sessionId },
   });
   assert.equal(standalone.status, 404);
+  await client.close();
+});
+
+test("a legacy SSE client lists and calls tools with a token, and is asked over its stream", LOCAL, async () => {
+  const auth = { Authorization: `Bearer ${token.access_token}` };
+  const refused = await fetch(`${worker.origin}/sse`, { headers: { accept: "text/event-stream" } });
+  await refused.body?.cancel();
+  assert.equal(refused.status, 401, "the stream is behind the same sign-in");
+  const client = new Client({ name: "dovecote-e2e-legacy", version: "1.0.0" }, { capabilities: { elicitation: {} } });
+  const shown = [];
+  client.setRequestHandler(ElicitRequestSchema, async (request) => {
+    shown.push(request.params);
+    return { action: "accept", content: { title: "From an old client" } };
+  });
+  const transport = new SSEClientTransport(new URL(`${worker.origin}/sse`), { requestInit: { headers: auth } });
+  await client.connect(transport);
+  const { tools } = await client.listTools();
+  assert.ok(tools.some((t) => t.name === "create_document"), tools.map((t) => t.name).join(", "));
+  const created = await client.callTool({ name: "create_document", arguments: { content: "written over /sse" } });
+  assert.ok(!created.isError, text(created));
+  assert.equal(created.structuredContent.title, "From an old client");
+  assert.equal(shown.length, 1, "asked once, over the stream");
   await client.close();
 });
