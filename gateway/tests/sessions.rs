@@ -370,28 +370,43 @@ fn the_legacy_sse_transport_answers_on_its_stream_and_asks_over_it() {
     assert_eq!(answered[0].1["id"], 1);
     assert!(answered[0].1["result"]["protocolVersion"].is_string());
 
-    let call = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
-        "params": {"name": "create_document", "arguments": {"content": "text"}}});
-    assert_eq!(b.whole(legacy_post(&url, &call)).status, 202);
+    // Two calls wait on the one stream at once; each completes with its own answer.
+    let call = |id: u64| {
+        json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+            "params": {"name": "create_document", "arguments": {"content": format!("text {id}")}}})
+    };
+    assert_eq!(b.whole(legacy_post(&url, &call(2))).status, 202);
+    assert_eq!(b.whole(legacy_post(&url, &call(3))).status, 202);
     let asked = messages(&a.poll(&mut held));
-    let question = &asked.last().unwrap().1;
-    assert_eq!(question["method"], "elicitation/create");
-    let reply = json!({"jsonrpc": "2.0", "id": question["id"],
-        "result": {"action": "accept", "content": {"title": "Old client"}}});
-    assert_eq!(a.whole(legacy_post(&url, &reply)).status, 202);
+    assert_eq!(asked.len(), 2, "{asked:?}");
+    for (title, (_, question)) in ["Second", "Third"].iter().zip(&asked).rev() {
+        assert_eq!(question["method"], "elicitation/create");
+        let reply = json!({"jsonrpc": "2.0", "id": question["id"],
+            "result": {"action": "accept", "content": {"title": title}}});
+        assert_eq!(a.whole(legacy_post(&url, &reply)).status, 202);
+    }
     let done = messages(&a.poll(&mut held));
-    assert_eq!(done[0].1["id"], 2);
+    let titles: Vec<(Value, Value)> = done
+        .iter()
+        .map(|(_, m)| {
+            (
+                m["id"].clone(),
+                m["result"]["structuredContent"]["title"].clone(),
+            )
+        })
+        .collect();
     assert_eq!(
-        done[0].1["result"]["structuredContent"]["title"],
-        "Old client"
+        titles,
+        [(json!(3), json!("Third")), (json!(2), json!("Second"))],
+        "answered in the other order"
     );
     assert!(
         !held.stream.done,
         "the legacy stream stays open for the next message"
     );
 
-    let foreign = legacy_post("http://127.0.0.1:8787/messages?sessionId=s1.nope", &call);
+    let foreign = legacy_post("http://127.0.0.1:8787/messages?sessionId=s1.nope", &call(4));
     assert_eq!(b.whole(foreign).status, 404);
-    let missing = legacy_post("http://127.0.0.1:8787/messages", &call);
+    let missing = legacy_post("http://127.0.0.1:8787/messages", &call(4));
     assert_eq!(b.whole(missing).status, 400);
 }

@@ -62,10 +62,13 @@ fn result_frame(id: &RequestId, result: CallToolResult) -> String {
     jsonrpc::result_body(id, &result).unwrap_or_else(|e| e.to_body(Some(id)))
 }
 
-/// Sends what `reply` asked on `stream` and records the call (with `answers` so far).
+/// Sends what `reply` asked on `stream` and records the call under `key` (with `answers` so
+/// far).
+#[allow(clippy::too_many_arguments)] // the parts of one question round
 pub(super) async fn pose(
     server: &McpServer<'_>,
     session: &SessionRef,
+    key: &str,
     stream: &str,
     call: &Call<'_>,
     id: &RequestId,
@@ -108,6 +111,7 @@ pub(super) async fn pose(
     session
         .pose(
             &server.platform,
+            key,
             stream,
             call_json,
             answers,
@@ -129,7 +133,17 @@ pub(super) async fn start(
 ) -> Result<SessionStream, RpcError> {
     let stream =
         sessions::new_stream(&server.platform).map_err(|e| internal("session stream", &e))?;
-    let events = pose(server, &session, &stream, call, id, BTreeMap::new(), reply).await?;
+    let events = pose(
+        server,
+        &session,
+        &stream,
+        &stream,
+        call,
+        id,
+        BTreeMap::new(),
+        reply,
+    )
+    .await?;
     let mut open = OpenStream {
         session,
         stream,
@@ -164,9 +178,10 @@ pub(super) async fn answer(
         Ok(answered) => answered,
         Err(e) => return super::transport::error(&internal("session answer", &e), None),
     };
-    let (stream, stored, answers) = match answered {
+    let (key, stream, stored, answers) = match answered {
         Answered::Unknown | Answered::Waiting => return HttpResponse::empty(202),
         Answered::Refused {
+            key,
             stream,
             call,
             error,
@@ -185,7 +200,8 @@ pub(super) async fn answer(
                         )),
                     )
                 });
-                let finished = session.finish(objects, &stream, frame.into_iter().collect(), true);
+                let frames = frame.into_iter().collect();
+                let finished = session.finish(objects, &stream, Some(&key), frames, true);
                 if let Err(e) = finished.await {
                     crate::log::internal("session finish", &e.0);
                 }
@@ -193,10 +209,11 @@ pub(super) async fn answer(
             return HttpResponse::empty(202);
         }
         Answered::Ready {
+            key,
             stream,
             call,
             answers,
-        } => (stream, call, answers),
+        } => (key, stream, call, answers),
     };
     let Some((stored, request_id)) = serde_json::from_str::<StoredCall>(&stored)
         .ok()
@@ -221,6 +238,7 @@ pub(super) async fn answer(
         Ok(reply) if !reply.asked.is_empty() => pose(
             server,
             &session,
+            &key,
             &stream,
             &call,
             &request_id,
@@ -233,6 +251,7 @@ pub(super) async fn answer(
             .finish(
                 objects,
                 &stream,
+                Some(&key),
                 final_frames(&request_id, outcome.as_ref()),
                 true,
             )

@@ -12,7 +12,7 @@ use super::dispatch::{self, SessionInputs};
 use super::jsonrpc::{self, Message, RpcError, INTERNAL_ERROR, INVALID_REQUEST};
 use super::transport::{error, sse_head, McpAnswer, McpServer};
 use crate::http::{HttpRequest, HttpResponse};
-use crate::sessions::{OpenStream, SessionRef, SessionStream};
+use crate::sessions::{self, OpenStream, SessionRef, SessionStream};
 use crate::toolbox::Principal;
 
 /// The path of the stream.
@@ -133,9 +133,15 @@ pub async fn message(
     let call = server.call(version, &method, &params, principal, Some(inputs));
     let frames = match dispatch::dispatch(&call).await {
         Ok(reply) if !reply.asked.is_empty() => {
+            // Each waiting call has a key of its own: several may wait on the one stream.
+            let key = match sessions::new_stream(&server.platform) {
+                Ok(key) => key,
+                Err(e) => return unavailable(&e, "record the call"),
+            };
             let posed = asking::pose(
                 server,
                 &session,
+                &key,
                 STREAM,
                 &call,
                 &id,
@@ -157,7 +163,7 @@ async fn send(
     session: &SessionRef,
     frames: Vec<String>,
 ) -> HttpResponse {
-    match session.finish(objects, STREAM, frames, false).await {
+    match session.finish(objects, STREAM, None, frames, false).await {
         Ok(_) => HttpResponse::empty(202),
         Err(e) => unavailable(&e, "send the answer"),
     }

@@ -85,6 +85,8 @@ pub enum Answered {
     Waiting,
     /// The last answer: the call is now this caller's to run again.
     Ready {
+        /// The call's key.
+        key: String,
         /// The call's stream.
         stream: String,
         /// The call as stored.
@@ -94,6 +96,8 @@ pub enum Answered {
     },
     /// The client answered with an error: the call is this caller's to end.
     Refused {
+        /// The call's key.
+        key: String,
         /// The call's stream.
         stream: String,
         /// The call as stored.
@@ -129,6 +133,7 @@ impl ObjectClass for McpSession {
                 sql,
                 memory,
                 &op.owner,
+                &op.key,
                 &op.stream,
                 &op.call,
                 &op.answers,
@@ -141,7 +146,13 @@ impl ObjectClass for McpSession {
                 Reply::answer(store::answer(sql, memory, &op.owner, &op.id, op.outcome))
             }
             Request::Finish(op) => Finish::answer(store::finish(
-                sql, memory, &op.owner, &op.stream, &op.frames, op.last,
+                sql,
+                memory,
+                &op.owner,
+                &op.stream,
+                op.key.as_deref(),
+                &op.frames,
+                op.last,
             )),
             Request::Read(op) => Read::answer(store::read(
                 sql, memory, now, &op.owner, &op.stream, op.after,
@@ -205,6 +216,7 @@ pub struct End {
 #[derive(Serialize, Deserialize)]
 pub struct Pose {
     owner: String,
+    key: String,
     stream: String,
     call: String,
     answers: BTreeMap<String, Value>,
@@ -227,6 +239,7 @@ pub struct Reply {
 pub struct Finish {
     owner: String,
     stream: String,
+    key: Option<String>,
     frames: Vec<String>,
     last: bool,
 }
@@ -320,12 +333,14 @@ impl SessionRef {
         Ok(ask(objects, &self.id, op).await?)
     }
 
-    /// Sends `before` and `questions` on `stream` for `call` (which has `answers` so far);
-    /// `timeout` ends the stream if no answer comes within `ANSWER_TIMEOUT_MS`.
+    /// Sends `before` and `questions` on `stream` for `call`, kept under `key` (with
+    /// `answers` so far); `timeout` ends the call if no answer comes within
+    /// `ANSWER_TIMEOUT_MS`.
     #[allow(clippy::too_many_arguments)] // the parts of one question round
     pub async fn pose(
         &self,
         platform: &Platform<'_>,
+        key: &str,
         stream: &str,
         call: String,
         answers: BTreeMap<String, Value>,
@@ -335,6 +350,7 @@ impl SessionRef {
     ) -> Result<Vec<Event>, PlatformError> {
         let op = Pose {
             owner: self.owner.clone(),
+            key: key.to_owned(),
             stream: stream.to_owned(),
             call,
             answers,
@@ -363,17 +379,20 @@ impl SessionRef {
         Ok(ask(objects, &self.id, op).await?)
     }
 
-    /// Appends `frames` to `stream`, the last of them ending it when `last`.
+    /// Appends `frames` to `stream`, the last of them ending its call when `last`; forgets
+    /// the call `key`, if given.
     pub async fn finish(
         &self,
         objects: &dyn Objects,
         stream: &str,
+        key: Option<&str>,
         frames: Vec<String>,
         last: bool,
     ) -> Result<Vec<Event>, PlatformError> {
         let op = Finish {
             owner: self.owner.clone(),
             stream: stream.to_owned(),
+            key: key.map(str::to_owned),
             frames,
             last,
         };

@@ -16,7 +16,7 @@ const SCHEMA: [&str; 3] = [
      ended INTEGER NOT NULL DEFAULT 0)",
     "CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, \
      stream TEXT NOT NULL, data TEXT NOT NULL, last INTEGER NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS calls (stream TEXT PRIMARY KEY, call TEXT NOT NULL, \
+    "CREATE TABLE IF NOT EXISTS calls (key TEXT PRIMARY KEY, stream TEXT NOT NULL, call TEXT NOT NULL, \
      answers TEXT NOT NULL, waiting TEXT NOT NULL, timeout TEXT NOT NULL, \
      deadline_ms INTEGER NOT NULL, running INTEGER NOT NULL DEFAULT 0)",
 ];
@@ -177,13 +177,14 @@ fn append(sql: &dyn Sql, stream: &str, data: &str, last: bool) -> Result<Event, 
 }
 
 /// Appends `before` (notifications) and one request per question to `stream`, and records the
-/// call as waiting for their answers until `deadline_ms`; `timeout` is the stream's last
-/// event if none come. Returns the events appended.
+/// call (under `key`) as waiting for their answers until `deadline_ms`; `timeout` is the
+/// call's last event if none come. Returns the events appended.
 #[allow(clippy::too_many_arguments)] // one write, its parts named at the one call site
 pub fn ask(
     sql: &dyn Sql,
     memory: &Memory,
     owner: &str,
+    key: &str,
     stream: &str,
     call: &str,
     answers: &BTreeMap<String, Value>,
@@ -206,7 +207,7 @@ pub fn ask(
             .exec("SELECT COALESCE(MAX(seq), 0) + 1 FROM events", &[])?
             .first()
             .map_or(1, |r| num(r, 0));
-        let id = format!("{stream}.{next}");
+        let id = format!("{key}.{next}");
         let request = serde_json::json!({
             "jsonrpc": "2.0",
             "id": id,
@@ -217,11 +218,12 @@ pub fn ask(
         waiting.insert(id, q.key.clone());
     }
     sql.exec(
-        "INSERT INTO calls (stream, call, answers, waiting, timeout, deadline_ms) \
-         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (stream) DO UPDATE SET call = excluded.call, \
+        "INSERT INTO calls (key, stream, call, answers, waiting, timeout, deadline_ms) \
+         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET call = excluded.call, \
          answers = excluded.answers, waiting = excluded.waiting, timeout = excluded.timeout, \
          deadline_ms = excluded.deadline_ms, running = 0",
         &[
+            key.into(),
             stream.into(),
             call.into(),
             to_json(answers).into(),
@@ -247,64 +249,64 @@ pub fn answer(
     if !owns(sql, owner)? {
         return Ok(Answered::Unknown);
     }
-    let Some((stream, _)) = id.rsplit_once('.') else {
+    let Some((key, _)) = id.rsplit_once('.') else {
         return Ok(Answered::Unknown);
     };
     let rows = sql.exec(
-        "SELECT call, answers, waiting FROM calls WHERE stream = ? AND running = 0",
-        &[stream.into()],
+        "SELECT call, answers, waiting, stream FROM calls WHERE key = ? AND running = 0",
+        &[key.into()],
     )?;
     let Some(row) = rows.first() else {
         return Ok(Answered::Unknown);
     };
-    let (call, mut answers, mut waiting) = (text(row, 0), json_map(&text(row, 1)), {
-        let w: BTreeMap<String, String> = serde_json::from_str(&text(row, 2)).unwrap_or_default();
-        w
-    });
-    let Some(key) = waiting.remove(id) else {
+    let (call, mut answers, stream) = (text(row, 0), json_map(&text(row, 1)), text(row, 3));
+    let mut waiting: BTreeMap<String, String> =
+        serde_json::from_str(&text(row, 2)).unwrap_or_default();
+    let Some(asked_under) = waiting.remove(id) else {
         return Ok(Answered::Unknown);
     };
     let value = match outcome {
         Ok(v) => v,
         Err(error) => {
-            sql.exec(
-                "UPDATE calls SET running = 1 WHERE stream = ?",
-                &[stream.into()],
-            )?;
+            sql.exec("UPDATE calls SET running = 1 WHERE key = ?", &[key.into()])?;
             return Ok(Answered::Refused {
-                stream: stream.to_owned(),
+                key: key.to_owned(),
+                stream,
                 call,
                 error,
             });
         }
     };
-    answers.insert(key, value);
+    answers.insert(asked_under, value);
     let running = waiting.is_empty();
     sql.exec(
-        "UPDATE calls SET answers = ?, waiting = ?, running = ? WHERE stream = ?",
+        "UPDATE calls SET answers = ?, waiting = ?, running = ? WHERE key = ?",
         &[
             to_json(&answers).into(),
             to_json(&waiting).into(),
             SqlValue::Integer(i64::from(running)),
-            stream.into(),
+            key.into(),
         ],
     )?;
     if !running {
         return Ok(Answered::Waiting);
     }
     Ok(Answered::Ready {
-        stream: stream.to_owned(),
+        key: key.to_owned(),
+        stream,
         call,
         answers,
     })
 }
 
-/// Appends events to `stream` (the last one ends it when `last`) and forgets its call.
+/// Appends events to `stream` (the last one ends its call when `last`) and forgets the call
+/// `key`, if any.
 pub fn finish(
     sql: &dyn Sql,
     memory: &Memory,
     owner: &str,
     stream: &str,
+    key: Option<&str>,
     frames: &[String],
     last: bool,
 ) -> Result<Vec<Event>, SqlError> {
@@ -316,8 +318,8 @@ pub fn finish(
     for (i, data) in frames.iter().enumerate() {
         events.push(append(sql, stream, data, last && i + 1 == frames.len())?);
     }
-    if last {
-        sql.exec("DELETE FROM calls WHERE stream = ?", &[stream.into()])?;
+    if let Some(key) = key {
+        sql.exec("DELETE FROM calls WHERE key = ?", &[key.into()])?;
     }
     Ok(events)
 }
@@ -340,7 +342,7 @@ pub fn read(
         "DELETE FROM calls WHERE stream = ? AND deadline_ms <= ? RETURNING timeout",
         &[stream.into(), int(now_ms)],
     )?;
-    if let Some(row) = overdue.first() {
+    for row in &overdue {
         append(sql, stream, &text(row, 0), true)?;
     }
     let rows = sql.exec(

@@ -41,6 +41,7 @@ fn a_question_waits_for_its_answer_then_the_stream_ends_with_the_result() {
             .pose(
                 &p,
                 "abc",
+                "abc",
                 "{\"id\":1}".into(),
                 BTreeMap::new(),
                 vec!["{\"note\":1}".into()],
@@ -77,7 +78,7 @@ fn a_question_waits_for_its_answer_then_the_stream_ends_with_the_result() {
             Answered::Unknown,
             "an answer counts once"
         );
-        s.finish(p.objects, "abc", vec!["result".into()], true)
+        s.finish(p.objects, "abc", Some("abc"), vec!["result".into()], true)
             .await
             .unwrap();
         // A reconnecting client gets what it missed after the event it names.
@@ -106,6 +107,7 @@ fn an_unanswered_call_ends_with_its_timeout_and_an_ended_session_is_gone() {
         s.open(p.objects, live("alice"), 10_000_000).await.unwrap();
         s.pose(
             &p,
+            "abc",
             "abc",
             "{}".into(),
             BTreeMap::new(),
