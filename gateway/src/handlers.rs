@@ -246,8 +246,9 @@ fn insufficient_scope(issuer: &Issuer, scope: &str) -> HttpResponse {
     .with_header("WWW-Authenticate", &header)
 }
 
-/// `/mcp`: the caller's principal, then the MCP core (`POST` a message, `GET` a stream,
-/// `DELETE` the session).
+/// `/mcp` and the 2024-11-05 transport's `/sse` and `/messages`: the caller's principal, then
+/// the MCP core (`POST` a message, `GET` a stream, `DELETE` the session; `GET /sse` a legacy
+/// session's stream, `POST /messages?sessionId=…` one of its messages).
 pub async fn mcp(call: Call<'_>) -> Answer {
     let signed_in = signed_in(call.gateway, &call.request, call.trace, &challenge_scopes()).await;
     let (issuer, principal) = match signed_in {
@@ -261,41 +262,17 @@ pub async fn mcp(call: Call<'_>) -> Answer {
     }
     let challenge = tool_challenge(&issuer);
     let server = mcp_server(gateway, &challenge);
-    match req.method.as_str() {
-        "GET" => mcp::streams::get(&server, &req, &principal).await,
-        "DELETE" => mcp::streams::delete(&server, &req, &principal).await,
-        _ => mcp::handle(&server, &req, &principal).await,
+    let principal = &principal;
+    match (req.path.as_str(), req.method.as_str()) {
+        (mcp::legacy::SSE_PATH, _) => mcp::legacy::open(&server, principal).await,
+        (mcp::legacy::MESSAGES_PATH, _) => {
+            mcp::legacy::message(&server, &req, principal).await.into()
+        }
+        (_, "GET") => mcp::streams::get(&server, &req, principal).await,
+        (_, "DELETE") => mcp::streams::delete(&server, &req, principal).await,
+        _ => mcp::handle(&server, &req, principal).await,
     }
     .into()
-}
-
-/// `GET /sse` (the 2024-11-05 transport): a new session and its stream.
-pub async fn legacy_sse(call: Call<'_>) -> Answer {
-    let signed_in = signed_in(call.gateway, &call.request, call.trace, &challenge_scopes()).await;
-    let (issuer, principal) = match signed_in {
-        Ok(found) => found,
-        Err(response) => return response.into(),
-    };
-    let challenge = tool_challenge(&issuer);
-    let server = mcp_server(call.gateway, &challenge);
-    mcp::legacy::open(&server, &principal).await.into()
-}
-
-/// `POST /messages?sessionId=…` (the 2024-11-05 transport): one message of a session.
-pub async fn legacy_messages(call: Call<'_>) -> Answer {
-    let signed_in = signed_in(call.gateway, &call.request, call.trace, &challenge_scopes()).await;
-    let (issuer, principal) = match signed_in {
-        Ok(found) => found,
-        Err(response) => return response.into(),
-    };
-    let (gateway, trace) = (call.gateway, call.trace);
-    let req = read_or_answer!(call);
-    if let Some(tool) = called_tool(&req) {
-        trace.tool(tool);
-    }
-    let challenge = tool_challenge(&issuer);
-    let server = mcp_server(gateway, &challenge);
-    mcp::legacy::message(&server, &req, &principal).await.into()
 }
 
 /// The `insufficient_scope` challenge of a tool needing a scope, as `issuer`.

@@ -182,7 +182,7 @@ pub static ROUTES: [Route; 23] = [
         ..route(
             Path::Exact(crate::mcp::legacy::SSE_PATH),
             GET,
-            |c| Box::pin(h::legacy_sse(c)),
+            |c| Box::pin(h::mcp(c)),
             "/sse",
         )
     },
@@ -193,7 +193,7 @@ pub static ROUTES: [Route; 23] = [
         ..route(
             Path::Exact(crate::mcp::legacy::MESSAGES_PATH),
             POST,
-            |c| Box::pin(h::legacy_messages(c)),
+            |c| Box::pin(h::mcp(c)),
             "/messages",
         )
     },
