@@ -6,12 +6,13 @@
 // delivered once Slack is back. Class names, bindings, schemas and stored JSON must not change.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes, randomUUID } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sign } from "@octokit/webhooks-methods";
-import { localOnly, startWorker } from "./harness/worker.mjs";
+import { localOnly, ROOT, startWorker } from "./harness/worker.mjs";
 import { signIn } from "./harness/signin.mjs";
 import { withToken } from "./harness/mcp.mjs";
 import * as slack from "./harness/services/slack.mjs";
@@ -68,7 +69,20 @@ async function call(client, worker, name, args) {
   return r.json.result.structuredContent;
 }
 
+/**
+ * The earlier release runs with its own wrangler.toml: today's binds classes (MCP_SESSIONS)
+ * that its build does not export, which workerd refuses to start.
+ */
+function oldConfig() {
+  const commit = OLD.match(/release-([0-9a-f]+)\/?$/)?.[1];
+  const target = join(OLD, "wrangler.toml");
+  if (commit && !existsSync(target)) {
+    writeFileSync(target, execFileSync("git", ["show", `${commit}:wrangler.toml`], { cwd: ROOT }));
+  }
+}
+
 test("what an earlier release stored is read back by this build", { ...OPTIONS, timeout: 180_000 }, async () => {
+  oldConfig();
   sl.always({ status: 503, body: { ok: false, error: "service_unavailable" } });
   const old = await startWorker({ build: OLD, vars, state });
   let token, ids, queued;

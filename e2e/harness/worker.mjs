@@ -26,6 +26,15 @@ export function localOnly(what) {
   return REMOTE ? { skip: `needs a local Worker: ${what}` } : {};
 }
 
+/**
+ * The wrangler.toml a build runs with: its own when it has one (an earlier release, whose
+ * classes and bindings may be fewer than today's), else the checkout's.
+ */
+function configOf(buildDir) {
+  const own = join(buildDir, "wrangler.toml");
+  return existsSync(own) ? own : join(ROOT, "wrangler.toml");
+}
+
 /** A free TCP port on 127.0.0.1. */
 export function freePort() {
   return new Promise((ok, fail) => {
@@ -76,7 +85,7 @@ export async function startWorker({ build = "default", vars = {}, port: fixedPor
   };
   writeFileSync(envFile, Object.entries(allVars).map(([k, v]) => `${k}=${v}`).join("\n") + "\n");
   const args = [
-    "dev", script, "--config", join(ROOT, "wrangler.toml"),
+    "dev", script, "--config", configOf(resolve(ROOT, "build", build)),
     "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort),
     "--persist-to", join(state, "state"), "--env-file", envFile,
     "--show-interactive-dev-session=false", "--log-level", logLevel,
