@@ -32,6 +32,7 @@ pub mod resources;
 pub mod router;
 pub mod routes;
 pub mod scheduled;
+pub mod template;
 pub mod toolbox;
 pub mod tools;
 pub mod web;

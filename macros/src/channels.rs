@@ -17,7 +17,7 @@ mod manifest;
 mod address;
 #[path = "../../gateway/src/channels/rules.rs"]
 #[allow(dead_code)] // The gateway uses the rest at run time.
-mod rules;
+pub(crate) mod rules;
 
 use manifest::{Declared, Target};
 use rules::Service;

@@ -6,6 +6,7 @@ mod channels;
 mod ctxt;
 mod manifest;
 mod prompts;
+mod template;
 mod tool;
 mod toolbox;
 
