@@ -6,7 +6,7 @@
 #[allow(dead_code)] // The gateway uses the rest at run time.
 mod engine;
 
-pub use engine::{slots, whole_value, Slot};
+pub use engine::{pieces, render, slots, Piece, Slot};
 
 /// What a template may use.
 pub struct Uses<'a> {

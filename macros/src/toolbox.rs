@@ -292,6 +292,7 @@ fn emit(
             rate,
             title,
             description,
+            ..
         } = tool.policy.as_ref()?;
         let rate = rate_tokens(rate);
         let (title, description) = (option(title.as_ref()), option(description.as_ref()));

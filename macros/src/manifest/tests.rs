@@ -72,6 +72,7 @@ inline = { scope = "a:read", rate = "1/second" }
                     },
                     title: None,
                     description: None,
+                    declared: None,
                 }),
             },
             Tool {
@@ -86,6 +87,7 @@ inline = { scope = "a:read", rate = "1/second" }
                     },
                     title: Some("Calculator".into()),
                     description: Some("Does sums.\nSeveral lines are fine here.".into()),
+                    declared: None,
                 }),
             },
             Tool {
@@ -100,6 +102,7 @@ inline = { scope = "a:read", rate = "1/second" }
                     },
                     title: None,
                     description: None,
+                    declared: None,
                 }),
             },
         ]
