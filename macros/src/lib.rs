@@ -4,6 +4,7 @@
 mod attr;
 mod channels;
 mod ctxt;
+mod declared;
 mod manifest;
 mod prompts;
 mod template;

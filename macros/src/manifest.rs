@@ -11,7 +11,7 @@ mod prompts;
 mod resources;
 mod rules;
 
-pub use declared::{Arg, ArgType, Declared, Hints, HttpDecl, Kind, Method, PresetDecl, Returns};
+pub use declared::{Declared, Hints, Kind, Method, Returns};
 pub use prompts::{Body, Prompt, Role};
 pub use resources::{ResourceFamily, ResourcePolicy};
 use rules::{check_description, check_non_empty, check_scope_name};
@@ -63,6 +63,16 @@ pub struct Tool {
     pub line: usize,
     /// The entry, or `None` when it has mistakes (they are in the error list).
     pub policy: Option<Policy>,
+    /// `Some("http" | "preset")` for a tool declared here (any `kind` key: a wrong one is
+    /// reported and still counts, so no missing-fn error follows).
+    pub kind: Option<&'static str>,
+}
+
+impl Tool {
+    /// `http` or `preset` when the table says `kind`, even if it has mistakes.
+    pub fn declared_kind(&self) -> Option<&'static str> {
+        self.kind
+    }
 }
 
 /// A manifest as far as it is valid: scopes and tools in file order.
@@ -290,8 +300,24 @@ impl Reader<'_> {
             "tools",
             "write one [tools.<fn name>] table per tool",
             |r, name, line, key_span, value| {
+                let kind = match value.get_ref() {
+                    DeValue::Table(t) => {
+                        t.iter().find(|(k, _)| k.get_ref() == "kind").map(|(_, v)| {
+                            match v.get_ref() {
+                                DeValue::String(s) if &**s == "preset" => "preset",
+                                _ => "http",
+                            }
+                        })
+                    }
+                    _ => None,
+                };
                 let policy = r.policy(&name, key_span, value, scopes);
-                Tool { name, line, policy }
+                Tool {
+                    name,
+                    line,
+                    policy,
+                    kind,
+                }
             },
         )
     }

@@ -74,6 +74,7 @@ inline = { scope = "a:read", rate = "1/second" }
                     description: None,
                     declared: None,
                 }),
+                kind: None,
             },
             Tool {
                 name: "calculate".into(),
@@ -89,6 +90,7 @@ inline = { scope = "a:read", rate = "1/second" }
                     description: Some("Does sums.\nSeveral lines are fine here.".into()),
                     declared: None,
                 }),
+                kind: None,
             },
             Tool {
                 name: "inline".into(),
@@ -104,6 +106,7 @@ inline = { scope = "a:read", rate = "1/second" }
                     description: None,
                     declared: None,
                 }),
+                kind: None,
             },
         ]
     );
@@ -282,7 +285,8 @@ fn missing_keys_point_at_the_tool() {
         [Tool {
             name: "x".into(),
             line: 4,
-            policy: None
+            policy: None,
+            kind: None
         }],
         "kept, without a policy"
     );
