@@ -315,3 +315,27 @@ fn a_preset_sends_its_template_to_its_channel_through_the_outbox() {
     let r = world.call(&objects, "deploy_finished", json!({"service": "api"}));
     assert!(r.is_error && text(&r).contains("`version` is required"));
 }
+
+/// The worked example users copy from, compiled as they would.
+mod example {
+    dovecote_gateway::toolbox! {
+        manifest = "../../examples/tools.toml",
+        channels = "../../examples/channels.toml",
+        tools = [],
+    }
+}
+
+#[test]
+fn the_worked_example_builds_one_tool_of_each_kind() {
+    let names: Vec<&str> = example::TOOLBOX.tools.iter().map(|t| t.def.name).collect();
+    assert_eq!(names, ["get_service_status", "deploy_finished"]);
+    let status = serde_json::to_value(catalog_descriptor(&example::TOOLBOX.tools[0])).unwrap();
+    assert_eq!(status["inputSchema"]["required"], json!(["service"]));
+    assert_eq!(status["annotations"]["readOnlyHint"], true);
+    if std::env::var_os("SHOW_DESCRIPTORS").is_some() {
+        for tool in example::TOOLBOX.tools {
+            let d = serde_json::to_string_pretty(&catalog_descriptor(tool)).unwrap();
+            println!("{d}");
+        }
+    }
+}

@@ -109,7 +109,7 @@ pub fn def(tool: &Tool, declared: &Declared, description: &str) -> TokenStream {
             ::std::boxed::Box::pin(#call)
         }
         fn __input() -> #value {
-            #module::input_schema(DECL.arguments)
+            #module::arguments_schema(DECL.arguments)
         }
         fn __output() -> ::std::option::Option<#value> {
             #output

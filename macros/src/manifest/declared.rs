@@ -277,8 +277,9 @@ impl Reader<'_> {
             rest: &mut rest,
             tool,
         };
-        let arguments = match keys.take("arguments") {
-            None => Vec::new(),
+        // Names of arguments with mistakes too, so their uses are not reported as well.
+        let (arguments, names) = match keys.take("arguments") {
+            None => (Vec::new(), Vec::new()),
             Some(value) => self.declared_arguments(tool, value),
         };
         let mut hints = Hints::default();
@@ -300,7 +301,7 @@ impl Reader<'_> {
             keys.unknown(self, "preset", preset::KEYS);
             decl.map(Kind::Preset)
         };
-        self.check_templates(tool, &arguments, &templates);
+        self.check_templates(tool, &arguments, &names, &templates);
         let declared = Declared {
             arguments,
             hints,
@@ -310,8 +311,14 @@ impl Reader<'_> {
     }
 
     /// Every `{name}` used is declared, every argument is used.
-    fn check_templates(&mut self, tool: &str, arguments: &[Arg], templates: &[Template]) {
-        let names: Vec<&str> = arguments.iter().map(|a| a.name.as_str()).collect();
+    fn check_templates(
+        &mut self,
+        tool: &str,
+        arguments: &[Arg],
+        names: &[String],
+        templates: &[Template],
+    ) {
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
         let declare = |used: &str| {
             format!(
                 "declare it as `arguments.{used} = {{ type = \"string\", description = \"…\" }}`"
@@ -350,25 +357,30 @@ impl Reader<'_> {
 
     /// `arguments.<name> = { type, description, required, enum, minimum, maximum, min_length,
     /// max_length, default }`.
-    fn declared_arguments(&mut self, tool: &str, value: &Spanned<DeValue>) -> Vec<Arg> {
+    fn declared_arguments(
+        &mut self,
+        tool: &str,
+        value: &Spanned<DeValue>,
+    ) -> (Vec<Arg>, Vec<String>) {
         let DeValue::Table(table) = value.get_ref() else {
             let found = kind(value.get_ref());
             self.error(value.span(), format!("`arguments` of tool `{tool}` is {found}, not a table — write `arguments.<name> = {{ type = \"string\", description = \"…\" }}`"));
-            return Vec::new();
+            return (Vec::new(), Vec::new());
         };
-        let mut out = Vec::new();
+        let (mut out, mut names) = (Vec::new(), Vec::new());
         for (key, value) in in_file_order(table) {
             let name = key.get_ref().to_string();
             if !valid_argument_name(&name) {
                 self.error(key.span(), format!("argument `{name}` of tool `{tool}` is not a valid name — use 1 to 64 characters of A-Z, a-z, 0-9 and `_`"));
                 continue;
             }
+            names.push(name.clone());
             let line = super::line_of(self.source, key.span().start);
             if let Some(arg) = self.declared_argument(tool, &name, line, value) {
                 out.push(arg);
             }
         }
-        out
+        (out, names)
     }
 
     fn declared_argument(
@@ -480,3 +492,6 @@ pub(super) fn value_fits(value: &Value, schema: &Map<String, Value>) -> bool {
         || matches!((len, whole("minLength")), (Some(l), Some(m)) if l < m)
         || matches!((len, whole("maxLength")), (Some(l), Some(m)) if l > m))
 }
+
+#[cfg(test)]
+mod tests;

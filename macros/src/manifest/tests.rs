@@ -265,7 +265,7 @@ fn tool_table_mistakes() {
     );
     assert_eq!(
         error(&format!("{SCOPES}\n[tools.x]\nscope = \"dovecote:read\"\nrate = \"1/day\"\nrat = \"1/day\"\n")),
-        "7: tool `x` has an unknown key `rat` — the keys are enabled, scope, rate, title and description"
+        "7: tool `x` has an unknown key `rat` — the keys are enabled, scope, rate, title and description (and `kind`, for a tool declared here without Rust)"
     );
 }
 

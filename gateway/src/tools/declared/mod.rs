@@ -25,7 +25,7 @@ pub struct ArgDecl {
 }
 
 /// The JSON Schema 2020-12 input schema of `arguments`; unknown arguments are refused.
-pub fn input_schema(arguments: &[ArgDecl]) -> Value {
+pub fn arguments_schema(arguments: &[ArgDecl]) -> Value {
     let mut properties = Map::new();
     for a in arguments {
         let schema = serde_json::from_str(a.schema).unwrap_or(Value::Bool(true));
@@ -184,7 +184,7 @@ mod tests {
 
     #[test]
     fn the_input_schema_is_a_closed_2020_12_object() {
-        let s = input_schema(ARGS);
+        let s = arguments_schema(ARGS);
         assert_eq!(s["$schema"], "https://json-schema.org/draft/2020-12/schema");
         assert_eq!(s["type"], "object");
         assert_eq!(s["required"], json!(["city"]));
@@ -194,7 +194,7 @@ mod tests {
             s["properties"]["units"]["enum"],
             json!(["metric", "imperial"])
         );
-        assert!(input_schema(&[]).get("required").is_none());
+        assert!(arguments_schema(&[]).get("required").is_none());
     }
 
     #[test]

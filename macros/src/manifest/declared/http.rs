@@ -169,7 +169,10 @@ impl Reader<'_> {
         match &url {
             None => self.error(key_span, format!("http tool `{tool}` has no `url` — add `url = \"https://api.example.com/v1/items/{{id}}\"`")),
             Some((url, span)) => {
-                self.http_url(&tool, url, span.clone(), allow_any_host);
+                // A URL refused as a whole is not also checked slot by slot.
+                if !self.http_url(&tool, url, span.clone(), allow_any_host) {
+                    return None;
+                }
                 templates.push(Template {
                     what: format!("the url of tool `{tool}`"),
                     text: url.clone(),
@@ -261,7 +264,13 @@ impl Reader<'_> {
 
     /// The url: its origin written out (no `{…}` before the path), no query or fragment, a
     /// host the channels' rules accept, no secret written inline.
-    fn http_url(&mut self, tool: &str, url: &str, span: Range<usize>, allow_any_host: bool) {
+    fn http_url(
+        &mut self,
+        tool: &str,
+        url: &str,
+        span: Range<usize>,
+        allow_any_host: bool,
+    ) -> bool {
         let what = format!("the url of tool `{tool}`");
         let after_scheme = url.find("://").map_or(0, |i| i + 3);
         let origin_end = url[after_scheme..]
@@ -269,15 +278,15 @@ impl Reader<'_> {
             .map_or(url.len(), |i| after_scheme + i);
         if url[..origin_end].contains(['{', '}']) {
             self.error(span, format!("{what} has a `{{…}}` in its scheme or host — write the host out (`base_url_var` can replace it at run time); arguments go in the path, `query`, `headers` or `body`"));
-            return;
+            return false;
         }
         if url.contains('?') {
             self.error(span, format!("{what} has a query (`?…`) — write each parameter under `query` instead, e.g. `query = {{ q = \"{{q}}\" }}`"));
-            return;
+            return false;
         }
         if let Some(found) = inline_secret(url) {
             self.error(span, format!("{what} looks like it holds {found} written inline — secrets never go in this file: store it with `wrangler secret put NAME` and write `{{secret:NAME}}` in a header or query value"));
-            return;
+            return false;
         }
         // Each slot stands for one encoded value, so the checked URL has a stand-in there.
         let sample = crate::template::render(url, |_, out| {
@@ -290,7 +299,9 @@ impl Reader<'_> {
                 "`allow_any_host = true` on the tool",
             );
             self.error(span, format!("{what} {problem}"));
+            return false;
         }
+        true
     }
 
     /// `query` or `headers`: a table of names to value templates.
