@@ -97,7 +97,14 @@ pub fn def(tool: &Tool, declared: &Declared, description: &str) -> TokenStream {
             )
         }
     };
-    let annotations = annotations(&declared.hints);
+    let mut hints = declared.hints;
+    if let Kind::Preset(_) = declared.kind {
+        // send_notification's hints, where the preset does not say.
+        hints.destructive = hints.destructive.or(Some(false));
+        hints.idempotent = hints.idempotent.or(Some(false));
+        hints.open_world = hints.open_world.or(Some(true));
+    }
+    let annotations = annotations(&hints);
     quote! {{
         #decl
         fn __call<'r>(

@@ -48,8 +48,7 @@ pub struct Unsent {
 pub struct PresetResult {
     /// One per channel it went to (sent or queued), with the id for get_notification_status.
     pub notifications: Vec<SendResult>,
-    /// The channels it could not go to, and why.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// The channels it could not go to, and why (empty when it went everywhere).
     pub unsent: Vec<Unsent>,
 }
 
