@@ -32,8 +32,8 @@ let client;
 
 /** The demo API: items by id, and ids that make it misbehave as real APIs do. */
 function demoApi(req) {
-  if (req.headers["x-api-key"] !== API_KEY) return { status: 401, body: { error: "bad key" } };
   if (req.path === "/ping") return { status: 200, body: { pong: true } };
+  if (req.headers["x-api-key"] !== API_KEY) return { status: 401, body: { error: "bad key" } };
   if (req.method === "POST" && req.path === "/items") {
     return { status: 201, body: { id: "i-9", name: req.json?.name, count: req.json?.count } };
   }

@@ -57,19 +57,16 @@ pub fn output_schema() -> Option<Value> {
     <Result<PresetResult, ToolError> as IntoCallToolResult>::output_schema()
 }
 
-/// `template` filled with the arguments as text.
-fn fill(template: &str, args: &Map<String, Value>) -> String {
-    let values: Vec<(&str, String)> = args.iter().map(|(k, v)| (k.as_str(), as_text(v))).collect();
-    let values: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    // An absent optional argument is written as nothing.
-    template::render(template, |slot, out| {
-        if let template::Slot::Value(name) = slot {
-            if let Some((_, v)) = values.iter().find(|(n, _)| *n == name) {
-                out.push_str(v);
-            }
-        }
-        true
-    })
+/// `template` filled with the arguments as text; an absent optional argument is written as
+/// nothing.
+fn fill(template: &str, preset: &Preset, args: &Map<String, Value>) -> String {
+    let texts: Vec<(&str, String)> = preset
+        .arguments
+        .iter()
+        .map(|a| (a.name, args.get(a.name).map(as_text).unwrap_or_default()))
+        .collect();
+    let values: Vec<(&str, &str)> = texts.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    template::fill(template, &values)
 }
 
 /// Sends `preset` with `arguments` as the caller of `ctx`.
@@ -80,7 +77,7 @@ pub async fn call(preset: &Preset, ctx: &ToolContext<'_>, arguments: Value) -> C
     };
     let link = preset
         .link
-        .map(|l| fill(l, &args))
+        .map(|l| fill(l, preset, &args))
         .filter(|l| !l.is_empty());
     let mut result = PresetResult {
         notifications: Vec::new(),
@@ -89,8 +86,8 @@ pub async fn call(preset: &Preset, ctx: &ToolContext<'_>, arguments: Value) -> C
     for channel in preset.channels {
         let send = SendArgs {
             channel: (*channel).to_owned(),
-            text: fill(preset.text, &args),
-            title: preset.headline.map(|h| fill(h, &args)),
+            text: fill(preset.text, preset, &args),
+            title: preset.headline.map(|h| fill(h, preset, &args)),
             link: link.clone(),
             severity: preset.severity,
             fields: Vec::new(),
