@@ -40,6 +40,16 @@ impl World {
     }
 
     fn call(&self, objects: &LocalObjects<'_>, tool: &str, arguments: Value) -> CallToolResult {
+        self.call_as(Role::Operator, objects, tool, arguments)
+    }
+
+    fn call_as(
+        &self,
+        role: Role,
+        objects: &LocalObjects<'_>,
+        tool: &str,
+        arguments: Value,
+    ) -> CallToolResult {
         let kv = MemoryKv::new(&self.clock);
         let platform = Platform {
             kv: &kv,
@@ -51,7 +61,7 @@ impl World {
         };
         let mut principal = Principal::anonymous(Some("192.0.2.7".into()), vec![]);
         principal.id = "password:owner".into();
-        principal.role = Role::Operator;
+        principal.role = role;
         let ctx = ToolContext::new(&principal, &platform, None, None);
         pollster::block_on((entry(tool).def.call)(&ctx, arguments))
     }
@@ -314,6 +324,12 @@ fn a_preset_sends_its_template_to_its_channel_through_the_outbox() {
         .any(|e| e.event == "notify" && e.outcome == "sent"));
     let r = world.call(&objects, "deploy_finished", json!({"service": "api"}));
     assert!(r.is_error && text(&r).contains("`version` is required"));
+    // The operator's channels stay an operator power, whatever a token holds.
+    let before = world.fetch.sent().len();
+    let full = json!({"service": "api", "version": "1"});
+    let r = world.call_as(Role::Member, &objects, "deploy_finished", full);
+    assert!(r.is_error && text(&r).contains("operator"), "{}", text(&r));
+    assert_eq!(world.fetch.sent().len(), before);
 }
 
 /// The worked example users copy from, compiled as they would.

@@ -188,6 +188,29 @@ pub fn check_channels(
     problems
 }
 
+/// Each preset under a scope members may hold, as `file:line: problem — fix`: the operator's
+/// channels are an operator power, as `send_notification` has it.
+pub fn check_preset_scopes(manifest: &Manifest, shown: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    for tool in &manifest.tools {
+        let Some(policy) = &tool.policy else { continue };
+        let Some(Kind::Preset(_)) = policy.declared.as_ref().map(|d| &d.kind) else {
+            continue;
+        };
+        let members = manifest
+            .scopes
+            .iter()
+            .any(|s| s.name == policy.scope && s.grant == Grant::Members);
+        if members {
+            problems.push(format!(
+                "{shown}:{}: preset `{}` has the scope `{}`, which members may hold, but it sends to the operator's channels, which only operators use — give it a scope with grant = \"operators\", such as dovecote:notify",
+                tool.line, tool.name, policy.scope
+            ));
+        }
+    }
+    problems
+}
+
 /// For each http tool sending a Worker secret under a scope members may hold: a warning (the
 /// tool acts with the operator's credentials for anyone holding the scope).
 pub fn secret_warnings(manifest: &Manifest, shown: &str) -> Vec<TokenStream> {

@@ -87,7 +87,11 @@ pub fn expand_at(
         .channels
         .as_ref()
         .and_then(|c| crate::channels::channel_ids(c, &base, &mut cx));
-    for problem in crate::declared::check_channels(&manifest, channel_ids.as_deref(), &shown) {
+    let presets = crate::declared::check_channels(&manifest, channel_ids.as_deref(), &shown);
+    for problem in presets
+        .into_iter()
+        .chain(crate::declared::check_preset_scopes(&manifest, &shown))
+    {
         cx.error_spanned_by(lit, problem);
     }
     let defs = agree(&manifest, tools, lit, &shown, &mut cx);

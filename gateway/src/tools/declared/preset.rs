@@ -1,7 +1,7 @@
 //! `kind = "preset"`: a fixed notification — its channels, severity, and a headline, text and
 //! link filled in from the declared arguments — sent as `send_notification` sends, with the
-//! same confirmation (a channel with `confirm = true` asks the person), outbox and audit. Who
-//! may send it is the preset's scope, checked by the dispatch like any tool's.
+//! same confirmation (a channel with `confirm = true` asks the person), outbox and audit. Like
+//! `send_notification`, only operators may send one: its scope must be an operators scope.
 
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -71,6 +71,11 @@ fn fill(template: &str, preset: &Preset, args: &Map<String, Value>) -> String {
 
 /// Sends `preset` with `arguments` as the caller of `ctx`.
 pub async fn call(preset: &Preset, ctx: &ToolContext<'_>, arguments: Value) -> CallToolResult {
+    // The operator's channels are an operator power, whatever the scope says (the build
+    // also refuses a preset under a scope members may hold).
+    if let Err(e) = ctx.operator_only() {
+        return Err::<PresetResult, _>(e).into_call_tool_result();
+    }
     let args = match super::arguments(preset.name, preset.arguments, arguments) {
         Ok(a) => a,
         Err(refusal) => return refusal,
