@@ -160,7 +160,7 @@ mod tests {
         let out = render("/items/{id}?k={secret:KEY}", |slot, out| {
             match slot {
                 Slot::Value(_) => out.push_str("a%2Fb"),
-                Slot::Secret(_) => out.push_str("s"),
+                Slot::Secret(_) => out.push('s'),
             }
             true
         });
