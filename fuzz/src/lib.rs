@@ -8,6 +8,7 @@
 #[allow(dead_code, unused_imports)]
 mod macros_src {
     pub mod manifest;
+    pub mod template;
     pub mod channels {
         #[path = "../../../gateway/src/address.rs"]
         pub mod address;
@@ -17,7 +18,8 @@ mod macros_src {
     }
 }
 
-// `channels/manifest.rs` reaches its siblings as `crate::manifest`, as in the macro crate.
-pub(crate) use macros_src::{channels, manifest};
+// The manifest modules reach their siblings from the crate root (`crate::manifest`,
+// `crate::template`), as in the macro crate.
+pub(crate) use macros_src::{channels, manifest, template};
 
 pub mod checks;

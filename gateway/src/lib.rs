@@ -33,6 +33,7 @@ pub mod router;
 pub mod routes;
 pub mod scheduled;
 pub mod sessions;
+pub mod template;
 pub mod toolbox;
 pub mod tools;
 pub mod web;

@@ -8,7 +8,7 @@
 mod fuzz;
 
 // The manifest modules of the macro crate reach each other from the crate root, as there.
-use fuzz::{channels, manifest};
+use fuzz::{channels, manifest, template};
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};

@@ -17,7 +17,7 @@ mod manifest;
 mod address;
 #[path = "../../gateway/src/channels/rules.rs"]
 #[allow(dead_code)] // The gateway uses the rest at run time.
-mod rules;
+pub(crate) mod rules;
 
 use manifest::{Declared, Target};
 use rules::Service;
@@ -75,6 +75,37 @@ pub fn expand_at(
             cx.check().map(|()| TokenStream::new())
         }
     }
+}
+
+/// The channel ids (`<service>-<id>`) of the `channels.toml` at `lit` (relative to `base`,
+/// or `DOVECOTE_CHANNELS_MANIFEST`), for `toolbox!`'s check of presets; `None` when it cannot
+/// be read or parsed (the mistake is in `cx`; `channels!` reports the manifest's own).
+pub(crate) fn channel_ids(
+    lit: &LitStr,
+    base: &std::path::Path,
+    cx: &mut Ctxt,
+) -> Option<Vec<String>> {
+    let path = match std::env::var(OVERRIDE_VAR).ok().filter(|p| !p.is_empty()) {
+        Some(p) => PathBuf::from(p),
+        None => base.join(lit.value()),
+    };
+    let source = match std::fs::read_to_string(&path) {
+        Ok(s) => s,
+        Err(e) => {
+            cx.error_spanned_by(
+                lit,
+                format_args!("{}: cannot read {}: {e} — the path is relative to the file that invokes toolbox!", lit.value(), path.display()),
+            );
+            return None;
+        }
+    };
+    let (instances, _) = manifest::parse(&source).ok()?;
+    Some(
+        instances
+            .iter()
+            .map(|(service, d)| format!("{}-{}", service.as_str(), d.id))
+            .collect(),
+    )
 }
 
 /// `manifest = "…"`.

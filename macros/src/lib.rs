@@ -4,8 +4,10 @@
 mod attr;
 mod channels;
 mod ctxt;
+mod declared;
 mod manifest;
 mod prompts;
+mod template;
 mod tool;
 mod toolbox;
 

@@ -6,10 +6,12 @@ use std::ops::Range;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
+mod declared;
 mod prompts;
 mod resources;
 mod rules;
 
+pub use declared::{Declared, Hints, Kind, Method, Returns};
 pub use prompts::{Body, Prompt, Role};
 pub use resources::{ResourceFamily, ResourcePolicy};
 use rules::{check_description, check_non_empty, check_scope_name};
@@ -48,6 +50,8 @@ pub struct Policy {
     pub title: Option<String>,
     /// `description` override.
     pub description: Option<String>,
+    /// A tool wholly declared here (`kind = "http" | "preset"`), or `None` for a `#[tool]` fn.
+    pub declared: Option<Declared>,
 }
 
 /// A `[tools.<name>]` table.
@@ -59,6 +63,16 @@ pub struct Tool {
     pub line: usize,
     /// The entry, or `None` when it has mistakes (they are in the error list).
     pub policy: Option<Policy>,
+    /// `Some("http" | "preset")` for a tool declared here (any `kind` key: a wrong one is
+    /// reported and still counts, so no missing-fn error follows).
+    pub kind: Option<&'static str>,
+}
+
+impl Tool {
+    /// `http` or `preset` when the table says `kind`, even if it has mistakes.
+    pub fn declared_kind(&self) -> Option<&'static str> {
+        self.kind
+    }
 }
 
 /// A manifest as far as it is valid: scopes and tools in file order.
@@ -286,8 +300,24 @@ impl Reader<'_> {
             "tools",
             "write one [tools.<fn name>] table per tool",
             |r, name, line, key_span, value| {
+                let kind = match value.get_ref() {
+                    DeValue::Table(t) => {
+                        t.iter().find(|(k, _)| k.get_ref() == "kind").map(|(_, v)| {
+                            match v.get_ref() {
+                                DeValue::String(s) if &**s == "preset" => "preset",
+                                _ => "http",
+                            }
+                        })
+                    }
+                    _ => None,
+                };
                 let policy = r.policy(&name, key_span, value, scopes);
-                Tool { name, line, policy }
+                Tool {
+                    name,
+                    line,
+                    policy,
+                    kind,
+                }
             },
         )
     }
@@ -339,6 +369,11 @@ impl Reader<'_> {
         let errors_before = self.errors.len();
         let (mut enabled, mut scope, mut rate, mut title, mut description) =
             (true, None, None, None, None);
+        let declared_kind = table
+            .iter()
+            .find(|(k, _)| k.get_ref() == "kind")
+            .map(|(_, v)| v);
+        let mut rest: declared::Rest = Vec::new();
         for (key, value) in in_file_order(table) {
             let span = value.span();
             match (&**key.get_ref(), value.get_ref()) {
@@ -371,14 +406,27 @@ impl Reader<'_> {
                     let problem = format!("`{key}` of tool `{tool}` is {found}, not {expected}");
                     self.error(span, format!("{problem} — write `{example}`"));
                 }
+                ("kind", _) => {}
+                _ if declared_kind.is_some() => rest.push((key, value)),
                 (other, _) => {
-                    let fix = "the keys are enabled, scope, rate, title and description";
+                    let fix = "the keys are enabled, scope, rate, title and description (and `kind`, for a tool declared here without Rust)";
                     self.error(
                         key.span(),
                         format!("tool `{tool}` has an unknown key `{other}` — {fix}"),
                     );
                 }
             }
+        }
+        let declared = declared_kind.and_then(|k| self.declared(tool, k, key_span.clone(), rest));
+        if declared_kind.is_some()
+            && description.is_none()
+            && !table.iter().any(|(k, _)| k.get_ref() == "description")
+        {
+            let fix = "add `description = \"What it does, and when to use it.\"` (clients show it to the model)";
+            self.error(
+                key_span.clone(),
+                format!("tool `{tool}` is declared here and has no `description` — {fix}"),
+            );
         }
         if !table.iter().any(|(k, _)| k.get_ref() == "scope") {
             let fix = format!("add `scope = \"…\"`{}", one_of(scopes, ", one of: "));
@@ -398,6 +446,7 @@ impl Reader<'_> {
             rate: rate?,
             title,
             description,
+            declared,
         };
         (self.errors.len() == errors_before).then_some(policy)
     }

@@ -83,6 +83,17 @@ pub fn expand_at(
     for e in errors {
         cx.error_spanned_by(lit, format_args!("{shown}:{}: {}", e.line, e.message));
     }
+    let channel_ids = input
+        .channels
+        .as_ref()
+        .and_then(|c| crate::channels::channel_ids(c, &base, &mut cx));
+    let presets = crate::declared::check_channels(&manifest, channel_ids.as_deref(), &shown);
+    for problem in presets
+        .into_iter()
+        .chain(crate::declared::check_preset_scopes(&manifest, &shown))
+    {
+        cx.error_spanned_by(lit, problem);
+    }
     let defs = agree(&manifest, tools, lit, &shown, &mut cx);
     let families = agree_resources(&manifest, input.resources.as_ref(), lit, &shown, &mut cx);
     cx.check()?;
@@ -105,6 +116,7 @@ pub(crate) fn invoking_dir() -> PathBuf {
 /// What the invocation says; unknown or repeated keys are `problems`, reported with the rest.
 struct Input {
     manifest: Option<LitStr>,
+    channels: Option<LitStr>,
     tools: Option<Punctuated<syn::Path, Token![,]>>,
     resources: Option<Punctuated<syn::Path, Token![,]>>,
     problems: Vec<syn::Error>,
@@ -114,6 +126,7 @@ impl Parse for Input {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let mut this = Self {
             manifest: None,
+            channels: None,
             tools: None,
             resources: None,
             problems: Vec::new(),
@@ -123,11 +136,12 @@ impl Parse for Input {
             input.parse::<Token![=]>()?;
             let repeated = match key.to_string().as_str() {
                 "manifest" => this.manifest.replace(input.parse()?).is_some(),
+                "channels" => this.channels.replace(input.parse()?).is_some(),
                 "tools" => this.tools.replace(paths(input)?).is_some(),
                 "resources" => this.resources.replace(paths(input)?).is_some(),
                 _ => {
                     input.parse::<syn::Expr>()?;
-                    let message = format!("unknown key `{key}` — toolbox! takes `manifest = \"…\"`, `tools = [...]` and `resources = [...]`");
+                    let message = format!("unknown key `{key}` — toolbox! takes `manifest = \"…\"`, `tools = [...]`, `resources = [...]` and `channels = \"…\"`");
                     this.problems.push(syn::Error::new(key.span(), message));
                     false
                 }
@@ -231,7 +245,18 @@ fn agree(
             );
             continue;
         }
-        if !manifest.tools.iter().any(|t| t.name == name) {
+        let declared_here = manifest
+            .tools
+            .iter()
+            .find(|t| t.name == name && t.declared_kind().is_some());
+        if let Some(tool) = declared_here {
+            let kind = tool.declared_kind().unwrap_or_default();
+            let problem = format!("{shown}:{}: tool `{name}` is declared there with `kind = \"{kind}\"`, and a #[tool] fn of the same name is in toolbox!'s tools list", tool.line);
+            cx.error_spanned_by(
+                path,
+                format_args!("{problem} — rename the declared tool (tool names are unique)"),
+            );
+        } else if !manifest.tools.iter().any(|t| t.name == name) {
             let fix = format!("add [tools.{name}] with a scope and a rate to {shown}");
             cx.error_spanned_by(
                 path,
@@ -245,7 +270,7 @@ fn agree(
         defs.push((name, def));
     }
     for tool in &manifest.tools {
-        if !defs.iter().any(|(n, _)| *n == tool.name) {
+        if tool.declared_kind().is_none() && !defs.iter().any(|(n, _)| *n == tool.name) {
             let name = &tool.name;
             let problem = format!(
                 "tool `{name}` is declared in the manifest but no #[tool] fn named `{name}` is in toolbox!'s tools list"
@@ -285,14 +310,21 @@ fn emit(
         })
     });
     let tools = manifest.tools.iter().filter_map(|tool| {
-        let (_, def) = defs.iter().find(|(n, _)| *n == tool.name)?;
         let Policy {
             enabled,
             scope,
             rate,
             title,
             description,
+            declared,
         } = tool.policy.as_ref()?;
+        let def = match declared {
+            Some(d) => crate::declared::def(tool, d, description.as_deref().unwrap_or_default()),
+            None => {
+                let (_, def) = defs.iter().find(|(n, _)| *n == tool.name)?;
+                quote!(#def)
+            }
+        };
         let rate = rate_tokens(rate);
         let (title, description) = (option(title.as_ref()), option(description.as_ref()));
         Some(quote! {
@@ -324,9 +356,11 @@ fn emit(
         })
     });
     let (prompts, checks) = crate::prompts::emit(manifest, families, shown);
+    let warnings = crate::declared::secret_warnings(manifest, shown);
     let path = path.to_string_lossy();
     quote! {
         #(#checks)*
+        #(#warnings)*
 
         // Rebuild when the manifest or its override changes.
         const _: &str = ::std::include_str!(#path);

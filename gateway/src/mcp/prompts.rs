@@ -15,6 +15,7 @@ use super::model::{
 };
 use super::request_state::Binding;
 use super::resource_methods::{cursor_param, invalid_cursor, read_as_caller, take_rate};
+use crate::template::fill;
 use crate::toolbox::{ArgumentDecl, MessageTemplate, PromptDef, Unanswered};
 
 /// The longest argument value, in characters.
@@ -118,35 +119,6 @@ fn arguments<'p>(
         }
     }
     Ok(out)
-}
-
-/// `template` with each declared `{argument}` replaced by its value.
-pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
-    let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        let value = after.find('}').and_then(|close| {
-            let name = &after[..close];
-            values
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| (close, *v))
-        });
-        match value {
-            Some((close, v)) => {
-                out.push_str(v);
-                rest = &after[close + 1..];
-            }
-            None => {
-                out.push('{');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 /// What became of a get's missing required arguments.
@@ -285,23 +257,4 @@ pub async fn get<'a>(call: &Call<'a>) -> Result<ServerResult<'a>, RpcError> {
         description: Some(prompt.description.into()),
         messages,
     }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fill_replaces_declared_arguments_and_keeps_other_braces() {
-        let values = [("account", "octo"), ("n", "3")];
-        assert_eq!(
-            fill("github://accounts/{account}/pending", &values),
-            "github://accounts/octo/pending"
-        );
-        assert_eq!(
-            fill("{n} of {other} {{n}} {", &values),
-            "3 of {other} {3} {"
-        );
-        assert_eq!(fill("no braces", &[]), "no braces");
-    }
 }

@@ -207,6 +207,12 @@ pub enum HttpMethod {
     Get,
     /// POST.
     Post,
+    /// PUT.
+    Put,
+    /// PATCH.
+    Patch,
+    /// DELETE.
+    Delete,
 }
 
 /// An outbound HTTP request. Redirects are returned, not followed.

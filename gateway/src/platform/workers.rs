@@ -327,6 +327,9 @@ impl Fetch for WorkersFetch {
         init.with_method(match request.method {
             HttpMethod::Get => Method::Get,
             HttpMethod::Post => Method::Post,
+            HttpMethod::Put => Method::Put,
+            HttpMethod::Patch => Method::Patch,
+            HttpMethod::Delete => Method::Delete,
         })
         .with_redirect(worker::RequestRedirect::Manual);
         if let Some(body) = &request.body {

@@ -4,6 +4,7 @@
 
 #[path = "../../../examples/tools/calculate.rs"]
 pub mod calculate;
+pub mod declared;
 pub mod env;
 pub mod events;
 #[cfg(feature = "conformance")]
@@ -27,6 +28,7 @@ use crate::{resources, toolbox};
 #[cfg(not(feature = "conformance"))]
 toolbox! {
     manifest = "../../../tools.toml",
+    channels = "../../../channels.toml",
     tools = [
         user_info::get_user_info,
         calculate::calculate,

@@ -105,6 +105,13 @@ pub async fn send_notification(
     args: SendArgs,
 ) -> Result<SendResult, ToolError> {
     ctx.operator_only()?;
+    send(ctx, args).await
+}
+
+/// Sends `args` as `send_notification` does — confirmation, outbox, delivery, audit — for a
+/// caller whose right to send the tool has already checked (`send_notification` checks the
+/// operator role; a preset, its scope).
+pub(crate) async fn send(ctx: &ToolContext<'_>, args: SendArgs) -> Result<SendResult, ToolError> {
     let platform = ctx.platform();
     let principal = ctx.principal();
     let registry = Registry::load(CHANNELS, platform.secrets);

@@ -95,28 +95,6 @@ pub struct Prompt {
     pub decl: Option<PromptDecl>,
 }
 
-/// The `{name}` placeholders of a template, with their byte offsets.
-pub fn placeholders(template: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        let after = &rest[open + 1..];
-        match after.find('}') {
-            Some(close)
-                if close > 0
-                    && after[..close]
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'_') =>
-            {
-                out.push(&after[..close]);
-                rest = &after[close + 1..];
-            }
-            _ => rest = after,
-        }
-    }
-    out
-}
-
 fn valid_name(name: &str, max: usize) -> bool {
     (1..=max).contains(&name.len())
         && name
@@ -238,21 +216,17 @@ impl Reader<'_> {
                 Body::Inline { uri, text, .. } => vec![uri, text],
                 Body::Image { .. } => vec![],
             };
-            for used in templates.into_iter().flat_map(placeholders) {
-                if !known.contains(&used) {
-                    let fix = if known.is_empty() {
-                        format!("declare it as [prompts.{name}.arguments.{used}]")
-                    } else {
-                        format!(
-                            "declare it as [prompts.{name}.arguments.{used}] or use one of: {}",
-                            known.join(", ")
-                        )
-                    };
+            let declare = |used: &str| format!("declare it as [prompts.{name}.arguments.{used}]");
+            let uses = crate::template::Uses {
+                values: &known,
+                secrets: false,
+                declare: &declare,
+            };
+            for template in templates {
+                for problem in crate::template::check(&what, template, &uses) {
                     self.errors.push(super::ManifestError {
                         line: m.line,
-                        message: format!(
-                            "{what} uses `{{{used}}}`, which is not one of its arguments — {fix}"
-                        ),
+                        message: problem,
                     });
                 }
             }
@@ -400,17 +374,5 @@ impl Reader<'_> {
             body,
             line,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn placeholders_are_braced_identifiers_only() {
-        assert_eq!(placeholders("a {x} b {y_2}{z}"), ["x", "y_2", "z"]);
-        assert_eq!(placeholders("{} { x } {a-b} {"), Vec::<&str>::new());
-        assert_eq!(placeholders("json {\"k\": {n}}"), ["n"]);
     }
 }

@@ -72,7 +72,9 @@ inline = { scope = "a:read", rate = "1/second" }
                     },
                     title: None,
                     description: None,
+                    declared: None,
                 }),
+                kind: None,
             },
             Tool {
                 name: "calculate".into(),
@@ -86,7 +88,9 @@ inline = { scope = "a:read", rate = "1/second" }
                     },
                     title: Some("Calculator".into()),
                     description: Some("Does sums.\nSeveral lines are fine here.".into()),
+                    declared: None,
                 }),
+                kind: None,
             },
             Tool {
                 name: "inline".into(),
@@ -100,7 +104,9 @@ inline = { scope = "a:read", rate = "1/second" }
                     },
                     title: None,
                     description: None,
+                    declared: None,
                 }),
+                kind: None,
             },
         ]
     );
@@ -259,7 +265,7 @@ fn tool_table_mistakes() {
     );
     assert_eq!(
         error(&format!("{SCOPES}\n[tools.x]\nscope = \"dovecote:read\"\nrate = \"1/day\"\nrat = \"1/day\"\n")),
-        "7: tool `x` has an unknown key `rat` — the keys are enabled, scope, rate, title and description"
+        "7: tool `x` has an unknown key `rat` — the keys are enabled, scope, rate, title and description (and `kind`, for a tool declared here without Rust)"
     );
 }
 
@@ -279,7 +285,8 @@ fn missing_keys_point_at_the_tool() {
         [Tool {
             name: "x".into(),
             line: 4,
-            policy: None
+            policy: None,
+            kind: None
         }],
         "kept, without a policy"
     );

@@ -196,7 +196,7 @@ fn invocation_mistakes() {
         errs,
         [
             "`manifest` is given twice — keep one",
-            "unknown key `extra` — toolbox! takes `manifest = \"…\"`, `tools = [...]` and `resources = [...]`",
+            "unknown key `extra` — toolbox! takes `manifest = \"…\"`, `tools = [...]`, `resources = [...]` and `channels = \"…\"`",
         ]
     );
 
