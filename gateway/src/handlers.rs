@@ -305,6 +305,51 @@ fn auth_server<'a>(
     }
 }
 
+/// `/callback`: GitHub's answer, for an OAuth client's sign-in or the console's.
+pub async fn github_callback(call: Call<'_>) -> Answer {
+    let gateway = call.gateway;
+    let (Some(settings), Some(key)) = (gateway.oauth, gateway.signing_key) else {
+        return not_found(&call.request).into();
+    };
+    let issuer = match issuer(gateway, &call.request) {
+        Ok(i) => i,
+        Err(response) => return response.into(),
+    };
+    let req = read_or_answer!(call);
+    let server = auth_server(gateway, settings, key, issuer, &req);
+    match endpoints::github_callback(&server, &req).await {
+        endpoints::Callback::Answered(response) => response.into(),
+        endpoints::Callback::Console(signed_in) => {
+            let console = crate::console::Console {
+                server: &server,
+                config: gateway.config,
+            };
+            crate::console::github_landed(&console, signed_in)
+                .await
+                .into()
+        }
+    }
+}
+
+/// `/console…`: the operator console.
+pub async fn console(call: Call<'_>) -> Answer {
+    let gateway = call.gateway;
+    let (Some(settings), Some(key)) = (gateway.oauth, gateway.signing_key) else {
+        return not_found(&call.request).into();
+    };
+    let issuer = match issuer(gateway, &call.request) {
+        Ok(i) => i,
+        Err(response) => return response.into(),
+    };
+    let req = read_or_answer!(call);
+    let server = auth_server(gateway, settings, key, issuer, &req);
+    let console = crate::console::Console {
+        server: &server,
+        config: gateway.config,
+    };
+    crate::console::serve(&console, &req).await.into()
+}
+
 /// `/admin/tenants…`: the operator's tenant export and delete, behind the `/admin/` gate.
 pub async fn admin_tenants(call: Call<'_>) -> Answer {
     let gateway = call.gateway;
@@ -398,20 +443,7 @@ pub async fn root(call: Call<'_>) -> Answer {
 
 /// `GET /health`: what the deployment has, from its variables and bindings.
 pub async fn health(call: Call<'_>) -> Answer {
-    let platform = &call.gateway.platform;
-    let has_binding = |name: &str| {
-        if name == crate::health::KV_BINDING {
-            platform.kv.bound()
-        } else {
-            platform.objects.bound(name)
-        }
-    };
-    crate::health::report(&crate::health::Probe {
-        var: &|name| platform.secrets.get(name),
-        has_binding: &has_binding,
-        sign_in: crate::health::SIGN_IN,
-    })
-    .into()
+    crate::health::with_probe(&call.gateway.platform, crate::health::report).into()
 }
 
 /// An `/events` stream about to start: whose it is, where it resumes, and its first bytes

@@ -10,7 +10,7 @@ use crate::platform::{Memory, Sql, SqlError, SqlValue};
 /// 2 MB.
 pub const CHUNK_BYTES: usize = 1024 * 1024;
 
-const SCHEMA: [&str; 7] = [
+const SCHEMA: [&str; 8] = [
     "CREATE TABLE IF NOT EXISTS events (\
         seq INTEGER PRIMARY KEY AUTOINCREMENT, \
         id TEXT NOT NULL UNIQUE, \
@@ -33,18 +33,24 @@ const SCHEMA: [&str; 7] = [
     // Added after the first release: older stores gain it (empty) on first use.
     "CREATE TABLE IF NOT EXISTS digests (type TEXT NOT NULL, digest BLOB NOT NULL, \
         seq INTEGER NOT NULL UNIQUE, PRIMARY KEY (type, digest))",
+    // Added for the console: deliveries by hour and outcome (`tally`).
+    "CREATE TABLE IF NOT EXISTS tally (hour INTEGER NOT NULL, outcome TEXT NOT NULL, \
+        n INTEGER NOT NULL, PRIMARY KEY (hour, outcome))",
 ];
 
 /// The instance's memory: the tables exist.
 const READY: &str = "schema";
 
-/// Creates the tables if this object has none yet. One probe of the last table created
-/// decides, once per instance: later requests ask only the instance's memory.
+/// Creates the tables if this object has none yet. One probe of the tables added since the first
+/// release decides, once per instance: later requests ask only the instance's memory.
 pub fn ensure(sql: &dyn Sql, memory: &Memory) -> Result<(), SqlError> {
     if memory.knows(READY) {
         return Ok(());
     }
-    if sql.exec("SELECT 1 FROM digests LIMIT 0", &[]).is_err() {
+    if sql
+        .exec("SELECT 1 FROM digests, tally LIMIT 0", &[])
+        .is_err()
+    {
         SCHEMA.iter().try_for_each(|s| sql.exec(s, &[]).map(drop))?;
     }
     memory.set(READY, 1);

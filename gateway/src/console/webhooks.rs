@@ -1,0 +1,177 @@
+//! The webhooks page: per account, deliveries over the last 24 hours (hourly) and 30 days
+//! (daily) as charts of accepted, duplicate and over-quota deliveries, the pending backlog, the
+//! newest deliveries with a link to each. Every number comes from the event store's counters
+//! (`webhooks::store::tally`), never from scanning events.
+
+use super::chart::{self, Bar, Series};
+use super::layout::{self, when};
+use super::{Console, Operator};
+use crate::http::HttpResponse;
+use crate::web::form::encode;
+use crate::web::html::escape;
+use crate::webhooks::store::{self, tally::Hour};
+use crate::webhooks::{registry, Tenant};
+
+/// The newest deliveries listed per account.
+const LISTED: usize = 10;
+
+const SERIES: [Series; 3] = [
+    Series {
+        key: "accepted",
+        label: "accepted",
+    },
+    Series {
+        key: "duplicate",
+        label: "duplicate",
+    },
+    Series {
+        key: "over_quota",
+        label: "over quota",
+    },
+];
+
+/// `GET /console/webhooks`.
+pub async fn show(console: &Console<'_>, operator: &Operator) -> HttpResponse {
+    let platform = &console.server.platform;
+    let settings = &console.config.webhooks;
+    let mut accounts: Vec<(Tenant, String)> =
+        match registry::accounts(platform.objects, settings.uninstall_grace_ms).await {
+            Ok(listed) => listed
+                .into_iter()
+                .map(|l| {
+                    let shown = l
+                        .account
+                        .map_or_else(|| l.tenant.as_str().to_owned(), |a| a.login);
+                    (l.tenant, shown)
+                })
+                .collect(),
+            Err(e) => return super::unavailable("console webhooks", &e.0, operator),
+        };
+    if let Some(t) = &settings.default_tenant {
+        if !accounts.iter().any(|(a, _)| a == t) {
+            accounts.push((t.clone(), format!("{} (repository webhooks)", t.as_str())));
+        }
+    }
+    let now = platform.clock.now_ms();
+    let mut body = String::new();
+    if accounts.is_empty() {
+        body.push_str("<p>No account has delivered anything yet. Deliveries appear here once GitHub sends them to <code>/webhooks/github</code>.</p>");
+    }
+    for (tenant, shown) in &accounts {
+        let activity = match store::activity(platform.objects, tenant).await {
+            Ok(a) => a,
+            Err(e) => return super::unavailable("console webhooks", &e.0, operator),
+        };
+        let newest = match store::newest(platform.objects, tenant, LISTED).await {
+            Ok(n) => n,
+            Err(e) => return super::unavailable("console webhooks", &e.0, operator),
+        };
+        body.push_str(&section(tenant, shown, &activity, &newest, now));
+    }
+    layout::page(
+        200,
+        "Webhooks",
+        "/console/webhooks",
+        Some(&operator.signed()),
+        &body,
+    )
+}
+
+fn section(
+    tenant: &Tenant,
+    shown: &str,
+    activity: &store::tally::Activity,
+    newest: &[store::Stored],
+    now_ms: u64,
+) -> String {
+    let now_hour = now_ms / 3_600_000;
+    let day = |h: u64| h / 24;
+    let hourly: Vec<Bar> = (0..24)
+        .map(|i| now_hour - 23 + i)
+        .map(|h| {
+            bar(
+                &when(h * 3_600_000)[11..16],
+                sum(&activity.hours, |x| x.hour == h),
+            )
+        })
+        .collect();
+    let daily: Vec<Bar> = (0..30)
+        .map(|i| day(now_hour) - 29 + i)
+        .map(|d| {
+            bar(
+                &when(d * 86_400_000)[..10],
+                sum(&activity.hours, |x| day(x.hour) == d),
+            )
+        })
+        .collect();
+    let name = escape(shown);
+    let pending = &activity.pending;
+    let types: Vec<String> = pending
+        .types
+        .iter()
+        .map(|(t, n)| format!("{} {n}", escape(t)))
+        .collect();
+    let backlog = if pending.pending_count == 0 {
+        "nothing pending".to_owned()
+    } else {
+        format!("{} pending ({})", pending.pending_count, types.join(", "))
+    };
+    let newest_line = match &activity.newest {
+        Some(e) => format!(
+            "{} <code>{}</code> at {}",
+            escape(&e.event.event_type),
+            escape(&e.event.id),
+            escape(&e.event.received_at)
+        ),
+        None => "none yet".into(),
+    };
+    let rows: String = newest
+        .iter()
+        .map(|e| {
+            let href = format!(
+                "/console/webhooks/event?account={}&amp;id={}",
+                encode(tenant.as_str()),
+                encode(&e.event.id)
+            );
+            let title = e.event.summary.title.as_deref().unwrap_or("");
+            format!(
+                "<tr><td><a href=\"{href}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&e.event.id),
+                escape(&e.event.event_type),
+                escape(title),
+                escape(&e.event.received_at),
+                if e.event.processed { "processed" } else { "pending" }
+            )
+        })
+        .collect();
+    format!(
+        "<section aria-labelledby=\"acct-{id}\" class=\"box\"><h2 id=\"acct-{id}\">{name}</h2>\
+<p><strong>Backlog:</strong> {backlog}. <strong>Newest delivery:</strong> {newest_line}.</p>\
+<h3>Last 24 hours</h3>{}<h3>Last 30 days</h3>{}\
+<h3>Newest deliveries</h3><div class=\"scroll\"><table><thead><tr><th scope=\"col\">Delivery</th>\
+<th scope=\"col\">Type</th><th scope=\"col\">Title</th><th scope=\"col\">Received</th><th scope=\"col\">State</th></tr></thead>\
+<tbody>{rows}</tbody></table></div></section>",
+        chart::bars(&format!("{shown}: deliveries by hour"), &SERIES, &hourly),
+        chart::bars(&format!("{shown}: deliveries by day"), &SERIES, &daily),
+        id = escape(&encode(tenant.as_str())),
+    )
+}
+
+fn sum(hours: &[Hour], pick: impl Fn(&Hour) -> bool) -> Hour {
+    hours
+        .iter()
+        .filter(|h| pick(h))
+        .fold(Hour::default(), |a, h| Hour {
+            hour: a.hour,
+            accepted: a.accepted + h.accepted,
+            duplicate: a.duplicate + h.duplicate,
+            over_quota: a.over_quota + h.over_quota,
+        })
+}
+
+fn bar(label: &str, h: Hour) -> Bar {
+    Bar {
+        label: label.to_owned(),
+        values: vec![h.accepted, h.duplicate, h.over_quota],
+    }
+}
