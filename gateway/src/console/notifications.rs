@@ -142,9 +142,9 @@ fn row(operator: &Operator, channel: &str, s: &Status, actions: bool) -> String 
         );
         format!(
             "<td><form class=\"inline\" method=\"post\" action=\"/console/notifications/retry\">{hidden}\
-<button type=\"submit\" aria-label=\"Retry {id} now\">Retry now</button></form> \
+<button type=\"submit\" aria-label=\"Retry now: {id}\">Retry now</button></form> \
 <form class=\"inline\" method=\"post\" action=\"/console/notifications/drop\">{hidden}\
-<button class=\"danger\" type=\"submit\" aria-label=\"Drop {id}\">Drop</button></form></td>",
+<button class=\"danger\" type=\"submit\" aria-label=\"Drop: {id}\">Drop</button></form></td>",
             id = escape(&s.id)
         )
     } else if actions {
