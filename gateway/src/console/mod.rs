@@ -108,7 +108,7 @@ pub async fn serve(console: &Console<'_>, req: &HttpRequest) -> HttpResponse {
     match (method, path, form) {
         ("POST", "/console/signout", _) => signin::sign_out(console, &operator).await,
         ("GET", "/console", _) | ("GET", "/console/", _) => overview::show(console, &operator),
-        ("GET", "/console/webhooks", _) => webhooks::show(console, &operator).await,
+        ("GET", "/console/webhooks", _) => webhooks::show(console, &operator, req).await,
         ("GET", "/console/webhooks/event", _) => event::show(console, &operator, req).await,
         ("POST", "/console/webhooks/mark", Some(form)) => {
             event::mark(console, &operator, &form).await

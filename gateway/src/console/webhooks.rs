@@ -1,12 +1,12 @@
 //! The webhooks page: per account, deliveries over the last 24 hours (hourly) and 30 days
 //! (daily) as charts of accepted, duplicate and over-quota deliveries, the pending backlog, the
 //! newest deliveries with a link to each. Every number comes from the event store's counters
-//! (`webhooks::store::tally`), never from scanning events.
+//! (`webhooks::store::tally`), never from scanning events. `?account=<name>` shows one account.
 
 use super::chart::{self, Bar, Series};
 use super::layout::{self, when};
-use super::{Console, Operator};
-use crate::http::HttpResponse;
+use super::{query, Console, Operator};
+use crate::http::{HttpRequest, HttpResponse};
 use crate::web::form::encode;
 use crate::web::html::escape;
 use crate::webhooks::store::{self, tally::Hour};
@@ -30,8 +30,9 @@ const SERIES: [Series; 3] = [
     },
 ];
 
-/// `GET /console/webhooks`.
-pub async fn show(console: &Console<'_>, operator: &Operator) -> HttpResponse {
+/// `GET /console/webhooks[?account=…]`.
+pub async fn show(console: &Console<'_>, operator: &Operator, req: &HttpRequest) -> HttpResponse {
+    let only = query(req, "account");
     let platform = &console.server.platform;
     let settings = &console.config.webhooks;
     let mut accounts: Vec<(Tenant, String)> =
@@ -52,9 +53,17 @@ pub async fn show(console: &Console<'_>, operator: &Operator) -> HttpResponse {
             accounts.push((t.clone(), format!("{} (repository webhooks)", t.as_str())));
         }
     }
+    if let Some(only) = &only {
+        accounts.retain(|(t, _)| t.as_str() == only.as_str());
+    }
     let now = platform.clock.now_ms();
     let mut body = String::new();
-    if accounts.is_empty() {
+    if only.is_some() {
+        body.push_str("<p><a href=\"/console/webhooks\">All accounts</a></p>");
+    }
+    if accounts.is_empty() && only.is_some() {
+        body.push_str("<p>No account of that name has delivered anything.</p>");
+    } else if accounts.is_empty() {
         body.push_str("<p>No account has delivered anything yet. Deliveries appear here once GitHub sends them to <code>/webhooks/github</code>.</p>");
     }
     for (tenant, shown) in &accounts {
@@ -104,7 +113,11 @@ fn section(
             )
         })
         .collect();
-    let name = escape(shown);
+    let name = format!(
+        "<a href=\"/console/webhooks?account={}\">{}</a>",
+        escape(&encode(tenant.as_str())),
+        escape(shown)
+    );
     let pending = &activity.pending;
     let types: Vec<String> = pending
         .types
