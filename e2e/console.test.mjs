@@ -4,6 +4,7 @@
 // presses "retry now" once Slack is back and sees it sent; revokes a grant and sees that
 // client's next MCP call get 401; filters the audit trail to those actions. With GitHub (the
 // stand-in): an operator in OPERATORS gets in, a member is refused with a 403 saying why.
+// Deliveries refused before their account is known are counted for the whole gateway.
 // Every page passes axe-core with no serious or critical violation, and is photographed at
 // desktop and phone width under e2e/screenshots/console/ (ignored by git).
 import { after, before, test } from "node:test";
@@ -143,6 +144,23 @@ test("a delivery just sent appears in the chart and the list, and is marked proc
   assert.match(await page.textContent("main"), /Processed\./);
   const r = await fetch(`${worker.origin}/console/webhooks`, { redirect: "manual" });
   assert.equal(r.status, 303, "still nobody's without the cookie");
+});
+
+test("refusals before an account is known are counted for the whole gateway, in batches", LOCAL, async () => {
+  const body = JSON.stringify(issue("console-org/app", 8));
+  const refused = [];
+  for (let i = 0; i < 100; i++) {
+    const r = await fetch(`${worker.origin}/webhooks/github`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-github-event": "issues", "x-github-delivery": `forged-${i}`, "x-hub-signature-256": "sha256=" + "0".repeat(64) },
+      body,
+    });
+    refused.push(r.status);
+  }
+  assert.ok(refused.every((s) => s === 403), refused.join());
+  await page.goto(`${worker.origin}/console/webhooks`);
+  const chart = await page.locator("section", { has: page.locator("h2", { hasText: "Refused before" }) }).locator("svg").first().getAttribute("aria-label");
+  assert.match(chart, /100 bad signature/);
 });
 
 test("a Slack outage shows as a queued notification; retry now sends it once Slack is back", LOCAL, async () => {

@@ -32,8 +32,8 @@ input,select{font:inherit;padding:.35rem;border:1px solid #555;border-radius:4px
 .ok{color:#1b5e20}.bad{color:#a4001d}.note{color:#4a4a4f}.box{border:1px solid #d2d2d7;border-radius:10px;padding:1rem;margin:1rem 0}\
 .chart{width:100%;max-width:48rem;height:auto}.legend{display:flex;flex-wrap:wrap;gap:1rem;list-style:none;padding:0}\
 .key{display:inline-block;width:1rem;height:1rem;border:1px solid #1d1d1f;vertical-align:middle;margin-right:.3rem}\
-.k-accepted,.k-sent{background:#1f4e99}.k-duplicate,.k-queued{background:repeating-linear-gradient(45deg,#fff 0 3px,#6b6b70 3px 5px)}\
-.k-over_quota,.k-failed{background:#a4001d}\
+.k-0{background:#1f4e99}.k-1{background:repeating-linear-gradient(45deg,#fff 0 3px,#6b6b70 3px 5px)}\
+.k-2{background:#a4001d}\
 .pages{display:flex;gap:1rem;margin:1rem 0}\
 @media (max-width:40rem){header{flex-direction:column;align-items:flex-start}.who{margin-left:0}th,td{padding:.3rem}}";
 

@@ -19,18 +19,11 @@ pub use steer::Action;
 const LISTED: usize = 50;
 
 const SERIES: [Series; 3] = [
+    Series { label: "sent" },
     Series {
-        key: "sent",
-        label: "sent",
-    },
-    Series {
-        key: "queued",
         label: "queued again",
     },
-    Series {
-        key: "failed",
-        label: "failed",
-    },
+    Series { label: "failed" },
 ];
 
 fn channels(console: &Console<'_>) -> Vec<String> {

@@ -10,22 +10,15 @@ use crate::http::{HttpRequest, HttpResponse};
 use crate::web::form::encode;
 use crate::web::html::escape;
 use crate::webhooks::store::{self, tally::Hour};
-use crate::webhooks::{registry, Tenant};
+use crate::webhooks::{refusals, registry, Tenant};
 
 /// The newest deliveries listed per account.
 const LISTED: usize = 10;
 
 const SERIES: [Series; 3] = [
+    Series { label: "accepted" },
+    Series { label: "duplicate" },
     Series {
-        key: "accepted",
-        label: "accepted",
-    },
-    Series {
-        key: "duplicate",
-        label: "duplicate",
-    },
-    Series {
-        key: "over_quota",
         label: "over quota",
     },
 ];
@@ -57,6 +50,10 @@ pub async fn show(console: &Console<'_>, operator: &Operator, req: &HttpRequest)
         accounts.retain(|(t, _)| t.as_str() == only.as_str());
     }
     let now = platform.clock.now_ms();
+    let refused = match crate::webhooks::refusals::recent(platform.objects).await {
+        Ok(r) => r,
+        Err(e) => return super::unavailable("console webhooks", &e.0, operator),
+    };
     let mut body = String::new();
     if only.is_some() {
         body.push_str("<p><a href=\"/console/webhooks\">All accounts</a></p>");
@@ -65,6 +62,9 @@ pub async fn show(console: &Console<'_>, operator: &Operator, req: &HttpRequest)
         body.push_str("<p>No account of that name has delivered anything.</p>");
     } else if accounts.is_empty() {
         body.push_str("<p>No account has delivered anything yet. Deliveries appear here once GitHub sends them to <code>/webhooks/github</code>.</p>");
+    }
+    if only.is_none() {
+        body.push_str(&refusals(&refused, now));
     }
     for (tenant, shown) in &accounts {
         let activity = match store::activity(platform.objects, tenant).await {
@@ -83,6 +83,51 @@ pub async fn show(console: &Console<'_>, operator: &Operator, req: &HttpRequest)
         "/console/webhooks",
         Some(&operator.signed()),
         &body,
+    )
+}
+
+const REFUSED: [Series; 3] = [
+    Series {
+        label: "bad signature",
+    },
+    Series {
+        label: "address over its rate",
+    },
+    Series {
+        label: "unknown account",
+    },
+];
+
+/// The gateway's refusals before an account was known, hourly and daily.
+fn refusals(hours: &[refusals::Hour], now_ms: u64) -> String {
+    let bars = |range: std::ops::RangeInclusive<u64>, per: u64, label: &dyn Fn(u64) -> String| {
+        range
+            .map(|p| {
+                let in_period = hours.iter().filter(|h| h.hour / per == p);
+                let (s, a, u) = in_period.fold((0, 0, 0), |(s, a, u), h| {
+                    (s + h.signature, a + h.address_rate, u + h.unknown_tenant)
+                });
+                Bar {
+                    label: label(p),
+                    values: vec![s, a, u],
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    let hour = now_ms / 3_600_000;
+    let day = hour / 24;
+    let hourly = bars(hour - 23..=hour, 1, &|h| {
+        when(h * 3_600_000)[11..16].to_owned()
+    });
+    let daily = bars(day - 29..=day, 24, &|d| {
+        when(d * 86_400_000)[..10].to_owned()
+    });
+    format!(
+        "<section class=\"box\" aria-labelledby=\"refused\"><h2 id=\"refused\">Refused before an account was known</h2>\
+<p class=\"note\">For the whole gateway; counted in memory and written in batches, so the last minute may be missing.</p>\
+<h3>Last 24 hours</h3>{}<h3>Last 30 days</h3>{}</section>",
+        chart::bars("Refused deliveries by hour", &REFUSED, &hourly),
+        chart::bars("Refused deliveries by day", &REFUSED, &daily),
     )
 }
 

@@ -28,7 +28,32 @@ crate::objects::operations!(TenantRegistry, Request {
     Accounts => Vec<Listed>,
     Reach => Vec<(u64, Tenant)>,
     Forget => (),
+    CountRefusals => (),
+    Refusals => Vec<super::refusals::Hour>,
 });
+
+/// Adds a batch of refusals counted in an isolate (`super::refusals`).
+#[derive(Serialize, Deserialize)]
+pub struct CountRefusals {
+    hours: Vec<super::refusals::Hour>,
+}
+
+/// The gateway's refusals by hour.
+#[derive(Serialize, Deserialize)]
+pub struct Refusals {}
+
+/// Writes a batch of refusal counts.
+pub async fn count_refusals(
+    objects: &dyn Objects,
+    hours: Vec<super::refusals::Hour>,
+) -> Result<(), PlatformError> {
+    Ok(ask(objects, INSTANCE, CountRefusals { hours }).await?)
+}
+
+/// The gateway's refusal counts by hour, oldest first.
+pub async fn refusals(objects: &dyn Objects) -> Result<Vec<super::refusals::Hour>, PlatformError> {
+    Ok(ask(objects, INSTANCE, Refusals {}).await?)
+}
 
 /// Forgets a store: its installations and its account (an operator deleted the tenant).
 #[derive(Serialize, Deserialize)]
@@ -189,12 +214,13 @@ pub async fn accounts(objects: &dyn Objects, grace_ms: u64) -> Result<Vec<Listed
 // (added later; a registry of the earlier release gains it on first use, empty) maps an
 // account id to its store and its login now. An installation recorded before it adopts its
 // account on the account's next installation event: its store stays where it is.
-const SCHEMA: [&str; 3] = [
+const SCHEMA: [&str; 4] = [
     "CREATE TABLE IF NOT EXISTS installations \
      (id INTEGER PRIMARY KEY, account TEXT NOT NULL, removed_at INTEGER)",
     "CREATE TABLE IF NOT EXISTS tenants (account TEXT PRIMARY KEY, removed_at INTEGER)",
     "CREATE TABLE IF NOT EXISTS accounts \
      (id INTEGER PRIMARY KEY, login TEXT NOT NULL, store TEXT NOT NULL UNIQUE)",
+    super::refusals::SCHEMA,
 ];
 
 fn account_of(sql: &dyn Sql, installation: u64) -> Result<Option<Tenant>, SqlError> {
@@ -226,6 +252,10 @@ impl ObjectClass for TenantRegistry {
             }
             Request::Accounts(op) => Accounts::answer(live_accounts(sql, now_ms, op.grace_ms)),
             Request::Forget(op) => Forget::answer(forget_store(sql, &op.tenant)),
+            Request::CountRefusals(op) => {
+                CountRefusals::answer(super::refusals::add(sql, now_ms, &op.hours))
+            }
+            Request::Refusals(Refusals {}) => Refusals::answer(super::refusals::read(sql, now_ms)),
             Request::Reach(op) => Reach::answer(
                 op.installations
                     .iter()
