@@ -27,8 +27,8 @@ pub async fn show(console: &Console<'_>, operator: &Operator, req: &HttpRequest)
         Ok(c) => c,
         Err(e) => return super::unavailable("console grants", &e.0, operator),
     };
-    grants.sort_by(|a, b| b.created_ms.cmp(&a.created_ms));
-    clients.sort_by(|a, b| b.1.issued_at.cmp(&a.1.issued_at));
+    grants.sort_by_key(|g| std::cmp::Reverse(g.created_ms));
+    clients.sort_by_key(|c| std::cmp::Reverse(c.1.issued_at));
     let last_used = |client: &str| {
         grants
             .iter()

@@ -123,7 +123,7 @@ pub fn view(sql: &dyn Sql, now_ms: u64, limit: usize) -> Result<View, SqlError> 
     let limit = SqlValue::Integer(limit.min(MAX_VIEW) as i64);
     let list = |query: &str| -> Result<Vec<Status>, SqlError> {
         Ok(sql
-            .exec(query, &[limit.clone()])?
+            .exec(query, std::slice::from_ref(&limit))?
             .iter()
             .map(|r| row_status(r).0)
             .collect())

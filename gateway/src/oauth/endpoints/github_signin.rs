@@ -138,22 +138,12 @@ async fn start(
         .with_header("Set-Cookie", &cookie::set(COOKIE, &state, PENDING_TTL_SECS)))
 }
 
-/// `GET /callback`: GitHub's answer.
+/// `GET /callback`: GitHub's answer, for an OAuth client's sign-in or the console's.
 pub async fn callback(server: &AuthServer<'_>, req: &HttpRequest) -> Callback {
-    match answer(server, req).await {
-        Ok(response) => Callback::Answered(response),
-        Err(console) => Callback::Console(console),
-    }
-}
-
-/// GitHub's answer for an OAuth client's sign-in, or (as `Err`) the console's.
-async fn answer(
-    server: &AuthServer<'_>,
-    req: &HttpRequest,
-) -> Result<HttpResponse, Result<GrantProps, OAuthError>> {
-    let cleared = |r: HttpResponse| Ok(r.with_header("Set-Cookie", &cookie::clear(COOKIE)));
+    let cleared =
+        |r: HttpResponse| Callback::Answered(r.with_header("Set-Cookie", &cookie::clear(COOKIE)));
     let Some(github) = server.settings.github.as_ref() else {
-        return Ok(page::error(
+        return Callback::Answered(page::error(
             404,
             "GitHub sign-in is not configured on this server.",
         ));
@@ -208,7 +198,7 @@ async fn answer(
     };
     if pending.console {
         let (error, code) = (get("error"), get("code"));
-        return Err(console(server, github, error, code, &pending.verifier).await);
+        return Callback::Console(console(server, github, error, code, &pending.verifier).await);
     }
     let form = Form::from_pairs(pending.carried);
     let request = match authorize::validate(server, &form).await {
