@@ -10,15 +10,15 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::platform::{Objects, PlatformError, Sql, SqlError, SqlValue};
+use crate::objects::hourly::{self, HOUR_MS};
+use crate::platform::{Objects, PlatformError, Sql, SqlError};
 
 /// Refusals counted before a batch is written.
 pub const FLUSH_EVERY: u64 = 100;
 /// The longest a counted refusal waits in memory for the next request to write it.
 pub const FLUSH_AFTER_MS: u64 = 60_000;
-/// Hours of counts kept: 31 days.
-pub const KEPT_HOURS: u64 = 31 * 24;
-const HOUR_MS: u64 = 3_600_000;
+
+const TABLE: &str = "refusals";
 
 /// Why a delivery was refused before its account was known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,16 +116,18 @@ pub async fn flush_if_due(objects: &dyn Objects, now_ms: u64) {
     }
 }
 
-/// The gateway's refusals of the last [`KEPT_HOURS`].
+/// The gateway's refusals of the last [`hourly::KEPT_HOURS`].
 pub async fn recent(objects: &dyn Objects) -> Result<Vec<Hour>, PlatformError> {
     super::registry::refusals(objects).await
 }
 
 /// The registry's table of counts.
-pub const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS refusals (hour INTEGER NOT NULL, \
-    kind TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (hour, kind))";
+pub fn schema() -> String {
+    hourly::schema(TABLE)
+}
 
-/// The registry's side: adds a batch of counts, and forgets hours past [`KEPT_HOURS`].
+/// The registry's side: adds a batch of counts, and forgets hours past
+/// [`hourly::KEPT_HOURS`].
 pub fn add(sql: &dyn Sql, now_ms: u64, hours: &[Hour]) -> Result<(), SqlError> {
     for h in hours {
         for (kind, n) in [
@@ -133,57 +135,27 @@ pub fn add(sql: &dyn Sql, now_ms: u64, hours: &[Hour]) -> Result<(), SqlError> {
             ("address_rate", h.address_rate),
             ("unknown_tenant", h.unknown_tenant),
         ] {
-            if n == 0 {
-                continue;
+            if n > 0 {
+                hourly::add(sql, TABLE, h.hour, kind, n)?;
             }
-            sql.exec(
-                "INSERT INTO refusals (hour, kind, n) VALUES (?, ?, ?) \
-                 ON CONFLICT (hour, kind) DO UPDATE SET n = n + excluded.n",
-                &[
-                    SqlValue::Integer(h.hour as i64),
-                    kind.into(),
-                    SqlValue::Integer(n.min(i64::MAX as u64) as i64),
-                ],
-            )?;
         }
     }
-    let horizon = (now_ms / HOUR_MS).saturating_sub(KEPT_HOURS) as i64;
-    sql.exec(
-        "DELETE FROM refusals WHERE hour < ?",
-        &[SqlValue::Integer(horizon)],
-    )
-    .map(drop)
+    hourly::forget_old(sql, TABLE, now_ms)
 }
 
-/// The registry's side: the counts of the last [`KEPT_HOURS`], oldest first.
+/// The registry's side: the counts of the last [`hourly::KEPT_HOURS`], oldest first.
 pub fn read(sql: &dyn Sql, now_ms: u64) -> Result<Vec<Hour>, SqlError> {
-    let since = (now_ms / HOUR_MS).saturating_sub(KEPT_HOURS) as i64;
-    let mut out: Vec<Hour> = Vec::new();
-    for row in sql.exec(
-        "SELECT hour, kind, n FROM refusals WHERE hour >= ? ORDER BY hour",
-        &[SqlValue::Integer(since)],
-    )? {
-        let (Some(hour), Some(kind), Some(n)) = (row[0].as_i64(), row[1].as_str(), row[2].as_i64())
-        else {
-            continue;
-        };
-        let hour = hour.max(0) as u64;
-        if out.last().is_none_or(|h| h.hour != hour) {
-            out.push(Hour {
-                hour,
-                ..Hour::default()
-            });
-        }
-        let last = out.last_mut().expect("pushed above");
-        let n = n.max(0) as u64;
-        match kind {
-            "signature" => last.signature += n,
-            "address_rate" => last.address_rate += n,
-            "unknown_tenant" => last.unknown_tenant += n,
-            _ => {}
-        }
-    }
-    Ok(out)
+    let start = |hour| Hour {
+        hour,
+        ..Hour::default()
+    };
+    let put = |h: &mut Hour, kind: &str, n: u64| match kind {
+        "signature" => h.signature += n,
+        "address_rate" => h.address_rate += n,
+        "unknown_tenant" => h.unknown_tenant += n,
+        _ => {}
+    };
+    hourly::read(sql, TABLE, now_ms, start, put)
 }
 
 /// Forgets this isolate's unwritten counts (tests).

@@ -214,13 +214,12 @@ pub async fn accounts(objects: &dyn Objects, grace_ms: u64) -> Result<Vec<Listed
 // (added later; a registry of the earlier release gains it on first use, empty) maps an
 // account id to its store and its login now. An installation recorded before it adopts its
 // account on the account's next installation event: its store stays where it is.
-const SCHEMA: [&str; 4] = [
+const SCHEMA: [&str; 3] = [
     "CREATE TABLE IF NOT EXISTS installations \
      (id INTEGER PRIMARY KEY, account TEXT NOT NULL, removed_at INTEGER)",
     "CREATE TABLE IF NOT EXISTS tenants (account TEXT PRIMARY KEY, removed_at INTEGER)",
     "CREATE TABLE IF NOT EXISTS accounts \
      (id INTEGER PRIMARY KEY, login TEXT NOT NULL, store TEXT NOT NULL UNIQUE)",
-    super::refusals::SCHEMA,
 ];
 
 fn account_of(sql: &dyn Sql, installation: u64) -> Result<Option<Tenant>, SqlError> {
@@ -241,7 +240,15 @@ impl ObjectClass for TenantRegistry {
 
     fn serve(at: Instance<'_>, request: Request, _payload: &[u8]) -> Answer {
         let (sql, now_ms) = (at.sql, at.now_ms);
-        if let Err(e) = SCHEMA.iter().try_for_each(|s| sql.exec(s, &[]).map(drop)) {
+        let refusals = super::refusals::schema();
+        let all = SCHEMA
+            .iter()
+            .copied()
+            .chain(std::iter::once(refusals.as_str()));
+        if let Err(e) = all
+            .map(|s| sql.exec(s, &[]).map(drop))
+            .collect::<Result<(), _>>()
+        {
             return Answer::failed(e);
         }
         match request {

@@ -6,11 +6,12 @@
 use serde::{Deserialize, Serialize};
 
 use super::{int, row_status, State, Status, COLUMNS};
+use crate::objects::hourly;
 use crate::platform::{Sql, SqlError, SqlValue};
 
-/// How many hours of counts are kept: 31 days.
-pub const KEPT_HOURS: u64 = 31 * 24;
-const HOUR_MS: u64 = 3_600_000;
+pub use hourly::KEPT_HOURS;
+
+const TABLE: &str = "tally";
 /// Most notifications one view lists of each kind.
 pub const MAX_VIEW: usize = 100;
 
@@ -62,64 +63,33 @@ pub enum Steered {
 
 /// Creates the counts' table.
 pub fn schema(sql: &dyn Sql) -> Result<(), SqlError> {
-    sql.exec(
-        "CREATE TABLE IF NOT EXISTS tally (hour INTEGER NOT NULL, state TEXT NOT NULL, \
-         n INTEGER NOT NULL, PRIMARY KEY (hour, state))",
-        &[],
-    )
-    .map(drop)
+    sql.exec(&hourly::schema(TABLE), &[]).map(drop)
 }
 
 /// Counts one attempt that ended in `state` at `now_ms` (`sending` is not an end).
 pub fn count(sql: &dyn Sql, now_ms: u64, state: State) -> Result<(), SqlError> {
-    let column = match state {
+    let kind = match state {
         State::Sent => "sent",
         State::Queued => "queued",
         State::Failed => "failed",
         State::Sending => return Ok(()),
     };
-    let hour = now_ms / HOUR_MS;
-    sql.exec(
-        "INSERT INTO tally (hour, state, n) VALUES (?, ?, 1) \
-         ON CONFLICT (hour, state) DO UPDATE SET n = n + 1",
-        &[int(hour), column.into()],
-    )?;
-    sql.exec(
-        "DELETE FROM tally WHERE hour < ?",
-        &[int(hour.saturating_sub(KEPT_HOURS))],
-    )
-    .map(drop)
+    hourly::count(sql, TABLE, now_ms, kind)
 }
 
 /// The view at `now_ms`, listing at most `limit` of each kind.
 pub fn view(sql: &dyn Sql, now_ms: u64, limit: usize) -> Result<View, SqlError> {
-    let since = (now_ms / HOUR_MS).saturating_sub(KEPT_HOURS);
-    let mut hours: Vec<Hour> = Vec::new();
-    for row in sql.exec(
-        "SELECT hour, state, n FROM tally WHERE hour >= ? ORDER BY hour",
-        &[int(since)],
-    )? {
-        let (Some(hour), Some(state), Some(n)) =
-            (row[0].as_i64(), row[1].as_str(), row[2].as_i64())
-        else {
-            continue;
-        };
-        let hour = hour.max(0) as u64;
-        if hours.last().is_none_or(|h| h.hour != hour) {
-            hours.push(Hour {
-                hour,
-                ..Hour::default()
-            });
-        }
-        let last = hours.last_mut().expect("pushed above");
-        let n = n.max(0) as u64;
-        match state {
-            "sent" => last.sent += n,
-            "queued" => last.queued += n,
-            "failed" => last.failed += n,
-            _ => {}
-        }
-    }
+    let start = |hour| Hour {
+        hour,
+        ..Hour::default()
+    };
+    let put = |h: &mut Hour, kind: &str, n: u64| match kind {
+        "sent" => h.sent += n,
+        "queued" => h.queued += n,
+        "failed" => h.failed += n,
+        _ => {}
+    };
+    let hours = hourly::read(sql, TABLE, now_ms, start, put)?;
     let limit = SqlValue::Integer(limit.min(MAX_VIEW) as i64);
     let list = |query: &str| -> Result<Vec<Status>, SqlError> {
         Ok(sql

@@ -10,7 +10,7 @@ use crate::platform::{Memory, Sql, SqlError, SqlValue};
 /// 2 MB.
 pub const CHUNK_BYTES: usize = 1024 * 1024;
 
-const SCHEMA: [&str; 8] = [
+const SCHEMA: [&str; 7] = [
     "CREATE TABLE IF NOT EXISTS events (\
         seq INTEGER PRIMARY KEY AUTOINCREMENT, \
         id TEXT NOT NULL UNIQUE, \
@@ -33,9 +33,6 @@ const SCHEMA: [&str; 8] = [
     // Added after the first release: older stores gain it (empty) on first use.
     "CREATE TABLE IF NOT EXISTS digests (type TEXT NOT NULL, digest BLOB NOT NULL, \
         seq INTEGER NOT NULL UNIQUE, PRIMARY KEY (type, digest))",
-    // Added for the console: deliveries by hour and outcome (`tally`).
-    "CREATE TABLE IF NOT EXISTS tally (hour INTEGER NOT NULL, outcome TEXT NOT NULL, \
-        n INTEGER NOT NULL, PRIMARY KEY (hour, outcome))",
 ];
 
 /// The instance's memory: the tables exist.
@@ -52,6 +49,8 @@ pub fn ensure(sql: &dyn Sql, memory: &Memory) -> Result<(), SqlError> {
         .is_err()
     {
         SCHEMA.iter().try_for_each(|s| sql.exec(s, &[]).map(drop))?;
+        // Added for the console: deliveries by hour and outcome.
+        sql.exec(&super::tally::schema(), &[])?;
     }
     memory.set(READY, 1);
     Ok(())
