@@ -241,14 +241,11 @@ impl ObjectClass for TenantRegistry {
     fn serve(at: Instance<'_>, request: Request, _payload: &[u8]) -> Answer {
         let (sql, now_ms) = (at.sql, at.now_ms);
         let refusals = super::refusals::schema();
-        let all = SCHEMA
+        let mut all = SCHEMA
             .iter()
             .copied()
             .chain(std::iter::once(refusals.as_str()));
-        if let Err(e) = all
-            .map(|s| sql.exec(s, &[]).map(drop))
-            .collect::<Result<(), _>>()
-        {
+        if let Err(e) = all.try_for_each(|s| sql.exec(s, &[]).map(drop)) {
             return Answer::failed(e);
         }
         match request {
