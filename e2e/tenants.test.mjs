@@ -19,6 +19,7 @@ import { deliver as deliverTo, installation, issue } from "./harness/deliveries.
 const LOCAL = localOnly("a local GitHub stand-in and webhook settings");
 
 const SECRET = "tenants-e2e-webhook-secret";
+const ADMIN_TOKEN = "tenants-e2e-admin-token";
 const SCOPE = "dovecote:read dovecote:events:read dovecote:events:write";
 let github;
 let worker;
@@ -99,6 +100,7 @@ before(async () => {
       WEBHOOK_DEFAULT_TENANT_USERS: "hubot",
       EVENTS_HEARTBEAT_SECS: "1",
       EVENTS_POLL_MS: "200",
+      ADMIN_TOKEN,
     }),
   });
   await deliver("installation", installation(101, "octo-org", ACCOUNT_IDS["octo-org"]));
@@ -231,4 +233,34 @@ test("a renamed account keeps its events; whoever claims the freed login reaches
   assert.equal((await rest("mallory", `/event?id=${before}`)).status, 404);
   const own = await deliver("issues", issue("octo-org/app", 42, 303));
   assert.deepEqual((await rest("mallory", "/pending-events?limit=100")).json.events.filter((e) => e.type === "issues").map((e) => e.id), [own]);
+});
+
+test("the operator exports a tenant as a stream of JSON lines, then deletes it, each audited", LOCAL, async () => {
+  const admin = (method, path) => fetch(`${worker.origin}${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  await deliver("installation", installation(404, "export-org", 9404));
+  // A few large deliveries, so the export is several pages of the event store's answers.
+  const big = "x".repeat(3 * 1024 * 1024);
+  const sent = [];
+  for (let n = 1; n <= 3; n += 1) {
+    const payload = issue("export-org/app", n, 404);
+    payload.issue.body = big;
+    sent.push(await deliver("issues", payload));
+  }
+  const listed = await (await admin("GET", "/admin/tenants")).json();
+  const tenant = listed.tenants.find((t) => t.account_id === 9404);
+  assert.ok(tenant, JSON.stringify(listed));
+  const r = await admin("GET", `/admin/tenants/${tenant.name}/export`);
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get("content-type"), "application/x-ndjson");
+  assert.equal(r.headers.get("content-length"), null, "streamed: the length is not known when the answer starts");
+  assert.equal(r.headers.get("link"), null, "one answer carries every event");
+  const lines = (await r.text()).split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  assert.deepEqual(lines.filter((l) => l.type === "issues").map((l) => l.id), sent, "every event, oldest first");
+  assert.equal(lines.at(-1).payload.issue.body.length, big.length, "with its whole payload");
+  assert.equal((await admin("DELETE", `/admin/tenants/${tenant.name}`)).status, 200);
+  const gone = await admin("GET", `/admin/tenants/${tenant.name}/export`);
+  assert.equal(await gone.text(), "", "every event deleted");
+  const audit = await (await admin("GET", "/admin/audit?limit=100")).json();
+  const details = JSON.stringify(audit);
+  assert.ok(details.includes(`GET /admin/tenants/${tenant.name}/export`) && details.includes(`DELETE /admin/tenants/${tenant.name}`), details.slice(0, 2000));
 });

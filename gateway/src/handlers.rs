@@ -69,13 +69,45 @@ impl Call<'_> {
     }
 }
 
-/// What a handler answers: a whole response, or the head of an `/events` stream and where it
-/// starts.
+/// What a handler answers: a whole response, the head of an `/events` stream and where it
+/// starts, or the head of a tenant export and the export.
 pub enum Answer {
     /// A whole response.
     Whole(HttpResponse),
     /// A stream that stays open: its status and headers, and its start.
     Stream(HttpResponse, StreamStart),
+    /// A tenant's events, sent page by page as they are read.
+    Export(HttpResponse, webhooks::admin::Export),
+}
+
+impl Answer {
+    /// The status it answers with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Whole(r) | Self::Stream(r, _) | Self::Export(r, _) => r.status,
+        }
+    }
+
+    /// The answer as one response (native callers): a stream's opening, an export gathered.
+    pub async fn whole(self, objects: &dyn crate::platform::Objects) -> HttpResponse {
+        match self {
+            Self::Whole(response) => response,
+            Self::Stream(head, start) => head.with_body(start.opening),
+            Self::Export(head, export) => {
+                let served = webhooks::admin::Served::Export(head, export);
+                served.gather(objects).await
+            }
+        }
+    }
+}
+
+impl From<webhooks::admin::Served> for Answer {
+    fn from(served: webhooks::admin::Served) -> Self {
+        match served {
+            webhooks::admin::Served::Whole(r) => Self::Whole(r),
+            webhooks::admin::Served::Export(head, export) => Self::Export(head, export),
+        }
+    }
 }
 
 impl From<HttpResponse> for Answer {

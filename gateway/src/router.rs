@@ -39,11 +39,12 @@ pub async fn route(gateway: &Gateway<'_>, req: &HttpRequest) -> HttpResponse {
 }
 
 /// `route`, noting in `trace` who called and which tool, for the request's log line. An
-/// `/events` stream answers with its opening only: natively there is nothing to keep open.
+/// `/events` stream answers with its opening only: natively there is nothing to keep open; an
+/// export is gathered whole.
 pub async fn route_traced(gateway: &Gateway<'_>, req: &HttpRequest, trace: &Trace) -> HttpResponse {
     let mut head = req.clone();
     let body = std::mem::take(&mut head.body);
-    match serve(
+    serve(
         gateway,
         None,
         head,
@@ -51,10 +52,8 @@ pub async fn route_traced(gateway: &Gateway<'_>, req: &HttpRequest, trace: &Trac
         trace,
     )
     .await
-    {
-        Answer::Whole(response) => response,
-        Answer::Stream(head, start) => head.with_body(start.opening),
-    }
+    .whole(gateway.platform.objects)
+    .await
 }
 
 /// Checks a `GET /events` request (Bearer token, scope) and replays what the caller missed.
@@ -101,6 +100,7 @@ pub async fn serve<'r>(
         (answer, None) => answer,
         (Answer::Whole(r), Some(o)) => Answer::Whole(origin::with_cors(r, &o)),
         (Answer::Stream(r, start), Some(o)) => Answer::Stream(origin::with_cors(r, &o), start),
+        (Answer::Export(r, export), Some(o)) => Answer::Export(origin::with_cors(r, &o), export),
     }
 }
 

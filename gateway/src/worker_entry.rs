@@ -18,6 +18,7 @@ use crate::platform::workers::{WorkersClock, WorkersHost, WorkersRandom, Workers
 use crate::platform::{Clock, Random, Secrets};
 use crate::ratelimit::Leases;
 use crate::router::{self, Gateway};
+use crate::webhooks::admin::Export;
 use crate::webhooks::pace::{Pace, Step};
 
 /// A request body as it arrives, a chunk at a time.
@@ -106,9 +107,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let (method, route) = (head.method.clone(), crate::routes::log_name(&head.path));
     let trace = Trace::default();
     let answer = router::serve(&gateway, unusable, head, Box::new(body), &trace).await;
-    let status = match &answer {
-        Answer::Whole(r) | Answer::Stream(r, _) => r.status,
-    };
+    let status = answer.status();
     let logging = deployment.config.log_requests;
     if unusable.is_some() || logging.wants(status) {
         RequestLine {
@@ -126,7 +125,41 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     match answer {
         Answer::Whole(r) => from_http(r),
         Answer::Stream(head, start) => event_stream(env.clone(), &gateway, head, start),
+        Answer::Export(head, export) => export_stream(env.clone(), head, export),
     }
+}
+
+/// Sends a tenant's export page by page as the event store reads them. A failure midway ends
+/// the stream with an error, so the client sees an incomplete answer (never a short one that
+/// looks whole); it resumes with `?after=` the last `seq` it received.
+fn export_stream(env: Env, head: HttpResponse, export: Export) -> Result<Response> {
+    let body = futures_util::stream::unfold((env, export), |(env, mut export)| async move {
+        let host = WorkersHost::new(&env, KV_BINDING);
+        match export.next(host.platform().objects).await {
+            Ok(Some(lines)) => Some((Ok::<Vec<u8>, worker::Error>(lines), (env, export))),
+            Ok(None) => None,
+            Err(e) => {
+                crate::log::internal("tenant export", &e.0);
+                let broken = worker::Error::RustError("the export stopped midway".into());
+                Some((Err(broken), (env, export)))
+            }
+        }
+    });
+    streamed(head, body)
+}
+
+/// A response whose body is `body`, with `head`'s status and headers.
+fn streamed(
+    head: HttpResponse,
+    body: impl futures_util::Stream<Item = Result<Vec<u8>>> + 'static,
+) -> Result<Response> {
+    let headers = worker::Headers::new();
+    for (name, value) in &head.headers {
+        headers.append(name, value)?;
+    }
+    Ok(Response::from_stream(body)?
+        .with_status(head.status)
+        .with_headers(headers))
 }
 
 /// Keeps an `/events` stream open, doing what its `Pace` says: waiting costs no CPU, and no
@@ -171,13 +204,7 @@ fn event_stream(
             }
         }
     });
-    let headers = worker::Headers::new();
-    for (name, value) in &head.headers {
-        headers.append(name, value)?;
-    }
-    Ok(Response::from_stream(body)?
-        .with_status(head.status)
-        .with_headers(headers))
+    streamed(head, body)
 }
 
 /// Runs the jobs of the Cron Trigger that fired (`crate::scheduled`), logging each outcome.

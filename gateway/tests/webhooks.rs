@@ -840,7 +840,10 @@ fn the_operator_exports_a_tenant_as_json_lines_and_deletes_it_whole() {
     let admin = |method: &str, path: &str| {
         let url = format!("http://127.0.0.1:8787{path}");
         let req = HttpRequest::new(method, &url, Headers::default(), vec![]);
-        pollster::block_on(admin::serve(&w.config.webhooks, &platform, &req, None))
+        pollster::block_on(async {
+            let served = admin::serve(&w.config.webhooks, &platform, &req, None).await;
+            served.gather(&objects).await
+        })
     };
     let listed = json_of(&admin("GET", "/admin/tenants"));
     assert_eq!(listed["tenants"][0]["name"], "-1011");
@@ -854,6 +857,12 @@ fn the_operator_exports_a_tenant_as_json_lines_and_deletes_it_whole() {
         .collect();
     let ids: Vec<&str> = lines.iter().map(|l| l["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["inst", "a-1", "a-2"], "oldest first, every event");
+    let seqs: Vec<i64> = lines.iter().map(|l| l["seq"].as_i64().unwrap()).collect();
+    assert_eq!(
+        seqs,
+        [1, 2, 3],
+        "each line names where a resumed export starts"
+    );
     assert_eq!(
         lines[2]["payload"]["issue"]["number"], 2,
         "with its payload"

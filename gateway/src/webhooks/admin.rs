@@ -1,19 +1,81 @@
 //! The operator's tenant endpoints, behind the `/admin/` gate (`ADMIN_TOKEN`): list the
-//! tenants, export one tenant's events as JSON lines, delete a tenant with all its events.
-//! Each call is audited.
+//! tenants, export one tenant's events as a stream of JSON lines, delete a tenant with all its
+//! events. Each call is audited.
 
 use super::store::{self, PAGE_BYTES};
 use super::{registry, Tenant, WebhookSettings};
 use crate::audit::{self, Entry};
 use crate::http::{error, HttpRequest, HttpResponse};
-use crate::platform::{Platform, PlatformError};
+use crate::platform::{Objects, Platform, PlatformError};
 use crate::web::form::Form;
 
 /// The path prefix.
 pub const PREFIX: &str = "/admin/tenants";
-/// Most bytes of JSON lines one export answer carries; the rest follows from the `Link: <…>;
-/// rel="next"` it then names.
-pub const EXPORT_MAX_BYTES: usize = 32 * 1024 * 1024;
+
+/// What a tenant endpoint answers: a whole response, or the head of an export whose lines
+/// follow page by page (the Worker streams them; natively they are gathered).
+pub enum Served {
+    /// A whole response.
+    Whole(HttpResponse),
+    /// The status and headers of an export, and the export itself.
+    Export(HttpResponse, Export),
+}
+
+/// A tenant's export under way: the position of the last line sent, page after page of at
+/// most `PAGE_BYTES`, so no answer is ever held whole in memory.
+pub struct Export {
+    tenant: Tenant,
+    /// `None` once the last page is sent.
+    after: Option<i64>,
+}
+
+impl Export {
+    /// The next page of JSON lines, or `None` when every event is sent. A failure midway
+    /// should end the stream abruptly: the client then sees an incomplete answer, never a
+    /// complete-looking one.
+    pub async fn next(&mut self, objects: &dyn Objects) -> Result<Option<Vec<u8>>, PlatformError> {
+        let Some(after) = self.after else {
+            return Ok(None);
+        };
+        let label = self.tenant.as_str();
+        match store::export_page(objects, &self.tenant, label, after, PAGE_BYTES).await? {
+            (Some(last), lines) => {
+                self.after = Some(last);
+                Ok(Some(lines))
+            }
+            (None, _) => {
+                self.after = None;
+                Ok(None)
+            }
+        }
+    }
+}
+
+impl Served {
+    /// The whole answer, every page gathered (native callers and tests).
+    pub async fn gather(self, objects: &dyn Objects) -> HttpResponse {
+        match self {
+            Self::Whole(response) => response,
+            Self::Export(head, mut export) => {
+                let mut body = Vec::new();
+                loop {
+                    match export.next(objects).await {
+                        Ok(Some(lines)) => body.extend_from_slice(&lines),
+                        Ok(None) => return head.with_body(body),
+                        Err(e) => return unavailable(&e),
+                    }
+                }
+            }
+        }
+    }
+
+    /// The status, whole or the head's.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Whole(r) | Self::Export(r, _) => r.status,
+        }
+    }
+}
 
 fn unavailable(e: &PlatformError) -> HttpResponse {
     crate::log::internal("tenant admin", &e.0);
@@ -33,31 +95,31 @@ pub async fn serve(
     platform: &Platform<'_>,
     req: &HttpRequest,
     ip: Option<&str>,
-) -> HttpResponse {
+) -> Served {
     let tail = &req.path[PREFIX.len()..];
     let Some(rest) = tail.strip_prefix('/').or(tail.is_empty().then_some("")) else {
-        return crate::http::error(404, "not_found", "no such admin endpoint");
+        return Served::Whole(error(404, "not_found", "no such admin endpoint"));
     };
     let (name, action) = match rest.split_once('/') {
         Some((name, action)) => (name, action),
         None => (rest, ""),
     };
-    let response = match (req.method.as_str(), name, action) {
-        ("GET", "", "") => list(settings, platform).await,
+    let served = match (req.method.as_str(), name, action) {
+        ("GET", "", "") => Served::Whole(list(settings, platform).await),
         (method, name, action) => match Tenant::parse(name) {
-            Err(why) => error(400, "invalid_request", &why),
+            Err(why) => Served::Whole(error(400, "invalid_request", &why)),
             Ok(tenant) => match (method, action) {
-                ("GET", "export") => export(platform, req, &tenant).await,
-                ("DELETE", "") => delete(platform, &tenant).await,
-                _ => error(
+                ("GET", "export") => export(req, tenant),
+                ("DELETE", "") => Served::Whole(delete(platform, &tenant).await),
+                _ => Served::Whole(error(
                     404,
                     "not_found",
                     "use GET /admin/tenants, GET /admin/tenants/<name>/export or DELETE /admin/tenants/<name>",
-                ),
+                )),
             },
         },
     };
-    let outcome = if response.status < 400 {
+    let outcome = if served.status() < 400 {
         "success"
     } else {
         "failure"
@@ -66,7 +128,7 @@ pub async fn serve(
         .ip(ip)
         .detail(format!("{} {}", req.method, req.path));
     audit::record(platform.objects, entry).await;
-    response
+    served
 }
 
 async fn list(settings: &WebhookSettings, platform: &Platform<'_>) -> HttpResponse {
@@ -95,7 +157,9 @@ async fn list(settings: &WebhookSettings, platform: &Platform<'_>) -> HttpRespon
     HttpResponse::json(200, body).with_header("Cache-Control", "no-store")
 }
 
-async fn export(platform: &Platform<'_>, req: &HttpRequest, tenant: &Tenant) -> HttpResponse {
+/// Starts an export after position `after` (0: from the first event; a resumed export names
+/// the position of the last line it received, its `seq`).
+fn export(req: &HttpRequest, tenant: Tenant) -> Served {
     let query = Form::from_url(&req.url);
     let after = match query.as_ref().map(|q| q.get("after")) {
         Some(Ok(None)) => Some(0),
@@ -103,38 +167,20 @@ async fn export(platform: &Platform<'_>, req: &HttpRequest, tenant: &Tenant) -> 
         _ => None,
     };
     let Some(after) = after else {
-        return error(
+        return Served::Whole(error(
             400,
             "invalid_request",
-            "`after` is a position from the Link header of the previous answer",
-        );
+            "`after` is the `seq` of the last line a previous export received",
+        ));
     };
-    let mut body = Vec::new();
-    let mut at = after;
-    let mut more = true;
-    while body.len() < EXPORT_MAX_BYTES {
-        let budget = PAGE_BYTES.min(EXPORT_MAX_BYTES - body.len());
-        match store::export_page(platform.objects, tenant, tenant.as_str(), at, budget).await {
-            Ok((Some(last), lines)) => {
-                body.extend_from_slice(&lines);
-                at = last;
-            }
-            Ok((None, _)) => {
-                more = false;
-                break;
-            }
-            Err(e) => return unavailable(&e),
-        }
-    }
-    let mut response = HttpResponse::empty(200)
+    let head = HttpResponse::empty(200)
         .with_header("Content-Type", "application/x-ndjson")
-        .with_header("Cache-Control", "no-store")
-        .with_body(body);
-    if more {
-        let next = format!("<{PREFIX}/{tenant}/export?after={at}>; rel=\"next\"");
-        response = response.with_header("Link", &next);
-    }
-    response
+        .with_header("Cache-Control", "no-store");
+    let export = Export {
+        tenant,
+        after: Some(after),
+    };
+    Served::Export(head, export)
 }
 
 async fn delete(platform: &Platform<'_>, tenant: &Tenant) -> HttpResponse {

@@ -1,5 +1,5 @@
 //! The operator's export of a store: every event, oldest first, as JSON lines — each line the
-//! event's summary with its payload spliced in as GitHub sent it (never parsed on the way) —
+//! event's position (`seq`) and summary with its payload spliced in as GitHub sent it (never parsed on the way) —
 //! a page at a time, so no page holds more than its budget beyond one event; and erasing a
 //! store whole.
 
@@ -28,7 +28,7 @@ pub fn page(
             break;
         }
         let id = crate::webhooks::DeliveryId::parse(&s.event.id).map_err(SqlError)?;
-        read::rendered(sql, &id, (tenant, None), out)?;
+        read::rendered_at(sql, &id, (tenant, None), true, out)?;
         out.push(b'\n');
         last = Some(s.seq);
     }

@@ -182,6 +182,18 @@ pub fn rendered(
     (tenant, account_id): (&str, Option<u64>),
     out: &mut Vec<u8>,
 ) -> Result<bool, SqlError> {
+    rendered_at(sql, id, (tenant, account_id), false, out)
+}
+
+/// `rendered`, with the event's position in the store first (`"seq":N`) when `with_seq`: an
+/// export line names where a resumed export starts.
+pub fn rendered_at(
+    sql: &dyn Sql,
+    id: &DeliveryId,
+    (tenant, account_id): (&str, Option<u64>),
+    with_seq: bool,
+    out: &mut Vec<u8>,
+) -> Result<bool, SqlError> {
     let rows = list(
         sql,
         &format!("SELECT {COLUMNS} FROM events WHERE id = ?"),
@@ -193,7 +205,12 @@ pub fn rendered(
     s.event.tenant = tenant.to_owned();
     s.event.account_id = account_id;
     let summary = serde_json::to_vec(&s.event).map_err(|e| SqlError(e.to_string()))?;
-    out.extend_from_slice(&summary[..summary.len() - 1]);
+    if with_seq {
+        out.extend_from_slice(format!("{{\"seq\":{},", s.seq).as_bytes());
+        out.extend_from_slice(&summary[1..summary.len() - 1]);
+    } else {
+        out.extend_from_slice(&summary[..summary.len() - 1]);
+    }
     out.reserve_exact(s.event.payload_bytes as usize + 13);
     out.extend_from_slice(b",\"payload\":");
     append_payload(sql, s.seq, out)?;
