@@ -1,6 +1,7 @@
 // dovecote-bridge against the Worker in workerd, driven over stdio by the official MCP
 // TypeScript SDK client, as Claude Code drives it: the gateway's tools listed and called
-// through the bridge with identical schemas and results; the claude/channel capability on and
+// through the bridge with identical schemas and results; its resources, prompts and
+// completions the same; the gateway's questions (elicitation) put to the local client; the claude/channel capability on and
 // off; the browser sign-in with a loopback redirect in Chromium; an expired access token
 // refreshed without the client noticing; a revoked grant reported as "sign in again".
 import { after, before, test } from "node:test";
@@ -10,8 +11,9 @@ import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { spawnSync } from "node:child_process";
-import { ROOT, localOnly, startWorker } from "./harness/worker.mjs";
+import { REMOTE, ROOT, localOnly, startWorker } from "./harness/worker.mjs";
 import { TEST_PASSWORD, signIn } from "./harness/signin.mjs";
 import { BRIDGE, configDir, startBridge } from "./harness/bridge.mjs";
 
@@ -20,8 +22,11 @@ const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-ne
 let worker;
 let token;
 
+/** A Telegram channel the prompts can describe (never sent to: nothing here sends). */
+const CHANNEL = { id: "ops", name: "Ops", botToken: "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", chatId: -1001234567890, apiBase: "http://127.0.0.1:9", allowAnyHost: true };
+
 before(async () => {
-  worker = await startWorker();
+  worker = await startWorker(REMOTE ? {} : { vars: { TELEGRAM_INSTANCES: JSON.stringify([CHANNEL]) } });
   token = await signIn(worker.origin, { headers: { "cf-connecting-ip": "203.0.113.1" } });
 });
 
@@ -69,6 +74,53 @@ test("the gateway's tools are listed and called through the bridge unchanged", a
     assert.deepEqual(seen.tools.map((t) => t.name), gateway.map((t) => t.name));
     assert.deepEqual(seen.tools.map((t) => t.inputSchema), gateway.map((t) => t.inputSchema));
     assert.deepEqual(seen.result.structuredContent, result.structuredContent);
+  } finally {
+    await bridge.close();
+  }
+});
+
+test("resources, prompts and completions pass through the bridge; the gateway's questions reach the local client", localOnly("a notification channel for the prompt"), async () => {
+  const asked = [];
+  const answer = (request) => {
+    asked.push(request.params);
+    const wanted = Object.keys(request.params.requestedSchema?.properties ?? {});
+    if (wanted.includes("title")) return { action: "accept", content: { title: "Asked through the bridge" } };
+    if (wanted.includes("topic")) return { action: "accept", content: { topic: "the nightly deploy" } };
+    return { action: "decline" };
+  };
+  const bridge = await startBridge(
+    { DOVECOTE_URL: worker.origin, DOVECOTE_TOKEN: token.access_token, WEBHOOK_CHANNEL: "0" },
+    { capabilities: { elicitation: {} }, handlers: [[ElicitRequestSchema, answer]] },
+  );
+  try {
+    const caps = bridge.client.getServerCapabilities();
+    assert.ok(caps.resources && caps.prompts && caps.completions, JSON.stringify(caps));
+    // A tool that asks: create_document without a title asks the person for one.
+    const created = await bridge.client.callTool({ name: "create_document", arguments: { content: "# Through the bridge" } });
+    assert.notEqual(created.isError, true, JSON.stringify(created));
+    assert.equal(created.structuredContent.title, "Asked through the bridge");
+    assert.equal(asked.length, 1, "the question reached the local client once");
+    assert.match(asked[0].message, /document/i);
+    // Resources: the same list as the gateway's, and the new document read back.
+    const viaBridge = (await bridge.client.listResources()).resources;
+    assert.deepEqual(viaBridge, (await direct((c) => c.listResources())).resources);
+    const doc = viaBridge.find((r) => r.title === "Asked through the bridge");
+    assert.ok(doc, JSON.stringify(viaBridge));
+    const { contents } = await bridge.client.readResource({ uri: doc.uri });
+    assert.equal(contents[0].text, "# Through the bridge");
+    assert.deepEqual((await bridge.client.listResourceTemplates()).resourceTemplates, (await direct((c) => c.listResourceTemplates())).resourceTemplates);
+    await assert.rejects(bridge.client.readResource({ uri: "dovecote://knowledge/documents/no-such-document" }), /not found|no such|unknown/i, "the gateway's error passes through");
+    // Prompts: the same list; a prompt fetched, a missing argument asked for.
+    const prompts = (await bridge.client.listPrompts()).prompts;
+    assert.deepEqual(prompts, (await direct((c) => c.listPrompts())).prompts);
+    assert.ok(prompts.some((p) => p.name === "draft_notification"));
+    const drafted = await bridge.client.getPrompt({ name: "draft_notification", arguments: { channel: "telegram-ops" } });
+    const said = drafted.messages.map((m) => m.content.text ?? "").join("\n");
+    assert.match(said, /the nightly deploy/, "the asked-for topic is in the prompt");
+    assert.equal(asked.length, 2);
+    // Completion.
+    const completed = await bridge.client.complete({ ref: { type: "ref/prompt", name: "draft_notification" }, argument: { name: "channel", value: "" } });
+    assert.deepEqual(completed.completion, (await direct((c) => c.complete({ ref: { type: "ref/prompt", name: "draft_notification" }, argument: { name: "channel", value: "" } }))).completion);
   } finally {
     await bridge.close();
   }

@@ -10,6 +10,7 @@ mod credentials;
 mod cursor;
 mod events;
 mod private_file;
+mod relay;
 mod server;
 mod signin;
 mod sse;
@@ -23,6 +24,7 @@ use tokio::sync::watch;
 
 use crate::config::Config;
 use crate::credentials::FileCredentialStore;
+use crate::relay::Relay;
 use crate::server::Bridge;
 use crate::upstream::{Access, Upstream};
 
@@ -88,8 +90,10 @@ async fn main() {
 
 async fn run(config: Config) -> Result<(), String> {
     let (access_tx, access_rx) = watch::channel(None);
-    let upstream = Arc::new(Upstream::new(config.clone(), access_rx));
-    let bridge = Bridge::new(upstream.clone(), config.channel);
+    let (local_tx, local_rx) = watch::channel(None);
+    let relay = Relay::new(local_rx);
+    let upstream = Arc::new(Upstream::new(config.clone(), access_rx, relay));
+    let bridge = Bridge::new(upstream.clone(), config.channel, local_tx);
     let store = FileCredentialStore::new(&config.config_dir, &config.mcp_url);
     match &config.token {
         Some(token) => {

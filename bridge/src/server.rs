@@ -1,14 +1,19 @@
-//! The MCP server Claude Code or Claude Desktop starts: the gateway's tools, served locally
-//! under the same names, schemas, titles and annotations, with every call forwarded and its
-//! result passed back unchanged. With the channel on it declares `claude/channel` and tells
-//! the model that those messages are one-way GitHub events (F5.1, F5.6: no reply tool).
+//! The MCP server Claude Code or Claude Desktop starts: the gateway's tools, resources,
+//! resource templates, prompts and completions, served locally under the same names, schemas,
+//! titles and annotations, with every request forwarded and its result passed back unchanged
+//! (list changes and resource updates the gateway sends are relayed, see `relay`). With the channel on it
+//! declares `claude/channel` and tells the model that those messages are one-way GitHub events
+//! (F5.1, F5.6: no reply tool).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    JsonObject, ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+    CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams, CompleteResult,
+    ContentBlock, GetPromptRequestParams, GetPromptResponse, Implementation, JsonObject,
+    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
+    PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities,
+    ServerConfig, Tool,
 };
 use rmcp::service::{NotificationContext, Peer, RequestContext, RoleServer};
 use rmcp::{ErrorData, ServerHandler};
@@ -32,13 +37,18 @@ pub struct Bridge {
 }
 
 impl Bridge {
-    /// A bridge to `upstream`; `channel` turns the claude/channel capability on.
-    pub fn new(upstream: Arc<Upstream>, channel: bool) -> Self {
+    /// A bridge to `upstream`; `channel` turns the claude/channel capability on; `peer` is
+    /// where the local client is published once it has initialized (the relay reads it).
+    pub fn new(
+        upstream: Arc<Upstream>,
+        channel: bool,
+        peer: watch::Sender<Option<Peer<RoleServer>>>,
+    ) -> Self {
         Self {
             upstream,
             channel,
             tools: Arc::default(),
-            peer: watch::channel(None).0,
+            peer,
         }
     }
 
@@ -77,6 +87,11 @@ impl ServerHandler for Bridge {
         let mut capabilities = ServerCapabilities::builder()
             .enable_tools()
             .enable_tool_list_changed()
+            .enable_resources()
+            .enable_resources_list_changed()
+            .enable_prompts()
+            .enable_prompts_list_changed()
+            .enable_completions()
             .build();
         let mut instructions = INSTRUCTIONS.to_owned();
         if self.channel {
@@ -124,5 +139,73 @@ impl ServerHandler for Bridge {
             Err(UpstreamError::Rpc(e)) => Err(e),
             Err(e) => Ok(CallToolResult::error(vec![ContentBlock::text(e.to_string())]).into()),
         }
+    }
+
+    async fn list_resources(
+        &self,
+        request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        listed(self.upstream.resources(request).await)
+    }
+
+    async fn list_resource_templates(
+        &self,
+        request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        listed(self.upstream.resource_templates(request).await)
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        forwarded(self.upstream.read(request).await).map(Into::into)
+    }
+
+    async fn list_prompts(
+        &self,
+        request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        listed(self.upstream.prompts(request).await)
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        forwarded(self.upstream.prompt(request).await).map(Into::into)
+    }
+
+    async fn complete(
+        &self,
+        request: CompleteRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, ErrorData> {
+        forwarded(self.upstream.complete(request).await)
+    }
+}
+
+/// A list from the gateway: empty until the user has signed in (the list-changed
+/// notification follows the sign-in), the gateway's own error as it is.
+fn listed<T: Default>(result: Result<T, UpstreamError>) -> Result<T, ErrorData> {
+    match result {
+        Ok(list) => Ok(list),
+        Err(UpstreamError::SignInPending | UpstreamError::SignInNeeded) => Ok(T::default()),
+        Err(e) => forwarded(Err(e)),
+    }
+}
+
+/// A request forwarded to the gateway: its result, its JSON-RPC error as it is, or an error
+/// saying why the gateway could not be used (sign in, or unreachable).
+fn forwarded<T>(result: Result<T, UpstreamError>) -> Result<T, ErrorData> {
+    match result {
+        Ok(value) => Ok(value),
+        Err(UpstreamError::Rpc(e)) => Err(e),
+        Err(e) => Err(ErrorData::internal_error(e.to_string(), None)),
     }
 }

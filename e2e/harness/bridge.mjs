@@ -15,10 +15,11 @@ export const configDir = () => mkdtempSync(join(tmpdir(), "dovecote-bridge-"));
 
 /**
  * Starts the bridge (`command`, default the one built here) with `env` and connects an SDK
- * client to it.
+ * client to it, declaring `capabilities` and answering the bridge's requests with `handlers`
+ * ([schema, handler] pairs, e.g. elicitation).
  * Returns {client, notifications, stderr(), waitFor(pred, ms), close()}.
  */
-export async function startBridge(env, { connect = true, command = BRIDGE } = {}) {
+export async function startBridge(env, { connect = true, command = BRIDGE, capabilities = {}, handlers = [] } = {}) {
   if (!existsSync(command)) throw new Error(`${command} is missing: run make test (it builds the bridge)`);
   const transport = new StdioClientTransport({
     command,
@@ -28,7 +29,8 @@ export async function startBridge(env, { connect = true, command = BRIDGE } = {}
   let stderr = "";
   transport.stderr.on("data", (d) => (stderr += d));
   const notifications = [];
-  const client = new Client({ name: "bridge-e2e", version: "1.0.0" });
+  const client = new Client({ name: "bridge-e2e", version: "1.0.0" }, { capabilities });
+  for (const [schema, handler] of handlers) client.setRequestHandler(schema, handler);
   client.fallbackNotificationHandler = async (n) => notifications.push(n);
   const waitFor = async (pred, ms = 15_000, what = "condition") => {
     const until = Date.now() + ms;
