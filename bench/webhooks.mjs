@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { Agent } from "node:http";
 import { createRequire } from "node:module";
 import { loop, once, timed, QUICK, SECONDS } from "./load.mjs";
+import { benchConsole } from "./console.mjs";
 
 const WARM_UP_SECONDS = QUICK ? 0.5 : 2;
 export const EVENTS = Number(process.env.BENCH_EVENTS ?? (QUICK ? 2_000 : 100_000));
@@ -114,6 +115,7 @@ export async function benchWebhooks(server, token) {
   }
   const list = out.list_pending_events;
   console.log(`                  target list p50 < ${TARGET_LIST_P50_MS} ms at ${EVENTS} events: ${verdict(list.p50 < TARGET_LIST_P50_MS && out.fill.events >= EVENTS)}`);
+  out.console = await benchConsole(server, { secret: SECRET, big: TENANT, events: out.fill.events });
   // The largest delivery: a push padded to the body limit, stored, then read back whole.
   const padding = MAX_BODY - PUSH.length - 64;
   const big = PUSH.replace(/^\{/, `{"padding":"${"p".repeat(padding)}",`);

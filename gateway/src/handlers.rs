@@ -339,20 +339,27 @@ pub async fn authorize_alias(mut call: Call<'_>) -> Answer {
 
 /// The authorization server's endpoints (discovery, registration, sign-in, tokens, admin).
 pub async fn oauth(call: Call<'_>) -> Answer {
-    let gateway = call.gateway;
-    let (Some(settings), Some(key)) = (gateway.oauth, gateway.signing_key) else {
-        return not_found(&call.request).into();
+    let (server, req) = match with_auth_server(call).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
     };
-    let issuer = match issuer(gateway, &call.request) {
-        Ok(i) => i,
-        Err(response) => return response.into(),
-    };
-    let req = read_or_answer!(call);
-    let server = auth_server(gateway, settings, key, issuer, &req);
     match endpoints::route(&server, &req).await {
         Some(response) => response.into(),
         None => not_found(&req).into(),
     }
+}
+
+/// The request, read, and the authorization server for it; or the answer (404 when this build
+/// has no sign-in).
+async fn with_auth_server<'r>(call: Call<'r>) -> Result<(AuthServer<'r>, HttpRequest), Answer> {
+    let gateway = call.gateway;
+    let (Some(settings), Some(key)) = (gateway.oauth, gateway.signing_key) else {
+        return Err(not_found(&call.request).into());
+    };
+    let issuer = issuer(gateway, &call.request).map_err(Answer::from)?;
+    let req = call.read().await.map_err(Answer::from)?;
+    let server = auth_server(gateway, settings, key, issuer, &req);
+    Ok((server, req))
 }
 
 /// The authorization server for one request: the deployment's settings and keys, the caller's
@@ -377,18 +384,48 @@ fn auth_server<'a>(
     }
 }
 
+/// `/callback`: GitHub's answer, for an OAuth client's sign-in or the console's.
+pub async fn github_callback(call: Call<'_>) -> Answer {
+    let gateway = call.gateway;
+    let (server, req) = match with_auth_server(call).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
+    match endpoints::github_callback(&server, &req).await {
+        endpoints::Callback::Answered(response) => response.into(),
+        endpoints::Callback::Console(signed_in) => {
+            let console = crate::console::Console {
+                server: &server,
+                config: gateway.config,
+            };
+            crate::console::github_landed(&console, signed_in)
+                .await
+                .into()
+        }
+    }
+}
+
+/// `/console…`: the operator console.
+pub async fn console(call: Call<'_>) -> Answer {
+    let gateway = call.gateway;
+    let (server, req) = match with_auth_server(call).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
+    let console = crate::console::Console {
+        server: &server,
+        config: gateway.config,
+    };
+    crate::console::serve(&console, &req).await.into()
+}
+
 /// `/admin/tenants…`: the operator's tenant export and delete, behind the `/admin/` gate.
 pub async fn admin_tenants(call: Call<'_>) -> Answer {
     let gateway = call.gateway;
-    let (Some(settings), Some(key)) = (gateway.oauth, gateway.signing_key) else {
-        return not_found(&call.request).into();
+    let (server, req) = match with_auth_server(call).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
     };
-    let issuer = match issuer(gateway, &call.request) {
-        Ok(i) => i,
-        Err(response) => return response.into(),
-    };
-    let req = read_or_answer!(call);
-    let server = auth_server(gateway, settings, key, issuer, &req);
     match endpoints::admin::gate(&server, &req).await {
         None => not_found(&req).into(),
         Some(Err(refused)) => refused.into(),
@@ -470,20 +507,7 @@ pub async fn root(call: Call<'_>) -> Answer {
 
 /// `GET /health`: what the deployment has, from its variables and bindings.
 pub async fn health(call: Call<'_>) -> Answer {
-    let platform = &call.gateway.platform;
-    let has_binding = |name: &str| {
-        if name == crate::health::KV_BINDING {
-            platform.kv.bound()
-        } else {
-            platform.objects.bound(name)
-        }
-    };
-    crate::health::report(&crate::health::Probe {
-        var: &|name| platform.secrets.get(name),
-        has_binding: &has_binding,
-        sign_in: crate::health::SIGN_IN,
-    })
-    .into()
+    crate::health::with_probe(&call.gateway.platform, crate::health::report).into()
 }
 
 /// An `/events` stream about to start: whose it is, where it resumes, and its first bytes

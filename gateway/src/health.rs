@@ -58,22 +58,25 @@ pub fn bindings() -> impl Iterator<Item = &'static str> {
 
 /// The body of `GET /health`.
 #[derive(serde::Serialize)]
-struct Report {
+pub struct Report {
     /// `ok`, or `unhealthy` while `problems` has any.
-    status: &'static str,
-    name: &'static str,
-    version: &'static str,
-    build: &'static str,
+    pub status: &'static str,
+    /// `dovecote`.
+    pub name: &'static str,
+    /// The crate's version.
+    pub version: &'static str,
+    /// The build ([`BUILD`]).
+    pub build: &'static str,
     /// `development` or `production`.
-    environment: &'static str,
+    pub environment: &'static str,
     /// `github`, `password`, `unconfigured`, or `none` (a build without sign-in).
-    sign_in: &'static str,
+    pub sign_in: &'static str,
     /// Each binding, and whether it is bound.
-    bindings: Map<String, Value>,
+    pub bindings: Map<String, Value>,
     /// Each secret, and whether it is set (never its value).
-    secrets: Map<String, Value>,
+    pub secrets: Map<String, Value>,
     /// What is wrong, each with what to do.
-    problems: Vec<String>,
+    pub problems: Vec<String>,
 }
 
 /// What the Worker was given, asked without reading any value out.
@@ -110,8 +113,41 @@ pub fn report(probe: &Probe<'_>) -> HttpResponse {
     report_for(probe, crate::channels::CHANNELS)
 }
 
+/// The health report itself (what `/health` answers, and the console's overview shows).
+pub fn gather(probe: &Probe<'_>) -> Report {
+    gather_for(probe, crate::channels::CHANNELS)
+}
+
+/// Asks `platform` for what the report needs (its variables and bindings) and hands the
+/// probe to `f`.
+pub fn with_probe<T>(
+    platform: &crate::platform::Platform<'_>,
+    f: impl FnOnce(&Probe<'_>) -> T,
+) -> T {
+    let has_binding = |name: &str| {
+        if name == KV_BINDING {
+            platform.kv.bound()
+        } else {
+            platform.objects.bound(name)
+        }
+    };
+    f(&Probe {
+        var: &|name| platform.secrets.get(name),
+        has_binding: &has_binding,
+        sign_in: SIGN_IN,
+    })
+}
+
 /// The health report of a gateway with `channels` declared in `channels.toml`.
 fn report_for(probe: &Probe<'_>, channels: &[Instance]) -> HttpResponse {
+    let report = gather_for(probe, channels);
+    let body = serde_json::to_vec(&report).unwrap_or_default();
+    let status = if report.problems.is_empty() { 200 } else { 503 };
+    HttpResponse::json(status, body).with_header("Cache-Control", "no-store")
+}
+
+/// The report of a gateway with `channels` declared in `channels.toml`.
+fn gather_for(probe: &Probe<'_>, channels: &[Instance]) -> Report {
     let present = |name: &str| (probe.var)(name).is_some_and(|v| !v.trim().is_empty());
     let mut problems: Vec<String> = Vec::new();
 
@@ -182,7 +218,7 @@ fn report_for(probe: &Probe<'_>, channels: &[Instance]) -> HttpResponse {
         _ => "production",
     };
     let healthy = problems.is_empty();
-    let report = Report {
+    Report {
         status: if healthy { "ok" } else { "unhealthy" },
         name: "dovecote",
         version: env!("CARGO_PKG_VERSION"),
@@ -192,10 +228,7 @@ fn report_for(probe: &Probe<'_>, channels: &[Instance]) -> HttpResponse {
         bindings: bound_map,
         secrets,
         problems,
-    };
-    let body = serde_json::to_vec(&report).unwrap_or_default();
-    HttpResponse::json(if healthy { 200 } else { 503 }, body)
-        .with_header("Cache-Control", "no-store")
+    }
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod audit;
 pub mod body;
 pub mod channels;
 pub mod config;
+pub mod console;
 pub mod deployment;
 pub mod envprofile;
 pub mod grants;

@@ -162,7 +162,7 @@ const FORM: Cap = Cap::Bytes(crate::web::form::MAX_FORM_BYTES);
 const ADMIN: Cap = Cap::Bytes(crate::config::DEFAULT_MAX_BODY_BYTES);
 
 /// Every route, first match wins.
-pub static ROUTES: [Route; 23] = [
+pub static ROUTES: [Route; 24] = [
     Route {
         refuse: crate::mcp::refuse,
         cap: Cap::Mcp,
@@ -276,8 +276,22 @@ pub static ROUTES: [Route; 23] = [
         ..route(
             Path::Exact(crate::oauth::endpoints::CALLBACK_PATH),
             GET,
-            |c| Box::pin(h::oauth(c)),
+            |c| Box::pin(h::github_callback(c)),
             "/callback",
+        )
+    },
+    // The operator console: its own pages post their forms to it (`Origin: null`, as its
+    // pages send no referrer); its CSRF tokens and SameSite cookie protect those posts.
+    Route {
+        cap: FORM,
+        own_form: true,
+        preflight: false,
+        enabled: signs_in,
+        ..route(
+            Path::Prefix(crate::console::PREFIX),
+            &["GET", "POST"],
+            |c| Box::pin(h::console(c)),
+            "/console/*",
         )
     },
     Route {

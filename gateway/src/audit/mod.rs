@@ -5,6 +5,10 @@
 //! failures of one kind from one address within [`FAILURE_WINDOW_MS`] are one counted entry,
 //! and past [`MAX_ENTRIES`] the oldest entries go first.
 
+mod find;
+
+pub use find::{find, Filter, Found};
+
 use serde::{Deserialize, Serialize};
 
 use crate::objects::{ask, Answer, Ask, Instance, ObjectClass};
@@ -109,6 +113,7 @@ impl ObjectClass for AuditLog {
             Request::Append(op) => Append::answer(append(at.sql, at.now_ms, op.entry)),
             Request::Recent(op) => Recent::answer(read(at.sql, op.limit)),
             Request::Purge(Purge {}) => Purge::answer(expire(at.sql, at.now_ms)),
+            Request::Find(op) => find::Find::answer(find::run(at.sql, &op.0)),
         }
     }
 }
@@ -117,7 +122,10 @@ crate::objects::operations!(AuditLog, Request {
     Append => (),
     Recent => Vec<Entry>,
     Purge => u64,
+    Find => Vec<Found>,
 });
+
+use find::Find;
 
 /// Appends an entry.
 #[derive(Serialize, Deserialize)]
@@ -253,6 +261,10 @@ fn expire(sql: &dyn Sql, now_ms: u64) -> Result<u64, SqlError> {
         &[SqlValue::Integer(now_ms as i64)],
     )?;
     Ok(removed.len() as u64)
+}
+
+fn ensure(sql: &dyn Sql) -> Result<(), SqlError> {
+    SCHEMA.iter().try_for_each(|s| sql.exec(s, &[]).map(drop))
 }
 
 fn read(sql: &dyn Sql, limit: usize) -> Result<Vec<Entry>, SqlError> {

@@ -108,6 +108,10 @@ impl ObjectClass for Outbox {
             Request::Accept(op) => Accept::answer(accept(sql, now_ms, op)),
             Request::Report(op) => Report::answer(report(sql, now_ms, op)),
             Request::GetStatus(op) => GetStatus::answer(status(sql, &op.id)),
+            Request::Watch(op) => Watch::answer(steer::view(sql, now_ms, op.limit)),
+            Request::Steer(op) => {
+                Steer::answer(steer::steer(sql, now_ms, &op.id, op.action, &op.by))
+            }
         }
     }
 
@@ -124,7 +128,27 @@ crate::objects::operations!(Outbox, Request {
     Accept => Accepted,
     Report => (),
     GetStatus => Option<Status>,
+    Watch => steer::View,
+    Steer => steer::Steered,
 });
+
+/// The operator's view of the channel's outbox.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Watch {
+    /// Most notifications listed of each kind.
+    pub limit: usize,
+}
+
+/// An operator's "retry now" or "drop".
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Steer {
+    /// The notification id.
+    pub id: String,
+    /// What to do.
+    pub action: steer::Action,
+    /// Who asked (kept in the reason of a dropped one).
+    pub by: String,
+}
 
 /// Stores a new notification; answers whether the caller may send it now.
 #[derive(Debug, Serialize, Deserialize)]
@@ -194,6 +218,7 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS outbox (
 
 fn schema(sql: &dyn Sql) -> Result<(), SqlError> {
     sql.exec(SCHEMA, &[])?;
+    steer::schema(sql)?;
     sql.exec(
         "CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_ms)",
         &[],
@@ -325,7 +350,7 @@ fn record(
             id.into(),
         ],
     )?;
-    Ok(())
+    steer::count(sql, now_ms, state)
 }
 
 const COLUMNS: &str = "id, channel, state, sent, parts, message_ids, attempts, reason, next_ms, created_ms, expires_ms, actor, client";
@@ -370,6 +395,7 @@ fn status(sql: &dyn Sql, id: &str) -> Result<Option<Status>, SqlError> {
 }
 
 mod alarm;
+pub mod steer;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
 

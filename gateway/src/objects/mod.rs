@@ -10,6 +10,7 @@
 mod classes;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod host;
+pub mod hourly;
 mod protocol;
 
 pub(crate) use protocol::operations;

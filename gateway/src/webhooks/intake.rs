@@ -3,7 +3,10 @@
 //! signature, the tenant, the tenant's quota — then the store, and 202 with the delivery id.
 //! Each refusal has its status and a JSON body.
 
+use std::cell::Cell;
+
 use super::payload::{self, Delivery};
+use super::refusals::{self, Refusal};
 use super::settings::{Allowlist, Verification, WebhookSettings};
 use super::store::{self, Incoming, Ingested, Quota};
 use super::{allowlist, registry, signature, DeliveryId, Tenant};
@@ -50,13 +53,33 @@ fn retry_after_secs(ms: u64) -> String {
 }
 
 /// Serves one delivery: `req` is its head, `body` its body, read only once the address and
-/// its rate passed.
+/// its rate passed. Refusals before the account is known are counted (`refusals`), in memory
+/// and written in batches.
 pub async fn receive(
     settings: &WebhookSettings,
     platform: &Platform<'_>,
     leases: &Leases,
     req: &HttpRequest,
     body: Body<'_>,
+) -> HttpResponse {
+    let why = Cell::new(None);
+    let response = checked(settings, platform, leases, req, body, &why).await;
+    let now = platform.clock.now_ms();
+    if let Some(refusal) = why.get() {
+        refusals::note(refusal, now);
+    }
+    refusals::flush_if_due(platform.objects, now).await;
+    response
+}
+
+/// The checks and the store; a refusal to count is put in `why`.
+async fn checked(
+    settings: &WebhookSettings,
+    platform: &Platform<'_>,
+    leases: &Leases,
+    req: &HttpRequest,
+    body: Body<'_>,
+    why: &Cell<Option<Refusal>>,
 ) -> HttpResponse {
     let address = req
         .headers
@@ -80,8 +103,9 @@ pub async fn receive(
     {
         Ok(Decision::Allowed) => {}
         Ok(Decision::Limited { retry_after_ms }) => {
+            why.set(Some(Refusal::AddressRate));
             return refuse(429, "rate_limited", "too many deliveries from this address")
-                .with_header("Retry-After", &retry_after_secs(retry_after_ms))
+                .with_header("Retry-After", &retry_after_secs(retry_after_ms));
         }
         Err(e) => return unavailable("webhook rate limit", &e.0),
     }
@@ -107,6 +131,7 @@ pub async fn receive(
         Verification::Secrets(secrets) => {
             let header = req.headers.get("x-hub-signature-256");
             if let Err(e) = signature::verify(header, &body, secrets) {
+                why.set(Some(Refusal::Signature));
                 return refuse(403, "invalid_signature", e.description());
             }
         }
@@ -172,7 +197,13 @@ pub async fn receive(
     let now = platform.clock.now_ms();
     let tenant = match resolve(settings, platform, &event_type, &delivery, now).await {
         Ok(t) => t,
-        Err(response) => return response,
+        Err(response) => {
+            // `resolve` answers 404 only for an installation or tenant it does not know.
+            if response.status == 404 {
+                why.set(Some(Refusal::UnknownTenant));
+            }
+            return response;
+        }
     };
     let incoming = Incoming {
         id: id.clone(),

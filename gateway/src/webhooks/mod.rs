@@ -6,7 +6,8 @@
 //! `store` is the per-tenant event store; `access` decides which tenants a caller sees and
 //! reads them together, and `visibility` which of a tenant's events (the one rule every
 //! reader applies); `rest` and `stream` serve them over HTTP, and `pace` times an open
-//! stream. `admin` is the operator's export and delete. Uses the platform seam, the audit trail, the shared rate limiter and `oauth::bearer`; nothing here
+//! stream. `admin` is the operator's export and delete; `refusals` counts, for the console, the
+//! deliveries refused before their account is known. Uses the platform seam, the audit trail, the shared rate limiter and `oauth::bearer`; nothing here
 //! is used by the MCP core.
 
 pub mod access;
@@ -16,6 +17,7 @@ pub mod ids;
 pub mod intake;
 pub mod pace;
 pub mod payload;
+pub mod refusals;
 pub mod registry;
 pub mod rest;
 pub mod settings;

@@ -28,7 +28,32 @@ crate::objects::operations!(TenantRegistry, Request {
     Accounts => Vec<Listed>,
     Reach => Vec<(u64, Tenant)>,
     Forget => (),
+    CountRefusals => (),
+    Refusals => Vec<super::refusals::Hour>,
 });
+
+/// Adds a batch of refusals counted in an isolate (`super::refusals`).
+#[derive(Serialize, Deserialize)]
+pub struct CountRefusals {
+    hours: Vec<super::refusals::Hour>,
+}
+
+/// The gateway's refusals by hour.
+#[derive(Serialize, Deserialize)]
+pub struct Refusals {}
+
+/// Writes a batch of refusal counts.
+pub async fn count_refusals(
+    objects: &dyn Objects,
+    hours: Vec<super::refusals::Hour>,
+) -> Result<(), PlatformError> {
+    Ok(ask(objects, INSTANCE, CountRefusals { hours }).await?)
+}
+
+/// The gateway's refusal counts by hour, oldest first.
+pub async fn refusals(objects: &dyn Objects) -> Result<Vec<super::refusals::Hour>, PlatformError> {
+    Ok(ask(objects, INSTANCE, Refusals {}).await?)
+}
 
 /// Forgets a store: its installations and its account (an operator deleted the tenant).
 #[derive(Serialize, Deserialize)]
@@ -215,7 +240,12 @@ impl ObjectClass for TenantRegistry {
 
     fn serve(at: Instance<'_>, request: Request, _payload: &[u8]) -> Answer {
         let (sql, now_ms) = (at.sql, at.now_ms);
-        if let Err(e) = SCHEMA.iter().try_for_each(|s| sql.exec(s, &[]).map(drop)) {
+        let refusals = super::refusals::schema();
+        let mut all = SCHEMA
+            .iter()
+            .copied()
+            .chain(std::iter::once(refusals.as_str()));
+        if let Err(e) = all.try_for_each(|s| sql.exec(s, &[]).map(drop)) {
             return Answer::failed(e);
         }
         match request {
@@ -226,6 +256,10 @@ impl ObjectClass for TenantRegistry {
             }
             Request::Accounts(op) => Accounts::answer(live_accounts(sql, now_ms, op.grace_ms)),
             Request::Forget(op) => Forget::answer(forget_store(sql, &op.tenant)),
+            Request::CountRefusals(op) => {
+                CountRefusals::answer(super::refusals::add(sql, now_ms, &op.hours))
+            }
+            Request::Refusals(Refusals {}) => Refusals::answer(super::refusals::read(sql, now_ms)),
             Request::Reach(op) => Reach::answer(
                 op.installations
                     .iter()

@@ -335,3 +335,85 @@ fn one_accepted_while_another_was_being_sent_goes_as_soon_as_that_one_is_done() 
     assert_eq!(run(&w, &objects), None);
     assert_eq!(status(&objects, "discord-deploys:2").state, State::Sent);
 }
+
+#[test]
+fn an_operator_sees_the_queue_retries_it_in_order_and_drops_one() {
+    let w = World::new();
+    let objects = LocalObjects::new(&w.clock);
+    let expires = START + 24 * 3_600_000;
+    assert!(accept(&objects, "discord-deploys:1", 1, expires));
+    queue(&objects, "discord-deploys:1", Some(600_000));
+    assert!(!accept(&objects, "discord-deploys:2", 1, expires));
+    assert!(!accept(&objects, "discord-deploys:3", 1, expires));
+    let view = call(&objects, Watch { limit: 10 });
+    let ids: Vec<&str> = view.waiting.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "discord-deploys:1",
+            "discord-deploys:2",
+            "discord-deploys:3"
+        ]
+    );
+    assert_eq!(view.waiting[0].reason.as_deref(), Some("Discord: 503"));
+    let hour = START / 3_600_000;
+    assert_eq!(
+        view.hours,
+        [steer::Hour {
+            hour,
+            sent: 0,
+            queued: 1,
+            failed: 0
+        }]
+    );
+
+    // "Retry now" on the second makes it and the one before it due, not the third.
+    let steer = |id: &str, action| {
+        call(
+            &objects,
+            Steer {
+                id: id.into(),
+                action,
+                by: "octocat".into(),
+            },
+        )
+    };
+    assert_eq!(
+        steer("discord-deploys:2", steer::Action::Retry),
+        steer::Steered::Done
+    );
+    assert_eq!(
+        status(&objects, "discord-deploys:1").next_attempt_ms,
+        Some(START)
+    );
+    assert_eq!(
+        status(&objects, "discord-deploys:2").next_attempt_ms,
+        Some(START)
+    );
+    assert_eq!(
+        status(&objects, "discord-deploys:3").next_attempt_ms,
+        Some(START + 600_000)
+    );
+
+    assert_eq!(
+        steer("discord-deploys:3", steer::Action::Drop),
+        steer::Steered::Done
+    );
+    let dropped = status(&objects, "discord-deploys:3");
+    assert_eq!(dropped.state, State::Failed);
+    assert_eq!(dropped.reason.as_deref(), Some("dropped by octocat"));
+    assert_eq!(
+        steer("discord-deploys:3", steer::Action::Retry),
+        steer::Steered::NotWaiting
+    );
+    assert_eq!(steer("nope", steer::Action::Drop), steer::Steered::NotFound);
+
+    // The retry goes out when the alarm runs: counted as sent.
+    w.answer(200, json!({"id": "m1"}), None);
+    run(&w, &objects);
+    assert_eq!(status(&objects, "discord-deploys:1").state, State::Sent);
+    let view = call(&objects, Watch { limit: 10 });
+    assert_eq!(view.hours[0].failed, 1, "the drop");
+    assert!(view.hours[0].sent >= 1, "{:?}", view.hours);
+    assert_eq!(view.failed[0].id, "discord-deploys:3");
+}

@@ -3,6 +3,7 @@
 //! client and redirect URI are known good, errors are a page, never a redirect.
 
 use super::page::{self, Consent, OperatorScopes};
+use super::password::Refused;
 use super::{form_body, param, redirect_to, storage_failed, AuthServer};
 use crate::audit::{self, Entry};
 use crate::grants::{self, Grant};
@@ -14,8 +15,7 @@ use crate::oauth::{
     challenge_from_request, hash_secret, new_token, ClientId, CodeChallenge, OAuthError, ScopeSet,
     State, OFFLINE_ACCESS,
 };
-use crate::ratelimit::{self, Decision};
-use crate::toolbox::{Rate, RatePeriod, Role};
+use crate::toolbox::Role;
 use crate::web::{csrf, form::Form};
 
 /// The parameters carried from the page to its form, in this order.
@@ -268,47 +268,28 @@ pub(super) async fn submit(server: &AuthServer<'_>, req: &HttpRequest) -> HttpRe
         SignIn::Password(password) => password,
         SignIn::Unconfigured => return not_configured(),
     };
-    let caller = format!("signin:{}", server.address.as_deref().unwrap_or("unknown"));
-    let rate = Rate {
-        count: crate::oauth::SIGNIN_ATTEMPTS_PER_MINUTE,
-        period: RatePeriod::Minute,
-    };
-    match ratelimit::take(server.platform.objects, &caller, "password", rate).await {
-        Ok(Decision::Allowed) => {}
-        Ok(Decision::Limited { retry_after_ms }) => {
-            let secs = retry_after_ms.div_ceil(1000).max(1);
-            let entry = Entry::new("signin", "owner", "failure")
-                .client(client)
-                .ip(ip)
-                .detail("too many attempts");
-            audit::record(server.platform.objects, entry).await;
+    let given = param(&form, "password").ok().flatten().unwrap_or_default();
+    match super::password::check(server, expected, given, Some(client)).await {
+        Ok(()) => {}
+        Err(Refused::TooMany(secs)) => {
             return page::error(
                 429,
                 &format!("Too many sign-in attempts. Wait {secs} seconds and try again."),
             )
-            .with_header("Retry-After", &secs.to_string());
+            .with_header("Retry-After", &secs.to_string())
         }
-        Err(e) => return page::error(503, storage_failed("sign-in rate limit", &e).description()),
-    }
-    let given = param(&form, "password").ok().flatten().unwrap_or_default();
-    if !crate::oauth::eq_constant_time(
-        hash_secret(given).as_bytes(),
-        hash_secret(expected).as_bytes(),
-    ) {
-        let entry = Entry::new("signin", "owner", "failure")
-            .client(client)
-            .ip(ip)
-            .detail("wrong password");
-        audit::record(server.platform.objects, entry).await;
-        let consent = Consent {
-            request: &request,
-            csrf: token,
-            scopes: server.scopes,
-            error: Some("That password is not right."),
-            github: false,
-            operator_scopes: OperatorScopes::Granted,
-        };
-        return page::consent(401, &consent);
+        Err(Refused::Unavailable(e)) => return page::error(503, e.description()),
+        Err(Refused::Wrong) => {
+            let consent = Consent {
+                request: &request,
+                csrf: token,
+                scopes: server.scopes,
+                error: Some("That password is not right."),
+                github: false,
+                operator_scopes: OperatorScopes::Granted,
+            };
+            return page::consent(401, &consent);
+        }
     }
     approved(server, &request, &GrantProps::owner()).await
 }

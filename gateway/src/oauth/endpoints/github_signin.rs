@@ -29,6 +29,23 @@ const KV_PREFIX: &str = "github-signin:";
 struct Pending {
     carried: Vec<(String, String)>,
     verifier: String,
+    /// Started by the console's sign-in rather than by an OAuth client.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    console: bool,
+}
+
+/// What GitHub's answer at `/callback` came to.
+pub enum Callback {
+    /// A page or redirect, for an OAuth client's sign-in (or a broken answer).
+    Answered(HttpResponse),
+    /// The console's sign-in: who signed in, or why not. The caller answers, clearing the
+    /// cookie with [`clear_cookie`].
+    Console(Result<GrantProps, OAuthError>),
+}
+
+/// The `Set-Cookie` that ends a GitHub sign-in's binding to the browser.
+pub fn clear_cookie() -> String {
+    cookie::clear(COOKIE)
 }
 
 fn api<'a>(server: &'a AuthServer<'_>, github: &'a GitHubSettings) -> GitHubApi<'a> {
@@ -49,37 +66,54 @@ pub(super) async fn begin(
     request: &AuthRequest,
     github: &GitHubSettings,
 ) -> HttpResponse {
+    let carried = request
+        .carried
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect();
+    start(server, github, carried, false)
+        .await
+        .unwrap_or_else(|e| authorize::refuse(server, request, e))
+}
+
+/// Sends an operator signing in to the console to GitHub; GitHub returns them to `/callback`,
+/// which answers [`Callback::Console`].
+pub async fn begin_console(
+    server: &AuthServer<'_>,
+    github: &GitHubSettings,
+) -> Result<HttpResponse, OAuthError> {
+    start(server, github, Vec::new(), true).await
+}
+
+/// Remembers the pending sign-in (sealed, in KV) and redirects to GitHub with PKCE.
+async fn start(
+    server: &AuthServer<'_>,
+    github: &GitHubSettings,
+    carried: Vec<(String, String)>,
+    console: bool,
+) -> Result<HttpResponse, OAuthError> {
     let Some(sealer) = server.settings.sealer.as_ref() else {
-        return authorize::refuse(
-            server,
-            request,
-            OAuthError::ServerError(
-                "the server cannot sign in: its operator must set DOVECOTE_ENCRYPTION_KEY".into(),
-            ),
-        );
+        return Err(OAuthError::ServerError(
+            "the server cannot sign in: its operator must set DOVECOTE_ENCRYPTION_KEY".into(),
+        ));
     };
     let random = server.platform.random;
     let (Ok(state), Ok(verifier)) = (new_token(random, ""), new_token(random, "")) else {
-        return authorize::refuse(server, request, crate::platform::RandomError.into());
+        return Err(crate::platform::RandomError.into());
     };
     let key = hash_secret(&state);
     let pending = Pending {
-        carried: request
-            .carried
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect(),
+        carried,
         verifier: verifier.clone(),
+        console,
     };
     let plain = serde_json::to_vec(&pending).unwrap_or_default();
     let Ok(sealed) = sealer.seal(random, &plain, key.as_bytes()) else {
-        return authorize::refuse(
-            server,
-            request,
-            OAuthError::ServerError("the sign-in could not be stored".into()),
-        );
+        return Err(OAuthError::ServerError(
+            "the sign-in could not be stored".into(),
+        ));
     };
-    let stored = server
+    server
         .platform
         .kv
         .put(
@@ -87,16 +121,10 @@ pub(super) async fn begin(
             &sealed,
             Some(PENDING_TTL_SECS),
         )
-        .await;
-    if let Err(e) = stored {
-        return authorize::refuse(server, request, storage_failed("GitHub sign-in", &e));
-    }
+        .await
+        .map_err(|e| storage_failed("GitHub sign-in", &e))?;
     let Ok(verifier) = CodeVerifier::parse(&verifier) else {
-        return authorize::refuse(
-            server,
-            request,
-            OAuthError::ServerError("PKCE failed".into()),
-        );
+        return Err(OAuthError::ServerError("PKCE failed".into()));
     };
     let location = api(server, github).authorize_url(
         &github.client_id,
@@ -104,17 +132,21 @@ pub(super) async fn begin(
         &state,
         s256(&verifier).as_str(),
     );
-    HttpResponse::empty(302)
+    Ok(HttpResponse::empty(302)
         .with_header("Location", &location)
         .with_header("Cache-Control", "no-store")
-        .with_header("Set-Cookie", &cookie::set(COOKIE, &state, PENDING_TTL_SECS))
+        .with_header("Set-Cookie", &cookie::set(COOKIE, &state, PENDING_TTL_SECS)))
 }
 
-/// `GET /callback`: GitHub's answer.
-pub(super) async fn callback(server: &AuthServer<'_>, req: &HttpRequest) -> HttpResponse {
-    let cleared = |r: HttpResponse| r.with_header("Set-Cookie", &cookie::clear(COOKIE));
+/// `GET /callback`: GitHub's answer, for an OAuth client's sign-in or the console's.
+pub async fn callback(server: &AuthServer<'_>, req: &HttpRequest) -> Callback {
+    let cleared =
+        |r: HttpResponse| Callback::Answered(r.with_header("Set-Cookie", &cookie::clear(COOKIE)));
     let Some(github) = server.settings.github.as_ref() else {
-        return page::error(404, "GitHub sign-in is not configured on this server.");
+        return Callback::Answered(page::error(
+            404,
+            "GitHub sign-in is not configured on this server.",
+        ));
     };
     let Some(query) = Form::from_url(&req.url) else {
         return cleared(page::error(
@@ -164,6 +196,10 @@ pub(super) async fn callback(server: &AuthServer<'_>, req: &HttpRequest) -> Http
     let Some(pending) = pending else {
         return cleared(page::error(400, "This sign-in can no longer be read (the server's key changed). Start it again from the application."));
     };
+    if pending.console {
+        let (error, code) = (get("error"), get("code"));
+        return Callback::Console(console(server, github, error, code, &pending.verifier).await);
+    }
     let form = Form::from_pairs(pending.carried);
     let request = match authorize::validate(server, &form).await {
         Ok(r) => r,
@@ -193,6 +229,46 @@ pub(super) async fn callback(server: &AuthServer<'_>, req: &HttpRequest) -> Http
                 .detail(error.description().to_owned());
             audit::record(server.platform.objects, entry).await;
             cleared(authorize::refuse(server, &request, error))
+        }
+    }
+}
+
+/// Who signed in to the console at GitHub, from its answer's `error` and `code`; a failure is
+/// audited.
+async fn console(
+    server: &AuthServer<'_>,
+    github: &GitHubSettings,
+    error: Option<&str>,
+    code: Option<&str>,
+    verifier: &str,
+) -> Result<GrantProps, OAuthError> {
+    let ip = server.address.as_deref();
+    if let Some(error) = error {
+        let entry = Entry::new("signin", "github", "denied")
+            .ip(ip)
+            .detail(format!(
+                "console: GitHub answered {}",
+                crate::oauth::shown(error)
+            ));
+        audit::record(server.platform.objects, entry).await;
+        return Err(OAuthError::AccessDenied(
+            "the sign-in was cancelled at GitHub".into(),
+        ));
+    }
+    let Some(code) = code.filter(|c| !c.is_empty() && c.len() <= crate::oauth::MAX_SECRET_LEN)
+    else {
+        return Err(OAuthError::AccessDenied(
+            "GitHub's answer had no code".into(),
+        ));
+    };
+    match identify(server, github, code, verifier).await {
+        Ok(props) => Ok(props),
+        Err((who, error)) => {
+            let entry = Entry::new("signin", &who, "failure")
+                .ip(ip)
+                .detail(format!("console: {}", error.description()));
+            audit::record(server.platform.objects, entry).await;
+            Err(error)
         }
     }
 }

@@ -11,12 +11,15 @@ mod github_renew;
 mod github_signin;
 pub mod member_grants;
 mod page;
+pub mod password;
 mod register;
-mod revocation;
+pub mod revocation;
 mod revoke;
 mod token;
 
-pub use github_signin::CALLBACK_PATH;
+pub use github_signin::{
+    begin_console, callback as github_callback, clear_cookie, Callback, CALLBACK_PATH,
+};
 
 use super::{Issuer, OAuthError, Settings};
 use crate::http::{HttpRequest, HttpResponse};
@@ -69,7 +72,16 @@ pub async fn route(server: &AuthServer<'_>, req: &HttpRequest) -> Option<HttpRes
         }
         ("GET", "/authorize") => authorize::show(server, req).await,
         ("POST", "/authorize") => authorize::submit(server, req).await,
-        ("GET", github_signin::CALLBACK_PATH) => github_signin::callback(server, req).await,
+        ("GET", github_signin::CALLBACK_PATH) => match github_signin::callback(server, req).await {
+            Callback::Answered(response) => response,
+            // Only the console starts these; `handlers` serves `/callback` through the
+            // console, so one arriving here is answered as a page.
+            Callback::Console(_) => page::error(
+                400,
+                "This sign-in was started by the console; start it again there.",
+            )
+            .with_header("Set-Cookie", &clear_cookie()),
+        },
         ("POST", "/token") => token::token(server, req).await,
         ("POST", "/revoke") => revoke::revoke(server, req).await,
         // Other methods are answered by the route table (`crate::routes`) with 405.

@@ -13,10 +13,7 @@ use crate::oauth::store;
 use crate::oauth::OAuthError;
 
 /// Revokes grant `grant_id` and forgets its summary.
-pub(super) async fn revoke_grant(
-    server: &AuthServer<'_>,
-    grant_id: &str,
-) -> Result<(), OAuthError> {
+pub async fn revoke_grant(server: &AuthServer<'_>, grant_id: &str) -> Result<(), OAuthError> {
     let hashes = grants::revoke(server.platform.objects, grant_id)
         .await
         .map_err(|e| storage_failed("revocation", &e))?;

@@ -8,6 +8,7 @@ mod object;
 mod read;
 pub mod retention;
 pub mod schema;
+pub mod tally;
 mod write;
 
 use schemars::JsonSchema;
@@ -21,8 +22,8 @@ use crate::platform::{Objects, PlatformError};
 
 pub use export::PAGE_BYTES;
 pub use object::{
-    After, Erase, EventStore, ExportPage, Get, Head, Ingest, Mark, Pending, PendingWithPayloads,
-    Rendered, Status, Wipe,
+    Activity, After, Erase, EventStore, ExportPage, Get, Head, Ingest, Mark, Newest, Pending,
+    PendingWithPayloads, Rendered, Status, Wipe,
 };
 
 pub use read::PendingStatus;
@@ -267,6 +268,23 @@ pub async fn export_page(
         tenant: label.to_owned(),
     };
     Ok(ask(objects, tenant.as_str(), op).await?)
+}
+
+/// The console's view of `tenant`'s store: hourly counts, backlog, newest event.
+pub async fn activity(
+    objects: &dyn Objects,
+    tenant: &Tenant,
+) -> Result<tally::Activity, PlatformError> {
+    Ok(ask(objects, tenant.as_str(), Activity {}).await?)
+}
+
+/// Up to `limit` of `tenant`'s events, processed or not, newest first.
+pub async fn newest(
+    objects: &dyn Objects,
+    tenant: &Tenant,
+    limit: usize,
+) -> Result<Vec<Stored>, PlatformError> {
+    Ok(ask(objects, tenant.as_str(), Newest { limit }).await?)
 }
 
 /// Deletes every event of `tenant` now.

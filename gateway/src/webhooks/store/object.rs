@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    export, read, retention, schema, write, FullEvent, Incoming, Ingested, Marked, PendingStatus,
-    Stored, MAX_LIST,
+    export, read, retention, schema, tally, write, FullEvent, Incoming, Ingested, Marked,
+    PendingStatus, Stored, MAX_LIST,
 };
 use crate::objects::{Answer, Ask, Instance, ObjectClass, DONE};
 use crate::platform::Platform;
@@ -25,8 +25,17 @@ impl ObjectClass for EventStore {
         }
         match request {
             Request::Ingest(op) => {
-                Ingest::answer(write::ingest(sql, memory, now_ms, &op.0, payload))
+                let ingested = write::ingest(sql, memory, now_ms, &op.0, payload);
+                if let Ok(outcome) = &ingested {
+                    // A count that fails to be kept never refuses the delivery.
+                    if let Err(e) = tally::count(sql, now_ms, outcome) {
+                        crate::log::internal("delivery tally", &e.0);
+                    }
+                }
+                Ingest::answer(ingested)
             }
+            Request::Activity(Activity {}) => Activity::answer(tally::activity(sql, now_ms)),
+            Request::Newest(op) => Newest::answer(read::newest(sql, op.limit.min(MAX_LIST))),
             Request::Status(Status {}) => Status::answer(read::status(sql)),
             Request::Pending(op) => Pending::answer(read::pending(sql, op.limit.min(MAX_LIST))),
             Request::After(op) => After::answer(read::after(sql, op.seq, op.limit.min(MAX_LIST))),
@@ -88,7 +97,19 @@ crate::objects::operations!(EventStore, Request {
     Wipe => (),
     ExportPage => (Option<i64>, Vec<u8>) as exported,
     Erase => (),
+    Activity => tally::Activity,
+    Newest => Vec<Stored>,
 });
+
+/// The console's view: hourly counts by outcome, the backlog, the newest event.
+#[derive(Serialize, Deserialize)]
+pub struct Activity {}
+
+/// Up to `limit` events, processed or not, newest first.
+#[derive(Serialize, Deserialize)]
+pub struct Newest {
+    pub(super) limit: usize,
+}
 
 /// Stores a delivery, whose payload follows the request (quota checked and counted in the
 /// same step).

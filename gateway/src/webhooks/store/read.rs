@@ -86,6 +86,15 @@ pub fn pending(sql: &dyn Sql, limit: usize) -> Result<Vec<Stored>, SqlError> {
     )
 }
 
+/// Up to `limit` events, processed or not, newest first.
+pub fn newest(sql: &dyn Sql, limit: usize) -> Result<Vec<Stored>, SqlError> {
+    list(
+        sql,
+        &format!("SELECT {COLUMNS} FROM events ORDER BY seq DESC LIMIT ?"),
+        &[SqlValue::Integer(limit as i64)],
+    )
+}
+
 /// Events after position `seq`, oldest first.
 pub fn after(sql: &dyn Sql, seq: i64, limit: usize) -> Result<Vec<Stored>, SqlError> {
     list(

@@ -437,3 +437,54 @@ fn a_store_written_before_digests_existed_gains_them_and_keeps_its_events() {
         Ingested::Duplicate
     );
 }
+
+#[test]
+fn deliveries_are_counted_by_hour_and_outcome_and_old_hours_go() {
+    let clock = ManualClock::new(START);
+    let objects = LocalObjects::new(&clock);
+    let quota = Some(Quota {
+        limit: 2,
+        window_ms: DAY,
+    });
+    let take = |id: &str, body: &str| {
+        pollster::block_on(ingest(
+            &objects,
+            &tenant(),
+            incoming(id, quota),
+            body.as_bytes(),
+        ))
+        .unwrap()
+    };
+    assert_eq!(take("a", "1"), Ingested::Stored);
+    assert_eq!(take("a", "1"), Ingested::Duplicate);
+    clock.advance_ms(HOUR);
+    assert_eq!(take("b", "2"), Ingested::Stored);
+    assert!(matches!(take("c", "3"), Ingested::OverQuota { .. }));
+    let seen = pollster::block_on(activity(&objects, &tenant())).unwrap();
+    let hour = START / HOUR;
+    assert_eq!(
+        seen.hours,
+        [
+            tally::Hour {
+                hour,
+                accepted: 1,
+                duplicate: 1,
+                over_quota: 0
+            },
+            tally::Hour {
+                hour: hour + 1,
+                accepted: 1,
+                duplicate: 0,
+                over_quota: 1
+            },
+        ]
+    );
+    assert_eq!(seen.pending.pending_count, 2);
+    assert_eq!(seen.newest.map(|n| n.event.id).as_deref(), Some("b"));
+    // 31 days on, the first hours are forgotten as the next delivery is counted.
+    clock.advance_ms((tally::KEPT_HOURS + 1) * HOUR);
+    assert_eq!(take("d", "4"), Ingested::Stored);
+    let later = pollster::block_on(activity(&objects, &tenant())).unwrap();
+    assert_eq!(later.hours.len(), 1, "{:?}", later.hours);
+    assert_eq!(later.hours[0].accepted, 1);
+}

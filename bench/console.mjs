@@ -1,0 +1,64 @@
+// `make bench`, the operator console (issue 29): the webhooks page of an account holding
+// the bench's filled store (BENCH_EVENTS, 100,000) beside one holding ten events, signed in
+// to the console with the password. The page reads counters kept as deliveries happen, so
+// its cost should not grow with the store: the target is within 1.2× of the small account.
+import { createHmac, randomUUID } from "node:crypto";
+import { PASSWORD } from "./auth.mjs";
+import { SECONDS, timed } from "./load.mjs";
+
+const TARGET_RATIO = 1.2;
+const SMALL = "bench-small";
+
+/** A console session cookie, from the password sign-in form. */
+async function session(origin) {
+  const page = await fetch(`${origin}/console/signin`);
+  const csrfCookie = page.headers.get("set-cookie").split(";")[0];
+  const token = /name="csrf" value="([^"]+)"/.exec(await page.text())[1];
+  const r = await fetch(`${origin}/console/signin`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { cookie: csrfCookie, "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ csrf: token, password: PASSWORD }),
+  });
+  if (r.status !== 303) throw new Error(`console sign-in: ${r.status} ${await r.text()}`);
+  return r.headers.get("set-cookie").split(";")[0];
+}
+
+/** Delivers ten `issues` events to the account `SMALL` through an App installation. */
+async function tenEvents(origin, secret) {
+  const post = async (event, payload) => {
+    const body = JSON.stringify(payload);
+    const r = await fetch(`${origin}/webhooks/github`, {
+      method: "POST",
+      headers: {
+        "cf-connecting-ip": "140.82.115.9", "content-type": "application/json", "x-github-event": event,
+        "x-github-delivery": randomUUID(), "x-hub-signature-256": `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`,
+      },
+      body,
+    });
+    if (r.status !== 202) throw new Error(`delivery: ${r.status} ${await r.text()}`);
+  };
+  const installation = { id: 4242, account: { login: SMALL, id: 4242, type: "Organization" }, app_id: 1 };
+  await post("installation", { action: "created", installation, repositories: [], sender: { login: SMALL } });
+  for (let n = 1; n <= 9; n++) {
+    await post("issues", { action: "opened", issue: { number: n, title: `#${n}` }, repository: { full_name: `${SMALL}/app` }, sender: { login: "x" }, installation: { id: 4242 } });
+  }
+}
+
+/** Times the webhooks page of `big` (the filled account, `events` events) and of a ten-event account. */
+export async function benchConsole(server, { secret, big, events }) {
+  await tenEvents(server.origin, secret);
+  const cookie = await session(server.origin);
+  const out = {};
+  for (const [label, account] of [["ten events", SMALL], [`${events} events`, big]]) {
+    const url = `${server.origin}/console/webhooks?account=${account}`;
+    const check = (text) => (text.includes("accepted") ? undefined : "the page has no chart");
+    out[account] = await timed(server.child.pid, url, () => ({ method: "GET", headers: { cookie } }), SECONDS, { connections: 1, check });
+    const m = out[account];
+    console.log(`console webhooks   ${m.rps.toFixed(0).padStart(5)} /s  p50 ${m.p50.toFixed(2)} ms  p99 ${m.p99.toFixed(2)} ms  ${m.cpuMs.toFixed(3)} ms CPU/page  (${label})`);
+  }
+  const ratio = out[big].cpuMs / out[SMALL].cpuMs;
+  out.ratio = ratio;
+  console.log(`                  target ≤ ${TARGET_RATIO}× the ten-event page's CPU at ${events} events: ${ratio.toFixed(2)}× (${ratio <= TARGET_RATIO ? "met" : "NOT MET"})`);
+  return out;
+}
