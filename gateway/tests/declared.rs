@@ -5,12 +5,9 @@
 use dovecote_gateway::audit;
 use dovecote_gateway::mcp::catalog::descriptor as catalog_descriptor;
 use dovecote_gateway::objects::host::LocalObjects;
-use dovecote_gateway::platform::native::{
-    CannedFetch, ManualClock, MapSecrets, MemoryKv, OsRandom,
-};
-use dovecote_gateway::platform::{Fetched, HttpMethod, Platform};
+use dovecote_gateway::platform::{Fetched, HttpMethod};
 use dovecote_gateway::toolbox;
-use dovecote_gateway::toolbox::{CallToolResult, Principal, Role, ToolContext, ToolEntry};
+use dovecote_gateway::toolbox::{CallToolResult, Role, ToolEntry};
 use serde_json::{json, Value};
 
 toolbox! {
@@ -21,62 +18,17 @@ toolbox! {
 
 const ITEM_URL: &str = "https://api.example.com/v1/items/a%2F..%3Fb?fields=short&key=k-123";
 
-struct World {
-    clock: ManualClock,
-    fetch: CannedFetch,
-    secrets: MapSecrets,
-}
+#[path = "support/tool_world.rs"]
+mod tool_world;
+use tool_world::{json_answer, World};
 
-impl World {
-    fn new() -> Self {
-        let secrets = MapSecrets::default();
-        secrets.set("ITEMS_TOKEN", "tok-secret-value");
-        secrets.set("ITEMS_KEY", "k-123");
-        Self {
-            clock: ManualClock::new(1_800_000_000_000),
-            fetch: CannedFetch::default(),
-            secrets,
-        }
-    }
-
-    fn call(&self, objects: &LocalObjects<'_>, tool: &str, arguments: Value) -> CallToolResult {
-        self.call_as(Role::Operator, objects, tool, arguments)
-    }
-
-    fn call_as(
-        &self,
-        role: Role,
-        objects: &LocalObjects<'_>,
-        tool: &str,
-        arguments: Value,
-    ) -> CallToolResult {
-        let kv = MemoryKv::new(&self.clock);
-        let platform = Platform {
-            kv: &kv,
-            objects,
-            clock: &self.clock,
-            random: &OsRandom,
-            fetch: &self.fetch,
-            secrets: &self.secrets,
-        };
-        let mut principal = Principal::anonymous(Some("192.0.2.7".into()), vec![]);
-        principal.id = "password:owner".into();
-        principal.role = role;
-        let ctx = ToolContext::new(&principal, &platform, None, None);
-        pollster::block_on((entry(tool).def.call)(&ctx, arguments))
-    }
+fn world() -> World {
+    let secrets = [("ITEMS_TOKEN", "tok-secret-value"), ("ITEMS_KEY", "k-123")];
+    World::new(&TOOLBOX, &secrets, &[], None)
 }
 
 fn entry(name: &str) -> &'static ToolEntry {
     TOOLBOX.tools.iter().find(|t| t.def.name == name).unwrap()
-}
-
-fn json_answer(status: u16, body: &Value) -> Fetched {
-    Fetched {
-        status,
-        headers: vec![("content-type".into(), "application/json".into())],
-        body: body.to_string().into_bytes(),
-    }
 }
 
 fn text(result: &CallToolResult) -> &str {
@@ -110,7 +62,7 @@ fn a_declared_tool_is_listed_with_its_schema_annotations_and_policy() {
 
 #[test]
 fn an_http_tool_encodes_each_value_for_where_it_goes_and_returns_its_pointers() {
-    let world = World::new();
+    let world = world();
     let objects = LocalObjects::new(&world.clock);
     world.fetch.answer(
         ITEM_URL,
@@ -159,7 +111,7 @@ fn an_http_tool_encodes_each_value_for_where_it_goes_and_returns_its_pointers() 
 
 #[test]
 fn bad_arguments_are_refused_before_anything_goes_out() {
-    let world = World::new();
+    let world = world();
     let objects = LocalObjects::new(&world.clock);
     for (args, says) in [
         (json!({}), "`id` is required"),
@@ -180,7 +132,7 @@ fn bad_arguments_are_refused_before_anything_goes_out() {
 
 #[test]
 fn upstream_failures_become_errors_a_model_can_act_on_without_the_secret() {
-    let world = World::new();
+    let world = world();
     let objects = LocalObjects::new(&world.clock);
     let cases = [
         (
@@ -241,7 +193,7 @@ fn upstream_failures_become_errors_a_model_can_act_on_without_the_secret() {
 
 #[test]
 fn a_post_sends_typed_json_and_its_origin_follows_the_variable_under_the_same_host_rules() {
-    let world = World::new();
+    let world = world();
     let objects = LocalObjects::new(&world.clock);
     world.fetch.answer(
         "https://api.example.com/v1/items",
@@ -289,7 +241,7 @@ fn a_post_sends_typed_json_and_its_origin_follows_the_variable_under_the_same_ho
 
 #[test]
 fn a_preset_sends_its_template_to_its_channel_through_the_outbox() {
-    let world = World::new();
+    let world = world();
     // The build checks the preset's channel against fixtures/declared_channels.toml; at run
     // time the gateway's registry holds channels.toml's and the *_INSTANCES secrets' channels.
     world.secrets.set(

@@ -4,75 +4,28 @@
 
 use dovecote_gateway::audit;
 use dovecote_gateway::objects::host::LocalObjects;
-use dovecote_gateway::platform::native::{
-    CannedFetch, ManualClock, MapSecrets, MemoryKv, OsRandom,
-};
-use dovecote_gateway::platform::{Fetched, Platform};
-use dovecote_gateway::toolbox::{CallToolResult, Principal, Role, ScopeGrant, ToolContext};
+use dovecote_gateway::platform::native::{MemoryKv, OsRandom};
+use dovecote_gateway::platform::Platform;
+use dovecote_gateway::toolbox::{CallToolResult, Role, ScopeGrant};
 use dovecote_gateway::tools::TOOLBOX;
-use serde_json::{json, Value};
+use serde_json::json;
 
 const TOKEN: &str = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ012345678";
 const SEND_URL: &str =
     "https://api.telegram.org/bot123456:ABCdefGHIjklMNOpqrSTUvwxYZ012345678/sendMessage";
 
-struct World {
-    clock: ManualClock,
-    fetch: CannedFetch,
-    secrets: MapSecrets,
-}
+#[path = "support/tool_world.rs"]
+mod tool_world;
+use tool_world::{json_answer, World};
 
-impl World {
-    fn new() -> Self {
-        let secrets = MapSecrets::default();
-        secrets.set(
-            "TELEGRAM_INSTANCES",
-            &format!(r#"[{{"id":"ops","botToken":"{TOKEN}","chatId":-100123}}]"#),
-        );
-        Self {
-            clock: ManualClock::new(1_800_000_000_000),
-            fetch: CannedFetch::default(),
-            secrets,
-        }
-    }
-
-    fn call(&self, objects: &LocalObjects<'_>, tool: &str, arguments: Value) -> CallToolResult {
-        self.call_as(Role::Operator, objects, tool, arguments)
-    }
-
-    fn call_as(
-        &self,
-        role: Role,
-        objects: &LocalObjects<'_>,
-        tool: &str,
-        arguments: Value,
-    ) -> CallToolResult {
-        let kv = MemoryKv::new(&self.clock);
-        let platform = Platform {
-            kv: &kv,
-            objects,
-            clock: &self.clock,
-            random: &OsRandom,
-            fetch: &self.fetch,
-            secrets: &self.secrets,
-        };
-        let mut principal =
-            Principal::anonymous(Some("192.0.2.7".into()), vec!["dovecote:notify".into()]);
-        principal.id = "password:owner".into();
-        principal.role = role;
-        principal.client_id = Some("client-1".into());
-        let ctx = ToolContext::new(&principal, &platform, None, None);
-        let entry = TOOLBOX.tools.iter().find(|t| t.def.name == tool).unwrap();
-        pollster::block_on((entry.def.call)(&ctx, arguments))
-    }
-}
-
-fn telegram_answer(status: u16, body: Value) -> Fetched {
-    Fetched {
-        status,
-        headers: vec![("content-type".into(), "application/json".into())],
-        body: body.to_string().into_bytes(),
-    }
+fn world() -> World {
+    let instances = format!(r#"[{{"id":"ops","botToken":"{TOKEN}","chatId":-100123}}]"#);
+    World::new(
+        &TOOLBOX,
+        &[("TELEGRAM_INSTANCES", &instances)],
+        &["dovecote:notify"],
+        Some("client-1"),
+    )
 }
 
 #[test]
@@ -92,7 +45,7 @@ fn the_tools_are_declared_under_dovecote_notify() {
 
 #[test]
 fn the_tools_themselves_refuse_a_member_whatever_scope_reached_them() {
-    let w = World::new();
+    let w = world();
     let objects = LocalObjects::new(&w.clock);
     for (tool, args) in [
         ("list_channels", json!({})),
@@ -114,11 +67,11 @@ fn the_tools_themselves_refuse_a_member_whatever_scope_reached_them() {
 
 #[test]
 fn a_send_is_delivered_audited_and_readable_by_id() {
-    let w = World::new();
+    let w = world();
     let objects = LocalObjects::new(&w.clock);
     w.fetch.answer(
         SEND_URL,
-        telegram_answer(200, json!({"ok": true, "result": {"message_id": 77}})),
+        json_answer(200, &json!({"ok": true, "result": {"message_id": 77}})),
     );
     let result = w.call(
         &objects,
@@ -154,13 +107,13 @@ fn a_send_is_delivered_audited_and_readable_by_id() {
 
 #[test]
 fn an_outage_queues_and_the_alarm_delivers_it_later() {
-    let w = World::new();
+    let w = world();
     let objects = LocalObjects::new(&w.clock);
     w.fetch.answer(
         SEND_URL,
-        telegram_answer(
+        json_answer(
             502,
-            json!({"ok": false, "error_code": 502, "description": "Bad Gateway"}),
+            &json!({"ok": false, "error_code": 502, "description": "Bad Gateway"}),
         ),
     );
     let result = w.call(
@@ -179,7 +132,7 @@ fn an_outage_queues_and_the_alarm_delivers_it_later() {
 
     w.fetch.answer(
         SEND_URL,
-        telegram_answer(200, json!({"ok": true, "result": {"message_id": 5}})),
+        json_answer(200, &json!({"ok": true, "result": {"message_id": 5}})),
     );
     let db = objects.database("OUTBOX", "telegram-ops");
     let kv = MemoryKv::new(&w.clock);
@@ -211,7 +164,7 @@ fn an_outage_queues_and_the_alarm_delivers_it_later() {
 
 #[test]
 fn unknown_channels_bad_ids_and_missing_secrets_are_tool_errors() {
-    let w = World::new();
+    let w = world();
     let objects = LocalObjects::new(&w.clock);
     let text = |r: CallToolResult| {
         assert!(r.is_error);
@@ -249,7 +202,7 @@ fn unknown_channels_bad_ids_and_missing_secrets_are_tool_errors() {
 
 #[test]
 fn a_timeout_is_queued_without_an_immediate_retry() {
-    let w = World::new();
+    let w = world();
     let objects = LocalObjects::new(&w.clock);
     w.fetch.time_out(SEND_URL);
     let result = w.call(
