@@ -45,18 +45,43 @@ async function tenEvents(origin, secret) {
   }
 }
 
-/** Times the webhooks page of `big` (the filled account, `events` events) and of a ten-event account. */
+/** The newest delivery id of `account`, from its webhooks page (the link to its event page). */
+async function newestEvent(origin, cookie, account) {
+  const page = await (await fetch(`${origin}/console/webhooks?account=${account}`, { headers: { cookie } })).text();
+  const href = /href="(\/console\/webhooks\/event\?[^"]+)"/.exec(page);
+  if (!href) throw new Error(`console: no event link on the webhooks page of ${account}`);
+  return href[1].replaceAll("&amp;", "&");
+}
+
+/** Times each console page, and the webhooks page of `big` (the filled account, `events` events) beside a ten-event account. */
 export async function benchConsole(server, { secret, big, events }) {
   await tenEvents(server.origin, secret);
   const cookie = await session(server.origin);
-  const out = {};
-  for (const [label, account] of [["ten events", SMALL], [`${events} events`, big]]) {
-    const url = `${server.origin}/console/webhooks?account=${account}`;
-    const check = (text) => (text.includes("accepted") ? undefined : "the page has no chart");
-    out[account] = await timed(server.child.pid, url, () => ({ method: "GET", headers: { cookie } }), SECONDS, { connections: 1, check });
-    const m = out[account];
-    console.log(`console webhooks   ${m.rps.toFixed(0).padStart(5)} /s  p50 ${m.p50.toFixed(2)} ms  p99 ${m.p99.toFixed(2)} ms  ${m.cpuMs.toFixed(3)} ms CPU/page  (${label})`);
+  const time = async (label, path, seconds = SECONDS) => {
+    const check = (text) => (text.includes("<main") ? undefined : "not a console page");
+    const m = await timed(server.child.pid, `${server.origin}${path}`, () => ({ method: "GET", headers: { cookie } }), seconds, { connections: 1, check });
+    console.log(`console ${label.padEnd(28)} ${m.rps.toFixed(0).padStart(5)} /s  p50 ${m.p50.toFixed(2)} ms  p99 ${m.p99.toFixed(2)} ms  ${m.cpuMs.toFixed(3)} ms CPU/page`);
+    return m;
+  };
+  const out = { pages: {} };
+  const pages = [
+    ["overview", "/console"],
+    ["notifications", "/console/notifications"],
+    ["clients and grants", "/console/grants"],
+    ["audit trail", "/console/audit"],
+    ["event (ten-event account)", () => newestEvent(server.origin, cookie, SMALL)],
+    [`event (${events} events)`, () => newestEvent(server.origin, cookie, big)],
+  ];
+  for (const [label, where] of pages) {
+    try {
+      const path = typeof where === "string" ? where : await where();
+      out.pages[label] = await time(label, path, Math.min(SECONDS, 2));
+    } catch (e) {
+      console.log(`console ${label.padEnd(28)} not measured: ${e.message}`);
+    }
   }
+  out[SMALL] = await time("webhooks (ten events)", `/console/webhooks?account=${SMALL}`);
+  out[big] = await time(`webhooks (${events} events)`, `/console/webhooks?account=${big}`);
   const ratio = out[big].cpuMs / out[SMALL].cpuMs;
   out.ratio = ratio;
   console.log(`                  target ≤ ${TARGET_RATIO}× the ten-event page's CPU at ${events} events: ${ratio.toFixed(2)}× (${ratio <= TARGET_RATIO ? "met" : "NOT MET"})`);
