@@ -12,7 +12,7 @@ SOURCES := $(shell find gateway/src macros/src examples -name '*.rs' 2>/dev/null
 	gateway/Cargo.toml macros/Cargo.toml Cargo.toml Cargo.lock tools.toml channels.toml
 BRIDGE_SOURCES := $(shell find bridge/src -name '*.rs' 2>/dev/null) bridge/Cargo.toml Cargo.lock
 
-.PHONY: dev test lint unit e2e conformance bench bundle install clean deploy secrets verify fuzz upgrade-from
+.PHONY: dev test lint unit e2e conformance bench size bundle install clean deploy secrets verify fuzz upgrade-from
 
 ## dev: install what is missing, build, and serve on http://127.0.0.1:$(PORT)/mcp
 dev: install build/default/index.js
@@ -71,6 +71,10 @@ conformance: build/conformance/index.js
 ## (docs/bench.md); BENCH_QUICK=1 for short runs while working on the bench
 bench: install build/release/index.js build/bench/index.js build/bench-open/index.js build/floor/index.js
 	@source scripts/env.sh && node bench/run.mjs
+
+## size: where the deployed build's bytes go, by subsystem, crate and gateway module (twiggy)
+size: install
+	@scripts/size.sh
 
 # What `make bench` measures: the deployed build's code with every tools.toml rate raised
 # (bench/manifest.sh), so calls are served rather than refused; its sizes are the deployed

@@ -45,6 +45,14 @@ async function tenEvents(origin, secret) {
   }
 }
 
+/** The store name (the console's `account=`) of the App installation account `login`, from the all-accounts page. */
+async function storeOf(origin, cookie, login) {
+  const page = await (await fetch(`${origin}/console/webhooks`, { headers: { cookie } })).text();
+  const link = new RegExp(`href="/console/webhooks\\?account=([^"]+)">${login}</a>`).exec(page);
+  if (!link) throw new Error(`console: the webhooks page lists no account ${login}`);
+  return link[1];
+}
+
 /** The newest delivery id of `account`, from its webhooks page (the link to its event page). */
 async function newestEvent(origin, cookie, account) {
   const page = await (await fetch(`${origin}/console/webhooks?account=${account}`, { headers: { cookie } })).text();
@@ -57,8 +65,10 @@ async function newestEvent(origin, cookie, account) {
 export async function benchConsole(server, { secret, big, events }) {
   await tenEvents(server.origin, secret);
   const cookie = await session(server.origin);
+  const small = await storeOf(server.origin, cookie, SMALL);
   const time = async (label, path, seconds = SECONDS) => {
-    const check = (text) => (text.includes("<main") ? undefined : "not a console page");
+    const check = (text) => (!text.includes("<main") ? "not a console page"
+      : text.includes("No account of that name") ? "the page shows no account" : undefined);
     const m = await timed(server.child.pid, `${server.origin}${path}`, () => ({ method: "GET", headers: { cookie } }), seconds, { connections: 1, check });
     console.log(`console ${label.padEnd(28)} ${m.rps.toFixed(0).padStart(5)} /s  p50 ${m.p50.toFixed(2)} ms  p99 ${m.p99.toFixed(2)} ms  ${m.cpuMs.toFixed(3)} ms CPU/page`);
     return m;
@@ -69,7 +79,7 @@ export async function benchConsole(server, { secret, big, events }) {
     ["notifications", "/console/notifications"],
     ["clients and grants", "/console/grants"],
     ["audit trail", "/console/audit"],
-    ["event (ten-event account)", () => newestEvent(server.origin, cookie, SMALL)],
+    ["event (ten-event account)", () => newestEvent(server.origin, cookie, small)],
     [`event (${events} events)`, () => newestEvent(server.origin, cookie, big)],
   ];
   for (const [label, where] of pages) {
@@ -80,7 +90,7 @@ export async function benchConsole(server, { secret, big, events }) {
       console.log(`console ${label.padEnd(28)} not measured: ${e.message}`);
     }
   }
-  out[SMALL] = await time("webhooks (ten events)", `/console/webhooks?account=${SMALL}`);
+  out[SMALL] = await time("webhooks (ten events)", `/console/webhooks?account=${small}`);
   out[big] = await time(`webhooks (${events} events)`, `/console/webhooks?account=${big}`);
   const ratio = out[big].cpuMs / out[SMALL].cpuMs;
   out.ratio = ratio;
