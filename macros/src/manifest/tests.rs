@@ -75,6 +75,7 @@ inline = { scope = "a:read", rate = "1/second" }
                     declared: None,
                 }),
                 kind: None,
+                upstream_override: None,
             },
             Tool {
                 name: "calculate".into(),
@@ -91,6 +92,7 @@ inline = { scope = "a:read", rate = "1/second" }
                     declared: None,
                 }),
                 kind: None,
+                upstream_override: None,
             },
             Tool {
                 name: "inline".into(),
@@ -107,6 +109,7 @@ inline = { scope = "a:read", rate = "1/second" }
                     declared: None,
                 }),
                 kind: None,
+                upstream_override: None,
             },
         ]
     );
@@ -286,7 +289,8 @@ fn missing_keys_point_at_the_tool() {
             name: "x".into(),
             line: 4,
             policy: None,
-            kind: None
+            kind: None,
+            upstream_override: None,
         }],
         "kept, without a policy"
     );
