@@ -10,6 +10,7 @@ mod prompts;
 mod template;
 mod tool;
 mod toolbox;
+mod upstreams;
 
 use proc_macro::TokenStream;
 
@@ -67,6 +68,13 @@ pub fn toolbox(input: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn channels(input: TokenStream) -> TokenStream {
     channels::expand(input.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+#[proc_macro]
+pub fn upstreams(input: TokenStream) -> TokenStream {
+    upstreams::expand(input.into())
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }
