@@ -205,8 +205,10 @@ mod tests {
         assert_eq!(outcomes[1].removed, 1, "the 90-day-old entry");
         assert!(pollster::block_on(run("0 * * * *", &platform)).is_empty());
         let six_hourly = pollster::block_on(run(SIX_HOURLY, &platform));
-        assert_eq!(six_hourly.len(), 1);
+        assert_eq!(six_hourly.len(), 2);
         assert_eq!(six_hourly[0].job, "refresh_github_ranges");
+        assert_eq!(six_hourly[1].job, "check_upstreams");
+        assert!(six_hourly[1].error.is_none(), "no upstreams, nothing to check");
         assert!(
             six_hourly[0].error.is_some(),
             "GitHub unreachable is reported, not hidden"

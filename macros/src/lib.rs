@@ -72,6 +72,15 @@ pub fn channels(input: TokenStream) -> TokenStream {
         .into()
 }
 
+/// Emits `pub const UPSTREAMS: &[Upstream]`: each `[upstreams.<name>]` of `tools.toml` joined
+/// with its lock file (`upstreams.lock.toml` beside it) — URL, secret name, protocol, and each
+/// imported tool's fingerprint. Mistakes are `toolbox!`'s to report.
+///
+/// ```ignore
+/// upstreams! { manifest = "../../../tools.toml" }
+/// ```
+///
+/// `DOVECOTE_TOOLS_MANIFEST`, when set at build time, replaces the path, as for `toolbox!`.
 #[proc_macro]
 pub fn upstreams(input: TokenStream) -> TokenStream {
     upstreams::expand(input.into())

@@ -99,17 +99,27 @@ pub fn expand_at(
     let (lock, lock_shown) = crate::upstreams::read_lock(&manifest, &path, &shown, lit, &mut cx);
     let (_, imported, problems) = crate::upstreams::resolve(&manifest, &lock, &lock_shown, &shown);
     let fns: Vec<String> = defs.iter().map(|(n, _)| n.clone()).collect();
-    for problem in problems
-        .into_iter()
-        .chain(crate::upstreams::check_names(&manifest, &imported, &fns, &shown))
-    {
+    for problem in problems.into_iter().chain(crate::upstreams::check_names(
+        &manifest, &imported, &fns, &shown,
+    )) {
         cx.error_spanned_by(lit, problem);
     }
     cx.check()?;
     let upstream_tools = crate::upstreams::entries(&manifest, &imported);
-    let lock_file = (!manifest.upstreams.is_empty())
-        .then(|| crate::upstreams::lock_path(&path).to_string_lossy().into_owned());
-    Ok(emit(&manifest, &defs, &families, &path, &shown, &upstream_tools, lock_file))
+    let lock_file = (!manifest.upstreams.is_empty()).then(|| {
+        crate::upstreams::lock_path(&path)
+            .to_string_lossy()
+            .into_owned()
+    });
+    Ok(emit(
+        &manifest,
+        &defs,
+        &families,
+        &path,
+        &shown,
+        &upstream_tools,
+        lock_file,
+    ))
 }
 
 /// The directory of the file that invokes the macro, else the crate root.
@@ -377,7 +387,11 @@ fn emit(
     let (prompts, checks) = crate::prompts::emit(manifest, families, shown);
     let warnings = crate::declared::secret_warnings(manifest, shown);
     let path = path.to_string_lossy();
-    let lock = lock_file.map(|lock| quote!(const _: &str = ::std::include_str!(#lock);));
+    let lock = lock_file.map(|lock| {
+        quote!(
+            const _: &str = ::std::include_str!(#lock);
+        )
+    });
     quote! {
         #(#checks)*
         #(#warnings)*

@@ -54,7 +54,11 @@ pub fn resolve<'m>(
     lock: &'m [Locked],
     lock_shown: &str,
     shown: &str,
-) -> (Vec<(&'m Upstream, &'m Locked)>, Vec<Imported<'m>>, Vec<String>) {
+) -> (
+    Vec<(&'m Upstream, &'m Locked)>,
+    Vec<Imported<'m>>,
+    Vec<String>,
+) {
     let (mut joined, mut imported, mut problems) = (Vec::new(), Vec::new(), Vec::new());
     for upstream in &manifest.upstreams {
         let (name, line) = (&upstream.name, upstream.line);
@@ -69,13 +73,21 @@ pub fn resolve<'m>(
         joined.push((upstream, locked));
         let remote_name = |d: &Value| d["name"].as_str().unwrap_or_default().to_owned();
         let wanted: Vec<(String, Option<usize>)> = match &upstream.tools {
-            Selection::All => locked.tools.iter().map(|d| (remote_name(d), None)).collect(),
+            Selection::All => locked
+                .tools
+                .iter()
+                .map(|d| (remote_name(d), None))
+                .collect(),
             Selection::Named(names) => names.iter().map(|(n, l)| (n.clone(), Some(*l))).collect(),
         };
         for (remote, at) in wanted {
             let Some(descriptor) = locked.tools.iter().find(|d| remote_name(d) == remote) else {
                 let has: Vec<String> = locked.tools.iter().map(remote_name).collect();
-                let has = if has.is_empty() { "none".to_owned() } else { has.join(", ") };
+                let has = if has.is_empty() {
+                    "none".to_owned()
+                } else {
+                    has.join(", ")
+                };
                 problems.push(format!(
                     "{shown}:{}: upstream `{name}` has no tool `{remote}` (its tools, as {lock_shown} has them: {has}) — fix the name, or run `make upstreams` if the server has added it",
                     at.unwrap_or(line)
@@ -84,7 +96,9 @@ pub fn resolve<'m>(
             };
             let local = format!("{}{remote}", upstream.prefix);
             let valid = (1..=128).contains(&local.len())
-                && local.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+                && local
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
             if !valid {
                 problems.push(format!("{shown}:{line}: upstream `{name}` imports `{remote}` as `{local}`, which is not a valid tool name — leave it out of `tools`, or change the `prefix`"));
                 continue;
@@ -232,7 +246,12 @@ pub fn read_lock(
         return (Vec::new(), lock_shown);
     }
     let parsed = std::fs::read_to_string(&lock)
-        .map_err(|e| format!("cannot read {}: {e} — run `make upstreams` to write it", lock.display()))
+        .map_err(|e| {
+            format!(
+                "cannot read {}: {e} — run `make upstreams` to write it",
+                lock.display()
+            )
+        })
         .and_then(|source| manifest::parse_lock(&source));
     match parsed {
         Ok(locked) => (locked, lock_shown),
@@ -246,7 +265,9 @@ pub fn read_lock(
 /// Expands `upstreams! { manifest = "…" }`: `pub const UPSTREAMS`, the connection list. Problems
 /// are `toolbox!`'s to report; here an upstream with any is left out.
 pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
-    let override_path = std::env::var("DOVECOTE_TOOLS_MANIFEST").ok().filter(|p| !p.is_empty());
+    let override_path = std::env::var("DOVECOTE_TOOLS_MANIFEST")
+        .ok()
+        .filter(|p| !p.is_empty());
     let mut lit: Option<LitStr> = None;
     let parser = syn::meta::parser(|meta| {
         if meta.path.is_ident("manifest") {
@@ -258,7 +279,10 @@ pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
     });
     syn::parse::Parser::parse2(parser, input)?;
     let Some(lit) = lit else {
-        return Err(syn::Error::new(proc_macro2::Span::call_site(), "upstreams! needs `manifest = \"…\"`: the path of tools.toml, relative to this file"));
+        return Err(syn::Error::new(
+            proc_macro2::Span::call_site(),
+            "upstreams! needs `manifest = \"…\"`: the path of tools.toml, relative to this file",
+        ));
     };
     let path = match override_path {
         Some(p) => PathBuf::from(p),
@@ -276,8 +300,11 @@ pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
     let (joined, imported, _) = resolve(&manifest, &lock, "", "");
     let module = quote!(::dovecote_gateway::upstreams);
     let lock_file = lock_path(&path).to_string_lossy().into_owned();
-    let rebuild = (!manifest.upstreams.is_empty() && lock_path(&path).exists())
-        .then(|| quote!(const _: &str = ::std::include_str!(#lock_file);));
+    let rebuild = (!manifest.upstreams.is_empty() && lock_path(&path).exists()).then(|| {
+        quote!(
+            const _: &str = ::std::include_str!(#lock_file);
+        )
+    });
     let path = path.to_string_lossy().into_owned();
     let upstreams = joined.iter().map(|(u, locked)| {
         let (name, url, protocol) = (&u.name, &u.url, &locked.protocol);
@@ -287,11 +314,14 @@ pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
             Literal::u64_unsuffixed(u.timeout_ms),
             Literal::u64_unsuffixed(u.max_bytes),
         );
-        let tools = imported.iter().filter(|t| t.upstream.name == u.name).map(|t| {
-            let (remote, local) = (&t.remote, &t.local);
-            let fp = Literal::u64_unsuffixed(fingerprint::fingerprint(&t.descriptor));
-            quote!(#module::Imported { remote: #remote, local: #local, fingerprint: #fp })
-        });
+        let tools = imported
+            .iter()
+            .filter(|t| t.upstream.name == u.name)
+            .map(|t| {
+                let (remote, local) = (&t.remote, &t.local);
+                let fp = Literal::u64_unsuffixed(fingerprint::fingerprint(&t.descriptor));
+                quote!(#module::Imported { remote: #remote, local: #local, fingerprint: #fp })
+            });
         let all = matches!(u.tools, Selection::All);
         quote! {
             #module::Upstream {

@@ -130,8 +130,14 @@ async fn stateless(
         "io.modelcontextprotocol/clientInfo": client_info(),
     });
     params.insert("_meta".into(), meta);
-    let name = params.get("name").and_then(Value::as_str).map(str::to_owned);
-    let mut headers = vec![("mcp-protocol-version", STATELESS.to_owned()), ("mcp-method", method.to_owned())];
+    let name = params
+        .get("name")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let mut headers = vec![
+        ("mcp-protocol-version", STATELESS.to_owned()),
+        ("mcp-method", method.to_owned()),
+    ];
     if let Some(name) = name {
         headers.push(("mcp-name", name));
     }
@@ -170,14 +176,23 @@ async fn initialize(
     let version = result
         .get("protocolVersion")
         .and_then(Value::as_str)
-        .ok_or(Failure::Garbage("an initialize result without a protocolVersion"))?;
+        .ok_or(Failure::Garbage(
+            "an initialize result without a protocolVersion",
+        ))?;
     let session = Session {
         id: fetched.header("mcp-session-id").map(str::to_owned),
         version: version.chars().take(32).collect(),
     };
     let headers = session_headers(&session);
     let note = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
-    let sent = send(upstream, platform, note.to_string().into_bytes(), &headers, deadline).await?;
+    let sent = send(
+        upstream,
+        platform,
+        note.to_string().into_bytes(),
+        &headers,
+        deadline,
+    )
+    .await?;
     if !(200..300).contains(&sent.status) {
         return Err(Failure::Status(sent.status));
     }
@@ -194,7 +209,15 @@ async fn in_session(
     deadline: Deadline,
 ) -> Result<Value, Failure> {
     let headers = session_headers(session);
-    let fetched = post(upstream, platform, method, params.clone(), &headers, deadline).await?;
+    let fetched = post(
+        upstream,
+        platform,
+        method,
+        params.clone(),
+        &headers,
+        deadline,
+    )
+    .await?;
     response(&fetched)
 }
 
@@ -220,11 +243,22 @@ async fn post(
     deadline: Deadline,
 ) -> Result<Fetched, Failure> {
     let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
-    let fetched = send(upstream, platform, body.to_string().into_bytes(), headers, deadline).await?;
+    let fetched = send(
+        upstream,
+        platform,
+        body.to_string().into_bytes(),
+        headers,
+        deadline,
+    )
+    .await?;
     match fetched.status {
         200..=299 => Ok(fetched),
         // A JSON-RPC error may come with a 4xx (an unknown tool, a refused version).
-        400..=499 if fetched.header("content-type").is_some_and(|t| t.contains("json")) => {
+        400..=499
+            if fetched
+                .header("content-type")
+                .is_some_and(|t| t.contains("json")) =>
+        {
             match response(&fetched) {
                 Err(e @ Failure::Rpc(..)) if fetched.status != 404 => Err(e),
                 _ => Err(Failure::Status(fetched.status)),
@@ -242,8 +276,14 @@ async fn send(
     deadline: Deadline,
 ) -> Result<Fetched, Failure> {
     let max = upstream.max_bytes as usize;
-    let mut out = Outbound::post(upstream.url, "application/json", body, max, deadline.left(platform)?)
-        .header("accept", "application/json, text/event-stream");
+    let mut out = Outbound::post(
+        upstream.url,
+        "application/json",
+        body,
+        max,
+        deadline.left(platform)?,
+    )
+    .header("accept", "application/json, text/event-stream");
     if let Some(name) = upstream.bearer_secret {
         let secret = platform
             .secrets
@@ -273,19 +313,29 @@ fn response(fetched: &Fetched) -> Result<Value, Failure> {
         .header("content-type")
         .is_some_and(|t| t.starts_with("text/event-stream"));
     let message: Value = if stream {
-        let text = std::str::from_utf8(&fetched.body).map_err(|_| Failure::Garbage("an event stream that is not UTF-8"))?;
+        let text = std::str::from_utf8(&fetched.body)
+            .map_err(|_| Failure::Garbage("an event stream that is not UTF-8"))?;
         events(text)
             .into_iter()
             .filter_map(|data| serde_json::from_str::<Value>(&data).ok())
-            .find(|m| m.get("id").is_some() && (m.get("result").is_some() || m.get("error").is_some()))
+            .find(|m| {
+                m.get("id").is_some() && (m.get("result").is_some() || m.get("error").is_some())
+            })
             .ok_or(Failure::Garbage("an event stream without a response"))?
     } else {
-        serde_json::from_slice(&fetched.body).map_err(|_| Failure::Garbage("something that is not JSON"))?
+        serde_json::from_slice(&fetched.body)
+            .map_err(|_| Failure::Garbage("something that is not JSON"))?
     };
     if let Some(error) = message.get("error") {
         let code = error.get("code").and_then(Value::as_i64).unwrap_or(0);
-        let text = error.get("message").and_then(Value::as_str).unwrap_or("no message");
-        return Err(Failure::Rpc(code, text.chars().take(QUOTED_CHARS).collect()));
+        let text = error
+            .get("message")
+            .and_then(Value::as_str)
+            .unwrap_or("no message");
+        return Err(Failure::Rpc(
+            code,
+            text.chars().take(QUOTED_CHARS).collect(),
+        ));
     }
     match message.get("result") {
         Some(result @ Value::Object(_)) => Ok(result.clone()),
@@ -329,15 +379,25 @@ mod tests {
 
     #[test]
     fn a_response_is_read_from_json_or_from_an_event_stream() {
-        let json = answer("application/json", r#"{"jsonrpc":"2.0","id":1,"result":{"content":[]}}"#);
+        let json = answer(
+            "application/json",
+            r#"{"jsonrpc":"2.0","id":1,"result":{"content":[]}}"#,
+        );
         assert_eq!(response(&json).unwrap(), json!({"content": []}));
         let sse = answer(
             "text/event-stream",
             "event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\"}\n\nid: 7\ndata: {\"jsonrpc\":\"2.0\",\"id\":1,\ndata: \"result\":{\"x\":2}}\n\n",
         );
-        assert_eq!(response(&sse).unwrap(), json!({"x": 2}), "a notification first, a response over two data lines");
+        assert_eq!(
+            response(&sse).unwrap(),
+            json!({"x": 2}),
+            "a notification first, a response over two data lines"
+        );
         let none = answer("text/event-stream", ": keep-alive\n\n");
-        assert_eq!(response(&none), Err(Failure::Garbage("an event stream without a response")));
+        assert_eq!(
+            response(&none),
+            Err(Failure::Garbage("an event stream without a response"))
+        );
         let sse = answer(
             "text/event-stream",
             "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"x\":1}}\n\n",
@@ -352,11 +412,22 @@ mod tests {
             Err(Failure::Garbage("something that is not JSON"))
         );
         assert_eq!(
-            response(&answer("application/json", r#"{"jsonrpc":"2.0","id":1,"result":3}"#)),
+            response(&answer(
+                "application/json",
+                r#"{"jsonrpc":"2.0","id":1,"result":3}"#
+            )),
             Err(Failure::Garbage("JSON without a result"))
         );
-        let rpc = answer("application/json", r#"{"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"Unknown tool"}}"#);
-        assert_eq!(response(&rpc), Err(Failure::Rpc(-32602, "Unknown tool".into())));
-        assert!(Failure::Timeout(5000).explain("docs").contains("within 5000 ms"));
+        let rpc = answer(
+            "application/json",
+            r#"{"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"Unknown tool"}}"#,
+        );
+        assert_eq!(
+            response(&rpc),
+            Err(Failure::Rpc(-32602, "Unknown tool".into()))
+        );
+        assert!(Failure::Timeout(5000)
+            .explain("docs")
+            .contains("within 5000 ms"));
     }
 }

@@ -48,7 +48,12 @@ impl Checked {
 
 /// The live list compared with the lock.
 pub fn compare(upstream: &Upstream, live: &[Value], at_ms: u64) -> Checked {
-    let name_of = |d: &Value| d.get("name").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let name_of = |d: &Value| {
+        d.get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
     let mut checked = Checked {
         at_ms,
         ..Checked::default()
@@ -56,7 +61,9 @@ pub fn compare(upstream: &Upstream, live: &[Value], at_ms: u64) -> Checked {
     for tool in upstream.tools {
         match live.iter().find(|d| name_of(d) == tool.remote) {
             None => checked.missing.push(tool.remote.to_owned()),
-            Some(d) if fingerprint(d) != tool.fingerprint => checked.changed.push(tool.remote.to_owned()),
+            Some(d) if fingerprint(d) != tool.fingerprint => {
+                checked.changed.push(tool.remote.to_owned())
+            }
             Some(_) => {}
         }
     }
@@ -86,7 +93,10 @@ async fn list(upstream: &Upstream, platform: &Platform<'_>) -> Result<Vec<Value>
             Some(Value::Array(items)) => tools.extend(items.iter().cloned()),
             _ => return Err(Failure::Garbage("a tools/list result without tools")),
         }
-        cursor = page.get("nextCursor").and_then(Value::as_str).map(str::to_owned);
+        cursor = page
+            .get("nextCursor")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
         if cursor.is_none() {
             break;
         }
@@ -100,7 +110,10 @@ pub async fn check(platform: &Platform<'_>) -> Result<u64, PlatformError> {
 }
 
 /// [`check`] over `upstreams`.
-pub async fn check_these(upstreams: &[Upstream], platform: &Platform<'_>) -> Result<u64, PlatformError> {
+pub async fn check_these(
+    upstreams: &[Upstream],
+    platform: &Platform<'_>,
+) -> Result<u64, PlatformError> {
     let mut drifted = 0;
     for upstream in upstreams {
         let now = platform.clock.now_ms();
@@ -142,7 +155,10 @@ pub async fn health_of(upstreams: &[Upstream], platform: &Platform<'_>) -> Healt
         entry.insert("protocol".into(), u.protocol.into());
         entry.insert("tools".into(), u.tools.len().into());
         if let Some(name) = u.bearer_secret {
-            let set = platform.secrets.get(name).is_some_and(|v| !v.trim().is_empty());
+            let set = platform
+                .secrets
+                .get(name)
+                .is_some_and(|v| !v.trim().is_empty());
             if !set {
                 out.problems.push(format!(
                     "the upstream {} (tools.toml) needs the secret {name}: run wrangler secret put {name}",
@@ -161,7 +177,10 @@ pub async fn health_of(upstreams: &[Upstream], platform: &Platform<'_>) -> Healt
         match checked {
             Some(c) => {
                 entry.insert("drift".into(), c.drifted().into());
-                entry.insert("checked".into(), serde_json::to_value(&c).unwrap_or_default());
+                entry.insert(
+                    "checked".into(),
+                    serde_json::to_value(&c).unwrap_or_default(),
+                );
             }
             None => {
                 entry.insert("checked".into(), Value::Null);
@@ -197,8 +216,16 @@ mod tests {
         let echo = json!({"name": "echo", "inputSchema": {"type": "object"}});
         let new = json!({"name": "new", "inputSchema": {"type": "object"}});
         let stale: &'static [Imported] = Box::leak(Box::new([
-            Imported { remote: "echo", local: "a_echo", fingerprint: 0 },
-            Imported { remote: "gone", local: "a_gone", fingerprint: 1 },
+            Imported {
+                remote: "echo",
+                local: "a_echo",
+                fingerprint: 0,
+            },
+            Imported {
+                remote: "gone",
+                local: "a_gone",
+                fingerprint: 1,
+            },
         ]));
         let c = compare(&upstream(stale, true), &[echo.clone(), new.clone()], 5);
         assert_eq!(c.missing, ["gone"]);
@@ -211,6 +238,9 @@ mod tests {
             fingerprint: fingerprint(&echo),
         }]));
         let c = compare(&upstream(same, false), &[echo, new], 5);
-        assert!(!c.drifted(), "a tool not imported is no drift without tools = \"*\"");
+        assert!(
+            !c.drifted(),
+            "a tool not imported is no drift without tools = \"*\""
+        );
     }
 }

@@ -54,9 +54,16 @@ mod tests {
 
     #[test]
     fn key_order_does_not_change_it_and_content_does() {
-        let a: Value = serde_json::from_str(r#"{"name":"x","inputSchema":{"type":"object","properties":{"b":1,"a":2}}}"#).unwrap();
-        let b: Value = serde_json::from_str(r#"{"inputSchema":{"properties":{"a":2,"b":1},"type":"object"},"name":"x"}"#).unwrap();
-        let c: Value = serde_json::from_str(r#"{"name":"x","inputSchema":{"type":"object"}}"#).unwrap();
+        let a: Value = serde_json::from_str(
+            r#"{"name":"x","inputSchema":{"type":"object","properties":{"b":1,"a":2}}}"#,
+        )
+        .unwrap();
+        let b: Value = serde_json::from_str(
+            r#"{"inputSchema":{"properties":{"a":2,"b":1},"type":"object"},"name":"x"}"#,
+        )
+        .unwrap();
+        let c: Value =
+            serde_json::from_str(r#"{"name":"x","inputSchema":{"type":"object"}}"#).unwrap();
         assert_eq!(fingerprint(&a), fingerprint(&b));
         assert_ne!(fingerprint(&a), fingerprint(&c));
     }

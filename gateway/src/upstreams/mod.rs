@@ -106,7 +106,10 @@ async fn forward(
     ) {
         return (
             ("failed", "url refused".into()),
-            CallToolResult::error(format!("The upstream `{}` is not set up right: its url {why}. Tell the operator.", up.name)),
+            CallToolResult::error(format!(
+                "The upstream `{}` is not set up right: its url {why}. Tell the operator.",
+                up.name
+            )),
         );
     }
     let arguments = match arguments {
@@ -115,7 +118,9 @@ async fn forward(
         _ => {
             return (
                 ("failed", "arguments".into()),
-                CallToolResult::error(format!("Invalid arguments for tool `{tool}`: `arguments` must be a JSON object.")),
+                CallToolResult::error(format!(
+                    "Invalid arguments for tool `{tool}`: `arguments` must be a JSON object."
+                )),
             )
         }
     };
@@ -132,9 +137,14 @@ async fn forward(
             }
             Err(_) => (
                 ("failed", "unreadable result".into()),
-                CallToolResult::error(Failure::Garbage("a tool result this gateway cannot read").explain(up.name)),
+                CallToolResult::error(
+                    Failure::Garbage("a tool result this gateway cannot read").explain(up.name),
+                ),
             ),
         },
-        Err(failure) => (("failed", failure.audit()), CallToolResult::error(failure.explain(up.name))),
+        Err(failure) => (
+            ("failed", failure.audit()),
+            CallToolResult::error(failure.explain(up.name)),
+        ),
     }
 }

@@ -90,8 +90,13 @@ fn valid_name(name: &str) -> bool {
 
 impl Reader<'_> {
     /// `[upstreams.<name>]` tables.
-    pub(super) fn upstreams(&mut self, value: &Spanned<DeValue>, scopes: &[Scope]) -> Vec<Upstream> {
-        let fix = "write one [upstreams.<name>] table per MCP server, with url, tools, scope and rate";
+    pub(super) fn upstreams(
+        &mut self,
+        value: &Spanned<DeValue>,
+        scopes: &[Scope],
+    ) -> Vec<Upstream> {
+        let fix =
+            "write one [upstreams.<name>] table per MCP server, with url, tools, scope and rate";
         self.sections(value, "upstreams", fix, |r, name, line, key_span, value| {
             r.upstream(name, line, key_span, value, scopes)
         })
@@ -110,7 +115,12 @@ impl Reader<'_> {
     ) -> Option<Upstream> {
         let what = format!("upstream `{name}`");
         if !valid_name(&name) {
-            self.error(key_span.clone(), format!("{what} is not a valid name — use 1 to 64 characters of a-z, 0-9, `_` and `-`"));
+            self.error(
+                key_span.clone(),
+                format!(
+                    "{what} is not a valid name — use 1 to 64 characters of a-z, 0-9, `_` and `-`"
+                ),
+            );
         }
         let DeValue::Table(table) = value.get_ref() else {
             let found = kind(value.get_ref());
@@ -150,7 +160,8 @@ impl Reader<'_> {
                 }
                 ("prefix", DeValue::String(s)) => {
                     let ok = s.len() <= 64
-                        && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+                        && s.bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
                     if !ok {
                         self.error(span, format!("`prefix` of {what} is not valid — use up to 64 characters of A-Z, a-z, 0-9, `_`, `-` and `.`, e.g. `prefix = \"{name}_\"`"));
                     }
@@ -161,25 +172,51 @@ impl Reader<'_> {
                 ("allow_any_host", DeValue::Boolean(b)) => allow_any_host = *b,
                 ("timeout_ms" | "max_bytes", DeValue::Integer(_)) => {
                     let key = &**key.get_ref();
-                    let (min, max) = if key == "timeout_ms" { (100, 60_000) } else { (1_024, 16_777_216) };
-                    match super::declared::to_json(value.get_ref()).ok().and_then(|v| v.as_u64()) {
+                    let (min, max) = if key == "timeout_ms" {
+                        (100, 60_000)
+                    } else {
+                        (1_024, 16_777_216)
+                    };
+                    match super::declared::to_json(value.get_ref())
+                        .ok()
+                        .and_then(|v| v.as_u64())
+                    {
                         Some(n) if (min..=max).contains(&n) => {
-                            if key == "timeout_ms" { timeout_ms = n } else { max_bytes = n }
+                            if key == "timeout_ms" {
+                                timeout_ms = n
+                            } else {
+                                max_bytes = n
+                            }
                         }
-                        _ => self.error(span, format!("`{key}` of {what} is not a whole number from {min} to {max}")),
+                        _ => self.error(
+                            span,
+                            format!("`{key}` of {what} is not a whole number from {min} to {max}"),
+                        ),
                     }
                 }
-                (key @ ("url" | "bearer_secret" | "prefix" | "scope" | "rate" | "tools" | "allow_any_host" | "timeout_ms" | "max_bytes"), other) => {
+                (
+                    key @ ("url" | "bearer_secret" | "prefix" | "scope" | "rate" | "tools"
+                    | "allow_any_host" | "timeout_ms" | "max_bytes"),
+                    other,
+                ) => {
                     let example = match key {
-                        "tools" => "`tools = [\"search\", \"fetch\"]` or `tools = \"*\"`".to_owned(),
+                        "tools" => {
+                            "`tools = [\"search\", \"fetch\"]` or `tools = \"*\"`".to_owned()
+                        }
                         "allow_any_host" => "`allow_any_host = true`".to_owned(),
                         "timeout_ms" | "max_bytes" => format!("`{key} = 10000`"),
                         _ => format!("`{key} = \"…\"`"),
                     };
                     let found = kind(other);
-                    self.error(span, format!("`{key}` of {what} is {found} — write {example}"));
+                    self.error(
+                        span,
+                        format!("`{key}` of {what} is {found} — write {example}"),
+                    );
                 }
-                (other, _) => self.error(key.span(), format!("{what} has an unknown key `{other}` — its keys are {KEYS}")),
+                (other, _) => self.error(
+                    key.span(),
+                    format!("{what} has an unknown key `{other}` — its keys are {KEYS}"),
+                ),
             }
         }
         match &url {
@@ -192,12 +229,27 @@ impl Reader<'_> {
             }
         }
         for (key, present, example) in [
-            ("tools", tools.is_some(), "`tools = [\"search\"]` (the names it lists) or `tools = \"*\"`"),
-            ("scope", table.iter().any(|(k, _)| k.get_ref() == "scope"), "`scope = \"…\"`, a scope declared under [scopes]"),
-            ("rate", table.iter().any(|(k, _)| k.get_ref() == "rate"), "`rate = \"60/minute\"`"),
+            (
+                "tools",
+                tools.is_some(),
+                "`tools = [\"search\"]` (the names it lists) or `tools = \"*\"`",
+            ),
+            (
+                "scope",
+                table.iter().any(|(k, _)| k.get_ref() == "scope"),
+                "`scope = \"…\"`, a scope declared under [scopes]",
+            ),
+            (
+                "rate",
+                table.iter().any(|(k, _)| k.get_ref() == "rate"),
+                "`rate = \"60/minute\"`",
+            ),
         ] {
             if !present {
-                self.error(key_span.clone(), format!("{what} has no `{key}` — add {example}"));
+                self.error(
+                    key_span.clone(),
+                    format!("{what} has no `{key}` — add {example}"),
+                );
             }
         }
         let upstream = Upstream {
@@ -265,7 +317,12 @@ pub const PROTOCOLS: &[&str] = &["2026-07-28", "2025-11-25", "2025-06-18", "2025
 /// Reads a lock file; `Err` says what is wrong with it.
 pub fn parse_lock(source: &str) -> Result<Vec<Locked>, String> {
     let redo = "run `make upstreams` to write it again";
-    let root = DeTable::parse(source).map_err(|e| format!("it is not valid TOML ({}) — {redo}", e.message().trim_end_matches('.')))?;
+    let root = DeTable::parse(source).map_err(|e| {
+        format!(
+            "it is not valid TOML ({}) — {redo}",
+            e.message().trim_end_matches('.')
+        )
+    })?;
     let Some(upstreams) = root.get_ref().get("upstreams") else {
         return Ok(Vec::new());
     };
@@ -303,7 +360,12 @@ pub fn parse_lock(source: &str) -> Result<Vec<Locked>, String> {
                 tools.push(descriptor);
             }
         }
-        out.push(Locked { name, url, protocol, tools });
+        out.push(Locked {
+            name,
+            url,
+            protocol,
+            tools,
+        });
     }
     Ok(out)
 }
@@ -313,7 +375,8 @@ mod tests {
     use super::*;
     use crate::manifest::parse;
 
-    const SCOPES: &str = "[scopes.\"docs:read\"]\ndescription = \"Read docs\"\ngrant = \"members\"\n";
+    const SCOPES: &str =
+        "[scopes.\"docs:read\"]\ndescription = \"Read docs\"\ngrant = \"members\"\n";
 
     #[test]
     fn an_upstream_and_an_override_of_its_tool_are_read() {
@@ -323,20 +386,29 @@ mod tests {
         let (manifest, errors) = parse(&source).unwrap();
         assert!(errors.is_empty(), "{errors:?}");
         let u = &manifest.upstreams[0];
-        assert_eq!((u.name.as_str(), u.prefix.as_str(), u.timeout_ms), ("docs", "docs_", 10_000));
-        assert_eq!(u.tools, Selection::Named(vec![("search".into(), 9)]));
+        assert_eq!(
+            (u.name.as_str(), u.prefix.as_str(), u.timeout_ms),
+            ("docs", "docs_", 10_000)
+        );
+        assert_eq!(u.tools, Selection::Named(vec![("search".into(), 8)]));
         let tool = &manifest.tools[0];
         assert_eq!(tool.kind, Some("upstream"));
-        assert_eq!(tool.upstream_override.as_ref().unwrap().rate.unwrap().count, 5);
+        assert_eq!(
+            tool.upstream_override.as_ref().unwrap().rate.unwrap().count,
+            5
+        );
     }
 
     #[test]
     fn every_mistake_in_an_upstream_is_reported_with_its_fix() {
         let source = format!(
-            "{SCOPES}\n[upstreams.Docs]\nurl = \"http://10.0.0.1/mcp\"\nbearer_secret = \"lower\"\nprefix = \"a b\"\nscope = \"nope\"\ncolour = 1\n\n[upstreams.x]\ntools = \"*\"\nurl = \"https://mcp.example.com/mcp\"\nscope = \"docs:read\"\nrate = \"30/minute\"\n\n[tools.x_y]\nscope = \"docs:read\"\nkind = \"http\"\n"
+            "{SCOPES}\n[upstreams.Docs]\nurl = \"http://10.0.0.1/mcp\"\nbearer_secret = \"lower\"\nprefix = \"a b\"\nscope = \"nope\"\ncolour = 1\n\n[upstreams.x]\ntools = \"*\"\nprefix = \"x_\"\nurl = \"https://mcp.example.com/mcp\"\nscope = \"docs:read\"\nrate = \"30/minute\"\n\n[tools.x_y]\nscope = \"docs:read\"\nkind = \"http\"\n"
         );
         let (_, errors) = parse(&source).unwrap();
-        let all: Vec<String> = errors.iter().map(|e| format!("{}: {}", e.line, e.message)).collect();
+        let all: Vec<String> = errors
+            .iter()
+            .map(|e| format!("{}: {}", e.line, e.message))
+            .collect();
         let text = all.join("\n");
         for expected in [
             "upstream `Docs` is not a valid name",
