@@ -208,7 +208,10 @@ mod tests {
         assert_eq!(six_hourly.len(), 2);
         assert_eq!(six_hourly[0].job, "refresh_github_ranges");
         assert_eq!(six_hourly[1].job, "check_upstreams");
-        assert!(six_hourly[1].error.is_none(), "no upstreams, nothing to check");
+        assert!(
+            six_hourly[1].error.is_none(),
+            "no upstreams, nothing to check"
+        );
         assert!(
             six_hourly[0].error.is_some(),
             "GitHub unreachable is reported, not hidden"

@@ -13,7 +13,7 @@ use serde_json::Value;
 use syn::LitStr;
 
 use crate::ctxt::Ctxt;
-use crate::manifest::{self, Locked, Manifest, Override, Selection, Upstream};
+use crate::manifest::{self, Hints, Locked, Manifest, Override, Selection, Upstream};
 use crate::tool::option;
 
 #[path = "../../gateway/src/upstreams/fingerprint.rs"]
@@ -167,38 +167,40 @@ pub fn entries(manifest: &Manifest, imported: &[Imported<'_>]) -> Vec<TokenStrea
         .iter()
         .map(|tool| {
             let d = &tool.descriptor;
-            let o = override_of(manifest, &tool.local).cloned().unwrap_or_default();
+            let o = override_of(manifest, &tool.local)
+                .cloned()
+                .unwrap_or_default();
             let (local, remote, upstream) = (&tool.local, &tool.remote, &tool.upstream.name);
             let description = d["description"].as_str().unwrap_or_default();
             let title = d["title"]
                 .as_str()
                 .or_else(|| d["annotations"]["title"].as_str());
             let title = option(title);
-            let hint = |k: &str| option(d["annotations"][k].as_bool());
-            let (r, de, i, ow) = (
-                hint("readOnlyHint"),
-                hint("destructiveHint"),
-                hint("idempotentHint"),
-                hint("openWorldHint"),
-            );
+            let hint = |k: &str| d["annotations"][k].as_bool();
+            let annotations = crate::declared::annotations(&Hints {
+                read_only: hint("readOnlyHint"),
+                destructive: hint("destructiveHint"),
+                idempotent: hint("idempotentHint"),
+                open_world: hint("openWorldHint"),
+            });
             let input = d["inputSchema"].to_string();
-            let output = option(d.get("outputSchema").filter(|s| s.is_object()).map(Value::to_string));
+            let output = option(
+                d.get("outputSchema")
+                    .filter(|s| s.is_object())
+                    .map(Value::to_string),
+            );
             let enabled = o.enabled.unwrap_or(true);
             let scope = o.scope.as_deref().unwrap_or(&tool.upstream.scope);
             let rate = crate::toolbox::rate_tokens(o.rate.as_ref().unwrap_or(&tool.upstream.rate));
+            let call_fn = crate::declared::call_fn(
+                &quote!(::dovecote_gateway::upstreams::call(#upstream, #remote, ctx, args)),
+            );
             let (title_override, description_override) =
                 (option(o.title.as_ref()), option(o.description.as_ref()));
             quote! {
                 #toolbox::ToolEntry {
                     def: {
-                        fn __call<'r>(
-                            ctx: &'r #toolbox::ToolContext<'_>,
-                            args: #value,
-                        ) -> ::std::pin::Pin<::std::boxed::Box<
-                            dyn ::std::future::Future<Output = #toolbox::CallToolResult> + 'r,
-                        >> {
-                            ::std::boxed::Box::pin(::dovecote_gateway::upstreams::call(#upstream, #remote, ctx, args))
-                        }
+                        #call_fn
                         fn __input() -> #value {
                             ::dovecote_gateway::upstreams::schema(#input)
                         }
@@ -210,7 +212,7 @@ pub fn entries(manifest: &Manifest, imported: &[Imported<'_>]) -> Vec<TokenStrea
                             name: #local,
                             description: #description,
                             title: #title,
-                            annotations: #toolbox::Annotations { read_only: #r, destructive: #de, idempotent: #i, open_world: #ow },
+                            annotations: #annotations,
                             input_schema: __input,
                             output_schema: __output,
                             call: __call,

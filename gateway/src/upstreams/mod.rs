@@ -82,14 +82,12 @@ pub async fn call(
         ));
     };
     let (outcome, result) = forward(up, tool, ctx, arguments).await;
-    let principal = ctx.principal();
-    let mut entry = Entry::new("upstream_tool", &principal.id, outcome.0)
-        .ip(principal.address.as_deref())
-        .detail(format!("{}/{tool}: {}", up.name, outcome.1));
-    if let Some(c) = &principal.client_id {
-        entry = entry.client(c);
-    }
-    audit::record(ctx.platform().objects, entry).await;
+    let caller = ctx.principal();
+    let entry = Entry::new("upstream_tool", &caller.id, outcome.0)
+        .ip(caller.address.as_deref())
+        .client_if(caller.client_id.as_deref());
+    let detail = format!("{}/{tool}: {}", up.name, outcome.1);
+    audit::record(ctx.platform().objects, entry.detail(detail)).await;
     result
 }
 
