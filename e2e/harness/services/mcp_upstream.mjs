@@ -100,7 +100,7 @@ export async function startUpstream({ generation, token, port: fixedPort = 0 }) 
         const s = new McpServerV2({ name: "upstream-modern", version: "1.0.0" });
         register(s, state, z);
         return s;
-      }, { legacy: "reject", responseMode: "json" })
+      }, { legacy: "reject" })
     : null;
 
   const server = createServer(async (req, res) => {
