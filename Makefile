@@ -9,10 +9,11 @@ ENV ?=
 
 # What a Worker build depends on: rebuild only when one of these changed.
 SOURCES := $(shell find gateway/src macros/src examples -name '*.rs' 2>/dev/null) \
-	gateway/Cargo.toml macros/Cargo.toml Cargo.toml Cargo.lock tools.toml channels.toml
+	gateway/Cargo.toml macros/Cargo.toml Cargo.toml Cargo.lock tools.toml channels.toml \
+	$(wildcard upstreams.lock.toml)
 BRIDGE_SOURCES := $(shell find bridge/src -name '*.rs' 2>/dev/null) bridge/Cargo.toml Cargo.lock
 
-.PHONY: dev test lint unit e2e conformance bench size bundle install clean deploy secrets verify fuzz upgrade-from
+.PHONY: dev test lint unit e2e conformance bench size bundle install clean deploy secrets verify fuzz upgrade-from upstreams
 
 ## dev: install what is missing, build, and serve on http://127.0.0.1:$(PORT)/mcp
 dev: install build/default/index.js
@@ -110,6 +111,11 @@ secrets: install
 ## verify: smoke-check a deployed gateway: make verify URL=https://dovecote.example.workers.dev
 verify: install
 	@source scripts/env.sh && node scripts/verify.mjs "$(URL)"
+
+## upstreams: fetch the tool list of each [upstreams.*] in tools.toml into upstreams.lock.toml
+## (a bearer_secret is read from the environment, else .dev.vars); commit the lock, then build
+upstreams: install
+	@source scripts/env.sh && node scripts/upstreams.mjs
 
 clean:
 	rm -rf build target/wasm32-unknown-unknown

@@ -74,6 +74,7 @@ try {
   };
   printSideBySide(results);
   results.beside = await besideLines({ servers, tokens, bundles, sideBySide, telegram: standIn.telegram });
+  results.upstreams = await (await import("./upstreams.mjs")).upstreamLine();
   printTargets(results);
   writeFileSync(join(ROOT, "build/bench/results.json"), JSON.stringify(results, null, 2));
   console.log("\nfigures also in build/bench/results.json");

@@ -507,7 +507,11 @@ pub async fn root(call: Call<'_>) -> Answer {
 
 /// `GET /health`: what the deployment has, from its variables and bindings.
 pub async fn health(call: Call<'_>) -> Answer {
-    crate::health::with_probe(&call.gateway.platform, crate::health::report).into()
+    let upstreams = crate::upstreams::drift::health(&call.gateway.platform).await;
+    crate::health::with_probe(&call.gateway.platform, |p| {
+        crate::health::report_with(p, upstreams)
+    })
+    .into()
 }
 
 /// An `/events` stream about to start: whose it is, where it resumes, and its first bytes

@@ -77,6 +77,9 @@ pub struct Report {
     pub secrets: Map<String, Value>,
     /// What is wrong, each with what to do.
     pub problems: Vec<String>,
+    /// Each upstream MCP server: protocol, secret set, its last check and whether it drifted.
+    #[serde(skip_serializing_if = "Map::is_empty")]
+    pub upstreams: Map<String, Value>,
 }
 
 /// What the Worker was given, asked without reading any value out.
@@ -113,6 +116,17 @@ pub fn report(probe: &Probe<'_>) -> HttpResponse {
     report_for(probe, crate::channels::CHANNELS)
 }
 
+/// [`report`] with the upstreams' part (`upstreams::drift::health`, read beforehand).
+pub fn report_with(probe: &Probe<'_>, upstreams: crate::upstreams::drift::Health) -> HttpResponse {
+    let mut report = gather_for(probe, crate::channels::CHANNELS);
+    report.problems.extend(upstreams.problems);
+    report.upstreams = upstreams.upstreams;
+    if !report.problems.is_empty() {
+        report.status = "unhealthy";
+    }
+    respond(&report)
+}
+
 /// The health report itself (what `/health` answers, and the console's overview shows).
 pub fn gather(probe: &Probe<'_>) -> Report {
     gather_for(probe, crate::channels::CHANNELS)
@@ -140,8 +154,11 @@ pub fn with_probe<T>(
 
 /// The health report of a gateway with `channels` declared in `channels.toml`.
 fn report_for(probe: &Probe<'_>, channels: &[Instance]) -> HttpResponse {
-    let report = gather_for(probe, channels);
-    let body = serde_json::to_vec(&report).unwrap_or_default();
+    respond(&gather_for(probe, channels))
+}
+
+fn respond(report: &Report) -> HttpResponse {
+    let body = serde_json::to_vec(report).unwrap_or_default();
     let status = if report.problems.is_empty() { 200 } else { 503 };
     HttpResponse::json(status, body).with_header("Cache-Control", "no-store")
 }
@@ -228,6 +245,7 @@ fn gather_for(probe: &Probe<'_>, channels: &[Instance]) -> Report {
         bindings: bound_map,
         secrets,
         problems,
+        upstreams: Map::new(),
     }
 }
 

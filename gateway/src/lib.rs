@@ -37,12 +37,13 @@ pub mod sessions;
 pub mod template;
 pub mod toolbox;
 pub mod tools;
+pub mod upstreams;
 pub mod web;
 pub mod webhooks;
 #[cfg(target_arch = "wasm32")]
 mod worker_entry;
 
-pub use dovecote_macros::{channels, tool, toolbox};
+pub use dovecote_macros::{channels, tool, toolbox, upstreams};
 
 #[doc(hidden)]
 pub mod __private {

@@ -25,6 +25,8 @@ pub enum Job {
     PurgeAudit,
     /// GitHub's webhook address ranges, from its meta API, for the delivery allowlist.
     RefreshGitHubRanges,
+    /// Each upstream MCP server's tool list compared with `upstreams.lock.toml`, for `/health`.
+    CheckUpstreams,
 }
 
 /// What one job did, as logged.
@@ -43,7 +45,12 @@ pub struct Outcome {
 
 impl Job {
     /// Every job.
-    pub const ALL: [Job; 3] = [Job::PurgeGrants, Job::PurgeAudit, Job::RefreshGitHubRanges];
+    pub const ALL: [Job; 4] = [
+        Job::PurgeGrants,
+        Job::PurgeAudit,
+        Job::RefreshGitHubRanges,
+        Job::CheckUpstreams,
+    ];
 
     /// The job's name in the log.
     pub fn name(self) -> &'static str {
@@ -51,6 +58,7 @@ impl Job {
             Job::PurgeGrants => "purge_grants",
             Job::PurgeAudit => "purge_audit",
             Job::RefreshGitHubRanges => "refresh_github_ranges",
+            Job::CheckUpstreams => "check_upstreams",
         }
     }
 
@@ -58,7 +66,7 @@ impl Job {
     pub fn cron(self) -> &'static str {
         match self {
             Job::PurgeGrants | Job::PurgeAudit => DAILY,
-            Job::RefreshGitHubRanges => SIX_HOURLY,
+            Job::RefreshGitHubRanges | Job::CheckUpstreams => SIX_HOURLY,
         }
     }
 
@@ -75,6 +83,10 @@ impl Job {
                 .await
                 .map(drop)
                 .map_err(PlatformError),
+            // `removed` counts the upstreams that drifted.
+            Job::CheckUpstreams => crate::upstreams::drift::check(platform)
+                .await
+                .map(|n| removed = n),
         };
         Outcome {
             event: "scheduled",
@@ -193,8 +205,13 @@ mod tests {
         assert_eq!(outcomes[1].removed, 1, "the 90-day-old entry");
         assert!(pollster::block_on(run("0 * * * *", &platform)).is_empty());
         let six_hourly = pollster::block_on(run(SIX_HOURLY, &platform));
-        assert_eq!(six_hourly.len(), 1);
+        assert_eq!(six_hourly.len(), 2);
         assert_eq!(six_hourly[0].job, "refresh_github_ranges");
+        assert_eq!(six_hourly[1].job, "check_upstreams");
+        assert!(
+            six_hourly[1].error.is_none(),
+            "no upstreams, nothing to check"
+        );
         assert!(
             six_hourly[0].error.is_some(),
             "GitHub unreachable is reported, not hidden"

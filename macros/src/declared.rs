@@ -105,16 +105,10 @@ pub fn def(tool: &Tool, declared: &Declared, description: &str) -> TokenStream {
         hints.open_world = hints.open_world.or(Some(true));
     }
     let annotations = annotations(&hints);
+    let call_fn = call_fn(&call);
     quote! {{
         #decl
-        fn __call<'r>(
-            ctx: &'r #toolbox::ToolContext<'_>,
-            args: #value,
-        ) -> ::std::pin::Pin<::std::boxed::Box<
-            dyn ::std::future::Future<Output = #toolbox::CallToolResult> + 'r,
-        >> {
-            ::std::boxed::Box::pin(#call)
-        }
+        #call_fn
         fn __input() -> #value {
             #module::arguments_schema(DECL.arguments)
         }
@@ -133,7 +127,24 @@ pub fn def(tool: &Tool, declared: &Declared, description: &str) -> TokenStream {
     }}
 }
 
-fn annotations(h: &Hints) -> TokenStream {
+/// `fn __call`, a `CallFn` that runs the future `call` (over `ctx` and `args`).
+pub fn call_fn(call: &TokenStream) -> TokenStream {
+    let toolbox = quote!(::dovecote_gateway::toolbox);
+    let value = quote!(::dovecote_gateway::__private::serde_json::Value);
+    quote! {
+        fn __call<'r>(
+            ctx: &'r #toolbox::ToolContext<'_>,
+            args: #value,
+        ) -> ::std::pin::Pin<::std::boxed::Box<
+            dyn ::std::future::Future<Output = #toolbox::CallToolResult> + 'r,
+        >> {
+            ::std::boxed::Box::pin(#call)
+        }
+    }
+}
+
+/// `Annotations { … }` of `h`.
+pub fn annotations(h: &Hints) -> TokenStream {
     let (r, d, i, o) = (
         option(h.read_only),
         option(h.destructive),

@@ -10,6 +10,7 @@ mod prompts;
 mod template;
 mod tool;
 mod toolbox;
+mod upstreams;
 
 use proc_macro::TokenStream;
 
@@ -67,6 +68,22 @@ pub fn toolbox(input: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn channels(input: TokenStream) -> TokenStream {
     channels::expand(input.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Emits `pub const UPSTREAMS: &[Upstream]`: each `[upstreams.<name>]` of `tools.toml` joined
+/// with its lock file (`upstreams.lock.toml` beside it) — URL, secret name, protocol, and each
+/// imported tool's fingerprint. Mistakes are `toolbox!`'s to report.
+///
+/// ```ignore
+/// upstreams! { manifest = "../../../tools.toml" }
+/// ```
+///
+/// `DOVECOTE_TOOLS_MANIFEST`, when set at build time, replaces the path, as for `toolbox!`.
+#[proc_macro]
+pub fn upstreams(input: TokenStream) -> TokenStream {
+    upstreams::expand(input.into())
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }

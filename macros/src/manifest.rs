@@ -10,12 +10,14 @@ mod declared;
 mod prompts;
 mod resources;
 mod rules;
+mod upstreams;
 
 pub use declared::{Declared, Hints, Kind, Method, Returns};
 pub use prompts::{Body, Prompt, Role};
 pub use resources::{ResourceFamily, ResourcePolicy};
 use rules::{check_description, check_non_empty, check_scope_name};
 pub use rules::{parse_rate, Period, Rate};
+pub use upstreams::{parse_lock, Locked, Override, Selection, Upstream};
 
 /// Who may be granted a scope: `grant = "members"` or `grant = "operators"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,8 +66,11 @@ pub struct Tool {
     /// The entry, or `None` when it has mistakes (they are in the error list).
     pub policy: Option<Policy>,
     /// `Some("http" | "preset")` for a tool declared here (any `kind` key: a wrong one is
-    /// reported and still counts, so no missing-fn error follows).
+    /// reported and still counts, so no missing-fn error follows); `Some("upstream")` for the
+    /// entry of a tool imported from an upstream.
     pub kind: Option<&'static str>,
+    /// For a tool imported from an upstream: what its entry overrides.
+    pub upstream_override: Option<Override>,
 }
 
 impl Tool {
@@ -86,6 +91,8 @@ pub struct Manifest {
     pub resources: Vec<ResourceFamily>,
     /// `[prompts.*]`.
     pub prompts: Vec<Prompt>,
+    /// `[upstreams.*]`.
+    pub upstreams: Vec<Upstream>,
 }
 
 /// A mistake in the manifest: its 1-based line and a message ending in the fix.
@@ -112,21 +119,25 @@ pub fn parse(source: &str) -> Result<(Manifest, Vec<ManifestError>), ManifestErr
         errors: Vec::new(),
     };
     let mut manifest = Manifest::default();
-    let (mut tools, mut resources, mut prompts) = (None, None, None);
+    let (mut tools, mut resources, mut prompts, mut upstreams) = (None, None, None, None);
     for (key, value) in in_file_order(root.get_ref()) {
         match &**key.get_ref() {
             "scopes" => manifest.scopes = reader.scopes(value),
             "tools" => tools = Some(value),
             "resources" => resources = Some(value),
             "prompts" => prompts = Some(value),
+            "upstreams" => upstreams = Some(value),
             other => reader.error(
                 key.span(),
-                format!("unknown key `{other}` — a manifest has only [scopes], [tools.<fn name>], [resources.<family>] and [prompts.<name>] tables"),
+                format!("unknown key `{other}` — a manifest has only [scopes], [tools.<fn name>], [resources.<family>], [prompts.<name>] and [upstreams.<name>] tables"),
             ),
         }
     }
+    if let Some(upstreams) = upstreams {
+        manifest.upstreams = reader.upstreams(upstreams, &manifest.scopes);
+    }
     if let Some(tools) = tools {
-        manifest.tools = reader.tools(tools, &manifest.scopes);
+        manifest.tools = reader.tools(tools, &manifest.scopes, &manifest.upstreams);
     }
     if let Some(resources) = resources {
         manifest.resources = reader.resources(resources, &manifest.scopes);
@@ -294,12 +305,27 @@ impl Reader<'_> {
     }
 
     /// `[tools.<name>]` tables.
-    fn tools(&mut self, value: &Spanned<DeValue>, scopes: &[Scope]) -> Vec<Tool> {
+    fn tools(
+        &mut self,
+        value: &Spanned<DeValue>,
+        scopes: &[Scope],
+        upstreams: &[Upstream],
+    ) -> Vec<Tool> {
         self.sections(
             value,
             "tools",
             "write one [tools.<fn name>] table per tool",
             |r, name, line, key_span, value| {
+                if upstreams.iter().any(|u| u.imports(&name)) {
+                    let upstream_override = r.upstream_override(&name, value, scopes);
+                    return Tool {
+                        name,
+                        line,
+                        policy: None,
+                        kind: Some("upstream"),
+                        upstream_override,
+                    };
+                }
                 let kind = match value.get_ref() {
                     DeValue::Table(t) => {
                         t.iter().find(|(k, _)| k.get_ref() == "kind").map(|(_, v)| {
@@ -317,6 +343,7 @@ impl Reader<'_> {
                     line,
                     policy,
                     kind,
+                    upstream_override: None,
                 }
             },
         )

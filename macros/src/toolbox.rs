@@ -96,8 +96,30 @@ pub fn expand_at(
     }
     let defs = agree(&manifest, tools, lit, &shown, &mut cx);
     let families = agree_resources(&manifest, input.resources.as_ref(), lit, &shown, &mut cx);
+    let (lock, lock_shown) = crate::upstreams::read_lock(&manifest, &path, &shown, lit, &mut cx);
+    let (_, imported, problems) = crate::upstreams::resolve(&manifest, &lock, &lock_shown, &shown);
+    let fns: Vec<String> = defs.iter().map(|(n, _)| n.clone()).collect();
+    for problem in problems.into_iter().chain(crate::upstreams::check_names(
+        &manifest, &imported, &fns, &shown,
+    )) {
+        cx.error_spanned_by(lit, problem);
+    }
     cx.check()?;
-    Ok(emit(&manifest, &defs, &families, &path, &shown))
+    let upstream_tools = crate::upstreams::entries(&manifest, &imported);
+    let lock_file = (!manifest.upstreams.is_empty()).then(|| {
+        crate::upstreams::lock_path(&path)
+            .to_string_lossy()
+            .into_owned()
+    });
+    Ok(emit(
+        &manifest,
+        &defs,
+        &families,
+        &path,
+        &shown,
+        &upstream_tools,
+        lock_file,
+    ))
 }
 
 /// The directory of the file that invokes the macro, else the crate root.
@@ -245,10 +267,11 @@ fn agree(
             );
             continue;
         }
+        // An imported tool's name is checked with the upstreams (check_names).
         let declared_here = manifest
             .tools
             .iter()
-            .find(|t| t.name == name && t.declared_kind().is_some());
+            .find(|t| t.name == name && matches!(t.declared_kind(), Some("http" | "preset")));
         if let Some(tool) = declared_here {
             let kind = tool.declared_kind().unwrap_or_default();
             let problem = format!("{shown}:{}: tool `{name}` is declared there with `kind = \"{kind}\"`, and a #[tool] fn of the same name is in toolbox!'s tools list", tool.line);
@@ -256,7 +279,11 @@ fn agree(
                 path,
                 format_args!("{problem} — rename the declared tool (tool names are unique)"),
             );
-        } else if !manifest.tools.iter().any(|t| t.name == name) {
+        } else if !manifest
+            .tools
+            .iter()
+            .any(|t| t.name == name && t.kind != Some("upstream"))
+        {
             let fix = format!("add [tools.{name}] with a scope and a rate to {shown}");
             cx.error_spanned_by(
                 path,
@@ -292,6 +319,8 @@ fn emit(
     families: &[(String, syn::Path)],
     path: &Path,
     shown: &str,
+    upstream_tools: &[TokenStream],
+    lock_file: Option<String>,
 ) -> TokenStream {
     let toolbox = quote!(::dovecote_gateway::toolbox);
     let scopes = manifest.scopes.iter().map(|s| {
@@ -358,18 +387,24 @@ fn emit(
     let (prompts, checks) = crate::prompts::emit(manifest, families, shown);
     let warnings = crate::declared::secret_warnings(manifest, shown);
     let path = path.to_string_lossy();
+    let lock = lock_file.map(|lock| {
+        quote!(
+            const _: &str = ::std::include_str!(#lock);
+        )
+    });
     quote! {
         #(#checks)*
         #(#warnings)*
 
-        // Rebuild when the manifest or its override changes.
+        // Rebuild when the manifest, its lock or its override changes.
         const _: &str = ::std::include_str!(#path);
+        #lock
         const _: ::std::option::Option<&str> = ::std::option_env!(#OVERRIDE_VAR);
 
         /// Every tool this gateway was built with, joined with its `tools.toml` entry.
         pub const TOOLBOX: #toolbox::Toolbox = #toolbox::Toolbox {
             scopes: &[#(#scopes),*],
-            tools: &[#(#tools),*],
+            tools: &[#(#tools,)* #(#upstream_tools),*],
             resources: &[#(#resources),*],
             prompts: &[#(#prompts),*],
         };

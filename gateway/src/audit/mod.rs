@@ -87,6 +87,12 @@ impl Entry {
         self
     }
 
+    /// With the client involved, when known.
+    pub fn client_if(mut self, client_id: Option<&str>) -> Self {
+        self.client_id = client_id.map(str::to_owned);
+        self
+    }
+
     /// With the caller's address.
     pub fn ip(mut self, ip: Option<&str>) -> Self {
         self.ip = ip.map(str::to_owned);

@@ -75,6 +75,7 @@ inline = { scope = "a:read", rate = "1/second" }
                     declared: None,
                 }),
                 kind: None,
+                upstream_override: None,
             },
             Tool {
                 name: "calculate".into(),
@@ -91,6 +92,7 @@ inline = { scope = "a:read", rate = "1/second" }
                     declared: None,
                 }),
                 kind: None,
+                upstream_override: None,
             },
             Tool {
                 name: "inline".into(),
@@ -107,6 +109,7 @@ inline = { scope = "a:read", rate = "1/second" }
                     declared: None,
                 }),
                 kind: None,
+                upstream_override: None,
             },
         ]
     );
@@ -140,8 +143,8 @@ fn unknown_top_level_keys() {
     assert_eq!(
         errs,
         [
-            "1: unknown key `name` — a manifest has only [scopes], [tools.<fn name>], [resources.<family>] and [prompts.<name>] tables",
-            "3: unknown key `tool` — a manifest has only [scopes], [tools.<fn name>], [resources.<family>] and [prompts.<name>] tables",
+            "1: unknown key `name` — a manifest has only [scopes], [tools.<fn name>], [resources.<family>], [prompts.<name>] and [upstreams.<name>] tables",
+            "3: unknown key `tool` — a manifest has only [scopes], [tools.<fn name>], [resources.<family>], [prompts.<name>] and [upstreams.<name>] tables",
         ]
     );
 }
@@ -286,7 +289,8 @@ fn missing_keys_point_at_the_tool() {
             name: "x".into(),
             line: 4,
             policy: None,
-            kind: None
+            kind: None,
+            upstream_override: None,
         }],
         "kept, without a policy"
     );

@@ -1,0 +1,15 @@
+use dovecote_gateway::toolbox::ToolError;
+use dovecote_gateway::{tool, toolbox};
+
+/// Says hello.
+#[tool]
+pub async fn hello() -> Result<String, ToolError> {
+    Ok("hello".into())
+}
+
+toolbox! {
+    manifest = "upstream_unknown_tool.toml",
+    tools = [hello],
+}
+
+fn main() {}
