@@ -15,7 +15,7 @@ use super::model::{
     Resource, ResourceContents, ResourceNotFoundData, ResourceTemplate,
 };
 use crate::ratelimit::{self, Decision};
-use crate::toolbox::{Rate, ResourceEntry, ResourceError, ToolContext};
+use crate::toolbox::{Principal, Rate, ResourceEntry, ResourceError, ToolContext, Toolbox};
 
 /// The longest URI `resources/read` looks at; longer ones are not found.
 pub const MAX_URI_LEN: usize = 2048;
@@ -41,12 +41,20 @@ pub(super) fn cursor_param<'p>(call: &Call<'p>) -> Result<Option<&'p str>, RpcEr
     }
 }
 
+/// The enabled families `principal` may use, in manifest order.
+pub(super) fn families<'a>(
+    toolbox: &'a Toolbox,
+    principal: &'a Principal,
+) -> impl Iterator<Item = &'static ResourceEntry> + 'a {
+    toolbox.resource_families().filter(|r| {
+        let scope = r.policy.scope;
+        principal.has_scope(scope) && toolbox.grantable(scope, principal.role)
+    })
+}
+
 /// The enabled families the caller may use, in manifest order.
 fn visible<'a>(call: &'a Call<'_>) -> impl Iterator<Item = &'static ResourceEntry> + 'a {
-    call.toolbox.resource_families().filter(|r| {
-        let scope = r.policy.scope;
-        call.principal.has_scope(scope) && call.toolbox.grantable(scope, call.principal.role)
-    })
+    families(call.toolbox, call.principal)
 }
 
 fn context<'a>(call: &'a Call<'a>) -> ToolContext<'a> {
