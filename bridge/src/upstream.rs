@@ -325,10 +325,9 @@ impl Upstream {
         &self,
         uris: &std::collections::BTreeSet<String>,
     ) -> Result<rmcp::service::Subscription, UpstreamError> {
-        let filter = rmcp::model::SubscriptionFilter {
-            resource_subscriptions: Some(uris.iter().cloned().collect()),
-            ..Default::default()
-        };
+        let filter = rmcp::model::SubscriptionFilter::builder()
+            .resource_subscriptions(uris.iter().cloned())
+            .build();
         self.with_session(|s| {
             let filter = filter.clone();
             async move { s.peer().listen(filter).await }

@@ -62,9 +62,7 @@ impl World {
         method: &str,
         params: Value,
     ) -> (u16, Value) {
-        let r: HttpResponse = self
-            .answer(objects, who, modern, method, params)
-            .whole();
+        let r: HttpResponse = self.answer(objects, who, modern, method, params).whole();
         let v = serde_json::from_slice(&r.body)
             .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&r.body)));
         (r.status, v)
@@ -676,9 +674,11 @@ fn a_listen_stream_follows_the_caller_s_pending_summaries_and_nothing_else() {
     // First the acknowledgement: only the caller's own summary, no list-changed type.
     assert_eq!(
         messages(&stream.opening),
-        [json!({"jsonrpc": "2.0", "method": "notifications/subscriptions/acknowledged", "params": {
+        [
+            json!({"jsonrpc": "2.0", "method": "notifications/subscriptions/acknowledged", "params": {
             "notifications": {"resourceSubscriptions": [own]},
-            "_meta": {"io.modelcontextprotocol/subscriptionId": 1}}})]
+            "_meta": {"io.modelcontextprotocol/subscriptionId": 1}}})
+        ]
     );
     let kv = MemoryKv::new(&w.clock);
     let p = w.platform(&o, &kv);
@@ -692,8 +692,10 @@ fn a_listen_stream_follows_the_caller_s_pending_summaries_and_nothing_else() {
     w.deliver(&o, "acme", "acme-2", &json!({"n": 2}));
     assert_eq!(
         poll(&mut stream),
-        [json!({"jsonrpc": "2.0", "method": "notifications/resources/updated", "params": {
-            "uri": own, "_meta": {"io.modelcontextprotocol/subscriptionId": 1}}})]
+        [
+            json!({"jsonrpc": "2.0", "method": "notifications/resources/updated", "params": {
+            "uri": own, "_meta": {"io.modelcontextprotocol/subscriptionId": 1}}})
+        ]
     );
     assert_eq!(poll(&mut stream), Vec::<Value>::new());
     // At its maximum age the stream ends with the listen result.
@@ -716,7 +718,11 @@ fn listen_needs_a_filter_and_the_2025_methods_are_gone_from_2026() {
     let o = LocalObjects::new(&w.clock);
     let bob = member("bob", &["octo"], READER);
     let (status, v) = w.ask(&o, &bob, true, "subscriptions/listen", json!({}));
-    assert_eq!((status, v["error"]["code"].as_i64()), (400, Some(-32602)), "{v}");
+    assert_eq!(
+        (status, v["error"]["code"].as_i64()),
+        (400, Some(-32602)),
+        "{v}"
+    );
     let (status, v) = w.ask(
         &o,
         &bob,
@@ -724,13 +730,27 @@ fn listen_needs_a_filter_and_the_2025_methods_are_gone_from_2026() {
         "subscriptions/listen",
         json!({"notifications": {"resourceSubscriptions": "x"}}),
     );
-    assert_eq!((status, v["error"]["code"].as_i64()), (400, Some(-32602)), "{v}");
+    assert_eq!(
+        (status, v["error"]["code"].as_i64()),
+        (400, Some(-32602)),
+        "{v}"
+    );
     for method in ["resources/subscribe", "resources/unsubscribe"] {
         let (status, v) = w.ask(&o, &bob, true, method, json!({"uri": "x://y"}));
-        assert_eq!((status, v["error"]["code"].as_i64()), (404, Some(-32601)), "{v}");
+        assert_eq!(
+            (status, v["error"]["code"].as_i64()),
+            (404, Some(-32601)),
+            "{v}"
+        );
     }
     // In the session era, a subscription needs a session (this gateway keeps none).
-    let (status, v) = w.ask(&o, &bob, false, "resources/subscribe", json!({"uri": "x://y"}));
+    let (status, v) = w.ask(
+        &o,
+        &bob,
+        false,
+        "resources/subscribe",
+        json!({"uri": "x://y"}),
+    );
     assert_eq!(status, 200);
     assert_eq!(v["error"]["code"], -32600, "{v}");
     assert!(v["error"]["message"].as_str().unwrap().contains("session"));

@@ -16,10 +16,10 @@ use super::model::{
 use super::request_state::{self, Binding, Carried, StateKeys};
 use super::version::ProtocolVersion;
 use super::{completion, prompts, resource_methods, subscriptions};
-use crate::sessions::SessionRef;
 use crate::config::Config;
 use crate::platform::Platform;
 use crate::ratelimit::{self, Decision};
+use crate::sessions::SessionRef;
 use crate::toolbox::{Inputs, Principal, ToolContext, Toolbox};
 
 pub use super::model::meta;

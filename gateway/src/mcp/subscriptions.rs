@@ -65,7 +65,9 @@ impl Subscriber {
         mark: Option<&str>,
     ) -> Result<Box<dyn Watcher>, RpcError> {
         if uri.len() > MAX_URI_LEN {
-            return Err(not_found(&uri.chars().take(MAX_URI_LEN).collect::<String>()));
+            return Err(not_found(
+                &uri.chars().take(MAX_URI_LEN).collect::<String>(),
+            ));
         }
         let Some((family, captures)) = self
             .families
@@ -171,7 +173,9 @@ pub(super) async fn listen(call: &Call<'_>, id: &RequestId) -> Result<FeedStream
         return Err(RpcError::new(
             INVALID_PARAMS,
             400,
-            format!("One stream follows at most {MAX_SUBSCRIPTIONS} resources; listen on more streams"),
+            format!(
+                "One stream follows at most {MAX_SUBSCRIPTIONS} resources; listen on more streams"
+            ),
         ));
     }
     let subscriber = Subscriber::of(call);
@@ -228,9 +232,7 @@ impl Feed for Listening {
                         subscription_id: self.id.to_json().clone(),
                     }),
                 });
-                frames.extend(frame(
-                    &jsonrpc::notification_body(&n).map_err(unencodable)?,
-                ));
+                frames.extend(frame(&jsonrpc::notification_body(&n).map_err(unencodable)?));
             }
         }
         Ok(frames)

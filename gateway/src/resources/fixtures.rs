@@ -3,8 +3,8 @@
 //! `{id}`, and `test://watched-resource`, which a client may subscribe to (it never changes).
 
 use super::{Reading, Watching};
-use crate::platform::Platform;
 use crate::mcp::model::ResourceContents;
+use crate::platform::Platform;
 use crate::toolbox::{Captures, ResourceDef, ResourceError, ToolContext, Watcher};
 
 /// A 1×1 PNG.

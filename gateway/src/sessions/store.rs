@@ -414,7 +414,9 @@ pub fn subscriptions(
         return Ok(None);
     }
     let rows = sql.exec("SELECT uri, mark FROM subscriptions ORDER BY uri", &[])?;
-    Ok(Some(rows.iter().map(|r| (text(r, 0), text(r, 1))).collect()))
+    Ok(Some(
+        rows.iter().map(|r| (text(r, 0), text(r, 1))).collect(),
+    ))
 }
 
 /// When the session expires (for the alarm), if it exists.

@@ -166,13 +166,25 @@ fn subscriptions_are_the_owners_capped_kept_with_their_first_mark_and_go_with_th
     pollster::block_on(async {
         s.open(p.objects, live("alice"), 1_000_000).await.unwrap();
         let o = p.objects;
-        assert_eq!(s.subscribe(o, "x://b", Some("5".into())).await.unwrap(), Some(true));
-        assert_eq!(s.subscribe(o, "x://a", Some("1".into())).await.unwrap(), Some(true));
+        assert_eq!(
+            s.subscribe(o, "x://b", Some("5".into())).await.unwrap(),
+            Some(true)
+        );
+        assert_eq!(
+            s.subscribe(o, "x://a", Some("1".into())).await.unwrap(),
+            Some(true)
+        );
         // Subscribing again keeps where the first watch started.
-        assert_eq!(s.subscribe(o, "x://a", Some("9".into())).await.unwrap(), Some(true));
+        assert_eq!(
+            s.subscribe(o, "x://a", Some("9".into())).await.unwrap(),
+            Some(true)
+        );
         assert_eq!(
             s.subscriptions(o).await.unwrap(),
-            Some(vec![("x://a".into(), "1".into()), ("x://b".into(), "5".into())])
+            Some(vec![
+                ("x://a".into(), "1".into()),
+                ("x://b".into(), "5".into())
+            ])
         );
         // What a stream sent moves the mark; a subscription that is gone is not brought back.
         s.moved(o, "x://a", "12".into()).await.unwrap();
@@ -185,14 +197,30 @@ fn subscriptions_are_the_owners_capped_kept_with_their_first_mark_and_go_with_th
         // Another caller holding the id sees nothing and changes nothing.
         let mallory = session("mallory");
         assert_eq!(mallory.subscriptions(o).await.unwrap(), None);
-        assert_eq!(mallory.subscribe(o, "x://m", Some("0".into())).await.unwrap(), None);
+        assert_eq!(
+            mallory
+                .subscribe(o, "x://m", Some("0".into()))
+                .await
+                .unwrap(),
+            None
+        );
         // At most MAX_SUBSCRIPTIONS.
         for i in 1..MAX_SUBSCRIPTIONS {
             let uri = format!("x://{i}");
-            assert_eq!(s.subscribe(o, &uri, Some("0".into())).await.unwrap(), Some(true));
+            assert_eq!(
+                s.subscribe(o, &uri, Some("0".into())).await.unwrap(),
+                Some(true)
+            );
         }
-        assert_eq!(s.subscribe(o, "x://over", Some("0".into())).await.unwrap(), Some(false));
-        assert_eq!(s.subscribe(o, "x://a", Some("0".into())).await.unwrap(), Some(true), "one held already");
+        assert_eq!(
+            s.subscribe(o, "x://over", Some("0".into())).await.unwrap(),
+            Some(false)
+        );
+        assert_eq!(
+            s.subscribe(o, "x://a", Some("0".into())).await.unwrap(),
+            Some(true),
+            "one held already"
+        );
         assert!(s.end(o).await.unwrap());
         assert_eq!(s.subscriptions(o).await.unwrap(), None);
     });

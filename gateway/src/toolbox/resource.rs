@@ -6,8 +6,8 @@ use std::future::Future;
 use std::pin::Pin;
 
 use super::{Rate, ToolContext};
-use crate::platform::Platform;
 use crate::mcp::model::{Resource, ResourceContents};
+use crate::platform::Platform;
 
 /// The values a URI matched its family's template with, by variable name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -92,14 +92,13 @@ pub trait Watcher {
 
 /// Starts watching one resource of a family for the caller, from a `mark` an earlier watch
 /// gave, else from now: not found when the caller may not read it, as `read` says.
-pub type WatchFn = for<'r> fn(
-    &'r ToolContext<'_>,
-    &'r str,
-    &'r Captures,
-    Option<&'r str>,
-) -> Pin<
-    Box<dyn Future<Output = Result<Box<dyn Watcher>, ResourceError>> + 'r>,
->;
+pub type WatchFn =
+    for<'r> fn(
+        &'r ToolContext<'_>,
+        &'r str,
+        &'r Captures,
+        Option<&'r str>,
+    ) -> Pin<Box<dyn Future<Output = Result<Box<dyn Watcher>, ResourceError>> + 'r>>;
 
 /// One family as its code declares it.
 #[derive(Clone, Copy)]

@@ -47,8 +47,8 @@ pub use resource::{
 };
 pub use result::{EmptyResult, ResultType, ServerResult, Stateless};
 pub use subscription::{
-    AcknowledgedParams, ListenResult, ListenResultMeta, ResourceUpdatedParams,
-    SubscriptionFilter, SubscriptionMeta, SubscriptionNotification, SUBSCRIPTION_ID,
+    AcknowledgedParams, ListenResult, ListenResultMeta, ResourceUpdatedParams, SubscriptionFilter,
+    SubscriptionMeta, SubscriptionNotification, SUBSCRIPTION_ID,
 };
 pub use tool::{CallToolResult, Tool, ToolAnnotations};
 
