@@ -82,7 +82,7 @@ fn read_template<'r>(_: &'r ToolContext<'_>, uri: &'r str, c: &'r Captures) -> R
 }
 
 /// `test://watched-resource`: the suite subscribes to it and unsubscribes again.
-pub const WATCHED: ResourceDef = ResourceDef {
+pub const WATCHED_RESOURCE: ResourceDef = ResourceDef {
     name: "watched_resource",
     uri_template: "test://watched-resource",
     title: "Watched resource",

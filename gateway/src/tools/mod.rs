@@ -91,7 +91,7 @@ toolbox! {
         resources::fixtures::STATIC_TEXT,
         resources::fixtures::STATIC_BINARY,
         resources::fixtures::TEMPLATE_DATA,
-        resources::fixtures::WATCHED,
+        resources::fixtures::WATCHED_RESOURCE,
     ],
 }
 
