@@ -5,12 +5,31 @@
 // BENCH_QUICK), one at a time, each at a random point of the poll cycle.
 // Run alone (`BENCH_QUICK=1 node bench/subscriptions.mjs`) it starts the development build
 // in workerd itself.
+import { createHmac, randomUUID } from "node:crypto";
 import { pathToFileURL } from "node:url";
+import { issue } from "../e2e/harness/deliveries.mjs";
 import { mcp } from "./gateways.mjs";
 import { QUICK, median } from "./load.mjs";
-import { WEBHOOK_VARS, delivery } from "./webhooks.mjs";
+import { SECRET, TENANT, WEBHOOK_VARS } from "./webhooks.mjs";
 
 const SAMPLES = Number(process.env.BENCH_SUBSCRIPTION_SAMPLES ?? (QUICK ? 5 : 30));
+
+let opened = 0;
+/** A signed `issues` `opened` delivery into the bench's tenant, a new issue each time. */
+function delivery() {
+  const body = JSON.stringify(issue(`${TENANT}/app`, ++opened));
+  return {
+    method: "POST",
+    headers: {
+      "cf-connecting-ip": "140.82.115.9",
+      "content-type": "application/json",
+      "x-github-event": "issues",
+      "x-github-delivery": randomUUID(),
+      "x-hub-signature-256": `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`,
+    },
+    body,
+  };
+}
 
 /** Reads JSON-RPC messages off an SSE response body, handing each to `onMessage`. */
 async function readMessages(body, onMessage) {
