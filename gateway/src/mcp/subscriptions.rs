@@ -23,7 +23,7 @@ use super::model::{
     AcknowledgedParams, EmptyResult, ListenResult, ListenResultMeta, ResourceUpdatedParams,
     SubscriptionFilter, SubscriptionMeta, SubscriptionNotification,
 };
-use super::resource_methods::{failure, families, not_found, MAX_URI_LEN};
+use super::resource_methods::{failure, families, family_of};
 use super::transport::McpServer;
 use crate::config::Config;
 use crate::platform::{Platform, PlatformError};
@@ -64,18 +64,7 @@ impl Subscriber {
         uri: &str,
         mark: Option<&str>,
     ) -> Result<Box<dyn Watcher>, RpcError> {
-        if uri.len() > MAX_URI_LEN {
-            return Err(not_found(
-                &uri.chars().take(MAX_URI_LEN).collect::<String>(),
-            ));
-        }
-        let Some((family, captures)) = self
-            .families
-            .iter()
-            .find_map(|r| r.def.matches(uri).map(|c| (r, c)))
-        else {
-            return Err(not_found(uri));
-        };
+        let (family, captures) = family_of(self.families.iter().copied(), uri)?;
         let Some(watch) = family.def.watch else {
             return Err(RpcError::new(
                 INVALID_PARAMS,

@@ -166,19 +166,14 @@ fn subscriptions_are_the_owners_capped_kept_with_their_first_mark_and_go_with_th
     pollster::block_on(async {
         s.open(p.objects, live("alice"), 1_000_000).await.unwrap();
         let o = p.objects;
-        assert_eq!(
-            s.subscribe(o, "x://b", Some("5".into())).await.unwrap(),
-            Some(true)
-        );
-        assert_eq!(
-            s.subscribe(o, "x://a", Some("1".into())).await.unwrap(),
-            Some(true)
-        );
+        let sub = |uri: String, mark: &str| {
+            let (s, mark) = (&s, Some(mark.to_owned()));
+            async move { s.subscribe(o, &uri, mark).await.unwrap() }
+        };
+        assert_eq!(sub("x://b".to_string(), "5").await, Some(true));
+        assert_eq!(sub("x://a".to_string(), "1").await, Some(true));
         // Subscribing again keeps where the first watch started.
-        assert_eq!(
-            s.subscribe(o, "x://a", Some("9".into())).await.unwrap(),
-            Some(true)
-        );
+        assert_eq!(sub("x://a".to_string(), "9").await, Some(true));
         assert_eq!(
             s.subscriptions(o).await.unwrap(),
             Some(vec![
@@ -207,17 +202,11 @@ fn subscriptions_are_the_owners_capped_kept_with_their_first_mark_and_go_with_th
         // At most MAX_SUBSCRIPTIONS.
         for i in 1..MAX_SUBSCRIPTIONS {
             let uri = format!("x://{i}");
-            assert_eq!(
-                s.subscribe(o, &uri, Some("0".into())).await.unwrap(),
-                Some(true)
-            );
+            assert_eq!(sub(uri.clone(), "0").await, Some(true));
         }
+        assert_eq!(sub("x://over".to_string(), "0").await, Some(false));
         assert_eq!(
-            s.subscribe(o, "x://over", Some("0".into())).await.unwrap(),
-            Some(false)
-        );
-        assert_eq!(
-            s.subscribe(o, "x://a", Some("0".into())).await.unwrap(),
+            sub("x://a".to_string(), "0").await,
             Some(true),
             "one held already"
         );
