@@ -15,6 +15,7 @@ import { CONNECTIONS, QUICK, ROUNDS, SECONDS, timed } from "./load.mjs";
 import { WORKER_CORE, pinLoadGenerator } from "./miniflare.mjs";
 import { WEBHOOK_VARS } from "./webhooks.mjs";
 import { besideLines, notificationStandIn } from "./beside.mjs";
+import { subscriptionLatency } from "./subscriptions.mjs";
 import { printSideBySide, printTargets, summarize } from "./report.mjs";
 
 const WARM_UP_SECONDS = QUICK ? 0.3 : 1;
@@ -75,6 +76,7 @@ try {
   printSideBySide(results);
   results.beside = await besideLines({ servers, tokens, bundles, sideBySide, telegram: standIn.telegram });
   results.upstreams = await (await import("./upstreams.mjs")).upstreamLine();
+  results.subscriptions = await subscriptionLatency({ dovecote: servers.dovecote, token: tokens.dovecote });
   printTargets(results);
   writeFileSync(join(ROOT, "build/bench/results.json"), JSON.stringify(results, null, 2));
   console.log("\nfigures also in build/bench/results.json");

@@ -39,7 +39,7 @@ const sign = (body) => `sha256=${createHmac("sha256", SECRET).update(body).diges
 // GitHub delivers from several addresses; each has its own per-address limit.
 const ADDRESSES = ["140.82.115.1", "140.82.115.2", "140.82.115.3", "140.82.115.4"];
 let sent = 0;
-const delivery = (body = PUSH) => ({
+export const delivery = (body = PUSH) => ({
   method: "POST",
   headers: {
     "cf-connecting-ip": ADDRESSES[sent++ % ADDRESSES.length],

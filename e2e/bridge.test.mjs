@@ -1,7 +1,8 @@
 // dovecote-bridge against the Worker in workerd, driven over stdio by the official MCP
 // TypeScript SDK client, as Claude Code drives it: the gateway's tools listed and called
 // through the bridge with identical schemas and results; its resources, prompts and
-// completions the same; the gateway's questions (elicitation) put to the local client; the claude/channel capability on and
+// completions the same; the gateway's questions (elicitation) put to the local client; a
+// subscription relayed (the update of a pending summary beside the channel message); the claude/channel capability on and
 // off; the browser sign-in with a loopback redirect in Chromium; an expired access token
 // refreshed without the client noticing; a revoked grant reported as "sign in again".
 import { after, before, test } from "node:test";
@@ -16,6 +17,7 @@ import { spawnSync } from "node:child_process";
 import { REMOTE, ROOT, localOnly, startWorker } from "./harness/worker.mjs";
 import { TEST_PASSWORD, signIn } from "./harness/signin.mjs";
 import { BRIDGE, configDir, startBridge } from "./harness/bridge.mjs";
+import { deliver as deliverTo, issue } from "./harness/deliveries.mjs";
 
 const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
 
@@ -322,6 +324,48 @@ test("signed GitHub deliveries reach the client as claude/channel notifications,
   } finally {
     await bridge.close();
     await silent.close();
+    await gw.stop();
+  }
+});
+
+test("a subscription through the bridge: a signed delivery updates the pending summary, and still arrives as a channel message", async () => {
+  const SECRET = "bridge-e2e-subscription-secret";
+  const gw = await startWorker({
+    vars: { GITHUB_WEBHOOK_SECRET: SECRET, WEBHOOK_DEFAULT_TENANT: "acme", EVENTS_HEARTBEAT_SECS: "1", EVENTS_POLL_MS: "200" },
+  });
+  const operator = await signIn(gw.origin, { headers: { "cf-connecting-ip": "203.0.113.31" } });
+  let n = 0;
+  const deliver = () => deliverTo(gw.origin, SECRET, "issues", issue("acme/app", ++n));
+  const bridge = await startBridge({ DOVECOTE_URL: gw.origin, DOVECOTE_TOKEN: operator.access_token, DOVECOTE_HEARTBEAT_SECS: "1" });
+  const PENDING = "github://accounts/acme/pending";
+  const updates = () => bridge.notifications.filter((m) => m.method === "notifications/resources/updated");
+  const channel = () => bridge.notifications.filter((m) => m.method === "notifications/claude/channel");
+  try {
+    await deliver();
+    assert.equal(bridge.client.getServerCapabilities().resources.subscribe, true);
+    const { resources } = await bridge.client.listResources();
+    assert.ok(resources.some((r) => r.uri === PENDING), JSON.stringify(resources));
+    await bridge.client.subscribeResource({ uri: PENDING });
+    const id = await deliver();
+    await bridge.waitFor(() => updates().some((m) => m.params.uri === PENDING), 20_000, "the resource update");
+    assert.deepEqual(updates()[0].params, { uri: PENDING }, "the gateway's subscription id is not passed on");
+    await bridge.waitFor(() => channel().some((m) => m.params.meta.message_id === id), 20_000, "the channel message");
+    const summary = JSON.parse((await bridge.client.readResource({ uri: PENDING })).contents[0].text);
+    assert.equal(summary.pending_count, 2);
+    // An event's payload never changes: the gateway refuses, and the bridge says so.
+    await assert.rejects(bridge.client.subscribeResource({ uri: `github://accounts/acme/events/${id}` }), (e) => {
+      assert.equal(e.code, -32602);
+      assert.match(e.message, /no updates/);
+      return true;
+    });
+    await bridge.client.unsubscribeResource({ uri: PENDING });
+    const seen = updates().length;
+    const quiet = await deliver();
+    await bridge.waitFor(() => channel().some((m) => m.params.meta.message_id === quiet), 20_000, "the channel message after unsubscribing");
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(updates().length, seen, "no update after unsubscribing");
+  } finally {
+    await bridge.close();
     await gw.stop();
   }
 });

@@ -14,6 +14,7 @@ mod relay;
 mod server;
 mod signin;
 mod sse;
+mod subscriptions;
 mod upstream;
 
 use std::sync::Arc;

@@ -1,7 +1,8 @@
 //! The MCP server Claude Code or Claude Desktop starts: the gateway's tools, resources,
 //! resource templates, prompts and completions, served locally under the same names, schemas,
 //! titles and annotations, with every request forwarded and its result passed back unchanged
-//! (list changes and resource updates the gateway sends are relayed, see `relay`). With the channel on it
+//! (list changes and resource updates the gateway sends are relayed, see `relay`; the local
+//! client's subscriptions are kept open upstream, see `subscriptions`). With the channel on it
 //! declares `claude/channel` and tells the model that those messages are one-way GitHub events
 //! (F5.1, F5.6: no reply tool).
 
@@ -13,12 +14,13 @@ use rmcp::model::{
     ContentBlock, GetPromptRequestParams, GetPromptResponse, Implementation, JsonObject,
     ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
     PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities,
-    ServerConfig, Tool,
+    ServerConfig, SubscribeRequestParams, Tool, UnsubscribeRequestParams,
 };
 use rmcp::service::{NotificationContext, Peer, RequestContext, RoleServer};
 use rmcp::{ErrorData, ServerHandler};
 use tokio::sync::{watch, RwLock};
 
+use crate::subscriptions::Subscriptions;
 use crate::upstream::{Upstream, UpstreamError};
 
 /// The experimental capability Claude Code listens to for channel messages.
@@ -34,6 +36,7 @@ pub struct Bridge {
     channel: bool,
     tools: Arc<RwLock<Option<Vec<Tool>>>>,
     peer: watch::Sender<Option<Peer<RoleServer>>>,
+    subscriptions: Arc<Subscriptions>,
 }
 
 impl Bridge {
@@ -44,11 +47,13 @@ impl Bridge {
         channel: bool,
         peer: watch::Sender<Option<Peer<RoleServer>>>,
     ) -> Self {
+        let subscriptions = Arc::new(Subscriptions::new(upstream.clone(), peer.subscribe()));
         Self {
             upstream,
             channel,
             tools: Arc::default(),
             peer,
+            subscriptions,
         }
     }
 
@@ -89,6 +94,7 @@ impl ServerHandler for Bridge {
             .enable_tool_list_changed()
             .enable_resources()
             .enable_resources_list_changed()
+            .enable_resources_subscribe()
             .enable_prompts()
             .enable_prompts_list_changed()
             .enable_completions()
@@ -163,6 +169,24 @@ impl ServerHandler for Bridge {
         _context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
         forwarded(self.upstream.read(request).await).map(Into::into)
+    }
+
+    #[allow(deprecated)] // The local client speaks the session era, where this is the way.
+    async fn subscribe(
+        &self,
+        request: SubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.subscriptions.subscribe(request.uri).await
+    }
+
+    #[allow(deprecated)] // As `subscribe`.
+    async fn unsubscribe(
+        &self,
+        request: UnsubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.subscriptions.unsubscribe(&request.uri).await
     }
 
     async fn list_prompts(

@@ -320,6 +320,21 @@ impl Upstream {
         .await
     }
 
+    /// Opens a `subscriptions/listen` stream for updates of `uris`, acknowledged.
+    pub async fn listen(
+        &self,
+        uris: &std::collections::BTreeSet<String>,
+    ) -> Result<rmcp::service::Subscription, UpstreamError> {
+        let filter = rmcp::model::SubscriptionFilter::builder()
+            .resource_subscriptions(uris.iter().cloned())
+            .build();
+        self.with_session(|s| {
+            let filter = filter.clone();
+            async move { s.peer().listen(filter).await }
+        })
+        .await
+    }
+
     /// Completes a prompt or resource-template argument.
     pub async fn complete(
         &self,

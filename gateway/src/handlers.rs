@@ -79,6 +79,8 @@ pub enum Answer {
     /// A stream of an MCP session (a call's, a resumed one, the standalone one): its
     /// status and headers, and where it is.
     Session(HttpResponse, mcp::SessionStream),
+    /// A `subscriptions/listen` stream: its status and headers, and what it polls.
+    Listen(HttpResponse, mcp::FeedStream),
     /// A tenant's events, sent page by page as they are read.
     Export(HttpResponse, webhooks::admin::Export),
 }
@@ -87,9 +89,11 @@ impl Answer {
     /// The status it answers with.
     pub fn status(&self) -> u16 {
         match self {
-            Self::Whole(r) | Self::Stream(r, _) | Self::Session(r, _) | Self::Export(r, _) => {
-                r.status
-            }
+            Self::Whole(r)
+            | Self::Stream(r, _)
+            | Self::Session(r, _)
+            | Self::Listen(r, _)
+            | Self::Export(r, _) => r.status,
         }
     }
 
@@ -99,6 +103,7 @@ impl Answer {
             Self::Whole(response) => response,
             Self::Stream(head, start) => head.with_body(start.opening),
             Self::Session(head, stream) => head.with_body(stream.opening),
+            Self::Listen(head, stream) => head.with_body(stream.opening),
             Self::Export(head, export) => {
                 let served = webhooks::admin::Served::Export(head, export);
                 served.gather(objects).await
@@ -121,6 +126,7 @@ impl From<mcp::McpAnswer> for Answer {
         match a {
             mcp::McpAnswer::Whole(r) => Self::Whole(r),
             mcp::McpAnswer::Stream(head, stream) => Self::Session(head, stream),
+            mcp::McpAnswer::Listen(head, stream) => Self::Listen(head, stream),
         }
     }
 }

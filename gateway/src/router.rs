@@ -101,6 +101,7 @@ pub async fn serve<'r>(
         (Answer::Whole(r), Some(o)) => Answer::Whole(origin::with_cors(r, &o)),
         (Answer::Stream(r, start), Some(o)) => Answer::Stream(origin::with_cors(r, &o), start),
         (Answer::Session(r, stream), Some(o)) => Answer::Session(origin::with_cors(r, &o), stream),
+        (Answer::Listen(r, stream), Some(o)) => Answer::Listen(origin::with_cors(r, &o), stream),
         (Answer::Export(r, export), Some(o)) => Answer::Export(origin::with_cors(r, &o), export),
     }
 }

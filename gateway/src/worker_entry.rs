@@ -126,6 +126,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Answer::Whole(r) => from_http(r),
         Answer::Stream(head, start) => event_stream(env.clone(), &gateway, head, start),
         Answer::Session(head, stream) => session_stream(env.clone(), &gateway, head, stream),
+        Answer::Listen(head, stream) => listen_stream(env.clone(), &gateway, head, stream),
         Answer::Export(head, export) => export_stream(env.clone(), head, export),
     }
 }
@@ -171,7 +172,7 @@ fn session_stream(
         webhooks.clone()
     };
     let pace = Pace::new(&settings, WorkersClock.now_ms(), start.opening);
-    let state = (env, start.stream, pace, false);
+    let state = (env, start.stream, pace, false, start.feed);
     let body = futures_util::stream::unfold(state, |mut s| async move {
         loop {
             if s.3 {
@@ -186,6 +187,12 @@ fn session_stream(
                 Step::Wait(ms) => {
                     worker::Delay::from(std::time::Duration::from_millis(ms)).await;
                     let host = WorkersHost::new(&s.0, KV_BINDING);
+                    // The feed appends to the session's log first, so this poll reads it.
+                    if let Some(feed) = s.4.as_mut() {
+                        if let Err(e) = feed.poll(&host.platform()).await {
+                            crate::log::internal("subscription feed", &e.0);
+                        }
+                    }
                     let polled = s.1.poll(host.platform().objects).await;
                     s.2.polled(WorkersClock.now_ms(), polled);
                     if s.1.done {
@@ -196,6 +203,46 @@ fn session_stream(
                         }
                         return None;
                     }
+                }
+            }
+        }
+    });
+    streamed(head, body)
+}
+
+/// Keeps a `subscriptions/listen` stream open at the pace of `/events`: polls its feed, sends
+/// what it finds and heartbeats, and at the stream's maximum age ends it with the listen
+/// result (the client listens again); a failed poll ends it without one.
+fn listen_stream(
+    env: Env,
+    gateway: &Gateway<'_>,
+    head: HttpResponse,
+    start: crate::sessions::FeedStream,
+) -> Result<Response> {
+    let pace = Pace::new(
+        &gateway.config.webhooks,
+        WorkersClock.now_ms(),
+        start.opening,
+    );
+    let state = (env, start.feed, pace, false, false);
+    let body = futures_util::stream::unfold(state, |mut s| async move {
+        loop {
+            if s.4 {
+                return None;
+            }
+            match s.2.next(WorkersClock.now_ms()) {
+                Step::Send(bytes) => return Some((Ok::<Vec<u8>, worker::Error>(bytes), s)),
+                Step::End => {
+                    s.4 = true;
+                    let closing = if s.3 { None } else { s.1.closing() };
+                    return closing.map(|bytes| (Ok(bytes), s));
+                }
+                Step::Wait(ms) => {
+                    worker::Delay::from(std::time::Duration::from_millis(ms)).await;
+                    let host = WorkersHost::new(&s.0, KV_BINDING);
+                    let polled = s.1.poll(&host.platform()).await;
+                    s.3 |= polled.is_err();
+                    s.2.polled(WorkersClock.now_ms(), polled);
                 }
             }
         }

@@ -60,8 +60,23 @@ impl World {
         who: &Principal,
         modern: bool,
         method: &str,
-        mut params: Value,
+        params: Value,
     ) -> (u16, Value) {
+        let r: HttpResponse = self.answer(objects, who, modern, method, params).whole();
+        let v = serde_json::from_slice(&r.body)
+            .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&r.body)));
+        (r.status, v)
+    }
+
+    /// What `/mcp` answers `method` with `params` from `who`, streams as they are.
+    fn answer(
+        &self,
+        objects: &LocalObjects<'_>,
+        who: &Principal,
+        modern: bool,
+        method: &str,
+        mut params: Value,
+    ) -> mcp::McpAnswer {
         let kv = MemoryKv::new(&self.clock);
         let server = McpServer {
             config: &self.config,
@@ -100,10 +115,7 @@ impl World {
         if let TenantAccess::Installations(reach) = &who.tenants {
             reach.iter().for_each(|r| installed(objects, &r.login));
         }
-        let r: HttpResponse = pollster::block_on(mcp::handle(&server, &req, who)).whole();
-        let v = serde_json::from_slice(&r.body)
-            .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&r.body)));
-        (r.status, v)
+        pollster::block_on(mcp::handle(&server, &req, who))
     }
 
     fn deliver(&self, objects: &LocalObjects<'_>, account: &str, id: &str, payload: &Value) {
@@ -629,4 +641,117 @@ fn completion_suggests_only_what_the_caller_may_read() {
             "{bad}: {v}"
         );
     }
+}
+
+/// The JSON-RPC messages of SSE frames.
+fn messages(frames: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(frames)
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .filter(|d| !d.is_empty())
+        .map(|d| serde_json::from_str(d).unwrap())
+        .collect()
+}
+
+#[test]
+fn a_listen_stream_follows_the_caller_s_pending_summaries_and_nothing_else() {
+    let w = World::new(50);
+    let o = LocalObjects::new(&w.clock);
+    w.deliver(&o, "octo", "octo-1", &json!({"n": 1}));
+    w.deliver(&o, "acme", "acme-1", &json!({"n": 1}));
+    let bob = member("bob", &["octo"], READER);
+    let own = format!("github://accounts/{}/pending", account_id("octo"));
+    let filter = json!({"notifications": {
+        "resourceSubscriptions": [own, "github://accounts/acme/pending",
+            "github://accounts/octo/events/octo-1", "dovecote://knowledge/documents/1"],
+        "toolsListChanged": true,
+    }});
+    let answer = w.answer(&o, &bob, true, "subscriptions/listen", filter);
+    let mcp::McpAnswer::Listen(head, mut stream) = answer else {
+        panic!("not a listen stream");
+    };
+    assert_eq!(head.header("content-type"), Some("text/event-stream"));
+    // First the acknowledgement: only the caller's own summary, no list-changed type.
+    assert_eq!(
+        messages(&stream.opening),
+        [
+            json!({"jsonrpc": "2.0", "method": "notifications/subscriptions/acknowledged", "params": {
+            "notifications": {"resourceSubscriptions": [own]},
+            "_meta": {"io.modelcontextprotocol/subscriptionId": 1}}})
+        ]
+    );
+    let kv = MemoryKv::new(&w.clock);
+    let p = w.platform(&o, &kv);
+    let poll = |stream: &mut dovecote_gateway::mcp::FeedStream| {
+        messages(&pollster::block_on(stream.feed.poll(&p)).unwrap())
+    };
+    assert_eq!(poll(&mut stream), Vec::<Value>::new(), "nothing new yet");
+    // Two deliveries between polls: one update. Another account's: none.
+    w.deliver(&o, "octo", "octo-2", &json!({"n": 2}));
+    w.deliver(&o, "octo", "octo-3", &json!({"n": 3}));
+    w.deliver(&o, "acme", "acme-2", &json!({"n": 2}));
+    assert_eq!(
+        poll(&mut stream),
+        [
+            json!({"jsonrpc": "2.0", "method": "notifications/resources/updated", "params": {
+            "uri": own, "_meta": {"io.modelcontextprotocol/subscriptionId": 1}}})
+        ]
+    );
+    assert_eq!(poll(&mut stream), Vec::<Value>::new());
+    // At its maximum age the stream ends with the listen result.
+    let closing = messages(&stream.feed.closing().unwrap());
+    assert_eq!(closing[0]["id"], 1);
+    assert_eq!(closing[0]["result"]["resultType"], "complete");
+    assert_eq!(
+        closing[0]["result"]["_meta"]["io.modelcontextprotocol/subscriptionId"],
+        1
+    );
+    assert_eq!(
+        closing[0]["result"]["_meta"]["io.modelcontextprotocol/serverInfo"]["name"],
+        "dovecote"
+    );
+}
+
+#[test]
+fn listen_needs_a_filter_and_the_2025_methods_are_gone_from_2026() {
+    let w = World::new(50);
+    let o = LocalObjects::new(&w.clock);
+    let bob = member("bob", &["octo"], READER);
+    let (status, v) = w.ask(&o, &bob, true, "subscriptions/listen", json!({}));
+    assert_eq!(
+        (status, v["error"]["code"].as_i64()),
+        (400, Some(-32602)),
+        "{v}"
+    );
+    let (status, v) = w.ask(
+        &o,
+        &bob,
+        true,
+        "subscriptions/listen",
+        json!({"notifications": {"resourceSubscriptions": "x"}}),
+    );
+    assert_eq!(
+        (status, v["error"]["code"].as_i64()),
+        (400, Some(-32602)),
+        "{v}"
+    );
+    for method in ["resources/subscribe", "resources/unsubscribe"] {
+        let (status, v) = w.ask(&o, &bob, true, method, json!({"uri": "x://y"}));
+        assert_eq!(
+            (status, v["error"]["code"].as_i64()),
+            (404, Some(-32601)),
+            "{v}"
+        );
+    }
+    // In the session era, a subscription needs a session (this gateway keeps none).
+    let (status, v) = w.ask(
+        &o,
+        &bob,
+        false,
+        "resources/subscribe",
+        json!({"uri": "x://y"}),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(v["error"]["code"], -32600, "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("session"));
 }

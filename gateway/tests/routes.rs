@@ -62,7 +62,10 @@ fn send(
     let answer = pollster::block_on(serve(&gateway, None, request, Box::new(source), &trace));
     let response = match answer {
         Answer::Whole(r) => r,
-        Answer::Stream(head, _) | Answer::Session(head, _) | Answer::Export(head, _) => head,
+        Answer::Stream(head, _)
+        | Answer::Session(head, _)
+        | Answer::Listen(head, _)
+        | Answer::Export(head, _) => head,
     };
     (response, taken.get())
 }

@@ -88,7 +88,9 @@ impl<'a> Instance<'a> {
                 r.status,
                 String::from_utf8_lossy(&r.body)
             ),
-            Answer::Stream(..) | Answer::Export(..) => panic!("not a session's stream"),
+            Answer::Stream(..) | Answer::Listen(..) | Answer::Export(..) => {
+                panic!("not a session's stream")
+            }
         }
     }
 

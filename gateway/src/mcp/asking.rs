@@ -123,6 +123,29 @@ pub(super) async fn pose(
         .map_err(|e| internal("session pose", &e))
 }
 
+/// Answers a call on a stream closed at once (SEP-1699): its priming event only, the answer
+/// kept in the session's log for the client, which reconnects with `Last-Event-ID`.
+pub(super) async fn deferred(
+    server: &McpServer<'_>,
+    session: &SessionRef,
+    id: &RequestId,
+    reply: &Reply<'_>,
+) -> Result<HttpResponse, RpcError> {
+    let stream =
+        sessions::new_stream(&server.platform).map_err(|e| internal("session stream", &e))?;
+    session
+        .finish(
+            server.platform.objects,
+            &stream,
+            None,
+            final_frames(id, Ok(reply)),
+            true,
+        )
+        .await
+        .map_err(|e| internal("session finish", &e))?;
+    Ok(super::transport::sse_head().with_body(sessions::priming(&stream, 0)))
+}
+
 /// Opens a new stream for a call that asked: the priming event, then the questions.
 pub(super) async fn start(
     server: &McpServer<'_>,
@@ -156,6 +179,7 @@ pub(super) async fn start(
     Ok(SessionStream {
         opening,
         stream: open,
+        feed: None,
     })
 }
 

@@ -15,10 +15,11 @@ use super::model::{
 };
 use super::request_state::{self, Binding, Carried, StateKeys};
 use super::version::ProtocolVersion;
-use super::{completion, prompts, resource_methods};
+use super::{completion, prompts, resource_methods, subscriptions};
 use crate::config::Config;
 use crate::platform::Platform;
 use crate::ratelimit::{self, Decision};
+use crate::sessions::SessionRef;
 use crate::toolbox::{Inputs, Principal, ToolContext, Toolbox};
 
 pub use super::model::meta;
@@ -37,7 +38,12 @@ pub fn capabilities(version: ProtocolVersion) -> ServerCapabilities {
     ServerCapabilities {
         tools: Some(ListCapability::default()),
         prompts: Some(ListCapability::default()),
-        resources: Some(ResourcesCapability::default()),
+        // Both generations: `resources/subscribe` in the session era,
+        // `subscriptions/listen` in 2026-07-28.
+        resources: Some(ResourcesCapability {
+            subscribe: Some(true),
+            list_changed: None,
+        }),
         logging: version.is_session_era().then_some(EmptyObject {}),
         completions: Some(EmptyObject {}),
     }
@@ -78,6 +84,9 @@ pub struct Call<'a> {
     /// In the session era, when the client can be asked over the session (it holds one and
     /// reads SSE): what it declared and the answers given so far.
     pub session: Option<SessionInputs>,
+    /// In the session era, the session the request came with (what `resources/subscribe`
+    /// subscribes).
+    pub subscriber: Option<SessionRef>,
 }
 
 /// What a session-era call may ask with: the client's declared capabilities and the answers
@@ -99,6 +108,9 @@ pub struct Reply<'a> {
     /// In the session era, what the tool asked and was not answered: then `result` is not
     /// the answer yet, and these go to the client as requests over the session.
     pub asked: BTreeMap<String, InputRequest>,
+    /// In the session era, the answer goes out after the client reconnects
+    /// (`ToolContext::answer_on_reconnect`).
+    pub deferred: bool,
 }
 
 impl<'a> Reply<'a> {
@@ -107,6 +119,7 @@ impl<'a> Reply<'a> {
             result,
             notifications: Vec::new(),
             asked: BTreeMap::new(),
+            deferred: false,
         }
     }
 }
@@ -148,6 +161,12 @@ pub async fn dispatch<'a>(call: &Call<'a>) -> Result<Reply<'a>, RpcError> {
             ServerResult::ListResourceTemplates(resource_methods::templates(call)?)
         }
         "resources/read" => ServerResult::ReadResource(resource_methods::read(call).await?),
+        "resources/subscribe" if session_era => {
+            ServerResult::Empty(subscriptions::subscribe(call, true).await?)
+        }
+        "resources/unsubscribe" if session_era => {
+            ServerResult::Empty(subscriptions::subscribe(call, false).await?)
+        }
         other => return Err(not_found(other)),
     };
     Ok(Reply::of(result))
@@ -305,6 +324,7 @@ async fn tools_call<'a>(call: &Call<'a>) -> Result<Reply<'a>, RpcError> {
             result: ServerResult::CallTool(result),
             notifications: ctx.take_notifications(),
             asked: ctx.inputs().take_asked(),
+            deferred: ctx.deferred(),
         });
     }
     if let Some(asking) = input_required(call, &binding, ctx.inputs()) {
@@ -322,6 +342,7 @@ async fn tools_call<'a>(call: &Call<'a>) -> Result<Reply<'a>, RpcError> {
         result: ServerResult::CallTool(result),
         notifications: ctx.take_notifications(),
         asked: BTreeMap::new(),
+        deferred: false,
     })
 }
 

@@ -54,10 +54,12 @@ pub async fn open(server: &McpServer<'_>, principal: &Principal) -> McpAnswer {
         session.id
     )
     .into_bytes();
+    let feed = super::subscriptions::session_feed(server, principal, session.clone(), STREAM);
     McpAnswer::Stream(
         sse_head(),
         SessionStream {
             opening,
+            feed: Some(feed),
             stream: OpenStream {
                 session,
                 stream: STREAM.into(),
@@ -130,7 +132,8 @@ pub async fn message(
         capabilities,
         answers: Default::default(),
     };
-    let call = server.call(version, &method, &params, principal, Some(inputs));
+    let mut call = server.call(version, &method, &params, principal, Some(inputs));
+    call.subscriber = Some(session.clone());
     let frames = match dispatch::dispatch(&call).await {
         Ok(reply) if !reply.asked.is_empty() => {
             // Each waiting call has a key of its own: several may wait on the one stream.

@@ -16,10 +16,11 @@ pub mod request_state;
 pub mod resource_methods;
 pub mod session;
 pub mod streams;
+pub mod subscriptions;
 pub mod transport;
 pub mod version;
 
-pub use crate::sessions::SessionStream;
+pub use crate::sessions::{FeedStream, SessionStream};
 pub use catalog::Catalog;
 pub use transport::{handle, refuse, McpAnswer, McpServer};
 pub use version::ProtocolVersion;

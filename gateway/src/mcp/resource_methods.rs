@@ -15,7 +15,9 @@ use super::model::{
     Resource, ResourceContents, ResourceNotFoundData, ResourceTemplate,
 };
 use crate::ratelimit::{self, Decision};
-use crate::toolbox::{Rate, ResourceEntry, ResourceError, ToolContext};
+use crate::toolbox::{
+    Captures, Principal, Rate, ResourceEntry, ResourceError, ToolContext, Toolbox,
+};
 
 /// The longest URI `resources/read` looks at; longer ones are not found.
 pub const MAX_URI_LEN: usize = 2048;
@@ -41,12 +43,20 @@ pub(super) fn cursor_param<'p>(call: &Call<'p>) -> Result<Option<&'p str>, RpcEr
     }
 }
 
+/// The enabled families `principal` may use, in manifest order.
+pub(super) fn families<'a>(
+    toolbox: &'a Toolbox,
+    principal: &'a Principal,
+) -> impl Iterator<Item = &'static ResourceEntry> + 'a {
+    toolbox.resource_families().filter(|r| {
+        let scope = r.policy.scope;
+        principal.has_scope(scope) && toolbox.grantable(scope, principal.role)
+    })
+}
+
 /// The enabled families the caller may use, in manifest order.
 fn visible<'a>(call: &'a Call<'_>) -> impl Iterator<Item = &'static ResourceEntry> + 'a {
-    call.toolbox.resource_families().filter(|r| {
-        let scope = r.policy.scope;
-        call.principal.has_scope(scope) && call.toolbox.grantable(scope, call.principal.role)
-    })
+    families(call.toolbox, call.principal)
 }
 
 fn context<'a>(call: &'a Call<'a>) -> ToolContext<'a> {
@@ -195,18 +205,7 @@ pub async fn read_as_caller(
     uri: &str,
     count_rate: bool,
 ) -> Result<Vec<ResourceContents>, RpcError> {
-    if uri.len() > MAX_URI_LEN {
-        return Err(not_found(
-            &uri.chars().take(MAX_URI_LEN).collect::<String>(),
-        ));
-    }
-    let Some((family, captures)) = call
-        .toolbox
-        .resource_families()
-        .find_map(|r| r.def.matches(uri).map(|c| (r, c)))
-    else {
-        return Err(not_found(uri));
-    };
+    let (family, captures) = family_of(call.toolbox.resource_families(), uri)?;
     let scope = family.policy.scope;
     if !call.principal.has_scope(scope) || !call.toolbox.grantable(scope, call.principal.role) {
         let what = format!("Resource `{uri}`");
@@ -225,6 +224,22 @@ pub async fn read_as_caller(
         return Err(not_found(uri));
     }
     Ok(contents)
+}
+
+/// The family among `families` whose template `uri` matches, with the captures; the
+/// resource-not-found error when none does (or the URI is longer than any served).
+pub(super) fn family_of(
+    mut families: impl Iterator<Item = &'static ResourceEntry>,
+    uri: &str,
+) -> Result<(&'static ResourceEntry, Captures), RpcError> {
+    if uri.len() > MAX_URI_LEN {
+        return Err(not_found(
+            &uri.chars().take(MAX_URI_LEN).collect::<String>(),
+        ));
+    }
+    families
+        .find_map(|r| r.def.matches(uri).map(|c| (r, c)))
+        .ok_or_else(|| not_found(uri))
 }
 
 /// Counts one use of `key` against `rate` for the caller; over it, the rate-limit error.

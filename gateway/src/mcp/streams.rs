@@ -71,6 +71,9 @@ pub async fn get(server: &McpServer<'_>, req: &HttpRequest, principal: &Principa
             }
         },
     };
+    // The standalone stream carries the session's subscriptions.
+    let feed = (!ends)
+        .then(|| super::subscriptions::session_feed(server, principal, session.clone(), &stream));
     let mut open = OpenStream {
         session,
         stream,
@@ -96,6 +99,7 @@ pub async fn get(server: &McpServer<'_>, req: &HttpRequest, principal: &Principa
         SessionStream {
             opening,
             stream: open,
+            feed,
         },
     )
 }

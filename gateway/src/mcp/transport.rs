@@ -9,11 +9,12 @@ use super::dispatch::{self, meta, Call, Reply, SessionInputs};
 use super::jsonrpc::{self, Message, RequestId, RpcError, INVALID_REQUEST};
 use super::model::{ResultMeta, Stateless};
 use super::request_state::StateKeys;
+use super::subscriptions;
 use super::version::{ProtocolVersion, SESSION_ERA_HEADERS};
 use crate::config::Config;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::platform::Platform;
-use crate::sessions::SessionStream;
+use crate::sessions::{FeedStream, SessionStream};
 use crate::toolbox::{Principal, Toolbox};
 
 /// What `/mcp` needs from the gateway.
@@ -60,6 +61,7 @@ impl McpServer<'_> {
                 previous: self.previous_signing_key,
             }),
             session,
+            subscriber: None,
         }
     }
 }
@@ -121,6 +123,8 @@ pub enum McpAnswer {
     Whole(HttpResponse),
     /// The head of an SSE stream, and the stream.
     Stream(HttpResponse, SessionStream),
+    /// The head of a `subscriptions/listen` stream, and the stream.
+    Listen(HttpResponse, FeedStream),
 }
 
 impl McpAnswer {
@@ -129,6 +133,7 @@ impl McpAnswer {
         match self {
             Self::Whole(r) => r,
             Self::Stream(head, stream) => head.with_body(stream.opening),
+            Self::Listen(head, stream) => head.with_body(stream.opening),
         }
     }
 }
@@ -220,15 +225,36 @@ async fn post(
         capabilities: h.capabilities.clone(),
         answers: Default::default(),
     });
-    let call = server.call(
+    let mut call = server.call(
         request.version,
         &request.method,
         &request.params,
         principal,
         session,
     );
+    call.subscriber = request.session.as_ref().map(|h| h.session.clone());
     let id = &request.id;
+    if request.method == "subscriptions/listen" && !session_era {
+        if !accepts.sse {
+            let e = RpcError::new(
+                INVALID_REQUEST,
+                406,
+                "subscriptions/listen answers with an event stream: send Accept: text/event-stream",
+            );
+            return Err(error(&e, Some(id)));
+        }
+        return match subscriptions::listen(&call, id).await {
+            Ok(stream) => Ok(McpAnswer::Listen(sse_head(), stream)),
+            Err(e) => Err(error(&e, Some(id))),
+        };
+    }
     let outcome = match (dispatch::dispatch(&call).await, held) {
+        (Ok(reply), Some(held)) if reply.deferred && reply.asked.is_empty() => {
+            return asking::deferred(server, &held.session, id, &reply)
+                .await
+                .map(McpAnswer::Whole)
+                .map_err(|e| error(&e, Some(id)));
+        }
         (Ok(reply), Some(held)) if !reply.asked.is_empty() => {
             return match asking::start(server, held.session, &call, id, &reply).await {
                 Ok(stream) => Ok(McpAnswer::Stream(sse_head(), stream)),

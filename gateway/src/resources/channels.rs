@@ -21,6 +21,7 @@ pub const NOTIFICATION_CHANNEL: ResourceDef = ResourceDef {
     list: Some(list_channels),
     read: read_channel,
     complete: Some(complete),
+    watch: None,
 };
 
 fn list_channels<'r>(ctx: &'r ToolContext<'_>, position: &'r str, limit: usize) -> Listing<'r> {

@@ -12,10 +12,12 @@
 
 use serde::Serialize;
 
-use super::{page_of, Completing, Listing, Reading};
+use super::{page_of, Completing, Listing, Reading, Watching};
 use crate::mcp::model::{Resource, ResourceContents};
-use crate::toolbox::{Captures, Listed, ResourceDef, ResourceError, ToolContext};
+use crate::platform::Platform;
+use crate::toolbox::{Captures, Listed, ResourceDef, ResourceError, ToolContext, Watcher};
 use crate::webhooks::rest::DEFAULT_LIMIT;
+use crate::webhooks::store;
 use crate::webhooks::store::{EventSummary, MAX_LIST};
 use crate::webhooks::visibility::Visible;
 use crate::webhooks::{access, DeliveryId};
@@ -34,6 +36,7 @@ pub const GITHUB_PENDING: ResourceDef = ResourceDef {
     list: Some(list_pending),
     read: read_pending,
     complete: Some(complete),
+    watch: Some(watch_pending),
 };
 
 /// One event's payload.
@@ -47,6 +50,8 @@ pub const GITHUB_EVENT: ResourceDef = ResourceDef {
     list: None,
     read: read_event,
     complete: Some(complete),
+    // A payload never changes once delivered.
+    watch: None,
 };
 
 /// A pending event in the summary: its resource URI and what the event tools show.
@@ -173,6 +178,51 @@ fn read_pending<'r>(ctx: &'r ToolContext<'_>, uri: &'r str, captures: &'r Captur
         let text = serde_json::to_string(&summary)
             .map_err(|e| ResourceError::Unavailable(e.to_string()))?;
         Ok(vec![ResourceContents::text(uri, Some(JSON.into()), text)])
+    })
+}
+
+/// Follows an account's pending summary: it changes when a delivery the subscriber may see
+/// arrives. Starts at the store's newest event and asks the store for what came after it, a
+/// page at a time; events the subscriber's rule hides move it on without counting.
+struct PendingWatch {
+    seen: Visible,
+    after: i64,
+}
+
+#[async_trait::async_trait(?Send)]
+impl Watcher for PendingWatch {
+    async fn changed(&mut self, platform: &Platform<'_>) -> Result<bool, ResourceError> {
+        let arrived = store::after(platform.objects, &self.seen.tenant, self.after, MAX_LIST)
+            .await
+            .map_err(unavailable)?;
+        let mut changed = false;
+        for stored in arrived {
+            self.after = self.after.max(stored.seq);
+            changed |= self.seen.rule.allows(&stored.event);
+        }
+        Ok(changed)
+    }
+
+    fn mark(&self) -> String {
+        self.after.to_string()
+    }
+}
+
+fn watch_pending<'r>(
+    ctx: &'r ToolContext<'_>,
+    _uri: &'r str,
+    captures: &'r Captures,
+    mark: Option<&'r str>,
+) -> Watching<'r> {
+    Box::pin(async move {
+        let seen = visible(ctx, captures).await?;
+        let after = match mark.and_then(|m| m.parse::<i64>().ok()).filter(|m| *m >= 0) {
+            Some(after) => after,
+            None => store::head(ctx.platform().objects, &seen.tenant)
+                .await
+                .map_err(unavailable)?,
+        };
+        Ok(Box::new(PendingWatch { seen, after }) as Box<dyn Watcher>)
     })
 }
 

@@ -19,6 +19,7 @@ pub const KNOWLEDGE_DOCUMENT: ResourceDef = ResourceDef {
     list: Some(list_documents),
     read: read_document,
     complete: Some(complete),
+    watch: None,
 };
 
 fn failed(e: KnowledgeError) -> ResourceError {

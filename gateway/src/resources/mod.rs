@@ -21,6 +21,9 @@ pub type Reading<'r> =
     Pin<Box<dyn Future<Output = Result<Vec<ResourceContents>, ResourceError>> + 'r>>;
 /// What a family's complete fn returns.
 pub type Completing<'r> = Pin<Box<dyn Future<Output = Result<Vec<String>, ResourceError>> + 'r>>;
+/// What a family's watch fn returns.
+pub type Watching<'r> =
+    Pin<Box<dyn Future<Output = Result<Box<dyn crate::toolbox::Watcher>, ResourceError>> + 'r>>;
 /// What a family's list fn returns.
 pub type Listing<'r> = Pin<Box<dyn Future<Output = Result<Listed, ResourceError>> + 'r>>;
 

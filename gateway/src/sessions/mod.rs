@@ -26,6 +26,8 @@ pub const ANSWER_TIMEOUT_MS: u64 = 5 * 60 * 1000;
 pub const POLL_MS: u64 = 500;
 /// The reconnection delay a stream suggests to its client (`retry:`).
 pub const RETRY_MS: u64 = 1000;
+/// Most resources one session (or one `subscriptions/listen` stream) may subscribe to.
+pub const MAX_SUBSCRIPTIONS: usize = 100;
 /// Longest accepted `Last-Event-ID`.
 pub const MAX_EVENT_ID_LEN: usize = 128;
 
@@ -157,6 +159,18 @@ impl ObjectClass for McpSession {
             Request::Read(op) => Read::answer(store::read(
                 sql, memory, now, &op.owner, &op.stream, op.after,
             )),
+            Request::Subscribe(op) => Subscribe::answer(store::subscribe(
+                sql,
+                memory,
+                &op.owner,
+                &op.uri,
+                op.mark.as_deref(),
+                op.moved,
+                MAX_SUBSCRIPTIONS,
+            )),
+            Request::Subscriptions(op) => {
+                Subscriptions::answer(store::subscriptions(sql, memory, &op.owner))
+            }
         }
     }
 
@@ -181,7 +195,25 @@ crate::objects::operations!(McpSession, Request {
     Reply => Answered,
     Finish => Vec<Event>,
     Read => Option<Vec<Event>>,
+    Subscribe => Option<bool>,
+    Subscriptions => Option<Vec<(String, String)>>,
 });
+
+/// Adds a resource to the session's subscriptions (watched from `mark`), or removes it.
+#[derive(Serialize, Deserialize)]
+pub struct Subscribe {
+    owner: String,
+    uri: String,
+    mark: Option<String>,
+    #[serde(default)]
+    moved: bool,
+}
+
+/// The session's subscriptions.
+#[derive(Serialize, Deserialize)]
+pub struct Subscriptions {
+    owner: String,
+}
 
 /// Creates a session.
 #[derive(Serialize, Deserialize)]
@@ -399,6 +431,54 @@ impl SessionRef {
         Ok(ask(objects, &self.id, op).await?)
     }
 
+    /// Subscribes the session to `uri`, watched from `mark` (`Some`), or unsubscribes it;
+    /// `None` once the session is gone, `Some(false)` when it already holds
+    /// `MAX_SUBSCRIPTIONS`.
+    pub async fn subscribe(
+        &self,
+        objects: &dyn Objects,
+        uri: &str,
+        mark: Option<String>,
+    ) -> Result<Option<bool>, PlatformError> {
+        let op = Subscribe {
+            owner: self.owner.clone(),
+            uri: uri.to_owned(),
+            mark,
+            moved: false,
+        };
+        Ok(ask(objects, &self.id, op).await?)
+    }
+
+    /// Moves the mark of the subscription to `uri`, if it still exists: a stream opened later
+    /// starts from there.
+    pub async fn moved(
+        &self,
+        objects: &dyn Objects,
+        uri: &str,
+        mark: String,
+    ) -> Result<(), PlatformError> {
+        let op = Subscribe {
+            owner: self.owner.clone(),
+            uri: uri.to_owned(),
+            mark: Some(mark),
+            moved: true,
+        };
+        ask(objects, &self.id, op).await?;
+        Ok(())
+    }
+
+    /// The URIs the session is subscribed to, each with its mark; `None` once the session is
+    /// gone.
+    pub async fn subscriptions(
+        &self,
+        objects: &dyn Objects,
+    ) -> Result<Option<Vec<(String, String)>>, PlatformError> {
+        let op = Subscriptions {
+            owner: self.owner.clone(),
+        };
+        Ok(ask(objects, &self.id, op).await?)
+    }
+
     /// The events of `stream` after `after`; `None` once the session is gone.
     pub async fn read(
         &self,
@@ -432,6 +512,28 @@ pub struct OpenStream {
     pub done: bool,
 }
 
+/// Something a held stream polls besides its session's log (the resources a client
+/// subscribed to): each poll, the frames to send now. A feed may instead append its
+/// notifications to the session's log, where the stream then reads them with ids to resume
+/// from.
+#[async_trait::async_trait(?Send)]
+pub trait Feed {
+    /// What is new since the last poll, as SSE frames.
+    async fn poll(&mut self, platform: &Platform<'_>) -> Result<Vec<u8>, PlatformError>;
+
+    /// The last frames of a stream that ends because it is as old as it may be (a graceful
+    /// end the client can tell from a dropped connection), if the protocol has one.
+    fn closing(&self) -> Option<Vec<u8>> {
+        None
+    }
+}
+
+impl std::fmt::Debug for dyn Feed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Feed")
+    }
+}
+
 /// A stream about to be held open: its first bytes, then what the session appends.
 #[derive(Debug)]
 pub struct SessionStream {
@@ -439,6 +541,18 @@ pub struct SessionStream {
     pub opening: Vec<u8>,
     /// Where the stream is.
     pub stream: OpenStream,
+    /// What else it polls (the standalone stream: the session's subscriptions).
+    pub feed: Option<Box<dyn Feed>>,
+}
+
+/// A stream that is only a feed (2026-07-28's `subscriptions/listen`): its first bytes, then
+/// what the feed finds.
+#[derive(Debug)]
+pub struct FeedStream {
+    /// The bytes to send first.
+    pub opening: Vec<u8>,
+    /// What it polls.
+    pub feed: Box<dyn Feed>,
 }
 
 /// An SSE frame for `event`.

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::{Answered, Event, Live, Question, Touched};
 use crate::platform::{Memory, Sql, SqlError, SqlValue};
 
-const SCHEMA: [&str; 3] = [
+const SCHEMA: [&str; 4] = [
     "CREATE TABLE IF NOT EXISTS session (one INTEGER PRIMARY KEY CHECK (one = 1), \
      owner TEXT NOT NULL, version TEXT NOT NULL, capabilities TEXT NOT NULL, \
      created_ms INTEGER NOT NULL, used_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL, \
@@ -19,6 +19,7 @@ const SCHEMA: [&str; 3] = [
     "CREATE TABLE IF NOT EXISTS calls (key TEXT PRIMARY KEY, stream TEXT NOT NULL, call TEXT NOT NULL, \
      answers TEXT NOT NULL, waiting TEXT NOT NULL, timeout TEXT NOT NULL, \
      deadline_ms INTEGER NOT NULL, running INTEGER NOT NULL DEFAULT 0)",
+    "CREATE TABLE IF NOT EXISTS subscriptions (uri TEXT PRIMARY KEY, mark TEXT NOT NULL)",
 ];
 const SCHEMA_READY: &str = "schema";
 /// Most events one session keeps; older ones are dropped (a client that fell this far behind
@@ -143,6 +144,7 @@ pub fn end(sql: &dyn Sql, memory: &Memory, owner: &str) -> Result<bool, SqlError
     }
     sql.exec("DELETE FROM events", &[])?;
     sql.exec("DELETE FROM calls", &[])?;
+    sql.exec("DELETE FROM subscriptions", &[])?;
     Ok(true)
 }
 
@@ -360,6 +362,63 @@ pub fn read(
     ))
 }
 
+/// Adds `uri` to the session's subscriptions, watched from `mark` (`Some`), or removes it
+/// (`None`); `None` once the session is gone, `Some(false)` when adding would pass `max`. A
+/// subscription made again keeps its first mark. With `moved`, only moves the mark of a
+/// subscription that exists (what the stream has sent updates for).
+pub fn subscribe(
+    sql: &dyn Sql,
+    memory: &Memory,
+    owner: &str,
+    uri: &str,
+    mark: Option<&str>,
+    moved: bool,
+    max: usize,
+) -> Result<Option<bool>, SqlError> {
+    ensure(sql, memory)?;
+    if !owns(sql, owner)? {
+        return Ok(None);
+    }
+    if let (true, Some(mark)) = (moved, mark) {
+        sql.exec(
+            "UPDATE subscriptions SET mark = ? WHERE uri = ?",
+            &[mark.into(), uri.into()],
+        )?;
+        return Ok(Some(true));
+    }
+    let Some(mark) = mark else {
+        sql.exec("DELETE FROM subscriptions WHERE uri = ?", &[uri.into()])?;
+        return Ok(Some(true));
+    };
+    let held = sql.exec("SELECT uri FROM subscriptions", &[])?;
+    let known = held.iter().any(|r| text(r, 0) == uri);
+    if !known && held.len() >= max {
+        return Ok(Some(false));
+    }
+    sql.exec(
+        "INSERT INTO subscriptions (uri, mark) VALUES (?, ?) ON CONFLICT (uri) DO NOTHING",
+        &[uri.into(), mark.into()],
+    )?;
+    Ok(Some(true))
+}
+
+/// The URIs the session is subscribed to, each with the mark it is watched from, in order;
+/// `None` once the session is gone.
+pub fn subscriptions(
+    sql: &dyn Sql,
+    memory: &Memory,
+    owner: &str,
+) -> Result<Option<Vec<(String, String)>>, SqlError> {
+    ensure(sql, memory)?;
+    if !owns(sql, owner)? {
+        return Ok(None);
+    }
+    let rows = sql.exec("SELECT uri, mark FROM subscriptions ORDER BY uri", &[])?;
+    Ok(Some(
+        rows.iter().map(|r| (text(r, 0), text(r, 1))).collect(),
+    ))
+}
+
 /// When the session expires (for the alarm), if it exists.
 pub fn expires(sql: &dyn Sql, memory: &Memory) -> Option<u64> {
     ensure(sql, memory).ok()?;
@@ -373,7 +432,7 @@ pub fn expires(sql: &dyn Sql, memory: &Memory) -> Option<u64> {
 pub fn purge(sql: &dyn Sql, memory: &Memory, now_ms: u64) -> Result<(), SqlError> {
     ensure(sql, memory)?;
     if expires(sql, memory).is_some_and(|at| at <= now_ms) {
-        for table in ["events", "calls", "session"] {
+        for table in ["events", "calls", "subscriptions", "session"] {
             sql.exec(&format!("DELETE FROM {table}"), &[])?;
         }
     }

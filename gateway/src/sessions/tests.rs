@@ -156,3 +156,61 @@ fn ids_issued_before_sessions_were_stored_are_honoured_and_event_ids_are_checked
         assert_eq!(parse_event_id(bad), None, "{bad}");
     }
 }
+
+#[test]
+fn subscriptions_are_the_owners_capped_kept_with_their_first_mark_and_go_with_the_session() {
+    let clock = ManualClock::new(1_000);
+    let host = TestHost::new(&clock);
+    let p = host.platform();
+    let s = session("alice");
+    pollster::block_on(async {
+        s.open(p.objects, live("alice"), 1_000_000).await.unwrap();
+        let o = p.objects;
+        let sub = |uri: String, mark: &str| {
+            let (s, mark) = (&s, Some(mark.to_owned()));
+            async move { s.subscribe(o, &uri, mark).await.unwrap() }
+        };
+        assert_eq!(sub("x://b".to_string(), "5").await, Some(true));
+        assert_eq!(sub("x://a".to_string(), "1").await, Some(true));
+        // Subscribing again keeps where the first watch started.
+        assert_eq!(sub("x://a".to_string(), "9").await, Some(true));
+        assert_eq!(
+            s.subscriptions(o).await.unwrap(),
+            Some(vec![
+                ("x://a".into(), "1".into()),
+                ("x://b".into(), "5".into())
+            ])
+        );
+        // What a stream sent moves the mark; a subscription that is gone is not brought back.
+        s.moved(o, "x://a", "12".into()).await.unwrap();
+        s.moved(o, "x://gone", "3".into()).await.unwrap();
+        assert_eq!(s.subscribe(o, "x://b", None).await.unwrap(), Some(true));
+        assert_eq!(
+            s.subscriptions(o).await.unwrap(),
+            Some(vec![("x://a".into(), "12".into())])
+        );
+        // Another caller holding the id sees nothing and changes nothing.
+        let mallory = session("mallory");
+        assert_eq!(mallory.subscriptions(o).await.unwrap(), None);
+        assert_eq!(
+            mallory
+                .subscribe(o, "x://m", Some("0".into()))
+                .await
+                .unwrap(),
+            None
+        );
+        // At most MAX_SUBSCRIPTIONS.
+        for i in 1..MAX_SUBSCRIPTIONS {
+            let uri = format!("x://{i}");
+            assert_eq!(sub(uri.clone(), "0").await, Some(true));
+        }
+        assert_eq!(sub("x://over".to_string(), "0").await, Some(false));
+        assert_eq!(
+            sub("x://a".to_string(), "0").await,
+            Some(true),
+            "one held already"
+        );
+        assert!(s.end(o).await.unwrap());
+        assert_eq!(s.subscriptions(o).await.unwrap(), None);
+    });
+}

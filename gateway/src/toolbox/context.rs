@@ -138,6 +138,7 @@ pub struct ToolContext<'a> {
     missing_capability: RefCell<Option<&'static str>>,
     config: Option<&'a Config>,
     inputs: Inputs,
+    deferred: std::cell::Cell<bool>,
 }
 
 impl<'a> ToolContext<'a> {
@@ -160,7 +161,21 @@ impl<'a> ToolContext<'a> {
             missing_capability: RefCell::default(),
             config: None,
             inputs: Inputs::default(),
+            deferred: std::cell::Cell::new(false),
         }
+    }
+
+    /// Asks for the answer to go out after the client reconnects: in the session era, over
+    /// SSE, the call's stream is closed at once (only its priming event sent) and the answer
+    /// waits in the session for the client to resume with `Last-Event-ID` (SEP-1699). Changes
+    /// nothing elsewhere.
+    pub fn answer_on_reconnect(&self) {
+        self.deferred.set(true);
+    }
+
+    /// Whether the tool asked for `answer_on_reconnect`.
+    pub fn deferred(&self) -> bool {
+        self.deferred.get()
     }
 
     /// Gives tools the gateway's configuration (the MCP layer always does).

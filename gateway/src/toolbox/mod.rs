@@ -19,6 +19,6 @@ pub use policy::{Rate, RatePeriod, ScopeDecl, ScopeGrant, ToolEntry, ToolPolicy,
 pub use prompt::{served, ArgumentDecl, MessageDecl, MessageTemplate, PromptDef};
 pub use resource::{
     Captures, CompleteFn, ListFn, Listed, ReadFn, ResourceDef, ResourceEntry, ResourceError,
-    ResourcePolicy,
+    ResourcePolicy, WatchFn, Watcher,
 };
 pub use result::{CallToolResult, Content, IntoCallToolResult, IntoToolOutput, ToolError};

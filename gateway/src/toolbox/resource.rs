@@ -7,6 +7,7 @@ use std::pin::Pin;
 
 use super::{Rate, ToolContext};
 use crate::mcp::model::{Resource, ResourceContents};
+use crate::platform::Platform;
 
 /// The values a URI matched its family's template with, by variable name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -76,6 +77,29 @@ pub type CompleteFn =
         &'r Captures,
     ) -> Pin<Box<dyn Future<Output = Result<Vec<String>, ResourceError>> + 'r>>;
 
+/// Follows one resource for a subscriber: whether it changed since the last call (or since
+/// the watch began). Held by a stream between polls, so it keeps what it needs (where the
+/// resource was) and is given the platform anew each time.
+#[async_trait::async_trait(?Send)]
+pub trait Watcher {
+    /// Whether the resource changed (as the subscriber sees it) since the last call.
+    async fn changed(&mut self, platform: &Platform<'_>) -> Result<bool, ResourceError>;
+
+    /// Where the watch is, as text a later watch can start from (a session stores it with
+    /// the subscription, so its stream misses nothing that came in between).
+    fn mark(&self) -> String;
+}
+
+/// Starts watching one resource of a family for the caller, from a `mark` an earlier watch
+/// gave, else from now: not found when the caller may not read it, as `read` says.
+pub type WatchFn =
+    for<'r> fn(
+        &'r ToolContext<'_>,
+        &'r str,
+        &'r Captures,
+        Option<&'r str>,
+    ) -> Pin<Box<dyn Future<Output = Result<Box<dyn Watcher>, ResourceError>> + 'r>>;
+
 /// One family as its code declares it.
 #[derive(Clone, Copy)]
 pub struct ResourceDef {
@@ -98,6 +122,9 @@ pub struct ResourceDef {
     pub read: ReadFn,
     /// Completes its template's variables; `None` offers no suggestions.
     pub complete: Option<CompleteFn>,
+    /// Watches one resource for changes; `None` for a family whose resources send no
+    /// updates (a subscription to one is refused).
+    pub watch: Option<WatchFn>,
 }
 
 impl std::fmt::Debug for ResourceDef {
@@ -206,6 +233,7 @@ mod tests {
         list: None,
         read,
         complete: None,
+        watch: None,
     };
 
     #[test]

@@ -110,6 +110,14 @@ pub async fn test_missing_capability(ctx: &ToolContext<'_>) -> Result<String, To
     Ok("The client declared sampling".into())
 }
 
+/// Closes its stream before answering: the answer comes when the client reconnects with
+/// `Last-Event-ID` (SEP-1699, the suite's server-sse-polling).
+#[tool]
+pub async fn test_reconnection(ctx: &ToolContext<'_>) -> CallToolResult {
+    ctx.answer_on_reconnect();
+    CallToolResult::text("Answered after the client reconnected")
+}
+
 /// Would ask the user for input; this server answers without asking.
 #[tool]
 pub async fn test_streaming_elicitation() -> CallToolResult {

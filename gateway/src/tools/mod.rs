@@ -69,6 +69,7 @@ toolbox! {
         fixtures::test_logging_tool,
         fixtures::test_missing_capability,
         fixtures::test_streaming_elicitation,
+        fixtures::test_reconnection,
         fixtures::json_schema_2020_12_tool,
         fixtures::test_custom_header,
         fixtures_input::test_input_required_result_elicitation,
@@ -90,6 +91,7 @@ toolbox! {
         resources::fixtures::STATIC_TEXT,
         resources::fixtures::STATIC_BINARY,
         resources::fixtures::TEMPLATE_DATA,
+        resources::fixtures::WATCHED_RESOURCE,
     ],
 }
 

@@ -18,6 +18,7 @@ mod prepared;
 mod prompt;
 mod resource;
 mod result;
+mod subscription;
 mod tool;
 
 pub use completion::{CompleteResult, Completion, MAX_COMPLETION_VALUES};
@@ -45,6 +46,10 @@ pub use resource::{
     ResourceTemplate, TextResourceContents,
 };
 pub use result::{EmptyResult, ResultType, ServerResult, Stateless};
+pub use subscription::{
+    AcknowledgedParams, ListenResult, ListenResultMeta, ResourceUpdatedParams, SubscriptionFilter,
+    SubscriptionMeta, SubscriptionNotification, SUBSCRIPTION_ID,
+};
 pub use tool::{CallToolResult, Tool, ToolAnnotations};
 
 #[cfg(test)]
