@@ -55,7 +55,7 @@ async function deliver(event, payload, id = randomUUID()) {
 async function event(id) {
   const r = await fetch(`${worker.origin}/event?id=${id}`, { headers: { authorization: `Bearer ${token.access_token}` } });
   assert.equal(r.status, 200, await r.text());
-  return (await r.json()).event;
+  return await r.json();
 }
 
 /** Waits (up to `ms`) until `check()` returns something truthy, and returns it. */
@@ -116,10 +116,12 @@ test("a failed run on main reaches Slack once, formatted from the route's templa
   assert.ok(stored.last_triggered_at, "last_triggered_at is recorded");
   assert.equal(stored.processed, false, "agents still see the event as pending");
   assert.equal(posts().length, 1);
-  const { title, html_url: url, head_sha: sha } = failed.workflow_run;
+  const { html_url: url, head_sha: sha } = failed.workflow_run;
+  assert.equal(stored.repo, failed.repository.full_name);
+  assert.equal(stored.head_branch, "main");
   const sent = posts()[0].json;
   const header = sent.blocks.find((b) => b.type === "header").text.text;
-  assert.ok(header.includes(`${failed.repository.full_name}: ${failed.workflow_run.display_title ?? title} failed`), header);
+  assert.ok(header.includes(`${stored.repo}: ${stored.title} failed`), header);
   const section = sent.blocks.filter((b) => b.type === "section").map((b) => b.text.text).join("\n");
   assert.ok(section.includes("failed on `main`"), section);
   assert.ok(section.includes(sha), section);

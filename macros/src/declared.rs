@@ -143,7 +143,7 @@ fn annotations(h: &Hints) -> TokenStream {
     quote!(::dovecote_gateway::toolbox::Annotations { read_only: #r, destructive: #d, idempotent: #i, open_world: #o })
 }
 
-fn capitalized(s: &str) -> String {
+pub(crate) fn capitalized(s: &str) -> String {
     let mut c = s.chars();
     c.next()
         .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
@@ -171,21 +171,40 @@ pub fn check_channels(
             problems.push(format!("{shown}:{}: preset `{}` sends to channels, but toolbox! was not given channels.toml — add `channels = \"…/channels.toml\"` to toolbox!", tool.line, tool.name));
             continue;
         };
-        for (channel, line) in &p.channels {
-            if !known.contains(channel) {
-                let fix = if known.is_empty() {
-                    "declare it in channels.toml (no channel is declared there yet; channels given only by the *_INSTANCES secrets cannot be a preset's)".to_owned()
-                } else {
-                    format!(
-                        "declare it in channels.toml or use one of: {}",
-                        known.join(", ")
-                    )
-                };
-                problems.push(format!("{shown}:{line}: preset `{}` sends to the channel `{channel}`, which channels.toml does not declare — {fix}", tool.name));
-            }
-        }
+        let owner = format!("preset `{}`", tool.name);
+        problems.extend(undeclared_channels(
+            &p.channels,
+            known,
+            &owner,
+            "a preset's",
+            shown,
+        ));
     }
     problems
+}
+
+/// Each of `channels` (with its line) that `known` lacks, as `file:line: problem — fix`:
+/// `owner` sends to it (``preset `x` ``), and only declared channels can be `whose`.
+pub fn undeclared_channels(
+    channels: &[(String, usize)],
+    known: &[String],
+    owner: &str,
+    whose: &str,
+    shown: &str,
+) -> Vec<String> {
+    let fix = if known.is_empty() {
+        format!("declare it in channels.toml (no channel is declared there yet; channels given only by the *_INSTANCES secrets cannot be {whose})")
+    } else {
+        format!(
+            "declare it in channels.toml or use one of: {}",
+            known.join(", ")
+        )
+    };
+    channels
+        .iter()
+        .filter(|(channel, _)| !known.contains(channel))
+        .map(|(channel, line)| format!("{shown}:{line}: {owner} sends to the channel `{channel}`, which channels.toml does not declare — {fix}"))
+        .collect()
 }
 
 /// Each preset under a scope members may hold, as `file:line: problem — fix`: the operator's

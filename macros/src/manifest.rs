@@ -7,11 +7,13 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 mod declared;
+mod event_routes;
 mod prompts;
 mod resources;
 mod rules;
 
 pub use declared::{Declared, Hints, Kind, Method, Returns};
+pub use event_routes::EventRoute;
 pub use prompts::{Body, Prompt, Role};
 pub use resources::{ResourceFamily, ResourcePolicy};
 use rules::{check_description, check_non_empty, check_scope_name};
@@ -86,6 +88,8 @@ pub struct Manifest {
     pub resources: Vec<ResourceFamily>,
     /// `[prompts.*]`.
     pub prompts: Vec<Prompt>,
+    /// `[routes.*]`.
+    pub routes: Vec<EventRoute>,
 }
 
 /// A mistake in the manifest: its 1-based line and a message ending in the fix.
@@ -119,9 +123,10 @@ pub fn parse(source: &str) -> Result<(Manifest, Vec<ManifestError>), ManifestErr
             "tools" => tools = Some(value),
             "resources" => resources = Some(value),
             "prompts" => prompts = Some(value),
+            "routes" => manifest.routes = reader.routes(value),
             other => reader.error(
                 key.span(),
-                format!("unknown key `{other}` — a manifest has only [scopes], [tools.<fn name>], [resources.<family>] and [prompts.<name>] tables"),
+                format!("unknown key `{other}` — a manifest has only [scopes], [tools.<fn name>], [resources.<family>], [prompts.<name>] and [routes.<name>] tables"),
             ),
         }
     }

@@ -13,6 +13,7 @@
 pub mod access;
 pub mod admin;
 pub mod allowlist;
+pub mod hook;
 pub mod ids;
 pub mod intake;
 pub mod pace;

@@ -140,8 +140,8 @@ fn unknown_top_level_keys() {
     assert_eq!(
         errs,
         [
-            "1: unknown key `name` — a manifest has only [scopes], [tools.<fn name>], [resources.<family>] and [prompts.<name>] tables",
-            "3: unknown key `tool` — a manifest has only [scopes], [tools.<fn name>], [resources.<family>] and [prompts.<name>] tables",
+            "1: unknown key `name` — a manifest has only [scopes], [tools.<fn name>], [resources.<family>], [prompts.<name>] and [routes.<name>] tables",
+            "3: unknown key `tool` — a manifest has only [scopes], [tools.<fn name>], [resources.<family>], [prompts.<name>] and [routes.<name>] tables",
         ]
     );
 }

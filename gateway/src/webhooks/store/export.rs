@@ -40,6 +40,7 @@ pub fn erase(sql: &dyn Sql) -> Result<(), SqlError> {
     for table in [
         "chunks",
         "digests",
+        "triggers",
         "events",
         "pending_types",
         "quota",
