@@ -47,15 +47,17 @@ async function deliver(event, payload, id = randomUUID()) {
     headers: { "content-type": "application/json", "x-github-event": event, "x-github-delivery": id, "x-hub-signature-256": await sign(SECRET, body) },
     body,
   });
-  assert.equal(r.status, 202, await r.text());
-  return { id, ...(await r.json()) };
+  const text = await r.text();
+  assert.equal(r.status, 202, text);
+  return { id, ...JSON.parse(text) };
 }
 
 /** The stored event `id` as GET /event returns it. */
 async function event(id) {
   const r = await fetch(`${worker.origin}/event?id=${id}`, { headers: { authorization: `Bearer ${token.access_token}` } });
-  assert.equal(r.status, 200, await r.text());
-  return await r.json();
+  const text = await r.text();
+  assert.equal(r.status, 200, text);
+  return JSON.parse(text);
 }
 
 /** Waits (up to `ms`) until `check()` returns something truthy, and returns it. */
