@@ -60,10 +60,9 @@ pub async fn hand_over(
     };
     let actor = format!("route:{}", route.name);
     let id = planned.notification.as_str();
-    let refused = match accept(platform, event, route, channel_id, id, arrival).await {
-        Ok(()) => None,
-        Err(why) => Some(why),
-    };
+    let refused = accept(platform, event, route, channel_id, id, arrival)
+        .await
+        .err();
     let (outcome, detail) = match &refused {
         None => (
             "queued",
