@@ -5,26 +5,20 @@
 // Slack stand-in through the outbox, and the event's trigger_status follows it (read over REST).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { createRequire } from "node:module";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { promisify } from "node:util";
 import { sign } from "@octokit/webhooks-methods";
-import { ROOT, REMOTE, startWorker, localOnly } from "./harness/worker.mjs";
+import { REMOTE, startWorker, localOnly } from "./harness/worker.mjs";
 import { signIn } from "./harness/signin.mjs";
+import { buildWith } from "./harness/build.mjs";
 import * as slack from "./harness/services/slack.mjs";
 
 const LOCAL = localOnly("a build with an event route and a Slack stand-in");
-const run = promisify(execFile);
 const BUILD = "routes";
 const SECRET = "routes-e2e-webhook-secret";
 const HOOK_PATH = "/services/T0/B0/routesE2E";
 const examples = createRequire(import.meta.url)("@octokit/webhooks-examples");
 
-let dir;
 let worker;
 let sl;
 let token;
@@ -76,20 +70,7 @@ const settle = () => new Promise((ok) => setTimeout(ok, 2_000));
 
 before(async () => {
   if (REMOTE) return;
-  dir = mkdtempSync(join(tmpdir(), "dovecote-routes-"));
-  const manifest = readFileSync(join(ROOT, "tools.toml"), "utf8") + "\n" + readFileSync(join(ROOT, "e2e/routes/tools.toml"), "utf8");
-  const path = join(dir, "tools.toml");
-  writeFileSync(path, manifest);
-  try {
-    await run("bash", [join(ROOT, "scripts/build.sh"), BUILD], {
-      cwd: ROOT,
-      env: { ...process.env, DOVECOTE_TOOLS_MANIFEST: path, DOVECOTE_CHANNELS_MANIFEST: join(ROOT, "e2e/routes/channels.toml") },
-      timeout: 590_000,
-      maxBuffer: 64 * 1024 * 1024,
-    });
-  } catch (e) {
-    throw new Error(`scripts/build.sh ${BUILD} failed:\n${e.stdout}\n${e.stderr}`);
-  }
+  await buildWith(BUILD, { tools: "e2e/routes/tools.toml", channels: "e2e/routes/channels.toml" });
   sl = await slack.startSlack({ webhookPath: HOOK_PATH, botToken: "xoxb-unused", channels: [] });
   worker = await startWorker({
     build: BUILD,
@@ -104,7 +85,6 @@ before(async () => {
 
 after(async () => {
   await Promise.all([worker?.stop(), sl?.stop()]);
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 test("a failed run on main reaches Slack once, formatted from the route's template; a redelivery does not post again", LOCAL, async () => {

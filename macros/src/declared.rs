@@ -167,31 +167,39 @@ pub fn check_channels(
         else {
             continue;
         };
-        let Some(known) = declared else {
-            problems.push(format!("{shown}:{}: preset `{}` sends to channels, but toolbox! was not given channels.toml — add `channels = \"…/channels.toml\"` to toolbox!", tool.line, tool.name));
-            continue;
+        let sender = Sender {
+            owner: format!("preset `{}`", tool.name),
+            line: tool.line,
+            whose: "a preset's",
         };
-        let owner = format!("preset `{}`", tool.name);
-        problems.extend(undeclared_channels(
-            &p.channels,
-            known,
-            &owner,
-            "a preset's",
-            shown,
-        ));
+        problems.extend(undeclared_channels(&p.channels, declared, &sender, shown));
     }
     problems
 }
 
-/// Each of `channels` (with its line) that `known` lacks, as `file:line: problem — fix`:
-/// `owner` sends to it (``preset `x` ``), and only declared channels can be `whose`.
+/// What sends to channels, for the messages about them: ``preset `x` `` on its line, and
+/// whose channels only declared ones can be (`a preset's`).
+pub struct Sender {
+    /// ``preset `x` ``.
+    pub owner: String,
+    /// The line of its table.
+    pub line: usize,
+    /// `a preset's`.
+    pub whose: &'static str,
+}
+
+/// Each of `channels` (with its line) that `declared` lacks, as `file:line: problem — fix`
+/// (`declared` is `None` when toolbox! was given no channels manifest: one problem then).
 pub fn undeclared_channels(
     channels: &[(String, usize)],
-    known: &[String],
-    owner: &str,
-    whose: &str,
+    declared: Option<&[String]>,
+    sender: &Sender,
     shown: &str,
 ) -> Vec<String> {
+    let Sender { owner, line, whose } = sender;
+    let Some(known) = declared else {
+        return vec![format!("{shown}:{line}: {owner} sends to channels, but toolbox! was not given channels.toml — add `channels = \"…/channels.toml\"` to toolbox!")];
+    };
     let fix = if known.is_empty() {
         format!("declare it in channels.toml (no channel is declared there yet; channels given only by the *_INSTANCES secrets cannot be {whose})")
     } else {

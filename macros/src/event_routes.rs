@@ -6,7 +6,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::Ident;
 
-use crate::declared::{capitalized, undeclared_channels};
+use crate::declared::{capitalized, undeclared_channels, Sender};
 use crate::manifest::{EventRoute, Manifest};
 use crate::tool::option;
 
@@ -18,17 +18,15 @@ pub fn check_channels(
 ) -> Vec<String> {
     let mut problems = Vec::new();
     for route in &manifest.routes {
-        let Some(known) = declared else {
-            let line = route.channels.first().map_or(1, |(_, l)| *l);
-            problems.push(format!("{shown}:{line}: route `{}` sends to channels, but toolbox! was not given channels.toml — add `channels = \"…/channels.toml\"` to toolbox!", route.name));
-            continue;
+        let sender = Sender {
+            owner: format!("route `{}`", route.name),
+            line: route.channels.first().map_or(1, |(_, l)| *l),
+            whose: "a route's",
         };
-        let owner = format!("route `{}`", route.name);
         problems.extend(undeclared_channels(
             &route.channels,
-            known,
-            &owner,
-            "a route's",
+            declared,
+            &sender,
             shown,
         ));
     }

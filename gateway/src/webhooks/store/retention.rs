@@ -95,14 +95,7 @@ pub fn run(sql: &dyn Sql, memory: &Memory, now_ms: u64) -> Result<Purged, SqlErr
     schema::ensure(sql, memory)?;
     let mut purged = Purged::default();
     if setting(sql, WIPE_KEY)?.is_some_and(|at| at as u64 <= now_ms) {
-        for table in [
-            "chunks",
-            "digests",
-            "triggers",
-            "events",
-            "pending_types",
-            "quota",
-        ] {
+        for table in schema::EVENT_TABLES {
             sql.exec(&format!("DELETE FROM {table}"), &[])?;
         }
         clear_setting(sql, WIPE_KEY)?;

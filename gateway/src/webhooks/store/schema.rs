@@ -40,6 +40,17 @@ const SCHEMA: [&str; 9] = [
     "CREATE INDEX IF NOT EXISTS triggers_by_event ON triggers (seq)",
 ];
 
+/// The tables of events and their counts (all but `settings`), emptied together when a store
+/// is wiped or erased.
+pub const EVENT_TABLES: [&str; 6] = [
+    "chunks",
+    "digests",
+    "triggers",
+    "events",
+    "pending_types",
+    "quota",
+];
+
 /// The instance's memory: the tables exist.
 const READY: &str = "schema";
 
