@@ -7,24 +7,18 @@
 // TypeScript client with a real access token; listed, scope-filtered and rate-limited.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { promisify } from "node:util";
 import { Client, InsufficientScopeError, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
-import { ROOT, REMOTE, startWorker, localOnly } from "./harness/worker.mjs";
+import { REMOTE, startWorker, localOnly } from "./harness/worker.mjs";
 import { signIn } from "./harness/signin.mjs";
+import { buildWith } from "./harness/build.mjs";
 import { startService } from "./harness/services/server.mjs";
 import { startWebhook } from "./harness/services/webhook.mjs";
 
 const LOCAL = localOnly("a build with declared tools and local API stand-ins");
-const run = promisify(execFile);
 const BUILD = "declared";
 const API_KEY = "demo-api-key-e2e-0123456789";
 const HOOK_KEY = "e2e-alerts-signing-key";
 
-let dir;
 let worker;
 let api;
 let hook;
@@ -63,20 +57,7 @@ async function connect(token) {
 
 before(async () => {
   if (REMOTE) return;
-  dir = mkdtempSync(join(tmpdir(), "dovecote-declared-"));
-  const manifest = readFileSync(join(ROOT, "tools.toml"), "utf8") + "\n" + readFileSync(join(ROOT, "e2e/declared/tools.toml"), "utf8");
-  const path = join(dir, "tools.toml");
-  writeFileSync(path, manifest);
-  try {
-    await run("bash", [join(ROOT, "scripts/build.sh"), BUILD], {
-      cwd: ROOT,
-      env: { ...process.env, DOVECOTE_TOOLS_MANIFEST: path, DOVECOTE_CHANNELS_MANIFEST: join(ROOT, "e2e/declared/channels.toml") },
-      timeout: 590_000,
-      maxBuffer: 64 * 1024 * 1024,
-    });
-  } catch (e) {
-    throw new Error(`scripts/build.sh ${BUILD} failed:\n${e.stdout}\n${e.stderr}`);
-  }
+  await buildWith(BUILD, { tools: "e2e/declared/tools.toml", channels: "e2e/declared/channels.toml" });
   api = await startService(demoApi);
   hook = await startWebhook({ key: HOOK_KEY });
   worker = await startWorker({
@@ -95,7 +76,6 @@ before(async () => {
 after(async () => {
   await client?.close();
   await Promise.all([worker?.stop(), api?.stop(), hook?.stop()]);
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe("declared http tools", LOCAL, () => {

@@ -15,6 +15,7 @@ use crate::router::Gateway;
 use crate::routes::{Cap, Route};
 use crate::toolbox::Principal;
 use crate::tools;
+use crate::triggers;
 use crate::webhooks::{self, stream};
 
 /// A route's handler.
@@ -464,9 +465,17 @@ pub async fn deliveries(call: Call<'_>) -> Answer {
         ..
     } = call;
     let settings = &gateway.config.webhooks;
-    webhooks::intake::receive(settings, &gateway.platform, gateway.leases, &request, body)
-        .await
-        .into()
+    let routes = triggers::Routes(tools::EVENT_ROUTES);
+    webhooks::intake::receive(
+        settings,
+        &gateway.platform,
+        gateway.leases,
+        &request,
+        body,
+        &routes,
+    )
+    .await
+    .into()
 }
 
 /// The REST endpoints beside the event tools.

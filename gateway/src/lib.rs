@@ -37,6 +37,7 @@ pub mod sessions;
 pub mod template;
 pub mod toolbox;
 pub mod tools;
+pub mod triggers;
 pub mod upstreams;
 pub mod web;
 pub mod webhooks;

@@ -125,6 +125,8 @@ impl World {
             summary: Default::default(),
             quota: None,
             retention: self.config.webhooks.retention,
+            triggers: Vec::new(),
+            mark_processed: false,
         };
         let tenant = Tenant::parse(account).unwrap();
         let bytes = payload.to_string().into_bytes();

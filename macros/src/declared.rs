@@ -154,7 +154,7 @@ pub fn annotations(h: &Hints) -> TokenStream {
     quote!(::dovecote_gateway::toolbox::Annotations { read_only: #r, destructive: #d, idempotent: #i, open_world: #o })
 }
 
-fn capitalized(s: &str) -> String {
+pub(crate) fn capitalized(s: &str) -> String {
     let mut c = s.chars();
     c.next()
         .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
@@ -178,25 +178,52 @@ pub fn check_channels(
         else {
             continue;
         };
-        let Some(known) = declared else {
-            problems.push(format!("{shown}:{}: preset `{}` sends to channels, but toolbox! was not given channels.toml — add `channels = \"…/channels.toml\"` to toolbox!", tool.line, tool.name));
-            continue;
+        let sender = Sender {
+            owner: format!("preset `{}`", tool.name),
+            line: tool.line,
+            whose: "a preset's",
         };
-        for (channel, line) in &p.channels {
-            if !known.contains(channel) {
-                let fix = if known.is_empty() {
-                    "declare it in channels.toml (no channel is declared there yet; channels given only by the *_INSTANCES secrets cannot be a preset's)".to_owned()
-                } else {
-                    format!(
-                        "declare it in channels.toml or use one of: {}",
-                        known.join(", ")
-                    )
-                };
-                problems.push(format!("{shown}:{line}: preset `{}` sends to the channel `{channel}`, which channels.toml does not declare — {fix}", tool.name));
-            }
-        }
+        problems.extend(undeclared_channels(&p.channels, declared, &sender, shown));
     }
     problems
+}
+
+/// What sends to channels, for the messages about them: ``preset `x` `` on its line, and
+/// whose channels only declared ones can be (`a preset's`).
+pub struct Sender {
+    /// ``preset `x` ``.
+    pub owner: String,
+    /// The line of its table.
+    pub line: usize,
+    /// `a preset's`.
+    pub whose: &'static str,
+}
+
+/// Each of `channels` (with its line) that `declared` lacks, as `file:line: problem — fix`
+/// (`declared` is `None` when toolbox! was given no channels manifest: one problem then).
+pub fn undeclared_channels(
+    channels: &[(String, usize)],
+    declared: Option<&[String]>,
+    sender: &Sender,
+    shown: &str,
+) -> Vec<String> {
+    let Sender { owner, line, whose } = sender;
+    let Some(known) = declared else {
+        return vec![format!("{shown}:{line}: {owner} sends to channels, but toolbox! was not given channels.toml — add `channels = \"…/channels.toml\"` to toolbox!")];
+    };
+    let fix = if known.is_empty() {
+        format!("declare it in channels.toml (no channel is declared there yet; channels given only by the *_INSTANCES secrets cannot be {whose})")
+    } else {
+        format!(
+            "declare it in channels.toml or use one of: {}",
+            known.join(", ")
+        )
+    };
+    channels
+        .iter()
+        .filter(|(channel, _)| !known.contains(channel))
+        .map(|(channel, line)| format!("{shown}:{line}: {owner} sends to the channel `{channel}`, which channels.toml does not declare — {fix}"))
+        .collect()
 }
 
 /// Each preset under a scope members may hold, as `file:line: problem — fix`: the operator's

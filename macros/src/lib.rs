@@ -5,6 +5,7 @@ mod attr;
 mod channels;
 mod ctxt;
 mod declared;
+mod event_routes;
 mod manifest;
 mod prompts;
 mod template;

@@ -7,12 +7,14 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 mod declared;
+mod event_routes;
 mod prompts;
 mod resources;
 mod rules;
 mod upstreams;
 
 pub use declared::{Declared, Hints, Kind, Method, Returns};
+pub use event_routes::EventRoute;
 pub use prompts::{Body, Prompt, Role};
 pub use resources::{ResourceFamily, ResourcePolicy};
 use rules::{check_description, check_non_empty, check_scope_name};
@@ -93,6 +95,8 @@ pub struct Manifest {
     pub prompts: Vec<Prompt>,
     /// `[upstreams.*]`.
     pub upstreams: Vec<Upstream>,
+    /// `[routes.*]`.
+    pub routes: Vec<EventRoute>,
 }
 
 /// A mistake in the manifest: its 1-based line and a message ending in the fix.
@@ -127,9 +131,10 @@ pub fn parse(source: &str) -> Result<(Manifest, Vec<ManifestError>), ManifestErr
             "resources" => resources = Some(value),
             "prompts" => prompts = Some(value),
             "upstreams" => upstreams = Some(value),
+            "routes" => manifest.routes = reader.routes(value),
             other => reader.error(
                 key.span(),
-                format!("unknown key `{other}` — a manifest has only [scopes], [tools.<fn name>], [resources.<family>], [prompts.<name>] and [upstreams.<name>] tables"),
+                format!("unknown key `{other}` — a manifest has only [scopes], [tools.<fn name>], [resources.<family>], [prompts.<name>], [upstreams.<name>] and [routes.<name>] tables"),
             ),
         }
     }

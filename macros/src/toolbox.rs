@@ -88,8 +88,10 @@ pub fn expand_at(
         .as_ref()
         .and_then(|c| crate::channels::channel_ids(c, &base, &mut cx));
     let presets = crate::declared::check_channels(&manifest, channel_ids.as_deref(), &shown);
+    let routes = crate::event_routes::check_channels(&manifest, channel_ids.as_deref(), &shown);
     for problem in presets
         .into_iter()
+        .chain(routes)
         .chain(crate::declared::check_preset_scopes(&manifest, &shown))
     {
         cx.error_spanned_by(lit, problem);
@@ -386,6 +388,7 @@ fn emit(
     });
     let (prompts, checks) = crate::prompts::emit(manifest, families, shown);
     let warnings = crate::declared::secret_warnings(manifest, shown);
+    let routes = crate::event_routes::emit(manifest);
     let path = path.to_string_lossy();
     let lock = lock_file.map(|lock| {
         quote!(
@@ -408,6 +411,8 @@ fn emit(
             resources: &[#(#resources),*],
             prompts: &[#(#prompts),*],
         };
+
+        #routes
     }
 }
 

@@ -31,5 +31,25 @@ pub const MAX_ANSWER_BYTES: usize = 64 * 1024;
 pub const SEND_TIMEOUT_MS: u64 = 5_000;
 /// How long the outbox retries a notification, unless `NOTIFY_EXPIRY_HOURS` says otherwise.
 pub const DEFAULT_EXPIRY_HOURS: u64 = 24;
+/// The variable that sets how long queued notifications are retried.
+pub const EXPIRY_VAR: &str = "NOTIFY_EXPIRY_HOURS";
+/// The longest expiry it may set.
+const MAX_EXPIRY_HOURS: u64 = 720;
+
+/// How long queued notifications are retried, from `NOTIFY_EXPIRY_HOURS`.
+pub fn expiry_hours(secrets: &dyn crate::platform::Secrets) -> Result<u64, String> {
+    match secrets.get(EXPIRY_VAR) {
+        None => Ok(DEFAULT_EXPIRY_HOURS),
+        Some(v) if v.trim().is_empty() => Ok(DEFAULT_EXPIRY_HOURS),
+        Some(v) => v
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|h| (1..=MAX_EXPIRY_HOURS).contains(h))
+            .ok_or_else(|| {
+                format!("The gateway's {EXPIRY_VAR} is not a number of hours from 1 to {MAX_EXPIRY_HOURS}; the operator must fix it before notifications can be sent")
+            }),
+    }
+}
 
 crate::channels! { manifest = "../../../channels.toml" }

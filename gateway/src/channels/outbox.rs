@@ -166,6 +166,13 @@ pub struct Accept {
     pub parts: Vec<Value>,
     /// When to give up.
     pub expires_ms: u64,
+    /// Leave every attempt to the alarm: the caller does not send it (an event route, whose
+    /// webhook answer never waits for a channel).
+    #[serde(default)]
+    pub defer: bool,
+    /// The event store to tell how each attempt ended (see `follow`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follower: Option<String>,
 }
 
 /// The outcome of the accepting request's attempt.
@@ -219,6 +226,7 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS outbox (
 fn schema(sql: &dyn Sql) -> Result<(), SqlError> {
     sql.exec(SCHEMA, &[])?;
     steer::schema(sql)?;
+    follow::schema(sql)?;
     sql.exec(
         "CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_ms)",
         &[],
@@ -248,6 +256,8 @@ fn accept(sql: &dyn Sql, now_ms: u64, op: Accept) -> Result<Accepted, SqlError> 
         client,
         parts,
         expires_ms,
+        defer,
+        follower,
     } = op;
     sql.exec(
         "DELETE FROM outbox WHERE state IN ('sent', 'failed') AND updated_ms < ?",
@@ -261,12 +271,17 @@ fn accept(sql: &dyn Sql, now_ms: u64, op: Accept) -> Result<Accepted, SqlError> 
         .first()
         .and_then(|r| r[0].as_i64())
         .map(|t| t.max(0) as u64);
-    let send_now = earliest.is_none();
+    let send_now = earliest.is_none() && !defer;
     let (state, next_ms) = match earliest {
-        None => (State::Sending, now_ms + LEASE_MS),
+        None if send_now => (State::Sending, now_ms + LEASE_MS),
+        // Left to the alarm, which runs now.
+        None => (State::Queued, now_ms),
         // Behind the others, in order: the alarm takes it after them.
         Some(t) => (State::Queued, t.max(now_ms)),
     };
+    if let Some(object) = &follower {
+        follow::follow(sql, &id, object)?;
+    }
     let parts = serde_json::to_string(&parts).map_err(|e| SqlError(e.to_string()))?;
     sql.exec(
             "INSERT INTO outbox (id, channel, actor, client, parts, state, next_ms, created_ms, expires_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -395,6 +410,7 @@ fn status(sql: &dyn Sql, id: &str) -> Result<Option<Status>, SqlError> {
 }
 
 mod alarm;
+pub mod follow;
 pub mod steer;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;

@@ -8,6 +8,7 @@
 
 #[cfg(target_arch = "wasm32")]
 mod classes;
+pub mod follow;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod host;
 pub mod hourly;

@@ -13,17 +13,14 @@ pub use crate::channels::listing::{ChannelInfo, ChannelList};
 use crate::channels::message::{Field, Message, Severity};
 use crate::channels::outbox::{self, Accepted, State, Status};
 use crate::channels::registry::{self, Registry};
-use crate::channels::{CHANNELS, DEFAULT_EXPIRY_HOURS};
+use crate::channels::{expiry_hours, CHANNELS};
 use crate::mcp::model::{ElicitAction, ElicitParams, FormField, FormSchema};
 use crate::objects::Ask;
 use crate::tool;
 use crate::toolbox::Unanswered;
 use crate::toolbox::{ToolContext, ToolError};
 
-/// The variable that sets how long queued notifications are retried.
-pub const EXPIRY_VAR: &str = "NOTIFY_EXPIRY_HOURS";
-/// The longest expiry it may set.
-const MAX_EXPIRY_HOURS: u64 = 720;
+pub use crate::channels::EXPIRY_VAR;
 
 /// No arguments.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -191,6 +188,8 @@ pub(crate) async fn send(ctx: &ToolContext<'_>, args: SendArgs) -> Result<SendRe
         client: principal.client_id.clone(),
         parts: parts.clone(),
         expires_ms: now + expiry_hours * 3_600_000,
+        defer: false,
+        follower: None,
     };
     let accepted: Accepted = call_outbox(ctx, &channel_id, accept).await?;
     let mut result = SendResult {
@@ -380,22 +379,6 @@ fn confirm(
     match answer.action {
         ElicitAction::Accept if ticked => Ok(()),
         _ => Err(Unconfirmed::Declined),
-    }
-}
-
-/// How long queued notifications are retried, from `NOTIFY_EXPIRY_HOURS`.
-fn expiry_hours(secrets: &dyn crate::platform::Secrets) -> Result<u64, String> {
-    match secrets.get(EXPIRY_VAR) {
-        None => Ok(DEFAULT_EXPIRY_HOURS),
-        Some(v) if v.trim().is_empty() => Ok(DEFAULT_EXPIRY_HOURS),
-        Some(v) => v
-            .trim()
-            .parse::<u64>()
-            .ok()
-            .filter(|h| (1..=MAX_EXPIRY_HOURS).contains(h))
-            .ok_or_else(|| {
-                format!("The gateway's {EXPIRY_VAR} is not a number of hours from 1 to {MAX_EXPIRY_HOURS}; the operator must fix it before notifications can be sent")
-            }),
     }
 }
 

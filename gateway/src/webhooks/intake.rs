@@ -5,6 +5,7 @@
 
 use std::cell::Cell;
 
+use super::hook::{Arrival, Triggers};
 use super::payload::{self, Delivery};
 use super::refusals::{self, Refusal};
 use super::settings::{Allowlist, Verification, WebhookSettings};
@@ -53,17 +54,18 @@ fn retry_after_secs(ms: u64) -> String {
 }
 
 /// Serves one delivery: `req` is its head, `body` its body, read only once the address and
-/// its rate passed. Refusals before the account is known are counted (`refusals`), in memory
-/// and written in batches.
+/// its rate passed; a stored delivery goes to `triggers` (the event routes). Refusals before
+/// the account is known are counted (`refusals`), in memory and written in batches.
 pub async fn receive(
     settings: &WebhookSettings,
     platform: &Platform<'_>,
     leases: &Leases,
     req: &HttpRequest,
     body: Body<'_>,
+    triggers: &dyn Triggers,
 ) -> HttpResponse {
     let why = Cell::new(None);
-    let response = checked(settings, platform, leases, req, body, &why).await;
+    let response = checked(settings, platform, leases, req, body, triggers, &why).await;
     let now = platform.clock.now_ms();
     if let Some(refusal) = why.get() {
         refusals::note(refusal, now);
@@ -79,6 +81,7 @@ async fn checked(
     leases: &Leases,
     req: &HttpRequest,
     body: Body<'_>,
+    triggers: &dyn Triggers,
     why: &Cell<Option<Refusal>>,
 ) -> HttpResponse {
     let address = req
@@ -205,18 +208,32 @@ async fn checked(
             return response;
         }
     };
+    let arrival = Arrival {
+        id: &id,
+        tenant: &tenant,
+        event_type: &event_type,
+        summary: &delivery.summary,
+        payload: &body,
+    };
+    let plan = triggers.plan(platform, &arrival);
     let incoming = Incoming {
         id: id.clone(),
         quota: (!INSTALLATION_EVENTS.contains(&event_type.as_str())).then_some(Quota {
             limit: settings.tenant_quota,
             window_ms: settings.quota_window_ms,
         }),
-        event_type,
-        summary: delivery.summary,
+        event_type: event_type.clone(),
+        summary: delivery.summary.clone(),
         retention: settings.retention,
+        triggers: plan.sends.iter().map(|s| s.notification.clone()).collect(),
+        mark_processed: plan.mark_processed,
     };
     match store::ingest(platform.objects, &tenant, incoming, &body).await {
         Ok(outcome @ (Ingested::Stored | Ingested::Duplicate)) => {
+            // Only the first delivery of an event triggers: a duplicate was triggered then.
+            if outcome == Ingested::Stored && !plan.sends.is_empty() {
+                triggers.fire(platform, &arrival, &plan).await;
+            }
             let answer = Accepted {
                 accepted: true,
                 id: id.as_str(),

@@ -2,7 +2,8 @@
 //! rate, signature, tenant, quota), stored in one `EventStore` Durable Object per tenant, and
 //! read by agents through the event tools, the REST endpoints and the `/events` stream.
 //!
-//! `intake` is the delivery path; `registry` maps GitHub App installations to accounts;
+//! `intake` is the delivery path, and `hook` what it hands a stored delivery to (the event
+//! routes, which live above this part); `registry` maps GitHub App installations to accounts;
 //! `store` is the per-tenant event store; `access` decides which tenants a caller sees and
 //! reads them together, and `visibility` which of a tenant's events (the one rule every
 //! reader applies); `rest` and `stream` serve them over HTTP, and `pace` times an open
@@ -13,6 +14,7 @@
 pub mod access;
 pub mod admin;
 pub mod allowlist;
+pub mod hook;
 pub mod ids;
 pub mod intake;
 pub mod pace;

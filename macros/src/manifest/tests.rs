@@ -143,8 +143,8 @@ fn unknown_top_level_keys() {
     assert_eq!(
         errs,
         [
-            "1: unknown key `name` — a manifest has only [scopes], [tools.<fn name>], [resources.<family>], [prompts.<name>] and [upstreams.<name>] tables",
-            "3: unknown key `tool` — a manifest has only [scopes], [tools.<fn name>], [resources.<family>], [prompts.<name>] and [upstreams.<name>] tables",
+            "1: unknown key `name` — a manifest has only [scopes], [tools.<fn name>], [resources.<family>], [prompts.<name>], [upstreams.<name>] and [routes.<name>] tables",
+            "3: unknown key `tool` — a manifest has only [scopes], [tools.<fn name>], [resources.<family>], [prompts.<name>], [upstreams.<name>] and [routes.<name>] tables",
         ]
     );
 }

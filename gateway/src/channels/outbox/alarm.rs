@@ -4,8 +4,8 @@
 use serde_json::Value;
 
 use super::{
-    backoff_ms, int, record, row_status, schema, Sender, State, Status, ALARM_BATCH, COLUMNS,
-    LEASE_MS,
+    backoff_ms, follow, int, record, row_status, schema, Sender, State, Status, ALARM_BATCH,
+    COLUMNS, LEASE_MS,
 };
 use crate::audit::{self, Entry};
 use crate::channels::deliver::{self, Progress};
@@ -14,9 +14,13 @@ use crate::channels::registry::{self, Registry};
 use crate::channels::Instance;
 use crate::platform::{Platform, Sql};
 
-/// When the alarm should next run: the earliest attempt of a waiting notification.
+/// When the alarm should next run: the earliest attempt of a waiting notification, or now when
+/// a follower is owed the end of one (`follow`).
 pub fn next_wake(sql: &dyn Sql) -> Option<u64> {
     schema(sql).ok()?;
+    if follow::owed(sql) {
+        return Some(0);
+    }
     sql.exec(
         "SELECT min(next_ms) FROM outbox WHERE state IN ('sending', 'queued')",
         &[],
@@ -49,10 +53,12 @@ pub async fn run_due(sql: &dyn Sql, platform: &Platform<'_>, file: &[Instance]) 
         }
         let outcome = attempt(sql, platform, file, &status, &parts, now).await;
         audit_attempt(platform, &sender, &status, &outcome).await;
+        follow::report(sql, platform, &status.id, outcome.0).await;
         if outcome.0 == State::Queued {
             break;
         }
     }
+    follow::flush(sql, platform).await;
     next_wake(sql)
 }
 

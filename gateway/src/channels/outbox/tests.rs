@@ -82,6 +82,8 @@ fn accept(objects: &LocalObjects<'_>, id: &str, parts: usize, expires_ms: u64) -
             client: Some("client-1".into()),
             parts,
             expires_ms,
+            defer: false,
+            follower: None,
         },
     );
     answer.send_now

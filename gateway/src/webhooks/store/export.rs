@@ -3,7 +3,7 @@
 //! a page at a time, so no page holds more than its budget beyond one event; and erasing a
 //! store whole.
 
-use super::read;
+use super::{read, schema};
 use crate::platform::{Sql, SqlError};
 
 /// Most bytes of JSON lines one page carries (beyond its last event).
@@ -37,14 +37,7 @@ pub fn page(
 
 /// Deletes every event, payload and count of this store now.
 pub fn erase(sql: &dyn Sql) -> Result<(), SqlError> {
-    for table in [
-        "chunks",
-        "digests",
-        "events",
-        "pending_types",
-        "quota",
-        "settings",
-    ] {
+    for table in schema::EVENT_TABLES.into_iter().chain(["settings"]) {
         sql.exec(&format!("DELETE FROM {table}"), &[])?;
     }
     Ok(())

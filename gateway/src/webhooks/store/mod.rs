@@ -9,6 +9,7 @@ mod read;
 pub mod retention;
 pub mod schema;
 pub mod tally;
+mod triggered;
 mod write;
 
 use schemars::JsonSchema;
@@ -23,7 +24,7 @@ use crate::platform::{Objects, PlatformError};
 pub use export::PAGE_BYTES;
 pub use object::{
     Activity, After, Erase, EventStore, ExportPage, Get, Head, Ingest, Mark, Newest, Pending,
-    PendingWithPayloads, Rendered, Status, Wipe,
+    PendingWithPayloads, Rendered, Settled, Status, Wipe,
 };
 
 pub use read::PendingStatus;
@@ -50,9 +51,11 @@ pub struct EventSummary {
     pub received_at: String,
     /// Whether an agent marked it processed.
     pub processed: bool,
-    /// Reserved for triggers.
+    /// What the event routes it matched did: `queued` (handed to the outbox, or waiting to be
+    /// retried), `sent` (every notification delivered) or `failed` (one will not be); absent
+    /// when it matched no route.
     pub trigger_status: Option<String>,
-    /// Reserved for triggers.
+    /// When that last changed (ISO 8601, UTC).
     pub last_triggered_at: Option<String>,
     /// What the payload says, in brief.
     #[serde(flatten)]
@@ -93,6 +96,12 @@ pub struct Incoming {
     pub quota: Option<Quota>,
     /// Retention to apply from now on.
     pub retention: Retention,
+    /// The ids of the notifications event routes send for it (see `webhooks::hook`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub triggers: Vec<String>,
+    /// Mark it processed once those notifications are all delivered.
+    #[serde(default)]
+    pub mark_processed: bool,
 }
 
 /// What became of a delivery.
@@ -285,6 +294,15 @@ pub async fn newest(
     limit: usize,
 ) -> Result<Vec<Stored>, PlatformError> {
     Ok(ask(objects, tenant.as_str(), Newest { limit }).await?)
+}
+
+/// Records how notification `settled.notification`, sent for one of `tenant`'s events, ended.
+pub async fn settled(
+    objects: &dyn Objects,
+    tenant: &Tenant,
+    settled: Settled,
+) -> Result<(), PlatformError> {
+    Ok(ask(objects, tenant.as_str(), settled).await?)
 }
 
 /// Deletes every event of `tenant` now.

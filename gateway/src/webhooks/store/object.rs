@@ -3,9 +3,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    export, read, retention, schema, tally, write, FullEvent, Incoming, Ingested, Marked,
-    PendingStatus, Stored, MAX_LIST,
+    export, read, retention, schema, tally, triggered, write, FullEvent, Incoming, Ingested,
+    Marked, PendingStatus, Stored, MAX_LIST,
 };
+pub use crate::objects::follow::Settled;
 use crate::objects::{Answer, Ask, Instance, ObjectClass, DONE};
 use crate::platform::Platform;
 use crate::webhooks::DeliveryId;
@@ -66,6 +67,7 @@ impl ObjectClass for EventStore {
                 }
             }
             Request::Erase(Erase {}) => Erase::answer(export::erase(sql)),
+            Request::Settled(op) => Settled::answer(triggered::settle(sql, now_ms, &op)),
         }
     }
 
@@ -99,6 +101,7 @@ crate::objects::operations!(EventStore, Request {
     Erase => (),
     Activity => tally::Activity,
     Newest => Vec<Stored>,
+    Settled => (),
 });
 
 /// The console's view: hourly counts by outcome, the backlog, the newest event.

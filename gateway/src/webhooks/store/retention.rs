@@ -62,7 +62,7 @@ fn purge_where(sql: &dyn Sql, condition: &str, cutoff: i64) -> Result<usize, Sql
     )?;
     for row in &rows {
         let seq = row[0].clone();
-        for table in ["chunks", "digests"] {
+        for table in ["chunks", "digests", "triggers"] {
             sql.exec(
                 &format!("DELETE FROM {table} WHERE seq = ?"),
                 std::slice::from_ref(&seq),
@@ -95,7 +95,7 @@ pub fn run(sql: &dyn Sql, memory: &Memory, now_ms: u64) -> Result<Purged, SqlErr
     schema::ensure(sql, memory)?;
     let mut purged = Purged::default();
     if setting(sql, WIPE_KEY)?.is_some_and(|at| at as u64 <= now_ms) {
-        for table in ["chunks", "digests", "events", "pending_types", "quota"] {
+        for table in schema::EVENT_TABLES {
             sql.exec(&format!("DELETE FROM {table}"), &[])?;
         }
         clear_setting(sql, WIPE_KEY)?;

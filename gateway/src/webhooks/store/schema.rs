@@ -10,7 +10,7 @@ use crate::platform::{Memory, Sql, SqlError, SqlValue};
 /// 2 MB.
 pub const CHUNK_BYTES: usize = 1024 * 1024;
 
-const SCHEMA: [&str; 7] = [
+const SCHEMA: [&str; 9] = [
     "CREATE TABLE IF NOT EXISTS events (\
         seq INTEGER PRIMARY KEY AUTOINCREMENT, \
         id TEXT NOT NULL UNIQUE, \
@@ -33,6 +33,22 @@ const SCHEMA: [&str; 7] = [
     // Added after the first release: older stores gain it (empty) on first use.
     "CREATE TABLE IF NOT EXISTS digests (type TEXT NOT NULL, digest BLOB NOT NULL, \
         seq INTEGER NOT NULL UNIQUE, PRIMARY KEY (type, digest))",
+    // Added for event routes: each notification a route sends for an event, until they have
+    // all ended (`triggered.rs`).
+    "CREATE TABLE IF NOT EXISTS triggers (notification TEXT PRIMARY KEY, \
+        seq INTEGER NOT NULL, state TEXT NOT NULL, mark INTEGER NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS triggers_by_event ON triggers (seq)",
+];
+
+/// The tables of events and their counts (all but `settings`), emptied together when a store
+/// is wiped or erased.
+pub const EVENT_TABLES: [&str; 6] = [
+    "chunks",
+    "digests",
+    "triggers",
+    "events",
+    "pending_types",
+    "quota",
 ];
 
 /// The instance's memory: the tables exist.
@@ -45,7 +61,7 @@ pub fn ensure(sql: &dyn Sql, memory: &Memory) -> Result<(), SqlError> {
         return Ok(());
     }
     if sql
-        .exec("SELECT 1 FROM digests, tally LIMIT 0", &[])
+        .exec("SELECT 1 FROM digests, tally, triggers LIMIT 0", &[])
         .is_err()
     {
         SCHEMA.iter().try_for_each(|s| sql.exec(s, &[]).map(drop))?;

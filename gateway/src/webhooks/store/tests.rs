@@ -31,6 +31,8 @@ fn incoming(id: &str, quota: Option<Quota>) -> Incoming {
             processed_ms: 3 * DAY,
             pending_ms: 90 * DAY,
         },
+        triggers: Vec::new(),
+        mark_processed: false,
     }
 }
 

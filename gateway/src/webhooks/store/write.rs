@@ -84,7 +84,7 @@ pub fn ingest(
     if !matches!(stored, Ok(Ingested::Stored)) {
         // Refused or failed after the insert: take the event out again, so that GitHub's
         // redelivery is stored whole rather than acknowledged as a duplicate of a torso.
-        for table in ["chunks", "digests", "events"] {
+        for table in ["chunks", "digests", "triggers", "events"] {
             let delete = format!("DELETE FROM {table} WHERE seq = ?");
             if let Err(e) = sql.exec(&delete, &[SqlValue::Integer(seq)]) {
                 return Err(stored.err().unwrap_or(e));
@@ -119,6 +119,7 @@ fn complete(
             ],
         )?;
     }
+    super::triggered::record(sql, now_ms, seq, incoming)?;
     schema::count_pending(sql, &incoming.event_type, 1)?;
     Ok(Ingested::Stored)
 }
