@@ -50,8 +50,10 @@ async function readMessages(body, onMessage) {
 /** Measures delivery-to-subscriber latency on `dovecote` (`{origin, url}`) with `token`. */
 export async function subscriptionLatency({ dovecote, token, pollMs = 2000 }) {
   const listed = await (await fetch(dovecote.url, mcp("resources/list", {}, token)())).json();
-  const uri = listed.result.resources.find((r) => r.uri.endsWith("/pending"))?.uri;
-  if (!uri) throw new Error(`no pending summary to follow: ${JSON.stringify(listed)}`);
+  // The summary of the account the deliveries below go to (the bench's default tenant), not
+  // just the first one listed: in `make bench` the console line has added another account.
+  const uri = listed.result.resources.find((r) => r.uri === `github://accounts/${TENANT}/pending`)?.uri;
+  if (!uri) throw new Error(`no pending summary of ${TENANT} to follow: ${JSON.stringify(listed.result?.resources?.map((r) => r.uri) ?? listed)}`);
   const listen = mcp("subscriptions/listen", { notifications: { resourceSubscriptions: [uri] } }, token)();
   const abort = new AbortController();
   const response = await fetch(dovecote.url, { ...listen, signal: abort.signal });
