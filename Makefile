@@ -13,7 +13,7 @@ SOURCES := $(shell find gateway/src macros/src examples -name '*.rs' 2>/dev/null
 	$(wildcard upstreams.lock.toml)
 BRIDGE_SOURCES := $(shell find bridge/src -name '*.rs' 2>/dev/null) bridge/Cargo.toml Cargo.lock
 
-.PHONY: dev test lint unit e2e conformance bench size bundle install clean deploy secrets verify fuzz upgrade-from upstreams
+.PHONY: dev test lint unit e2e conformance bench size profile bundle install clean deploy secrets verify fuzz upgrade-from upstreams
 
 ## dev: install what is missing, build, and serve on http://127.0.0.1:$(PORT)/mcp
 dev: install build/default/index.js
@@ -77,6 +77,11 @@ bench: install build/release/index.js build/bench/index.js build/bench-open/inde
 size: install
 	@scripts/size.sh
 
+## profile: where the Worker's CPU goes for one of the bench's requests (V8's profiler), e.g.
+## make profile REQUEST="tools/call calculate"; REQUEST=webhook for a GitHub delivery
+profile: install build/profile/index.js
+	@source scripts/env.sh && node bench/profile.mjs "$(or $(REQUEST),tools/list)"
+
 # What `make bench` measures: the deployed build's code with every tools.toml rate raised
 # (bench/manifest.sh), so calls are served rather than refused; its sizes are the deployed
 # build's (build/release). bench-open is the sign-in-free conformance build, for the
@@ -90,6 +95,12 @@ build/bench/index.js: $(SOURCES) build/bench-manifests/tools.toml | install
 build/bench-open/index.js: $(SOURCES) e2e/conformance/tools.toml build/bench-manifests/conformance.toml | install
 	@DOVECOTE_TOOLS_MANIFEST=$(CURDIR)/build/bench-manifests/conformance.toml \
 		scripts/build.sh bench-open --opt --features conformance
+
+# The bench's build with the function names kept (its own target folder, no wasm-opt), for
+# `make profile`.
+build/profile/index.js: $(SOURCES) build/bench-manifests/tools.toml | install
+	@CARGO_TARGET_DIR=$(CURDIR)/target/profile CARGO_PROFILE_RELEASE_STRIP=false \
+		DOVECOTE_TOOLS_MANIFEST=$(CURDIR)/build/bench-manifests/tools.toml scripts/build.sh profile
 
 build/floor/index.js: $(shell find bench/floor/src -name '*.rs') bench/floor/Cargo.toml Cargo.lock | install
 	@scripts/build.sh floor --opt --crate bench/floor

@@ -75,10 +75,10 @@ function modulesOf(dir, entry) {
  * Serves the bundle in `dir` (entry `entry`) and resolves once `ready(origin)` is true.
  * `vars` may be a function of the Worker's origin (a gateway that must know its public URL).
  * @param {{dir: string, entry?: string, vars?: Record<string,string> | ((origin: string) => Record<string,string>), kv?: string[],
- *   objects?: Record<string,string>, compatibilityFlags?: string[],
+ *   objects?: Record<string,string>, compatibilityFlags?: string[], inspectorPort?: number,
  *   ready: (origin: string) => Promise<boolean>}} options
  */
-export async function serveBundle({ dir, entry = "index.js", vars = {}, kv = [], objects = {}, compatibilityFlags = [], ready }) {
+export async function serveBundle({ dir, entry = "index.js", vars = {}, kv = [], objects = {}, compatibilityFlags = [], ready, inspectorPort }) {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const state = mkdtempSync(join(tmpdir(), "dovecote-bench-mf-"));
@@ -99,6 +99,8 @@ export async function serveBundle({ dir, entry = "index.js", vars = {}, kv = [],
     resourcePersistencePath: state,
     unsafeDirectSockets: [{ host: "127.0.0.1", port }],
     handleStructuredLogs: () => {},
+    // Only `make profile` (bench/profile.mjs) asks for one: DevTools' CPU profiler.
+    ...(inspectorPort ? { inspectorPort, name: "profiled", unsafeInspectorProxy: true } : {}),
   }));
   let child;
   try {

@@ -19,6 +19,8 @@ import { subscriptionLatency } from "./subscriptions.mjs";
 import { printSideBySide, printTargets, summarize } from "./report.mjs";
 
 const WARM_UP_SECONDS = QUICK ? 0.3 : 1;
+/** BENCH_TABLE_ONLY=1: the side-by-side table alone, for comparing changes to the request path. */
+const TABLE_ONLY = process.env.BENCH_TABLE_ONLY === "1";
 mkdirSync(join(ROOT, "build/bench"), { recursive: true });
 
 const pinned = pinLoadGenerator();
@@ -28,7 +30,8 @@ console.error("bench: bundling with wrangler deploy --dry-run");
 const bundles = {
   dovecote: deployedDovecote(),
   // The build measured: the deployed build's code with every tools.toml rate raised (see Makefile).
-  dovecoteMeasured: dryRun({ script: "build/bench/index.js", config: "wrangler.toml", env: ["--env", ""], outdir: "build/bench/dry-run" }),
+  // BENCH_DOVECOTE=build/<name> measures another build in its place (comparing two versions).
+  dovecoteMeasured: dryRun({ script: `${process.env.BENCH_DOVECOTE ?? "build/bench"}/index.js`, config: "wrangler.toml", env: ["--env", ""], outdir: "build/bench/dry-run" }),
   floor: dryRun({ config: "bench/floor/wrangler.toml", outdir: "build/floor/dry-run" }),
 };
 
@@ -74,13 +77,18 @@ try {
     size: Object.fromEntries(["dovecote", "peer", "floor"].map((k) => [k, { rawKiB: bundles[k].rawKiB, gzipKiB: bundles[k].gzipKiB }])),
   };
   printSideBySide(results);
-  results.beside = await besideLines({ servers, tokens, bundles, sideBySide, telegram: standIn.telegram });
-  results.upstreams = await (await import("./upstreams.mjs")).upstreamLine();
-  // A line that fails is reported as not measured; the table and the targets still print.
-  results.subscriptions = await subscriptionLatency({ dovecote: servers.dovecote, token: tokens.dovecote })
-    .catch((e) => (console.log(`subscription update  not measured: ${e.message}`), { error: e.message }));
-  printTargets(results);
-  writeFileSync(join(ROOT, "build/bench/results.json"), JSON.stringify(results, null, 2));
+  if (TABLE_ONLY) {
+    console.log("\nBENCH_TABLE_ONLY: the table alone, no lines beside it and no targets");
+    writeFileSync(join(ROOT, "build/bench/results.json"), JSON.stringify(results, null, 2));
+  } else {
+    results.beside = await besideLines({ servers, tokens, bundles, sideBySide, telegram: standIn.telegram });
+    results.upstreams = await (await import("./upstreams.mjs")).upstreamLine();
+    // A line that fails is reported as not measured; the table and the targets still print.
+    results.subscriptions = await subscriptionLatency({ dovecote: servers.dovecote, token: tokens.dovecote })
+      .catch((e) => (console.log(`subscription update  not measured: ${e.message}`), { error: e.message }));
+    printTargets(results);
+    writeFileSync(join(ROOT, "build/bench/results.json"), JSON.stringify(results, null, 2));
+  }
   console.log("\nfigures also in build/bench/results.json");
 } finally {
   for (const s of Object.values(servers)) await s.stop();
