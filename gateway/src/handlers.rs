@@ -147,9 +147,27 @@ macro_rules! read_or_answer {
     };
 }
 
+thread_local! {
+    /// The last public origin an issuer was made from, and that issuer: an isolate serves one
+    /// origin (`PUBLIC_URL`, or the host its requests come to), so it is parsed once, not on
+    /// every request.
+    static LAST_ISSUER: std::cell::RefCell<Option<(String, Issuer)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 fn issuer(gateway: &Gateway<'_>, req: &HttpRequest) -> Result<Issuer, HttpResponse> {
-    Issuer::from_origin(public_origin(gateway.config, req))
-        .map_err(|e| error(400, "invalid_request", e.description()))
+    let origin = public_origin(gateway.config, req);
+    let known = LAST_ISSUER.with_borrow(|last| match last {
+        Some((o, issuer)) if o == origin => Some(issuer.clone()),
+        _ => None,
+    });
+    if let Some(issuer) = known {
+        return Ok(issuer);
+    }
+    let issuer =
+        Issuer::from_origin(origin).map_err(|e| error(400, "invalid_request", e.description()))?;
+    LAST_ISSUER.set(Some((origin.to_owned(), issuer.clone())));
+    Ok(issuer)
 }
 
 /// The origin clients should use: the configured public URL, else the request's.

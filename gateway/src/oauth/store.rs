@@ -263,6 +263,21 @@ pub async fn mark_revoked(
     kv.put(&revoked_key(grant_id), b"1", Some(ttl)).await
 }
 
+/// The record of an access token by hash and whether its grant `grant_id` (named by the token)
+/// was revoked, in one KV read.
+pub async fn access_unless_revoked(
+    kv: &dyn Kv,
+    hash: &str,
+    grant_id: &str,
+) -> Result<(Option<AccessRecord>, bool), PlatformError> {
+    let [record, marker] = <[_; 2]>::try_from(
+        kv.get_many(&[&access_key(hash), &revoked_key(grant_id)])
+            .await?,
+    )
+    .map_err(|_| PlatformError("KV answered a bulk read with another count".into()))?;
+    Ok((decode(record)?, marker.is_some()))
+}
+
 /// Whether grant `grant_id` was revoked within an access token's lifetime.
 pub async fn is_revoked(kv: &dyn Kv, grant_id: &str) -> Result<bool, PlatformError> {
     Ok(kv.get(&revoked_key(grant_id)).await?.is_some())

@@ -26,6 +26,15 @@ impl std::fmt::Display for PlatformError {
 pub trait Kv {
     /// The value at `key`, unless absent or expired.
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, PlatformError>;
+    /// The values at `keys` (UTF-8 text values), in their order, in one read where the host
+    /// can (Workers KV's bulk get).
+    async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<Vec<u8>>>, PlatformError> {
+        let mut values = Vec::with_capacity(keys.len());
+        for key in keys {
+            values.push(self.get(key).await?);
+        }
+        Ok(values)
+    }
     /// Stores `value`; with `ttl_secs` it expires after that many seconds (KV's minimum is 60).
     async fn put(
         &self,

@@ -78,6 +78,35 @@ impl Kv for WorkersKv<'_> {
         self.store()?.get(key).bytes().await.map_err(platform_error)
     }
 
+    async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<Vec<u8>>>, PlatformError> {
+        use wasm_bindgen::JsCast;
+        let js = |e: wasm_bindgen::JsValue| PlatformError(format!("{e:?}"));
+        let namespace =
+            js_sys::Reflect::get(self.env.as_ref(), &self.binding.into()).map_err(js)?;
+        let get: js_sys::Function = js_sys::Reflect::get(&namespace, &"get".into())
+            .map_err(js)?
+            .dyn_into()
+            .map_err(|_| PlatformError(format!("KV binding {} has no get", self.binding)))?;
+        let names: js_sys::Array = keys
+            .iter()
+            .map(|k| wasm_bindgen::JsValue::from_str(k))
+            .collect();
+        let promise: js_sys::Promise = get
+            .call2(&namespace, &names, &"text".into())
+            .map_err(js)?
+            .dyn_into()
+            .map_err(js)?;
+        let found: js_sys::Map = worker::wasm_bindgen_futures::JsFuture::from(promise)
+            .await
+            .map_err(js)?
+            .dyn_into()
+            .map_err(js)?;
+        Ok(keys
+            .iter()
+            .map(|k| found.get(&(*k).into()).as_string().map(String::into_bytes))
+            .collect())
+    }
+
     async fn put(
         &self,
         key: &str,

@@ -60,21 +60,22 @@ async fn issued(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
     let (client_id, client) = authenticate(server, req, &form).await?;
     let now = server.platform.clock.now_ms();
     let random = server.platform.random;
-    let access = new_token(random, "dva_")?;
-    let tokens = |grant_id: &str| {
-        NewTokens {
+    let tokens = |grant_id: &str| -> Result<(NewTokens, String, String), RandomError> {
+        let access = access_token(grant_id, random)?;
+        let (new, refresh) = NewTokens {
             access_hash: hash_secret(&access),
             access_expires_ms: now + server.settings.access_ttl_secs * 1000,
             refresh_hash: String::new(),
             refresh_expires_ms: now + server.settings.refresh_ttl_secs * 1000,
         }
-        .with_refresh(grant_id, random)
+        .with_refresh(grant_id, random)?;
+        Ok((new, refresh, access))
     };
     let kind = match param(&form, "grant_type")? {
         Some("refresh_token") => "refresh",
         _ => "token",
     };
-    let (outcome, refresh, narrowed, grant_id) = match param(&form, "grant_type")? {
+    let (outcome, refresh, access, narrowed, grant_id) = match param(&form, "grant_type")? {
         Some("authorization_code") => {
             let code = param(&form, "code")?
                 .ok_or_else(|| OAuthError::InvalidRequest("`code` is required".into()))?;
@@ -85,7 +86,7 @@ async fn issued(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
             let redirect_uri = param(&form, "redirect_uri")?
                 .ok_or_else(|| OAuthError::InvalidRequest("`redirect_uri` is required".into()))?;
             let grant_id = grant_id_of(server, code, "authorization code").await?;
-            let (new, refresh) = tokens(&grant_id)?;
+            let (new, refresh, access) = tokens(&grant_id)?;
             let redemption = CodeRedemption {
                 code_hash: hash_secret(code),
                 client_id: client_id.as_str().to_owned(),
@@ -96,7 +97,7 @@ async fn issued(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
             let outcome = grants::redeem_code(server.platform.objects, &grant_id, redemption, new)
                 .await
                 .map_err(|e| storage_failed("code redemption", &e))?;
-            (outcome, refresh, None, grant_id)
+            (outcome, refresh, access, None, grant_id)
         }
         Some("refresh_token") => {
             let presented = param(&form, "refresh_token")?
@@ -104,7 +105,7 @@ async fn issued(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
             let grant_id = grant_id_of(server, presented, "refresh token").await?;
             resource_of(server, &form)?;
             let narrowed = param(&form, "scope")?.map(ScopeSet::parse).transpose()?;
-            let (new, refresh) = tokens(&grant_id)?;
+            let (new, refresh, access) = tokens(&grant_id)?;
             let outcome = grants::refresh(
                 server.platform.objects,
                 &grant_id,
@@ -114,7 +115,7 @@ async fn issued(server: &AuthServer<'_>, req: &HttpRequest) -> Result<HttpRespon
             )
             .await
             .map_err(|e| storage_failed("refresh", &e))?;
-            (outcome, refresh, narrowed, grant_id)
+            (outcome, refresh, access, narrowed, grant_id)
         }
         Some(other) => {
             return Err(OAuthError::UnsupportedGrantType(format!(
@@ -319,6 +320,16 @@ fn still_allowed(
         ));
     }
     Ok(())
+}
+
+/// A new access token, `dva_<grant id>.<secret>`: naming its grant lets a bearer check read the
+/// token's record and the grant's revocation marker in one KV read (`bearer::principal`). The
+/// grant id is no secret (refresh tokens and codes carry it too); the token's hash binds it.
+fn access_token(
+    grant_id: &str,
+    random: &dyn crate::platform::Random,
+) -> Result<String, RandomError> {
+    Ok(format!("dva_{grant_id}.{}", new_token(random, "")?))
 }
 
 trait WithRefresh {

@@ -1,0 +1,166 @@
+//! The bearer check's reads. An access token names its grant (`dva_<grant id>.<secret>`), so
+//! the check reads the token's record and the grant's revocation marker in one KV read; a
+//! token of an earlier release (no grant in it) still works with two; a token whose record
+//! belongs to another grant than the one it names is refused.
+
+mod support;
+
+use std::cell::Cell;
+
+use async_trait::async_trait;
+use dovecote_gateway::oauth::hash_secret;
+use dovecote_gateway::platform::{Kv, PlatformError};
+use serde_json::{json, Value};
+use support::*;
+
+/// The session's KV, counting the reads it is asked for (a bulk read counts once).
+struct CountingReads<'s, 'w> {
+    session: &'s Session<'w>,
+    reads: Cell<usize>,
+}
+
+#[async_trait(?Send)]
+impl Kv for CountingReads<'_, '_> {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, PlatformError> {
+        self.reads.set(self.reads.get() + 1);
+        self.session.kv.get(key).await
+    }
+    async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<Vec<u8>>>, PlatformError> {
+        self.reads.set(self.reads.get() + 1);
+        self.session.kv.get_many(keys).await
+    }
+    async fn put(
+        &self,
+        key: &str,
+        value: &[u8],
+        ttl_secs: Option<u64>,
+    ) -> Result<(), PlatformError> {
+        self.session.kv.put(key, value, ttl_secs).await
+    }
+    async fn delete(&self, key: &str) -> Result<(), PlatformError> {
+        self.session.kv.delete(key).await
+    }
+    async fn list(&self, prefix: &str, limit: usize) -> Result<Vec<String>, PlatformError> {
+        self.session.kv.list(prefix, limit).await
+    }
+}
+
+/// `tools/list` with `token` through `kv`: its status and how many KV reads it took.
+fn list_tools(s: &Session<'_>, token: &str) -> (u16, usize) {
+    let kv = CountingReads {
+        session: s,
+        reads: Cell::new(0),
+    };
+    let bearer = format!("Bearer {token}");
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+    }}});
+    let headers = [
+        ("Content-Type", "application/json"),
+        ("Accept", "application/json"),
+        ("MCP-Protocol-Version", "2026-07-28"),
+        ("Mcp-Method", "tools/list"),
+        ("Authorization", bearer.as_str()),
+    ];
+    let r = pollster::block_on(s.send_via(
+        &kv,
+        &s.objects,
+        "POST",
+        "/mcp",
+        &headers,
+        &body.to_string(),
+    ));
+    (r.status, kv.reads.get())
+}
+
+/// The stored record of `token`.
+fn record_of(s: &Session<'_>, token: &str) -> Vec<u8> {
+    let key = format!("oauth:access:{}", hash_secret(token));
+    pollster::block_on(s.kv.get(&key))
+        .unwrap()
+        .expect("the token's record")
+}
+
+/// Stores `record` as the record of `token`.
+fn store_as(s: &Session<'_>, token: &str, record: &[u8]) {
+    let key = format!("oauth:access:{}", hash_secret(token));
+    pollster::block_on(s.kv.put(&key, record, Some(3600))).unwrap();
+}
+
+#[test]
+fn an_access_token_names_its_grant_and_is_checked_in_one_read() {
+    let w = world();
+    let s = Session::new(&w);
+    let client = s.register();
+    let (access, _) = s.tokens(&client);
+    let record: Value = serde_json::from_slice(&record_of(&s, &access)).unwrap();
+    let grant = record["grant_id"].as_str().unwrap();
+    assert!(
+        access.starts_with(&format!("dva_{grant}.")),
+        "{access} names {grant}"
+    );
+    assert_eq!(list_tools(&s, &access), (200, 1));
+    // Revoked: the same single read finds the marker.
+    let r = s.form(
+        "/revoke",
+        &[("token", &access), ("client_id", &client)],
+        &[],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    store_as(&s, &access, &serde_json::to_vec(&record).unwrap());
+    assert_eq!(list_tools(&s, &access), (401, 1));
+}
+
+#[test]
+fn a_token_of_an_earlier_release_is_still_accepted_and_still_revocable() {
+    let w = world();
+    let s = Session::new(&w);
+    let client = s.register();
+    let (access, _) = s.tokens(&client);
+    let record = record_of(&s, &access);
+    // Earlier releases issued `dva_` and 43 characters, naming no grant.
+    let earlier = "dva_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    store_as(&s, earlier, &record);
+    assert_eq!(list_tools(&s, earlier), (200, 2));
+    let r = s.form(
+        "/revoke",
+        &[("token", &access), ("client_id", &client)],
+        &[],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    store_as(&s, earlier, &record);
+    assert_eq!(
+        list_tools(&s, earlier).0,
+        401,
+        "its grant's marker turns it away"
+    );
+}
+
+#[test]
+fn a_token_naming_another_grant_than_its_records_is_refused() {
+    let w = world();
+    let s = Session::new(&w);
+    let client = s.register();
+    let (mine, _) = s.tokens(&client);
+    let (theirs, _) = s.tokens(&client);
+    let their_grant = theirs
+        .strip_prefix("dva_")
+        .and_then(|t| t.split_once('.'))
+        .unwrap()
+        .0;
+    // A record of my grant stored under a token that names theirs: whatever wrote it, the
+    // token's own grant is what the check reads the revocation of, so the two must agree.
+    let forged = format!("dva_{their_grant}.AAAA");
+    store_as(&s, &forged, &record_of(&s, &mine));
+    assert_eq!(list_tools(&s, &forged).0, 401);
+    assert_eq!(list_tools(&s, &mine).0, 200);
+    for malformed in ["dva_.secret", "dva_grant.", "dva_gr@nt.secret"] {
+        store_as(&s, malformed, &record_of(&s, &mine));
+        assert_eq!(
+            list_tools(&s, malformed),
+            (200, 2),
+            "{malformed}: names no grant, so read as an earlier release's token"
+        );
+    }
+}
