@@ -22,27 +22,48 @@ use crate::webhooks::admin::Export;
 use crate::webhooks::pace::{Pace, Step};
 
 /// A request body: read whole when its length is declared, else a chunk at a time as it
-/// arrives (the stream is opened on the first chunk).
+/// arrives (the stream is opened on the first chunk). A body left unread is cancelled when the
+/// request is done with, so the runtime answers without waiting for the rest of it.
 struct Stream {
     request: Request,
-    chunks: Option<Option<ByteStream>>,
+    read: Reading,
+}
+
+/// The largest body read with one `arrayBuffer()`.
+const WHOLE_MAX_BYTES: usize = 1 << 20;
+
+/// How far a request body has been read.
+enum Reading {
+    /// Not touched yet.
+    Unread,
+    /// Read chunk by chunk, from this stream (none if the request has no body).
+    Chunks(Option<ByteStream>),
+    /// Read whole.
+    Whole,
 }
 
 #[async_trait(?Send)]
 impl BodySource for Stream {
     async fn next_chunk(&mut self) -> std::result::Result<Option<Vec<u8>>, String> {
         use futures_util::StreamExt;
-        let request = &mut self.request;
-        let Some(stream) = self.chunks.get_or_insert_with(|| request.stream().ok()) else {
+        match &self.read {
+            Reading::Unread => self.read = Reading::Chunks(self.request.stream().ok()),
+            Reading::Whole => return Ok(None),
+            Reading::Chunks(_) => {}
+        }
+        let Reading::Chunks(Some(stream)) = &mut self.read else {
             return Ok(None);
         };
         stream.next().await.transpose().map_err(|e| e.to_string())
     }
 
-    async fn whole(&mut self, _declared: usize) -> Option<std::result::Result<Vec<u8>, String>> {
-        if self.chunks.is_some() {
+    async fn whole(&mut self, declared: usize) -> Option<std::result::Result<Vec<u8>, String>> {
+        // A large body is streamed: read whole it would be held twice at once, in JavaScript
+        // and in wasm memory.
+        if declared > WHOLE_MAX_BYTES || !matches!(self.read, Reading::Unread) {
             return None;
         }
+        self.read = Reading::Whole;
         let read = async {
             let buffer = self
                 .request
@@ -55,6 +76,15 @@ impl BodySource for Stream {
             Ok(worker::js_sys::Uint8Array::new(&buffer).to_vec())
         };
         Some(read.await)
+    }
+}
+
+impl Drop for Stream {
+    fn drop(&mut self) {
+        if let Reading::Unread = self.read {
+            // Opened and dropped at once: the stream is cancelled, the rest of the body unread.
+            drop(self.request.stream());
+        }
     }
 }
 
@@ -119,7 +149,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     });
     let body = Stream {
         request: req,
-        chunks: None,
+        read: Reading::Unread,
     };
     let host = WorkersHost::new(&env, KV_BINDING);
     let (deployment, unusable) = match loaded(&env) {
