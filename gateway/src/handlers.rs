@@ -327,6 +327,7 @@ fn mcp_server<'a>(
         signing_key: gateway.signing_key,
         previous_signing_key: gateway.previous_signing_key,
         challenge: Some(challenge),
+        leases: gateway.leases,
     }
 }
 

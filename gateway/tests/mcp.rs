@@ -448,7 +448,108 @@ mod notifying {
         CallToolResult::text(args.region)
     }
 
-    toolbox! { manifest = "fixtures/notifying.toml", tools = [slow_count, regional] }
+    /// Answers at once.
+    #[tool]
+    pub async fn quick() -> CallToolResult {
+        CallToolResult::text("ok")
+    }
+
+    toolbox! { manifest = "fixtures/notifying.toml", tools = [slow_count, regional, quick] }
+}
+
+/// Objects counting the requests to the rate limiter.
+struct CountingLimiter<'o> {
+    inner: &'o LocalObjects<'o>,
+    asked: std::cell::Cell<usize>,
+}
+
+#[async_trait::async_trait(?Send)]
+impl dovecote_gateway::platform::Objects for CountingLimiter<'_> {
+    async fn call(
+        &self,
+        class: &str,
+        name: &str,
+        request: &[u8],
+    ) -> Result<Vec<u8>, dovecote_gateway::platform::PlatformError> {
+        if class == dovecote_gateway::ratelimit::BINDING {
+            self.asked.set(self.asked.get() + 1);
+        }
+        self.inner.call(class, name, request).await
+    }
+}
+
+#[test]
+fn a_tool_rate_of_many_calls_a_second_is_leased_and_a_lower_one_is_asked_per_call() {
+    let clock = ManualClock::new(0);
+    let inner = objects(&clock);
+    let counting = CountingLimiter {
+        inner: &inner,
+        asked: std::cell::Cell::new(0),
+    };
+    let kv = MemoryKv::new(&clock);
+    let fetch = CannedFetch::default();
+    let config = Config::default();
+    let catalog = Catalog::build(&notifying::TOOLBOX);
+    let leases = Leases::default();
+    let server = McpServer {
+        config: &config,
+        platform: Platform {
+            kv: &kv,
+            objects: &counting,
+            clock: &clock,
+            random: &OsRandom,
+            fetch: &fetch,
+            secrets: &MapSecrets::default(),
+        },
+        toolbox: &notifying::TOOLBOX,
+        catalog: &catalog,
+        signing_key: None,
+        previous_signing_key: None,
+        challenge: None,
+        leases: &leases,
+    };
+    let principal = Principal::anonymous(None, vec!["test:read".into()]);
+    let call = |name: &str| {
+        let arguments = if name == "regional" {
+            json!({"region": "eu"})
+        } else {
+            json!({})
+        };
+        let payload = modern_body(
+            1,
+            "tools/call",
+            json!({"name": name, "arguments": arguments}),
+        );
+        let mut headers = vec![
+            ("MCP-Protocol-Version", MODERN),
+            ("Mcp-Method", "tools/call"),
+            ("Mcp-Name", name),
+        ];
+        if name == "regional" {
+            headers.push(("Mcp-Param-Region", "eu"));
+        }
+        let req = request(&headers, &payload);
+        let r = pollster::block_on(mcp::handle(&server, &req, &principal)).whole();
+        body(&r)["result"].clone()
+    };
+    // 100 a second: leases of 10 calls (a tenth of the rate), so 30 calls ask 3 times.
+    for _ in 0..30 {
+        assert_eq!(call("quick")["content"][0]["text"], "ok");
+    }
+    assert_eq!(counting.asked.get(), 3);
+    // The rest of the second's 100 (the object counted every leased call), then refused.
+    let mut allowed = 30;
+    while call("quick").get("isError").is_none() {
+        allowed += 1;
+        assert!(allowed <= 100, "more than the rate in one second");
+    }
+    assert_eq!(allowed, 100);
+    // 100 a minute is under 20 a second: each call asks the object.
+    let before = counting.asked.get();
+    for _ in 0..5 {
+        assert!(call("regional").get("isError").is_none());
+    }
+    assert_eq!(counting.asked.get(), before + 5);
 }
 
 /// Serves `req` with the `notifying` toolbox, as a caller holding its scope, without sign-in.
@@ -475,6 +576,7 @@ fn handle_notifying(req: &HttpRequest) -> HttpResponse {
         signing_key: None,
         previous_signing_key: None,
         challenge: None,
+        leases: &dovecote_gateway::ratelimit::Leases::default(),
     };
     let principal = Principal::anonymous(None, vec!["test:read".into()]);
     pollster::block_on(mcp::handle(&server, req, &principal)).whole()

@@ -86,6 +86,7 @@ impl World {
             signing_key: None,
             previous_signing_key: None,
             challenge: None,
+            leases: &dovecote_gateway::ratelimit::Leases::default(),
         };
         let mut h = Headers::default();
         h.push("Host", "127.0.0.1:8787");

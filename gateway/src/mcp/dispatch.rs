@@ -18,7 +18,7 @@ use super::version::ProtocolVersion;
 use super::{completion, prompts, resource_methods, subscriptions};
 use crate::config::Config;
 use crate::platform::Platform;
-use crate::ratelimit::{self, Decision};
+use crate::ratelimit::{Decision, Leases};
 use crate::sessions::SessionRef;
 use crate::toolbox::{Inputs, Principal, ToolContext, Toolbox};
 
@@ -79,6 +79,8 @@ pub struct Call<'a> {
     pub catalog: &'a Catalog,
     /// Builds the challenge of an `insufficient_scope` refusal.
     pub challenge: Option<&'a dyn Fn(&str) -> String>,
+    /// The rate-limit leases this isolate holds.
+    pub leases: &'a Leases,
     /// The keys that sign `requestState` (none: nothing can be asked of the client).
     pub state_keys: Option<StateKeys<'a>>,
     /// In the session era, when the client can be asked over the session (it holds one and
@@ -265,13 +267,14 @@ async fn tools_call<'a>(call: &Call<'a>) -> Result<Reply<'a>, RpcError> {
     }
     let arguments = call.params.get("arguments").cloned().unwrap_or(Value::Null);
     let rate = tool.policy.rate;
-    match ratelimit::take(
-        call.platform.objects,
-        &call.principal.id,
-        tool.def.name,
-        rate,
-    )
-    .await
+    // A rate of 20 calls a second or more is leased to this isolate a few calls at a time
+    // (`ratelimit::lease`); lower rates take each call from the caller's object.
+    let now_ms = call.platform.clock.now_ms();
+    let objects = call.platform.objects;
+    match call
+        .leases
+        .take(objects, now_ms, &call.principal.id, tool.def.name, rate)
+        .await
     {
         Ok(Decision::Allowed) => {}
         Ok(Decision::Limited { retry_after_ms }) => {

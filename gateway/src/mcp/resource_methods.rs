@@ -14,7 +14,7 @@ use super::model::{
     CacheHints, CacheScope, ListResourceTemplatesResult, ListResourcesResult, ReadResourceResult,
     Resource, ResourceContents, ResourceNotFoundData, ResourceTemplate,
 };
-use crate::ratelimit::{self, Decision};
+use crate::ratelimit::Decision;
 use crate::toolbox::{
     Captures, Principal, Rate, ResourceEntry, ResourceError, ToolContext, Toolbox,
 };
@@ -249,7 +249,13 @@ pub(super) async fn take_rate(
     what: &str,
     rate: Rate,
 ) -> Result<(), RpcError> {
-    match ratelimit::take(call.platform.objects, &call.principal.id, key, rate).await {
+    let now_ms = call.platform.clock.now_ms();
+    let objects = call.platform.objects;
+    match call
+        .leases
+        .take(objects, now_ms, &call.principal.id, key, rate)
+        .await
+    {
         Ok(Decision::Allowed) => Ok(()),
         Ok(Decision::Limited { retry_after_ms }) => Err(RpcError::new(
             RATE_LIMITED,

@@ -14,6 +14,7 @@ use super::version::{ProtocolVersion, SESSION_ERA_HEADERS};
 use crate::config::Config;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::platform::Platform;
+use crate::ratelimit::Leases;
 use crate::sessions::{FeedStream, SessionStream};
 use crate::toolbox::{Principal, Toolbox};
 
@@ -33,6 +34,8 @@ pub struct McpServer<'a> {
     pub previous_signing_key: Option<&'a [u8]>,
     /// Builds the `WWW-Authenticate` value of an `insufficient_scope` refusal for a scope.
     pub challenge: Option<&'a dyn Fn(&str) -> String>,
+    /// The rate-limit leases this isolate holds (high rates are taken from them).
+    pub leases: &'a Leases,
 }
 
 impl McpServer<'_> {
@@ -56,6 +59,7 @@ impl McpServer<'_> {
             toolbox: self.toolbox,
             catalog: self.catalog,
             challenge: self.challenge,
+            leases: self.leases,
             state_keys: self.signing_key.map(|current| StateKeys {
                 current,
                 previous: self.previous_signing_key,

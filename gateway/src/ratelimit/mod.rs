@@ -1,7 +1,7 @@
 //! Per-caller, per-tool rate limits from `tools.toml`, exact across isolates: each caller has
 //! one `RateLimiter` Durable Object, which decides with GCRA over its own SQLite row per tool.
-//! High rates (the webhook intake's per-address limit) are leased to isolates a few calls at
-//! a time (`lease`).
+//! High rates (20 a second or more: the webhook intake's per-address limit, a tool or resource
+//! family declared that fast) are leased to isolates a few calls at a time (`lease`).
 
 mod gcra;
 mod lease;
