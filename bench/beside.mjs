@@ -102,7 +102,7 @@ export async function besideLines({ servers, tokens, bundles, sideBySide, telegr
     const limitedTokens = { ...tokens, peer: await peerToken(limited.origin) };
     const runs = await alternate({ floor, peer: limited, dovecote }, limitedTokens, REQUESTS["tools/call calculate"], "tools/call with a Durable Object");
     out.durableObjectCall = summarize({ call: runs }).call;
-    printPair("tools/call through a Durable Object (calculate; the peer with RATE_LIMIT=on)", out.durableObjectCall);
+    printPair("tools/call with a Durable Object rate limit (calculate; the peer with RATE_LIMIT=on asks its object on every call, Dovecote at 1000/second once per 64-call lease)", out.durableObjectCall);
   } finally {
     await limited.stop();
   }

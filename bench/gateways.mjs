@@ -96,7 +96,7 @@ export const REQUESTS = {
     make: (token) => mcp("tools/call", CALC, token),
     expect: [200],
     check: (b) => (b.includes("5764801") && !b.includes('"isError":true') ? undefined : "calculate did not answer 5764801"),
-    includes: "bearer token checked, arguments validated, 7^8 computed; Dovecote also takes the per-caller rate limit from its RateLimiter Durable Object (every Dovecote tool call does), the peer has none",
+    includes: "bearer token checked, arguments validated, 7^8 computed; Dovecote also takes the per-caller rate limit (at the bench's 1000/second from a lease its RateLimiter Durable Object grants 64 calls at a time; a rate under 20/s asks the object on every call), the peer has none",
   },
   "static document": {
     path: "/.well-known/oauth-authorization-server",
