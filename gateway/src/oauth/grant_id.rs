@@ -84,6 +84,13 @@ impl<'a> GrantRef<'a> {
             _ => None,
         }
     }
+
+    /// The grant id, proven or not.
+    pub fn id(self) -> &'a str {
+        match self {
+            Self::Signed(id) | Self::Unproven(id) => id,
+        }
+    }
 }
 
 #[cfg(test)]
