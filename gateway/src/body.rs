@@ -165,6 +165,35 @@ mod tests {
         assert_eq!(taken, 4, "reading stops at the chunk that crosses the cap");
     }
 
+    /// A source that reads whole, as workerd's does for a declared length: `sent` is what the
+    /// runtime hands over, whatever was declared.
+    struct Whole(Vec<u8>);
+
+    #[async_trait(?Send)]
+    impl BodySource for Whole {
+        async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, String> {
+            Ok(Some(std::mem::take(&mut self.0)).filter(|c| !c.is_empty()))
+        }
+        async fn whole(&mut self, _declared: usize) -> Option<Result<Vec<u8>, String>> {
+            Some(Ok(std::mem::take(&mut self.0)))
+        }
+    }
+
+    #[test]
+    fn a_body_read_whole_is_held_to_the_cap_at_it_and_one_byte_past() {
+        let whole = |sent: usize, declared: &str| {
+            let body = Body::new(Box::new(Whole(vec![b'x'; sent])), Some(declared), 10);
+            pollster::block_on(body.read())
+        };
+        assert_eq!(whole(10, "10").unwrap().len(), 10);
+        assert_eq!(whole(11, "11"), Err(BodyError::TooLarge { cap: 10 }));
+        assert_eq!(
+            whole(11, "10"),
+            Err(BodyError::TooLarge { cap: 10 }),
+            "more than declared and past the cap is refused, not passed on"
+        );
+    }
+
     #[test]
     fn a_false_content_length_does_not_lift_the_cap() {
         let (body, taken) = read(vec![vec![b'x'; 8]; 100], Some("2"), 10);
