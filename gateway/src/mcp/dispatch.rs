@@ -91,6 +91,21 @@ pub struct Call<'a> {
     pub subscriber: Option<SessionRef>,
 }
 
+impl Call<'_> {
+    /// Takes one use of `key` under `rate` for the caller: a rate of 20 a second or more from
+    /// a lease this isolate holds (`ratelimit::lease`), a lower one from the caller's object.
+    pub(super) async fn take_rate_unit(
+        &self,
+        key: &str,
+        rate: crate::toolbox::Rate,
+    ) -> Result<Decision, crate::platform::PlatformError> {
+        let now_ms = self.platform.clock.now_ms();
+        (self.leases)
+            .take(self.platform.objects, now_ms, &self.principal.id, key, rate)
+            .await
+    }
+}
+
 /// What a session-era call may ask with: the client's declared capabilities and the answers
 /// its session holds for this call so far.
 #[derive(Debug, Clone, Default)]
@@ -267,15 +282,7 @@ async fn tools_call<'a>(call: &Call<'a>) -> Result<Reply<'a>, RpcError> {
     }
     let arguments = call.params.get("arguments").cloned().unwrap_or(Value::Null);
     let rate = tool.policy.rate;
-    // A rate of 20 calls a second or more is leased to this isolate a few calls at a time
-    // (`ratelimit::lease`); lower rates take each call from the caller's object.
-    let now_ms = call.platform.clock.now_ms();
-    let objects = call.platform.objects;
-    match call
-        .leases
-        .take(objects, now_ms, &call.principal.id, tool.def.name, rate)
-        .await
-    {
+    match call.take_rate_unit(tool.def.name, rate).await {
         Ok(Decision::Allowed) => {}
         Ok(Decision::Limited { retry_after_ms }) => {
             return Ok(Reply::of(ServerResult::CallTool(CallToolResult::error(

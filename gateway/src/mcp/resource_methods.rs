@@ -249,13 +249,7 @@ pub(super) async fn take_rate(
     what: &str,
     rate: Rate,
 ) -> Result<(), RpcError> {
-    let now_ms = call.platform.clock.now_ms();
-    let objects = call.platform.objects;
-    match call
-        .leases
-        .take(objects, now_ms, &call.principal.id, key, rate)
-        .await
-    {
+    match call.take_rate_unit(key, rate).await {
         Ok(Decision::Allowed) => Ok(()),
         Ok(Decision::Limited { retry_after_ms }) => Err(RpcError::new(
             RATE_LIMITED,
