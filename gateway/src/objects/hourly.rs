@@ -3,7 +3,7 @@
 //! hour — so a chart costs the same however much the object stores. The event store counts
 //! deliveries with it, the outbox attempts, the tenant registry refusals.
 
-use crate::platform::{Sql, SqlError, SqlValue};
+use crate::platform::{Memory, Sql, SqlError, SqlValue};
 
 /// Hours kept: 31 days, enough for a 30-day chart.
 pub const KEPT_HOURS: u64 = 31 * 24;
@@ -42,6 +42,26 @@ pub fn forget_old(sql: &dyn Sql, table: &str, now_ms: u64) -> Result<(), SqlErro
         &[int(horizon)],
     )
     .map(drop)
+}
+
+/// Forgets the hours of `table` past [`KEPT_HOURS`] once per hour of `now_ms` in an
+/// instance: `fact` is where its memory keeps the hour it last did, so a busy object deletes
+/// once an hour rather than on every count (hours move out of the window only as the hour
+/// turns).
+pub fn forget_old_hourly(
+    sql: &dyn Sql,
+    memory: &Memory,
+    fact: &'static str,
+    table: &str,
+    now_ms: u64,
+) -> Result<(), SqlError> {
+    let hour = i64::try_from(now_ms / HOUR_MS).unwrap_or(i64::MAX);
+    if memory.get(fact).is_some_and(|done| done >= hour) {
+        return Ok(());
+    }
+    forget_old(sql, table, now_ms)?;
+    memory.set(fact, hour);
+    Ok(())
 }
 
 /// Counts one of `kind` at `now_ms`, and forgets old hours.

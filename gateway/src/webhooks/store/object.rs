@@ -28,8 +28,11 @@ impl ObjectClass for EventStore {
             Request::Ingest(op) => {
                 let ingested = write::ingest(sql, memory, now_ms, &op.0, payload);
                 if let Ok(outcome) = &ingested {
+                    if *outcome == Ingested::Stored {
+                        retention::note_event(memory);
+                    }
                     // A count that fails to be kept never refuses the delivery.
-                    if let Err(e) = tally::count(sql, now_ms, outcome) {
+                    if let Err(e) = tally::count(sql, memory, now_ms, outcome) {
                         crate::log::internal("delivery tally", &e.0);
                     }
                 }
@@ -54,7 +57,7 @@ impl ObjectClass for EventStore {
                 read::pending_with_payloads(sql, op.limit.min(MAX_LIST), op.budget, op.inline_max),
             ),
             Request::Mark(op) => Mark::answer(write::mark(sql, now_ms, &op.id)),
-            Request::Wipe(op) => Wipe::answer(retention::schedule_wipe(sql, op.at_ms)),
+            Request::Wipe(op) => Wipe::answer(retention::schedule_wipe(sql, memory, op.at_ms)),
             Request::ExportPage(op) => {
                 let mut body = vec![DONE, 0, 0, 0, 0, 0, 0, 0, 0];
                 let budget = op.budget.min(export::PAGE_BYTES);
@@ -66,7 +69,11 @@ impl ObjectClass for EventStore {
                     Err(e) => Answer::failed(e),
                 }
             }
-            Request::Erase(Erase {}) => Erase::answer(export::erase(sql)),
+            Request::Erase(Erase {}) => {
+                // What the instance remembers of the settings and events goes with them.
+                retention::forget_known(memory);
+                Erase::answer(export::erase(sql))
+            }
             Request::Settled(op) => Settled::answer(triggered::settle(sql, now_ms, &op)),
         }
     }

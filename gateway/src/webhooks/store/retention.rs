@@ -44,12 +44,43 @@ fn retention(sql: &dyn Sql) -> Result<Retention, SqlError> {
     })
 }
 
-/// Sets (or with `None` cancels) the time at which every event is deleted.
-pub fn schedule_wipe(sql: &dyn Sql, at_ms: Option<u64>) -> Result<(), SqlError> {
-    match at_ms {
-        Some(at) => set_setting(sql, WIPE_KEY, at as i64),
-        None => clear_setting(sql, WIPE_KEY),
+/// The instance's memory: it holds events (set as one is stored, forgotten whenever events are
+/// deleted, so that storage is asked again).
+const HAS_EVENTS: &str = "has_events";
+/// The instance's memory of [`WIPE_KEY`]: the time, or -1 for none.
+const WIPE_KNOWN: &str = "wipe_known";
+
+/// Notes in the instance's memory that it holds an event (one was just stored).
+pub fn note_event(memory: &Memory) {
+    memory.set(HAS_EVENTS, 1);
+}
+
+/// Forgets what the instance remembers of its settings and events, as they are deleted.
+pub fn forget_known(memory: &Memory) {
+    for fact in [PROCESSED_KEY, PENDING_KEY, HAS_EVENTS, WIPE_KNOWN] {
+        memory.forget(fact);
     }
+}
+
+/// Sets (or with `None` cancels) the time at which every event is deleted.
+pub fn schedule_wipe(sql: &dyn Sql, memory: &Memory, at_ms: Option<u64>) -> Result<(), SqlError> {
+    memory.forget(WIPE_KNOWN);
+    match at_ms {
+        Some(at) => set_setting(sql, WIPE_KEY, at as i64)?,
+        None => clear_setting(sql, WIPE_KEY)?,
+    }
+    memory.set(WIPE_KNOWN, at_ms.map_or(-1, |at| at as i64));
+    Ok(())
+}
+
+/// The scheduled wipe: from the instance's memory, or storage once.
+fn wipe_at(sql: &dyn Sql, memory: &Memory) -> Result<Option<u64>, SqlError> {
+    if let Some(known) = memory.get(WIPE_KNOWN) {
+        return Ok((known >= 0).then_some(known as u64));
+    }
+    let at = setting(sql, WIPE_KEY)?;
+    memory.set(WIPE_KNOWN, at.unwrap_or(-1));
+    Ok(at.map(|at| at as u64))
 }
 
 /// Deletes the events `condition` selects (oldest first, at most a batch); returns how many.
@@ -93,6 +124,9 @@ pub struct Purged {
 /// purged.
 pub fn run(sql: &dyn Sql, memory: &Memory, now_ms: u64) -> Result<Purged, SqlError> {
     schema::ensure(sql, memory)?;
+    // The alarm asks storage itself, and what it deletes is asked again afterwards.
+    memory.forget(HAS_EVENTS);
+    memory.forget(WIPE_KNOWN);
     let mut purged = Purged::default();
     if setting(sql, WIPE_KEY)?.is_some_and(|at| at as u64 <= now_ms) {
         for table in schema::EVENT_TABLES {
@@ -123,11 +157,16 @@ pub fn run(sql: &dyn Sql, memory: &Memory, now_ms: u64) -> Result<Purged, SqlErr
 }
 
 /// When the alarm should next run: hourly while there are events, or at a scheduled wipe if
-/// sooner; never for an empty store with nothing scheduled.
+/// sooner; never for an empty store with nothing scheduled. Asked after every request, so a
+/// busy instance answers from its memory.
 pub fn next_alarm(sql: &dyn Sql, memory: &Memory, now_ms: u64) -> Result<Option<u64>, SqlError> {
     schema::ensure(sql, memory)?;
-    let wipe = setting(sql, WIPE_KEY)?.map(|at| (at as u64).max(now_ms));
-    let has_events = !sql.exec("SELECT 1 FROM events LIMIT 1", &[])?.is_empty();
+    let wipe = wipe_at(sql, memory)?.map(|at| at.max(now_ms));
+    let has_events =
+        memory.knows(HAS_EVENTS) || !sql.exec("SELECT 1 FROM events LIMIT 1", &[])?.is_empty();
+    if has_events {
+        note_event(memory);
+    }
     let hourly = has_events.then_some(now_ms + PURGE_INTERVAL_MS);
     Ok(match (hourly, wipe) {
         (Some(h), Some(w)) => Some(h.min(w)),

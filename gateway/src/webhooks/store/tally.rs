@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{read, Ingested, PendingStatus, Stored};
 use crate::objects::hourly;
-use crate::platform::{Sql, SqlError};
+use crate::platform::{Memory, Sql, SqlError};
 
 pub use hourly::KEPT_HOURS;
 
@@ -42,14 +42,24 @@ pub fn schema() -> String {
     hourly::schema(TABLE)
 }
 
-/// Counts one delivery's `outcome` at `now_ms`, and forgets hours past [`KEPT_HOURS`].
-pub fn count(sql: &dyn Sql, now_ms: u64, outcome: &Ingested) -> Result<(), SqlError> {
+/// The instance's memory: the hour it last forgot old hours.
+const FORGOTTEN: &str = "tally_forgotten";
+
+/// Counts one delivery's `outcome` at `now_ms`, and forgets hours past [`KEPT_HOURS`] (once
+/// an hour per instance).
+pub fn count(
+    sql: &dyn Sql,
+    memory: &Memory,
+    now_ms: u64,
+    outcome: &Ingested,
+) -> Result<(), SqlError> {
     let kind = match outcome {
         Ingested::Stored => "accepted",
         Ingested::Duplicate => "duplicate",
         Ingested::OverQuota { .. } => "over_quota",
     };
-    hourly::count(sql, TABLE, now_ms, kind)
+    hourly::add(sql, TABLE, now_ms / hourly::HOUR_MS, kind, 1)?;
+    hourly::forget_old_hourly(sql, memory, FORGOTTEN, TABLE, now_ms)
 }
 
 /// The counts of the last [`KEPT_HOURS`] before `now_ms`, the backlog and the newest event.

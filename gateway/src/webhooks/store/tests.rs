@@ -490,3 +490,142 @@ fn deliveries_are_counted_by_hour_and_outcome_and_old_hours_go() {
     assert_eq!(later.hours.len(), 1, "{:?}", later.hours);
     assert_eq!(later.hours[0].accepted, 1);
 }
+
+/// A store that keeps every statement it runs.
+#[derive(Default)]
+struct Recorded {
+    sql: crate::platform::native::SqliteSql,
+    statements: std::cell::RefCell<Vec<String>>,
+}
+
+impl Sql for Recorded {
+    fn exec(
+        &self,
+        statement: &str,
+        params: &[crate::platform::SqlValue],
+    ) -> Result<Vec<Vec<crate::platform::SqlValue>>, SqlError> {
+        self.statements.borrow_mut().push(statement.to_owned());
+        self.sql.exec(statement, params)
+    }
+}
+
+#[test]
+fn a_busy_store_writes_each_new_delivery_without_lookups_and_answers_its_alarm_from_memory() {
+    let disk = Recorded::default();
+    let memory = Memory::default();
+    let at = |now_ms| Instance {
+        sql: &disk,
+        memory: &memory,
+        now_ms,
+    };
+    let quota = Some(Quota {
+        limit: 1000,
+        window_ms: DAY,
+    });
+    // What the runtime does for each delivery: the request, then the alarm it wants.
+    let deliver = |id: &str, now_ms| {
+        let op = Ingest(Box::new(incoming(id, quota)));
+        let stored = serve_in_place(at(now_ms), op, body(id).as_bytes()).unwrap();
+        let alarm = <EventStore as crate::objects::ObjectClass>::wanted_alarm(at(now_ms));
+        (stored, alarm)
+    };
+    assert_eq!(
+        deliver("first", START),
+        (Ingested::Stored, Some(START + HOUR))
+    );
+    disk.statements.borrow_mut().clear();
+    assert_eq!(
+        deliver("second", START + 1),
+        (Ingested::Stored, Some(START + 1 + HOUR))
+    );
+    let statements = disk.statements.take();
+    let verbs: Vec<&str> = statements
+        .iter()
+        .map(|s| s.split_whitespace().take(3).last().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        verbs,
+        [
+            "events",
+            "digests",
+            "quota",
+            "chunks",
+            "pending_types",
+            "tally"
+        ],
+        "one write per table and nothing read: {statements:#?}"
+    );
+    // The hour turns: old hours are forgotten once, by the first delivery of the new hour.
+    deliver("third", START + HOUR);
+    assert!(
+        disk.statements
+            .take()
+            .iter()
+            .any(|s| s.starts_with("DELETE FROM tally")),
+        "the first delivery of an hour forgets hours past the window"
+    );
+    deliver("fourth", START + HOUR + 1);
+    assert!(!disk
+        .statements
+        .take()
+        .iter()
+        .any(|s| s.starts_with("DELETE")));
+    // A wipe scheduled through the instance is the alarm it wants next, without a lookup.
+    let wipe = Wipe {
+        at_ms: Some(START + HOUR + 60_000),
+    };
+    serve_in_place(at(START + HOUR + 2), wipe, b"").unwrap();
+    assert_eq!(
+        <EventStore as crate::objects::ObjectClass>::wanted_alarm(at(START + HOUR + 2)),
+        Some(START + HOUR + 60_000)
+    );
+    let cancel = Wipe { at_ms: None };
+    serve_in_place(at(START + HOUR + 3), cancel, b"").unwrap();
+    assert_eq!(
+        <EventStore as crate::objects::ObjectClass>::wanted_alarm(at(START + HOUR + 3)),
+        Some(START + 2 * HOUR + 3)
+    );
+    // The alarm that empties the store leaves an instance that wants no alarm.
+    let mark_all = ["first", "second", "third", "fourth"];
+    for id in mark_all {
+        let op = Mark {
+            id: DeliveryId::parse(id).unwrap(),
+        };
+        serve_in_place(at(START + HOUR + 4), op, b"").unwrap();
+    }
+    let later = START + HOUR + 4 + 3 * DAY + 1;
+    let purged = retention::run(&disk, &memory, later).unwrap();
+    assert_eq!((purged.processed, purged.next_alarm_ms), (4, None));
+    assert_eq!(
+        <EventStore as crate::objects::ObjectClass>::wanted_alarm(at(later)),
+        None
+    );
+}
+
+#[test]
+fn an_erased_store_keeps_the_retention_its_next_delivery_brings() {
+    let clock = ManualClock::new(START);
+    let objects = LocalObjects::new(&clock);
+    let db = objects.database(BINDING, tenant().as_str());
+    let short = |id: &str| Incoming {
+        retention: Retention {
+            processed_ms: HOUR,
+            pending_ms: 2 * HOUR,
+        },
+        ..incoming(id, None)
+    };
+    let take = |id: &str| {
+        let body = body(id);
+        pollster::block_on(ingest(&objects, &tenant(), short(id), body.as_bytes())).unwrap()
+    };
+    assert_eq!(take("before"), Ingested::Stored);
+    pollster::block_on(erase(&objects, &tenant())).unwrap();
+    // The same retention as before the erase, which deleted the stored copy of it.
+    assert_eq!(take("after"), Ingested::Stored);
+    clock.advance_ms(2 * HOUR + 1);
+    let purged = retention::run(&*db, &Memory::default(), clock.now_ms()).unwrap();
+    assert_eq!(
+        purged.pending, 1,
+        "the retention the deliveries bring, not the default 90 days"
+    );
+}

@@ -39,8 +39,9 @@ fn take_quota(
 
 /// Stores `incoming` with `payload` unless its id is already stored, or a kept event of the
 /// same type has the same body (a captured delivery re-posted under a new id: the signature
-/// covers only the body). The inserts are the duplicate checks; a delivery the quota refuses
-/// is taken out again in the same step.
+/// covers only the body). The inserts are the duplicate checks — the event's by its id, then
+/// its digest's by (type, digest) — so a new delivery costs no lookup first; an event whose
+/// digest is taken, or that the quota refuses, is taken out again in the same step.
 pub fn ingest(
     sql: &dyn Sql,
     memory: &Memory,
@@ -49,14 +50,6 @@ pub fn ingest(
     payload: &[u8],
 ) -> Result<Ingested, SqlError> {
     let summary = serde_json::to_string(&incoming.summary).map_err(|e| SqlError(e.to_string()))?;
-    let digest = SqlValue::Blob(Sha256::digest(payload).to_vec());
-    let replayed = sql.exec(
-        "SELECT 1 FROM digests WHERE type = ? AND digest = ?",
-        &[incoming.event_type.as_str().into(), digest.clone()],
-    )?;
-    if !replayed.is_empty() {
-        return Ok(Ingested::Duplicate);
-    }
     let rows = sql.exec(
         "INSERT INTO events (id, type, received_at, summary, size) VALUES (?, ?, ?, ?, ?) \
          ON CONFLICT (id) DO NOTHING RETURNING seq",
@@ -73,18 +66,29 @@ pub fn ingest(
     };
     let stored = sql
         .exec(
-            "INSERT INTO digests (type, digest, seq) VALUES (?, ?, ?)",
+            "INSERT INTO digests (type, digest, seq) VALUES (?, ?, ?) \
+             ON CONFLICT (type, digest) DO NOTHING RETURNING seq",
             &[
                 incoming.event_type.as_str().into(),
-                digest,
+                SqlValue::Blob(Sha256::digest(payload).to_vec()),
                 SqlValue::Integer(seq),
             ],
         )
-        .and_then(|_| complete(sql, memory, now_ms, incoming, payload, seq));
+        .and_then(|taken| match taken.is_empty() {
+            // A kept event of this type has this body: a replay.
+            true => Ok(Ingested::Duplicate),
+            false => complete(sql, memory, now_ms, incoming, payload, seq),
+        });
     if !matches!(stored, Ok(Ingested::Stored)) {
-        // Refused or failed after the insert: take the event out again, so that GitHub's
-        // redelivery is stored whole rather than acknowledged as a duplicate of a torso.
-        for table in ["chunks", "digests", "triggers", "events"] {
+        // A replay, refused or failed after the insert: take the event out again, so that
+        // nothing of it is kept, and GitHub's redelivery of a failed one is stored whole
+        // rather than acknowledged as a duplicate of a torso.
+        let tables: &[&str] = match stored {
+            // Nothing but the event's row was written.
+            Ok(Ingested::Duplicate) => &["events"],
+            _ => &["chunks", "digests", "triggers", "events"],
+        };
+        for table in tables {
             let delete = format!("DELETE FROM {table} WHERE seq = ?");
             if let Err(e) = sql.exec(&delete, &[SqlValue::Integer(seq)]) {
                 return Err(stored.err().unwrap_or(e));
