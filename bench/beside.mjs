@@ -2,8 +2,9 @@
 // Object on both gateways; send_notification to a local Telegram stand-in; the request log's
 // cost per LOG_REQUESTS setting (when the build reads it); cold starts; upload sizes; the
 // sign-in-free path under plain `workerd`; and the GitHub webhooks (bench/webhooks.mjs).
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { ROOT } from "../e2e/harness/worker.mjs";
 import { startTelegram } from "../e2e/harness/services/telegram.mjs";
 import { PASSWORD, dovecoteToken, peerToken } from "./auth.mjs";
 import { REQUESTS, dovecoteBindings, dovecoteKeys, forFloor, mcp, startDovecote, startPeer } from "./gateways.mjs";
@@ -59,6 +60,25 @@ async function coldStart(dir, options, count = COLD_STARTS) {
     s.stop();
   }
   return { ms: median(times), runs: times };
+}
+
+/**
+ * What plain workerd itself spends at start on the Durable Object namespaces `objects`
+ * ({binding: className}) — the floor has none: a bare JavaScript Worker exporting classes of
+ * those names, started with and without the namespaces. Its answer never touches them.
+ */
+async function namespacesAtStart(objects) {
+  const dir = join(ROOT, "build/bench-namespaces");
+  mkdirSync(dir, { recursive: true });
+  const classes = [...new Set(Object.values(objects))].map((c) => `export class ${c} extends DurableObject {}`);
+  writeFileSync(join(dir, "index.js"), [
+    'import { DurableObject } from "cloudflare:workers";',
+    'export default { fetch: () => new Response("ok") };',
+    ...classes,
+  ].join("\n") + "\n");
+  const without = await coldStart(dir, {});
+  const withThem = await coldStart(dir, { objects });
+  return { count: classes.length, withoutMs: without.ms, withMs: withThem.ms, ms: withThem.ms - without.ms };
 }
 
 /** The sign-in-free path under plain workerd: floor and Dovecote's conformance build. */
@@ -153,8 +173,11 @@ export async function besideLines({ servers, tokens, bundles, sideBySide, telegr
       objects: dovecoteBindings().objects,
     }),
   };
+  out.coldStartMs.namespaces = await namespacesAtStart(dovecoteBindings().objects);
   const c = out.coldStartMs;
   console.log(`cold start         floor ${c.floor.ms.toFixed(0)} ms, peer ${c.peer.ms.toFixed(0)} ms, Dovecote ${c.dovecote.ms.toFixed(0)} ms (plain workerd, process spawn to the first answer of GET /, median of ${COLD_STARTS})`);
+  const ns = c.namespaces;
+  console.log(`                   of which workerd's own start of Dovecote's ${ns.count} Durable Object namespaces: ${ns.ms.toFixed(0)} ms (a bare JavaScript Worker: ${ns.withoutMs.toFixed(0)} ms without them, ${ns.withMs.toFixed(0)} ms with them)`);
   const size = (k) => `${bundles[k].rawKiB.toFixed(1)} KiB raw / ${bundles[k].gzipKiB.toFixed(1)} KiB gzipped`;
   console.log(`upload size        Dovecote ${size("dovecote")} (make deploy's dry run); peer ${size("peer")}; floor ${size("floor")} (wrangler's Total Upload)`);
 
