@@ -1,7 +1,8 @@
 //! The bearer check's reads. An access token names its grant (`dva_<grant id>.<secret>`), so
 //! the check reads the token's record and the grant's revocation marker in one KV read; a
 //! token of an earlier release (no grant in it) still works with two; a token whose record
-//! belongs to another grant than the one it names is refused.
+//! belongs to another grant than the one it names is refused. An open `/events` stream's
+//! periodic check of its token reads the same way.
 
 mod support;
 
@@ -163,4 +164,52 @@ fn a_token_naming_another_grant_than_its_records_is_refused() {
             "{malformed}: names no grant, so read as an earlier release's token"
         );
     }
+}
+
+/// Whether an `/events` stream opened with `token` is still held, and the KV reads it took.
+fn held(s: &Session<'_>, w: &World, token: &str) -> (bool, usize) {
+    use dovecote_gateway::oauth::bearer::{still_held, Holder};
+    use dovecote_gateway::platform::Platform;
+    let kv = CountingReads {
+        session: s,
+        reads: Cell::new(0),
+    };
+    let platform = Platform {
+        kv: &kv,
+        ..s.platform()
+    };
+    let settings = w.settings.borrow();
+    let held = pollster::block_on(still_held(&platform, &settings, &Holder::of_token(token)));
+    (held, kv.reads.get())
+}
+
+#[test]
+fn an_open_streams_check_of_its_token_is_one_read_too() {
+    let w = world();
+    let s = Session::new(&w);
+    let client = s.register();
+    let (access, _) = s.tokens(&client);
+    let record = record_of(&s, &access);
+    let earlier = "dva_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    store_as(&s, earlier, &record);
+    assert_eq!(held(&s, &w, &access), (true, 1));
+    assert_eq!(
+        held(&s, &w, earlier),
+        (true, 2),
+        "an earlier release's token"
+    );
+    let r = s.form(
+        "/revoke",
+        &[("token", &access), ("client_id", &client)],
+        &[],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    // A record written again after the revocation, as a late write would: the marker wins.
+    store_as(&s, &access, &record);
+    store_as(&s, earlier, &record);
+    assert_eq!(held(&s, &w, &access), (false, 1));
+    assert!(
+        !held(&s, &w, earlier).0,
+        "an earlier release's token, revoked"
+    );
 }

@@ -34,16 +34,17 @@ fn named_grant(token: &str) -> Option<&str> {
     super::GrantRef::of(token.strip_prefix("dva_")?, &[]).map(super::GrantRef::id)
 }
 
-/// The record of the access token `token` (hashed: `hash`), unless unknown or its grant was
-/// revoked — a record written after its grant's revocation (see `endpoints::revocation`) is
-/// refused. A token naming its grant costs one KV read (record and revocation marker at
-/// once), and its record must be of that grant; an earlier release's token costs two.
+/// The record of the access token hashed `hash`, naming grant `named` (`named_grant`),
+/// unless unknown or its grant was revoked — a record written after its grant's revocation
+/// (see `endpoints::revocation`) is refused. A token naming its grant costs one KV read
+/// (record and revocation marker at once), and its record must be of that grant; an earlier
+/// release's token costs two.
 async fn lookup(
     platform: &Platform<'_>,
-    token: &str,
+    named: Option<&str>,
     hash: &str,
 ) -> Result<Option<store::AccessRecord>, crate::platform::PlatformError> {
-    if let Some(grant_id) = named_grant(token) {
+    if let Some(grant_id) = named {
         let (record, revoked) = store::access_unless_revoked(platform.kv, hash, grant_id).await?;
         return Ok(record.filter(|r| !revoked && r.grant_id == grant_id));
     }
@@ -77,7 +78,7 @@ pub async fn principal(
         return Err(invalid("the Authorization header must be `Bearer <token>`"));
     };
     let token_hash = hash_secret(token);
-    let record = match lookup(platform, token, &token_hash).await {
+    let record = match lookup(platform, named_grant(token), &token_hash).await {
         Ok(Some(r)) => r,
         Ok(None) => return Err(invalid("the access token is unknown, expired or revoked")),
         Err(e) => {
@@ -144,11 +145,12 @@ fn github_access(
     })
 }
 
-/// The access token an open `/events` stream was opened with (its hash only), to check again
-/// at every poll.
+/// The access token an open `/events` stream was opened with (its hash and the grant it
+/// names, never the token), to check again at every poll.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Holder {
     token_hash: String,
+    grant_id: Option<String>,
 }
 
 impl Holder {
@@ -156,6 +158,7 @@ impl Holder {
     pub fn of_token(token: &str) -> Self {
         Self {
             token_hash: hash_secret(token),
+            grant_id: named_grant(token).map(str::to_owned),
         }
     }
 
@@ -172,13 +175,14 @@ impl Holder {
 
 /// Whether `holder`'s token still speaks for someone: its record is there and unexpired, its
 /// grant not revoked, and its user still allowed to sign in by the configuration now. A
-/// storage error counts as no (the stream ends; the client reconnects).
+/// storage error counts as no (the stream ends; the client reconnects). One KV read per
+/// check, as for a request, for a token that names its grant.
 pub async fn still_held(platform: &Platform<'_>, settings: &Settings, holder: &Holder) -> bool {
-    let Ok(Some(record)) = store::access(platform.kv, &holder.token_hash).await else {
+    let named = holder.grant_id.as_deref();
+    let Ok(Some(record)) = lookup(platform, named, &holder.token_hash).await else {
         return false;
     };
     record.expires_ms > platform.clock.now_ms()
-        && store::is_revoked(platform.kv, &record.grant_id).await == Ok(false)
         && settings
             .role_of(&record.idp, &record.subject, &record.name)
             .is_some()
