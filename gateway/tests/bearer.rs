@@ -89,6 +89,19 @@ fn store_as(s: &Session<'_>, token: &str, record: &[u8]) {
     pollster::block_on(s.kv.put(&key, record, Some(3600))).unwrap();
 }
 
+/// A token as earlier releases issued them: `dva_` and 43 characters, naming no grant.
+const EARLIER: &str = "dva_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+
+/// A client signed in on `s`: its id, its access token, and that token's record, stored as
+/// the record of [`EARLIER`] too.
+fn signed_in_with_an_earlier_token(s: &Session<'_>) -> (String, String, Vec<u8>) {
+    let client = s.register();
+    let (access, _) = s.tokens(&client);
+    let record = record_of(s, &access);
+    store_as(s, EARLIER, &record);
+    (client, access, record)
+}
+
 #[test]
 fn an_access_token_names_its_grant_and_is_checked_in_one_read() {
     let w = world();
@@ -117,12 +130,8 @@ fn an_access_token_names_its_grant_and_is_checked_in_one_read() {
 fn a_token_of_an_earlier_release_is_still_accepted_and_still_revocable() {
     let w = world();
     let s = Session::new(&w);
-    let client = s.register();
-    let (access, _) = s.tokens(&client);
-    let record = record_of(&s, &access);
-    // Earlier releases issued `dva_` and 43 characters, naming no grant.
-    let earlier = "dva_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-    store_as(&s, earlier, &record);
+    let (client, access, record) = signed_in_with_an_earlier_token(&s);
+    let earlier = EARLIER;
     assert_eq!(list_tools(&s, earlier), (200, 2));
     let r = s.form(
         "/revoke",
@@ -187,11 +196,8 @@ fn held(s: &Session<'_>, w: &World, token: &str) -> (bool, usize) {
 fn an_open_streams_check_of_its_token_is_one_read_too() {
     let w = world();
     let s = Session::new(&w);
-    let client = s.register();
-    let (access, _) = s.tokens(&client);
-    let record = record_of(&s, &access);
-    let earlier = "dva_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-    store_as(&s, earlier, &record);
+    let (client, access, record) = signed_in_with_an_earlier_token(&s);
+    let earlier = EARLIER;
     assert_eq!(held(&s, &w, &access), (true, 1));
     assert_eq!(
         held(&s, &w, earlier),
