@@ -3,7 +3,7 @@
 
 use dovecote_gateway::objects::host::LocalObjects;
 use dovecote_gateway::platform::native::{
-    CannedFetch, ManualClock, MapSecrets, MemoryKv, OsRandom,
+    CannedFetch, ManualClock, MapSecrets, MemoryKv, OsRandom, SoftDigests,
 };
 use dovecote_gateway::platform::Platform;
 use dovecote_gateway::toolbox::{
@@ -108,6 +108,7 @@ fn call(entry: &ToolEntry, arguments: Value) -> (CallToolResult, Vec<Value>) {
         random: &OsRandom,
         fetch: &CannedFetch::default(),
         secrets: &MapSecrets::default(),
+        digests: &SoftDigests,
     };
     let principal = Principal::anonymous(Some("192.0.2.1".into()), vec!["test:read".into()]);
     let ctx = ToolContext::new(&principal, &platform, Some(json!("p1")), None);

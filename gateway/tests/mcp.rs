@@ -9,7 +9,7 @@ use dovecote_gateway::http::{Headers, HttpRequest, HttpResponse};
 use dovecote_gateway::mcp::{self, session::SESSION_TTL_MS, Catalog, McpServer};
 use dovecote_gateway::objects::host::LocalObjects;
 use dovecote_gateway::platform::native::{
-    CannedFetch, ManualClock, MapSecrets, MemoryKv, OsRandom,
+    CannedFetch, ManualClock, MapSecrets, MemoryKv, OsRandom, SoftDigests,
 };
 use dovecote_gateway::platform::Platform;
 use dovecote_gateway::ratelimit::Leases;
@@ -48,6 +48,7 @@ impl World {
             random: &OsRandom,
             fetch: &CannedFetch::default(),
             secrets: &MapSecrets::default(),
+            digests: &SoftDigests,
         };
         let gateway = Gateway {
             config: &self.config,
@@ -500,6 +501,7 @@ fn a_tool_rate_of_many_calls_a_second_is_leased_and_a_lower_one_is_asked_per_cal
             random: &OsRandom,
             fetch: &fetch,
             secrets: &MapSecrets::default(),
+            digests: &SoftDigests,
         },
         toolbox: &notifying::TOOLBOX,
         catalog: &catalog,
@@ -565,6 +567,7 @@ fn handle_notifying(req: &HttpRequest) -> HttpResponse {
         random: &OsRandom,
         fetch: &fetch,
         secrets: &MapSecrets::default(),
+        digests: &SoftDigests,
     };
     let config = Config::default();
     let catalog = Catalog::build(&notifying::TOOLBOX);

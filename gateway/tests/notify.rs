@@ -4,7 +4,7 @@
 
 use dovecote_gateway::audit;
 use dovecote_gateway::objects::host::LocalObjects;
-use dovecote_gateway::platform::native::{MemoryKv, OsRandom};
+use dovecote_gateway::platform::native::{MemoryKv, OsRandom, SoftDigests};
 use dovecote_gateway::platform::Platform;
 use dovecote_gateway::toolbox::{CallToolResult, Role, ScopeGrant};
 use dovecote_gateway::tools::TOOLBOX;
@@ -143,6 +143,7 @@ fn an_outage_queues_and_the_alarm_delivers_it_later() {
         random: &OsRandom,
         fetch: &w.fetch,
         secrets: &w.secrets,
+        digests: &SoftDigests,
     };
     let next = dovecote_gateway::channels::outbox::next_wake(&*db).unwrap();
     w.clock

@@ -10,7 +10,7 @@ use dovecote_gateway::knowledge::{self, NewDocument};
 use dovecote_gateway::mcp::{self, McpServer};
 use dovecote_gateway::objects::host::LocalObjects;
 use dovecote_gateway::platform::native::{
-    CannedFetch, ManualClock, MapSecrets, MemoryKv, OsRandom,
+    CannedFetch, ManualClock, MapSecrets, MemoryKv, OsRandom, SoftDigests,
 };
 use dovecote_gateway::platform::Platform;
 use dovecote_gateway::platform::{Sql, SqlValue};
@@ -50,6 +50,7 @@ impl World {
             random: &OsRandom,
             fetch: &self.fetch,
             secrets: &self.secrets,
+            digests: &SoftDigests,
         }
     }
 
@@ -128,6 +129,7 @@ impl World {
             retention: self.config.webhooks.retention,
             triggers: Vec::new(),
             mark_processed: false,
+            digest: None,
         };
         let tenant = Tenant::parse(account).unwrap();
         let bytes = payload.to_string().into_bytes();

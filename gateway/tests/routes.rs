@@ -8,7 +8,7 @@ use dovecote_gateway::body::Chunks;
 use dovecote_gateway::handlers::Answer;
 use dovecote_gateway::http::{Headers, HttpRequest, HttpResponse};
 use dovecote_gateway::log::Trace;
-use dovecote_gateway::platform::native::OsRandom;
+use dovecote_gateway::platform::native::{OsRandom, SoftDigests};
 use dovecote_gateway::platform::Platform;
 use dovecote_gateway::router::{serve, Gateway};
 use dovecote_gateway::routes::{self, Cap, Path, Route, ROUTES};
@@ -46,6 +46,7 @@ fn send(
         random: &OsRandom,
         fetch: &s.fetch,
         secrets: &s.secrets,
+        digests: &SoftDigests,
     };
     let settings = s.w.settings.borrow();
     let gateway = Gateway {

@@ -12,7 +12,7 @@ use dovecote_gateway::log::Trace;
 use dovecote_gateway::mcp::SessionStream;
 use dovecote_gateway::objects::host::LocalObjects;
 use dovecote_gateway::platform::native::{
-    CannedFetch, ManualClock, MapSecrets, MemoryKv, OsRandom,
+    CannedFetch, ManualClock, MapSecrets, MemoryKv, OsRandom, SoftDigests,
 };
 use dovecote_gateway::platform::Platform;
 use dovecote_gateway::ratelimit::Leases;
@@ -55,6 +55,7 @@ impl<'a> Instance<'a> {
             random: &OsRandom,
             fetch: &fetch,
             secrets: &secrets,
+            digests: &SoftDigests,
         };
         let gateway = Gateway {
             config: &self.config,

@@ -8,7 +8,7 @@ use dovecote_gateway::config::Config;
 use dovecote_gateway::http::{Headers, HttpRequest, HttpResponse};
 use dovecote_gateway::objects::host::LocalObjects;
 use dovecote_gateway::platform::native::{
-    CannedFetch, ManualClock, MapSecrets, MemoryKv, OsRandom,
+    CannedFetch, ManualClock, MapSecrets, MemoryKv, OsRandom, SoftDigests,
 };
 use dovecote_gateway::platform::Platform;
 use dovecote_gateway::ratelimit::Leases;
@@ -70,6 +70,7 @@ impl World {
             random: &OsRandom,
             fetch: &self.fetch,
             secrets: &self.secrets,
+            digests: &SoftDigests,
         }
     }
 

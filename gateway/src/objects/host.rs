@@ -9,7 +9,7 @@ use async_trait::async_trait;
 
 use super::Instance;
 use crate::platform::native::{
-    CannedFetch, ManualClock, MapSecrets, MemoryKv, OsRandom, SqliteSql,
+    CannedFetch, ManualClock, MapSecrets, MemoryKv, OsRandom, SoftDigests, SqliteSql,
 };
 use crate::platform::{Clock, Memory, Objects, Platform, PlatformError};
 
@@ -152,6 +152,7 @@ impl<'c> TestHost<'c> {
             random: &OsRandom,
             fetch: &self.fetch,
             secrets: &self.secrets,
+            digests: &SoftDigests,
         }
     }
 }

@@ -1,5 +1,5 @@
 //! The platform seam: the few things the gateway needs from its host — key-value storage with
-//! TTLs, Durable Objects with SQL, a clock, randomness, outbound HTTP, secrets. Workers implements them in `workers`
+//! TTLs, Durable Objects with SQL, a clock, randomness, outbound HTTP, secrets, hashing of bodies. Workers implements them in `workers`
 //! (wasm only); `native` implements them in memory and with real SQLite for `cargo test`.
 //! Nothing here imports the rest of the gateway.
 
@@ -345,6 +345,20 @@ pub trait Secrets {
     fn get(&self, name: &str) -> Option<String>;
 }
 
+/// A SHA-256 digest or HMAC-SHA256 tag.
+pub type Digest256 = [u8; 32];
+
+/// SHA-256 and HMAC-SHA256 over request bodies, by the host's native code where it has one
+/// (Workers' `crypto.subtle`): a webhook body is hashed twice per delivery, which in wasm is
+/// about a tenth of the delivery's CPU. Small values (token hashes, PKCE) stay with `sha2`.
+#[async_trait(?Send)]
+pub trait Digests {
+    /// SHA-256 of `data`.
+    async fn sha256(&self, data: &[u8]) -> Result<Digest256, PlatformError>;
+    /// HMAC-SHA256 of `data` under `key` (a key of any length).
+    async fn hmac_sha256(&self, key: &[u8], data: &[u8]) -> Result<Digest256, PlatformError>;
+}
+
 /// Everything the host provides, borrowed for one request.
 #[derive(Clone, Copy)]
 pub struct Platform<'a> {
@@ -360,4 +374,6 @@ pub struct Platform<'a> {
     pub fetch: &'a dyn Fetch,
     /// Secrets and variables.
     pub secrets: &'a dyn Secrets,
+    /// Hashing of bodies.
+    pub digests: &'a dyn Digests,
 }

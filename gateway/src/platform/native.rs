@@ -1,6 +1,6 @@
 //! Native implementations of the platform seam for `cargo test` and benchmarks: an in-memory
 //! KV with TTLs, Durable Objects over real SQLite (rusqlite) with Workers' limits, a settable
-//! clock, and OS randomness.
+//! clock, OS randomness, and hashing by `sha2`.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use rusqlite::types::{Value as Sv, ValueRef};
 
 use super::{
-    sql_limits, Clock, Fetch, Fetched, Kv, Outbound, PlatformError, Random, Secrets, Sql, SqlError,
-    SqlValue,
+    sql_limits, Clock, Digest256, Digests, Fetch, Fetched, Kv, Outbound, PlatformError, Random,
+    Secrets, Sql, SqlError, SqlValue,
 };
 
 /// A clock that moves only when told to.
@@ -47,6 +47,27 @@ pub struct OsRandom;
 impl Random for OsRandom {
     fn fill(&self, buf: &mut [u8]) -> Result<(), super::RandomError> {
         getrandom::getrandom(buf).map_err(|_| super::RandomError)
+    }
+}
+
+/// SHA-256 and HMAC-SHA256 by the `sha2` and `hmac` crates (what the wasm build did before
+/// it used the host's).
+#[derive(Debug, Default)]
+pub struct SoftDigests;
+
+#[async_trait(?Send)]
+impl Digests for SoftDigests {
+    async fn sha256(&self, data: &[u8]) -> Result<Digest256, PlatformError> {
+        use sha2::Digest;
+        Ok(sha2::Sha256::digest(data).into())
+    }
+
+    async fn hmac_sha256(&self, key: &[u8], data: &[u8]) -> Result<Digest256, PlatformError> {
+        use hmac::Mac;
+        let mut mac = <hmac::Hmac<sha2::Sha256>>::new_from_slice(key)
+            .map_err(|e| PlatformError(e.to_string()))?;
+        mac.update(data);
+        Ok(mac.finalize().into_bytes().into())
     }
 }
 

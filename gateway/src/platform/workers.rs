@@ -1,13 +1,13 @@
 //! The Workers implementation of the seam: KV, Durable Object stubs and their SQL storage,
-//! `Date.now()`, and `crypto.getRandomValues`. The only module besides `worker_entry` that
+//! `Date.now()`, `crypto.getRandomValues` and `crypto.subtle`. The only module besides `worker_entry` that
 //! touches `worker` types.
 
 use async_trait::async_trait;
 use worker::{Env, Method, Request, RequestInit, SqlStorage, SqlStorageValue};
 
 use super::{
-    Clock, Fetch, Fetched, HttpMethod, Kv, Objects, Outbound, Platform, PlatformError, Random,
-    Secrets, Sql, SqlError, SqlValue, NO_ANSWER, TOO_LARGE,
+    Clock, Digest256, Digests, Fetch, Fetched, HttpMethod, Kv, Objects, Outbound, Platform,
+    PlatformError, Random, Secrets, Sql, SqlError, SqlValue, NO_ANSWER, TOO_LARGE,
 };
 
 /// The Workers side of the seam over one env: for a request, a scheduled run, or an object
@@ -40,6 +40,7 @@ impl<'e> WorkersHost<'e> {
             random: &WorkersRandom,
             fetch: &WorkersFetch,
             secrets: &self.secrets,
+            digests: &WorkersDigests,
         }
     }
 }
@@ -291,6 +292,106 @@ impl Random for WorkersRandom {
         // at once, and could fail in a broken isolate): a failure is the caller's 503.
         getrandom::getrandom(buf).map_err(|_| super::RandomError)
     }
+}
+
+/// `crypto.subtle`: SHA-256 and HMAC-SHA256 in the runtime's native code.
+pub struct WorkersDigests;
+
+fn js_error(e: wasm_bindgen::JsValue) -> PlatformError {
+    PlatformError(format!("crypto.subtle: {e:?}"))
+}
+
+/// Calls `crypto.subtle.<method>(...args)` and waits for its answer.
+async fn subtle(
+    method: &str,
+    args: &js_sys::Array,
+) -> Result<wasm_bindgen::JsValue, PlatformError> {
+    use wasm_bindgen::JsCast;
+    let crypto = js_sys::Reflect::get(&js_sys::global(), &"crypto".into()).map_err(js_error)?;
+    let subtle = js_sys::Reflect::get(&crypto, &"subtle".into()).map_err(js_error)?;
+    let function: js_sys::Function = js_sys::Reflect::get(&subtle, &method.into())
+        .map_err(js_error)?
+        .dyn_into()
+        .map_err(js_error)?;
+    let promise: js_sys::Promise = function
+        .apply(&subtle, args)
+        .map_err(js_error)?
+        .dyn_into()
+        .map_err(js_error)?;
+    worker::wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .map_err(js_error)
+}
+
+/// The 32 bytes of a digest's `ArrayBuffer`.
+fn digest_bytes(buffer: &wasm_bindgen::JsValue) -> Result<Digest256, PlatformError> {
+    let bytes = js_sys::Uint8Array::new(buffer);
+    let mut out = [0u8; 32];
+    if bytes.length() as usize != out.len() {
+        return Err(PlatformError(format!(
+            "crypto.subtle: a digest of {} bytes",
+            bytes.length()
+        )));
+    }
+    bytes.copy_to(&mut out);
+    Ok(out)
+}
+
+#[async_trait(?Send)]
+impl Digests for WorkersDigests {
+    async fn sha256(&self, data: &[u8]) -> Result<Digest256, PlatformError> {
+        let args = js_sys::Array::of2(&"SHA-256".into(), &js_sys::Uint8Array::from(data));
+        digest_bytes(&subtle("digest", &args).await?)
+    }
+
+    async fn hmac_sha256(&self, key: &[u8], data: &[u8]) -> Result<Digest256, PlatformError> {
+        let key = hmac_key(key).await?;
+        let sign = js_sys::Array::of3(&"HMAC".into(), &key, &js_sys::Uint8Array::from(data));
+        digest_bytes(&subtle("sign", &sign).await?)
+    }
+}
+
+thread_local! {
+    /// HMAC keys already imported into `crypto.subtle`, with their bytes: the webhook secrets
+    /// (two during a rotation) sign every delivery, so each is imported once per isolate.
+    static HMAC_KEYS: std::cell::RefCell<Vec<(Vec<u8>, wasm_bindgen::JsValue)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Keys kept imported at most (a changed secret replaces them all).
+const HMAC_KEYS_KEPT: usize = 4;
+
+/// `key` as a `CryptoKey` for HMAC-SHA256 signing.
+async fn hmac_key(key: &[u8]) -> Result<wasm_bindgen::JsValue, PlatformError> {
+    let known = HMAC_KEYS.with(|keys| {
+        let keys = keys.borrow();
+        keys.iter()
+            .find(|(bytes, _)| bytes == key)
+            .map(|(_, k)| k.clone())
+    });
+    if let Some(imported) = known {
+        return Ok(imported);
+    }
+    let algorithm = js_sys::Object::new();
+    for (name, value) in [("name", "HMAC"), ("hash", "SHA-256")] {
+        js_sys::Reflect::set(&algorithm, &name.into(), &value.into()).map_err(js_error)?;
+    }
+    let import = js_sys::Array::of5(
+        &"raw".into(),
+        &js_sys::Uint8Array::from(key),
+        &algorithm,
+        &false.into(),
+        &js_sys::Array::of1(&"sign".into()),
+    );
+    let imported = subtle("importKey", &import).await?;
+    HMAC_KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        if keys.len() >= HMAC_KEYS_KEPT {
+            keys.clear();
+        }
+        keys.push((key.to_vec(), imported.clone()));
+    });
+    Ok(imported)
 }
 
 /// `fetch()`, with redirects returned rather than followed, one deadline for the headers and

@@ -109,6 +109,7 @@ fn deliver(host: &TestHost<'_>, routes: &Routes, id: &str, summary: &Summary) ->
         },
         triggers: plan.sends.iter().map(|s| s.notification.clone()).collect(),
         mark_processed: plan.mark_processed,
+        digest: None,
     };
     let ingested = pollster::block_on(store::ingest(
         &host.objects,

@@ -133,9 +133,13 @@ async fn checked(
     match &settings.verification {
         Verification::Secrets(secrets) => {
             let header = req.headers.get("x-hub-signature-256");
-            if let Err(e) = signature::verify(header, &body, secrets) {
-                why.set(Some(Refusal::Signature));
-                return refuse(403, "invalid_signature", e.description());
+            match signature::verify(platform.digests, header, &body, secrets).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    why.set(Some(Refusal::Signature));
+                    return refuse(403, "invalid_signature", e.description());
+                }
+                Err(e) => return unavailable("webhook signature", &e.0),
             }
         }
         Verification::Refuse => {
@@ -216,6 +220,11 @@ async fn checked(
         payload: &body,
     };
     let plan = triggers.plan(platform, &arrival);
+    // The replay check's digest, by the host's native hashing here rather than in the store.
+    let digest = match platform.digests.sha256(&body).await {
+        Ok(digest) => digest,
+        Err(e) => return unavailable("webhook digest", &e.0),
+    };
     let incoming = Incoming {
         id: id.clone(),
         quota: (!INSTALLATION_EVENTS.contains(&event_type.as_str())).then_some(Quota {
@@ -227,6 +236,7 @@ async fn checked(
         retention: settings.retention,
         triggers: plan.sends.iter().map(|s| s.notification.clone()).collect(),
         mark_processed: plan.mark_processed,
+        digest: Some(digest),
     };
     match store::ingest(platform.objects, &tenant, incoming, &body).await {
         Ok(outcome @ (Ingested::Stored | Ingested::Duplicate)) => {

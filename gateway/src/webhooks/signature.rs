@@ -4,6 +4,9 @@
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+use subtle::ConstantTimeEq;
+
+use crate::platform::{Digests, PlatformError};
 
 /// Why a signature does not verify. Callers answer 403 for each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,32 +52,41 @@ pub fn sign(secret: &[u8], body: &[u8]) -> String {
     format!("sha256={hex}")
 }
 
-/// Checks `header` against `body` under each of `secrets`; every secret is tried, so the time
-/// taken does not say which one matched.
-pub fn verify(header: Option<&str>, body: &[u8], secrets: &[String]) -> Result<(), SignatureError> {
-    let header = header.ok_or(SignatureError::Missing)?;
-    let expected = header
-        .trim()
-        .strip_prefix("sha256=")
-        .and_then(decode_hex)
-        .ok_or(SignatureError::Malformed)?;
-    let mut matched = false;
+/// Checks `header` against `body` under each of `secrets`, hashing by `digests` (the host's
+/// native code on Workers); every secret is tried and compared in constant time, so the time
+/// taken does not say which one matched. The outer error is the host failing to hash.
+pub async fn verify(
+    digests: &dyn Digests,
+    header: Option<&str>,
+    body: &[u8],
+    secrets: &[String],
+) -> Result<Result<(), SignatureError>, PlatformError> {
+    let Some(header) = header else {
+        return Ok(Err(SignatureError::Missing));
+    };
+    let Some(expected) = header.trim().strip_prefix("sha256=").and_then(decode_hex) else {
+        return Ok(Err(SignatureError::Malformed));
+    };
+    let mut matched = subtle::Choice::from(0);
     for secret in secrets {
-        let mut mac = <Hmac<Sha256>>::new_from_slice(secret.as_bytes())
-            .expect("HMAC takes keys of any length");
-        mac.update(body);
-        matched |= mac.verify_slice(&expected).is_ok();
+        let tag = digests.hmac_sha256(secret.as_bytes(), body).await?;
+        matched |= tag.ct_eq(&expected);
     }
-    if matched {
-        Ok(())
-    } else {
-        Err(SignatureError::Mismatch)
-    }
+    Ok(match bool::from(matched) {
+        true => Ok(()),
+        false => Err(SignatureError::Mismatch),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::platform::native::SoftDigests;
+
+    fn verify(header: Option<&str>, body: &[u8], secrets: &[String]) -> Result<(), SignatureError> {
+        pollster::block_on(super::verify(&SoftDigests, header, body, secrets))
+            .expect("hashing in Rust does not fail")
+    }
 
     // GitHub's documented example ("Validating webhook deliveries").
     const SECRET: &str = "It's a Secret to Everybody";

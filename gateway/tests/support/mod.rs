@@ -9,7 +9,7 @@ use dovecote_gateway::http::{Headers, HttpRequest, HttpResponse};
 use dovecote_gateway::oauth::Settings;
 use dovecote_gateway::objects::host::LocalObjects;
 use dovecote_gateway::platform::native::{
-    CannedFetch, ManualClock, MapSecrets, MemoryKv, OsRandom,
+    CannedFetch, ManualClock, MapSecrets, MemoryKv, OsRandom, SoftDigests,
 };
 use dovecote_gateway::platform::Platform;
 use dovecote_gateway::ratelimit::Leases;
@@ -149,6 +149,7 @@ impl<'w> Session<'w> {
             random: self.random(),
             fetch: &self.fetch,
             secrets: &self.secrets,
+            digests: &SoftDigests,
         }
     }
 
@@ -183,6 +184,7 @@ impl<'w> Session<'w> {
             random: self.random(),
             fetch: &self.fetch,
             secrets: &self.secrets,
+            digests: &SoftDigests,
         };
         let settings = self.w.settings.borrow();
         let gateway = Gateway {

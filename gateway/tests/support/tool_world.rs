@@ -4,7 +4,7 @@
 
 use dovecote_gateway::objects::host::LocalObjects;
 use dovecote_gateway::platform::native::{
-    CannedFetch, ManualClock, MapSecrets, MemoryKv, OsRandom,
+    CannedFetch, ManualClock, MapSecrets, MemoryKv, OsRandom, SoftDigests,
 };
 use dovecote_gateway::platform::{Fetched, Platform};
 use dovecote_gateway::toolbox::{CallToolResult, Principal, Role, ToolContext, Toolbox};
@@ -66,6 +66,7 @@ impl World {
             random: &OsRandom,
             fetch: &self.fetch,
             secrets: &self.secrets,
+            digests: &SoftDigests,
         };
         let mut principal = Principal::anonymous(Some("192.0.2.7".into()), self.scopes.clone());
         principal.id = "password:owner".into();

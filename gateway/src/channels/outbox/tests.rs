@@ -8,7 +8,9 @@ use serde_json::json;
 use super::*;
 use crate::channels::instance::{Credential, Instance, Target};
 use crate::objects::host::LocalObjects;
-use crate::platform::native::{CannedFetch, ManualClock, MapSecrets, MemoryKv, OsRandom};
+use crate::platform::native::{
+    CannedFetch, ManualClock, MapSecrets, MemoryKv, OsRandom, SoftDigests,
+};
 use crate::platform::{Fetched, Platform};
 
 const START: u64 = 1_800_000_000_000;
@@ -116,6 +118,7 @@ fn run(w: &World, objects: &LocalObjects<'_>) -> Option<u64> {
         random: &OsRandom,
         fetch: &w.fetch,
         secrets: &w.secrets,
+        digests: &SoftDigests,
     };
     let db = objects.database(BINDING, "discord-deploys");
     pollster::block_on(run_due(&*db, &platform, &[discord()]))

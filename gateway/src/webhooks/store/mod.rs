@@ -19,7 +19,7 @@ use super::payload::Summary;
 use super::settings::Retention;
 use super::{DeliveryId, Tenant};
 use crate::objects::{ask, ask_with};
-use crate::platform::{Objects, PlatformError};
+use crate::platform::{Digest256, Objects, PlatformError};
 
 pub use export::PAGE_BYTES;
 pub use object::{
@@ -102,6 +102,10 @@ pub struct Incoming {
     /// Mark it processed once those notifications are all delivered.
     #[serde(default)]
     pub mark_processed: bool,
+    /// SHA-256 of the payload, computed by the Worker with the host's native hashing; the
+    /// store computes it when absent (a Worker of an earlier release, mid-deploy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<Digest256>,
 }
 
 /// What became of a delivery.

@@ -33,6 +33,7 @@ fn incoming(id: &str, quota: Option<Quota>) -> Incoming {
         },
         triggers: Vec::new(),
         mark_processed: false,
+        digest: None,
     }
 }
 
@@ -79,6 +80,42 @@ fn a_redelivery_changes_nothing_even_after_processing() {
     let status = pollster::block_on(status(&objects, &tenant())).unwrap();
     assert_eq!(status.pending_count, 0);
     assert!(status.types.is_empty());
+}
+
+#[test]
+fn the_workers_digest_and_the_stores_own_agree_so_a_replay_across_a_deploy_is_caught() {
+    use crate::platform::native::SoftDigests;
+    use crate::platform::Digests;
+    let clock = ManualClock::new(START);
+    let objects = LocalObjects::new(&clock);
+    let captured = br#"{"action":"opened","number":2}"#;
+    // Stored by a Worker of an earlier release, which sent no digest: the store hashed it.
+    assert_eq!(put(&objects, "before-deploy", captured), Ingested::Stored);
+    let digest = pollster::block_on(SoftDigests.sha256(captured)).unwrap();
+    let from_worker = |id: &str, digest| Incoming {
+        digest: Some(digest),
+        ..incoming(id, None)
+    };
+    let ingested = |incoming, payload: &[u8]| {
+        pollster::block_on(ingest(&objects, &tenant(), incoming, payload)).unwrap()
+    };
+    assert_eq!(
+        ingested(from_worker("replayed-after", digest), captured),
+        Ingested::Duplicate,
+        "the Worker's digest of the same body is the one the store kept"
+    );
+    let other = br#"{"action":"opened","number":3}"#;
+    let other_digest = pollster::block_on(SoftDigests.sha256(other)).unwrap();
+    assert_eq!(
+        ingested(from_worker("new", other_digest), other),
+        Ingested::Stored
+    );
+    assert_eq!(
+        put(&objects, "replayed-by-an-old-worker", other),
+        Ingested::Duplicate,
+        "and the store's own digest matches the one a Worker sent"
+    );
+    assert_eq!(pending_ids(&objects), ["new", "before-deploy"]);
 }
 
 #[test]

@@ -70,7 +70,10 @@ pub fn ingest(
              ON CONFLICT (type, digest) DO NOTHING RETURNING seq",
             &[
                 incoming.event_type.as_str().into(),
-                SqlValue::Blob(Sha256::digest(payload).to_vec()),
+                SqlValue::Blob(match incoming.digest {
+                    Some(digest) => digest.to_vec(),
+                    None => Sha256::digest(payload).to_vec(),
+                }),
                 SqlValue::Integer(seq),
             ],
         )
