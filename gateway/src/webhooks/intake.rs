@@ -236,7 +236,7 @@ async fn checked(
         retention: settings.retention,
         triggers: plan.sends.iter().map(|s| s.notification.clone()).collect(),
         mark_processed: plan.mark_processed,
-        digest: Some(digest),
+        digest: Some(digest.to_vec()),
     };
     match store::ingest(platform.objects, &tenant, incoming, &body).await {
         Ok(outcome @ (Ingested::Stored | Ingested::Duplicate)) => {

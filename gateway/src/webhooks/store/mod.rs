@@ -19,7 +19,7 @@ use super::payload::Summary;
 use super::settings::Retention;
 use super::{DeliveryId, Tenant};
 use crate::objects::{ask, ask_with};
-use crate::platform::{Digest256, Objects, PlatformError};
+use crate::platform::{Objects, PlatformError};
 
 pub use export::PAGE_BYTES;
 pub use object::{
@@ -103,9 +103,10 @@ pub struct Incoming {
     #[serde(default)]
     pub mark_processed: bool,
     /// SHA-256 of the payload, computed by the Worker with the host's native hashing; the
-    /// store computes it when absent (a Worker of an earlier release, mid-deploy).
+    /// store computes it when absent (a Worker of an earlier release, mid-deploy). Bytes, not
+    /// an array: serde's code for a 32-element array costs kilobytes of wasm.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub digest: Option<Digest256>,
+    pub digest: Option<Vec<u8>>,
 }
 
 /// What became of a delivery.

@@ -92,8 +92,8 @@ fn the_workers_digest_and_the_stores_own_agree_so_a_replay_across_a_deploy_is_ca
     // Stored by a Worker of an earlier release, which sent no digest: the store hashed it.
     assert_eq!(put(&objects, "before-deploy", captured), Ingested::Stored);
     let digest = pollster::block_on(SoftDigests.sha256(captured)).unwrap();
-    let from_worker = |id: &str, digest| Incoming {
-        digest: Some(digest),
+    let from_worker = |id: &str, digest: [u8; 32]| Incoming {
+        digest: Some(digest.to_vec()),
         ..incoming(id, None)
     };
     let ingested = |incoming, payload: &[u8]| {

@@ -70,8 +70,8 @@ pub fn ingest(
              ON CONFLICT (type, digest) DO NOTHING RETURNING seq",
             &[
                 incoming.event_type.as_str().into(),
-                SqlValue::Blob(match incoming.digest {
-                    Some(digest) => digest.to_vec(),
+                SqlValue::Blob(match &incoming.digest {
+                    Some(digest) => digest.clone(),
                     None => Sha256::digest(payload).to_vec(),
                 }),
                 SqlValue::Integer(seq),
