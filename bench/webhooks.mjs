@@ -42,7 +42,7 @@ const PUSH = JSON.stringify(PUSH_EXAMPLE);
  */
 const freshPush = () => PUSH.split(PUSH_EXAMPLE.after).join(randomBytes(20).toString("hex"));
 /** Fails the run on an answer that is not a newly stored delivery (a duplicate, a refusal). */
-const stored = (body) => {
+const storedAsNew = (body) => {
   if (!body.includes('"accepted":true') || !body.includes('"duplicate":false')) {
     throw new Error(`a delivery was not stored as new: ${body.slice(0, 200)}`);
   }
@@ -100,8 +100,8 @@ export async function benchWebhooks(server, token) {
   const out = {};
   // Warm-up first: V8 compiles the wasm with its baseline tier and optimizes it while it runs,
   // and the tenant's store opens; the measured window starts after that.
-  const warm = await timed(pid, intake, () => delivery(), WARM_UP_SECONDS, { connections: CONNECTIONS, expect: [202], onBody: stored });
-  out.deliveries = await timed(pid, intake, () => delivery(), SECONDS, { connections: CONNECTIONS, expect: [202], onBody: stored });
+  const warm = await timed(pid, intake, () => delivery(), WARM_UP_SECONDS, { connections: CONNECTIONS, expect: [202], onBody: storedAsNew });
+  out.deliveries = await timed(pid, intake, () => delivery(), SECONDS, { connections: CONNECTIONS, expect: [202], onBody: storedAsNew });
   const m = out.deliveries;
   const kept = warm.count + m.count;
   console.log(`\nGitHub webhooks (${PUSH.length}-byte push payload, ${CONNECTIONS} connections from ${ADDRESSES.length} addresses at WEBHOOK_IP_RATE=1000/second each, one tenant)`);
@@ -113,7 +113,7 @@ export async function benchWebhooks(server, token) {
     connections: CONNECTIONS,
     until: (n, ms) => n + kept >= EVENTS || ms >= FILL_SECONDS * 1000,
     expect: [202],
-    onBody: stored,
+    onBody: storedAsNew,
   });
   out.fill = { events: kept + fill.count, seconds: (performance.now() - fillStarted) / 1000 };
   const short = out.fill.events < EVENTS ? ` — stopped at BENCH_FILL_SECONDS=${FILL_SECONDS}, short of ${EVENTS}` : "";
