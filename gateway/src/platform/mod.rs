@@ -1,7 +1,7 @@
 //! The platform seam: the few things the gateway needs from its host — key-value storage with
-//! TTLs, Durable Objects with SQL, a clock, randomness, outbound HTTP, secrets, hashing of bodies. Workers implements them in `workers`
-//! (wasm only); `native` implements them in memory and with real SQLite for `cargo test`.
-//! Nothing here imports the rest of the gateway.
+//! TTLs, Durable Objects with SQL, a clock, randomness, outbound HTTP, secrets, hashing of
+//! bodies. Workers implements them in `workers` (wasm only); `native` implements them in
+//! memory and with real SQLite for `cargo test`. Nothing here imports the rest of the gateway.
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;

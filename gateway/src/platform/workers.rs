@@ -1,6 +1,6 @@
 //! The Workers implementation of the seam: KV, Durable Object stubs and their SQL storage,
-//! `Date.now()`, `crypto.getRandomValues` and `crypto.subtle`. The only module besides `worker_entry` that
-//! touches `worker` types.
+//! `Date.now()`, `crypto.getRandomValues` and `crypto.subtle`. The only module besides
+//! `worker_entry` that touches `worker` types.
 
 use async_trait::async_trait;
 use worker::{Env, Method, Request, RequestInit, SqlStorage, SqlStorageValue};

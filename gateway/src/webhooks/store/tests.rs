@@ -104,6 +104,11 @@ fn the_workers_digest_and_the_stores_own_agree_so_a_replay_across_a_deploy_is_ca
         Ingested::Duplicate,
         "the Worker's digest of the same body is the one the store kept"
     );
+    assert_eq!(
+        ingested(from_worker("same-digest", digest), br#"{"number":99}"#),
+        Ingested::Duplicate,
+        "the digest the Worker sends is the one checked, not a hash of the payload"
+    );
     let other = br#"{"action":"opened","number":3}"#;
     let other_digest = pollster::block_on(SoftDigests.sha256(other)).unwrap();
     assert_eq!(
