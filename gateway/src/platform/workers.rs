@@ -3,6 +3,7 @@
 //! `worker_entry` that touches `worker` types.
 
 use async_trait::async_trait;
+use wasm_bindgen::JsValue;
 use worker::{Env, Method, Request, RequestInit, SqlStorage, SqlStorageValue};
 
 use super::{
@@ -217,19 +218,23 @@ pub struct WorkersSql(pub SqlStorage);
 
 impl Sql for WorkersSql {
     fn exec(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Vec<SqlValue>>, SqlError> {
-        let bindings = params
+        // Straight to JavaScript values: no copy of a text or blob on the Rust side first, and
+        // no call into JavaScript per integer (`worker`'s conversion asks `Number.isSafeInteger`
+        // of each, to log a warning). An integer past 2^53 becomes the nearest number, as it did
+        // through `worker`: only the "no limit" sentinels (`i64::MAX`) are that large.
+        let bindings: Vec<JsValue> = params
             .iter()
             .map(|p| match p {
-                SqlValue::Null => SqlStorageValue::Null,
-                SqlValue::Integer(i) => SqlStorageValue::Integer(*i),
-                SqlValue::Real(r) => SqlStorageValue::Float(*r),
-                SqlValue::Text(s) => SqlStorageValue::String(s.clone()),
-                SqlValue::Blob(b) => SqlStorageValue::Blob(b.clone()),
+                SqlValue::Null => JsValue::NULL,
+                SqlValue::Integer(i) => JsValue::from_f64(*i as f64),
+                SqlValue::Real(r) => JsValue::from_f64(*r),
+                SqlValue::Text(s) => JsValue::from_str(s),
+                SqlValue::Blob(b) => js_sys::Uint8Array::from(b.as_slice()).into(),
             })
-            .collect::<Vec<_>>();
+            .collect();
         let cursor = self
             .0
-            .exec(sql, bindings)
+            .exec_raw(sql, bindings)
             .map_err(|e| SqlError(e.to_string()))?;
         cursor
             .raw()
