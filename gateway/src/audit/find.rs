@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ensure, Entry, INSTANCE, MAX_READ};
+use super::{Entry, INSTANCE, MAX_READ};
 use crate::objects::ask;
 use crate::platform::{Objects, PlatformError, Sql, SqlError, SqlValue};
 
@@ -48,7 +48,6 @@ fn opt_text(v: &Option<String>) -> SqlValue {
 
 /// The object's side of [`Find`].
 pub(super) fn run(sql: &dyn Sql, filter: &Filter) -> Result<Vec<Found>, SqlError> {
-    ensure(sql)?;
     let int = |v: Option<u64>, default: i64| {
         SqlValue::Integer(v.map_or(default, |v| v.min(i64::MAX as u64) as i64))
     };

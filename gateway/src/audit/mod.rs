@@ -115,6 +115,10 @@ impl ObjectClass for AuditLog {
     type Request = Request;
 
     fn serve(at: Instance<'_>, request: Request, _payload: &[u8]) -> Answer {
+        // The tables, created once per instance (the instance's memory says they exist).
+        if let Err(e) = at.memory.once(SCHEMA_READY, || ensure(at.sql)) {
+            return Answer::failed(e);
+        }
         match request {
             Request::Append(op) => Append::answer(append(at.sql, at.now_ms, op.entry)),
             Request::Recent(op) => Recent::answer(read(at.sql, op.limit)),
@@ -219,7 +223,6 @@ fn count_into_run(sql: &dyn Sql, now_ms: u64, key: &str) -> Result<bool, SqlErro
 }
 
 fn append(sql: &dyn Sql, now_ms: u64, mut entry: Entry) -> Result<(), SqlError> {
-    SCHEMA.iter().try_for_each(|s| sql.exec(s, &[]).map(drop))?;
     let key = run_key(&entry);
     if let Some(key) = &key {
         if count_into_run(sql, now_ms, key)? {
@@ -256,7 +259,6 @@ fn append(sql: &dyn Sql, now_ms: u64, mut entry: Entry) -> Result<(), SqlError> 
 
 /// Deletes the entries older than the retention; returns how many.
 fn expire(sql: &dyn Sql, now_ms: u64) -> Result<u64, SqlError> {
-    SCHEMA.iter().try_for_each(|s| sql.exec(s, &[]).map(drop))?;
     let horizon = now_ms.saturating_sub(RETENTION_MS) as i64;
     let removed = sql.exec(
         "DELETE FROM entries WHERE at_ms < ? RETURNING 1",
@@ -269,12 +271,15 @@ fn expire(sql: &dyn Sql, now_ms: u64) -> Result<u64, SqlError> {
     Ok(removed.len() as u64)
 }
 
+/// The instance's memory: the tables exist.
+const SCHEMA_READY: &str = "schema";
+
+/// Creates the tables (run once per instance by `serve`, before any request).
 fn ensure(sql: &dyn Sql) -> Result<(), SqlError> {
     SCHEMA.iter().try_for_each(|s| sql.exec(s, &[]).map(drop))
 }
 
 fn read(sql: &dyn Sql, limit: usize) -> Result<Vec<Entry>, SqlError> {
-    SCHEMA.iter().try_for_each(|s| sql.exec(s, &[]).map(drop))?;
     let rows = sql.exec(
         "SELECT entry FROM entries ORDER BY id DESC LIMIT ?",
         &[SqlValue::Integer(limit as i64)],
@@ -290,6 +295,20 @@ mod tests {
     use super::*;
     use crate::objects::host::LocalObjects;
     use crate::platform::native::ManualClock;
+
+    #[test]
+    fn the_audit_log_creates_its_tables_once_per_instance_not_per_request() {
+        let creates = |s: &[String]| s.iter().filter(|s| s.contains("CREATE")).count();
+        let append = || Append {
+            entry: Entry::new("signin", "owner", "success"),
+        };
+        let [first, second] = crate::objects::host::statements_twice(append, 1_800_000_000_000);
+        assert_eq!(creates(&first), SCHEMA.len(), "{first:#?}");
+        assert_eq!(creates(&second), 0, "{second:#?}");
+        let [_, read] =
+            crate::objects::host::statements_twice(|| Recent { limit: 10 }, 1_800_000_000_000);
+        assert_eq!(read.len(), 1, "a read is one statement: {read:#?}");
+    }
 
     #[test]
     fn entries_are_kept_ninety_days_and_read_newest_first() {

@@ -156,3 +156,22 @@ impl<'c> TestHost<'c> {
         }
     }
 }
+
+/// The statements `op` costs an object of its class, served twice on one fresh instance at
+/// `now_ms`: what the first request ran, then what the second did (tables created once per
+/// instance show up in the first only).
+pub fn statements_twice<A: super::Ask>(op: impl Fn() -> A, now_ms: u64) -> [Vec<String>; 2] {
+    let sql = crate::platform::native::RecordingSql::default();
+    let memory = Memory::default();
+    let at = Instance {
+        sql: &sql,
+        memory: &memory,
+        now_ms,
+    };
+    let serve = || {
+        // The reply is the test's business; only the statements are wanted here.
+        let _ = super::serve_in_place(at, op(), b"");
+        sql.take()
+    };
+    [serve(), serve()]
+}

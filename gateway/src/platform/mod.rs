@@ -158,6 +158,20 @@ impl Memory {
     pub fn knows(&self, fact: &'static str) -> bool {
         self.facts.borrow().contains_key(fact)
     }
+
+    /// Runs `work` unless `fact` is remembered, and remembers it once `work` succeeded: what an
+    /// instance needs done once, not on every request (creating its tables).
+    pub fn once<E>(
+        &self,
+        fact: &'static str,
+        work: impl FnOnce() -> Result<(), E>,
+    ) -> Result<(), E> {
+        if !self.knows(fact) {
+            work()?;
+            self.set(fact, 1);
+        }
+        Ok(())
+    }
 }
 
 /// Named Durable Objects: one instance per (class, name), each with its own SQL database.

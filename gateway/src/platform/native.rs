@@ -253,6 +253,27 @@ impl Sql for SqliteSql {
     }
 }
 
+/// An `SqliteSql` that keeps every statement it runs, for tests of how many a request costs.
+#[derive(Default)]
+pub struct RecordingSql {
+    sql: SqliteSql,
+    statements: RefCell<Vec<String>>,
+}
+
+impl RecordingSql {
+    /// The statements run since the last call, in order.
+    pub fn take(&self) -> Vec<String> {
+        self.statements.take()
+    }
+}
+
+impl Sql for RecordingSql {
+    fn exec(&self, statement: &str, params: &[SqlValue]) -> Result<Vec<Vec<SqlValue>>, SqlError> {
+        self.statements.borrow_mut().push(statement.to_owned());
+        self.sql.exec(statement, params)
+    }
+}
+
 /// The outside world as a table of canned answers, for unit tests of code that fetches
 /// (end-to-end tests use real local servers). URLs not in the table fail to connect.
 #[derive(Default)]

@@ -69,11 +69,7 @@ const SWEPT_AT: &str = "swept_at_ms";
 const SWEEP_EVERY_MS: i64 = 60_000;
 
 fn ensure_schema(sql: &dyn Sql, memory: &Memory) -> Result<(), SqlError> {
-    if !memory.knows(SCHEMA_READY) {
-        sql.exec(SCHEMA, &[])?;
-        memory.set(SCHEMA_READY, 1);
-    }
-    Ok(())
+    memory.once(SCHEMA_READY, || sql.exec(SCHEMA, &[]).map(drop))
 }
 
 /// The stored theoretical arrival time of `key`, or `now` if later or absent.

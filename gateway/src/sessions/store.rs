@@ -27,13 +27,9 @@ const SCHEMA_READY: &str = "schema";
 pub const MAX_EVENTS: i64 = 1000;
 
 fn ensure(sql: &dyn Sql, memory: &Memory) -> Result<(), SqlError> {
-    if !memory.knows(SCHEMA_READY) {
-        for statement in SCHEMA {
-            sql.exec(statement, &[])?;
-        }
-        memory.set(SCHEMA_READY, 1);
-    }
-    Ok(())
+    memory.once(SCHEMA_READY, || {
+        SCHEMA.iter().try_for_each(|s| sql.exec(s, &[]).map(drop))
+    })
 }
 
 fn int(v: u64) -> SqlValue {

@@ -222,6 +222,9 @@ const SCHEMA: [&str; 3] = [
      (id INTEGER PRIMARY KEY, login TEXT NOT NULL, store TEXT NOT NULL UNIQUE)",
 ];
 
+/// The instance's memory: the tables exist.
+const SCHEMA_READY: &str = "schema";
+
 fn account_of(sql: &dyn Sql, installation: u64) -> Result<Option<Tenant>, SqlError> {
     let rows = sql.exec(
         "SELECT account FROM installations WHERE id = ? AND removed_at IS NULL",
@@ -240,12 +243,16 @@ impl ObjectClass for TenantRegistry {
 
     fn serve(at: Instance<'_>, request: Request, _payload: &[u8]) -> Answer {
         let (sql, now_ms) = (at.sql, at.now_ms);
-        let refusals = super::refusals::schema();
-        let mut all = SCHEMA
-            .iter()
-            .copied()
-            .chain(std::iter::once(refusals.as_str()));
-        if let Err(e) = all.try_for_each(|s| sql.exec(s, &[]).map(drop)) {
+        // The tables, created once per instance (the instance's memory says they exist).
+        let created = at.memory.once(SCHEMA_READY, || {
+            let refusals = super::refusals::schema();
+            let mut all = SCHEMA
+                .iter()
+                .copied()
+                .chain(std::iter::once(refusals.as_str()));
+            all.try_for_each(|s| sql.exec(s, &[]).map(drop))
+        });
+        if let Err(e) = created {
             return Answer::failed(e);
         }
         match request {
@@ -415,6 +422,16 @@ mod tests {
     use pollster::block_on;
 
     const T0: u64 = 1_800_000_000_000;
+
+    #[test]
+    fn the_registry_creates_its_tables_once_per_instance_not_per_request() {
+        let creates = |s: &[String]| s.iter().filter(|s| s.contains("CREATE")).count();
+        let [first, second] =
+            crate::objects::host::statements_twice(|| Accounts { grace_ms: 1000 }, T0);
+        assert!(creates(&first) >= SCHEMA.len(), "{first:#?}");
+        assert_eq!(creates(&second), 0, "{second:#?}");
+        assert_eq!(second.len(), first.len() - creates(&first), "{second:#?}");
+    }
 
     fn stores(objects: &LocalObjects<'_>) -> Vec<Tenant> {
         let listed = block_on(accounts(objects, 1000)).unwrap();

@@ -422,3 +422,15 @@ fn an_operator_sees_the_queue_retries_it_in_order_and_drops_one() {
     assert!(view.hours[0].sent >= 1, "{:?}", view.hours);
     assert_eq!(view.failed[0].id, "discord-deploys:3");
 }
+
+#[test]
+fn the_outbox_creates_its_tables_once_per_instance_not_per_request() {
+    let creates = |s: &[String]| s.iter().filter(|s| s.contains("CREATE")).count();
+    let ask = || GetStatus {
+        id: "discord-deploys:1".into(),
+    };
+    let [first, second] = crate::objects::host::statements_twice(ask, START);
+    assert!(creates(&first) >= 4, "{first:#?}");
+    assert_eq!(creates(&second), 0, "{second:#?}");
+    assert_eq!(second.len(), 1, "a status is one read: {second:#?}");
+}

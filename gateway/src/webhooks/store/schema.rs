@@ -57,19 +57,17 @@ const READY: &str = "schema";
 /// Creates the tables if this object has none yet. One probe of the tables added since the first
 /// release decides, once per instance: later requests ask only the instance's memory.
 pub fn ensure(sql: &dyn Sql, memory: &Memory) -> Result<(), SqlError> {
-    if memory.knows(READY) {
-        return Ok(());
-    }
-    if sql
-        .exec("SELECT 1 FROM digests, tally, triggers LIMIT 0", &[])
-        .is_err()
-    {
-        SCHEMA.iter().try_for_each(|s| sql.exec(s, &[]).map(drop))?;
-        // Added for the console: deliveries by hour and outcome.
-        sql.exec(&super::tally::schema(), &[])?;
-    }
-    memory.set(READY, 1);
-    Ok(())
+    memory.once(READY, || {
+        if sql
+            .exec("SELECT 1 FROM digests, tally, triggers LIMIT 0", &[])
+            .is_err()
+        {
+            SCHEMA.iter().try_for_each(|s| sql.exec(s, &[]).map(drop))?;
+            // Added for the console: deliveries by hour and outcome.
+            sql.exec(&super::tally::schema(), &[])?;
+        }
+        Ok(())
+    })
 }
 
 /// A stored setting (retention, wipe time), if set.

@@ -533,27 +533,9 @@ fn deliveries_are_counted_by_hour_and_outcome_and_old_hours_go() {
     assert_eq!(later.hours[0].accepted, 1);
 }
 
-/// A store that keeps every statement it runs.
-#[derive(Default)]
-struct Recorded {
-    sql: crate::platform::native::SqliteSql,
-    statements: std::cell::RefCell<Vec<String>>,
-}
-
-impl Sql for Recorded {
-    fn exec(
-        &self,
-        statement: &str,
-        params: &[crate::platform::SqlValue],
-    ) -> Result<Vec<Vec<crate::platform::SqlValue>>, SqlError> {
-        self.statements.borrow_mut().push(statement.to_owned());
-        self.sql.exec(statement, params)
-    }
-}
-
 #[test]
 fn a_busy_store_writes_each_new_delivery_without_lookups_and_answers_its_alarm_from_memory() {
-    let disk = Recorded::default();
+    let disk = crate::platform::native::RecordingSql::default();
     let memory = Memory::default();
     let at = |now_ms| Instance {
         sql: &disk,
@@ -575,12 +557,12 @@ fn a_busy_store_writes_each_new_delivery_without_lookups_and_answers_its_alarm_f
         deliver("first", START),
         (Ingested::Stored, Some(START + HOUR))
     );
-    disk.statements.borrow_mut().clear();
+    disk.take();
     assert_eq!(
         deliver("second", START + 1),
         (Ingested::Stored, Some(START + 1 + HOUR))
     );
-    let statements = disk.statements.take();
+    let statements = disk.take();
     let verbs: Vec<&str> = statements
         .iter()
         .map(|s| s.split_whitespace().take(3).last().unwrap_or_default())
@@ -600,18 +582,13 @@ fn a_busy_store_writes_each_new_delivery_without_lookups_and_answers_its_alarm_f
     // The hour turns: old hours are forgotten once, by the first delivery of the new hour.
     deliver("third", START + HOUR);
     assert!(
-        disk.statements
-            .take()
+        disk.take()
             .iter()
             .any(|s| s.starts_with("DELETE FROM tally")),
         "the first delivery of an hour forgets hours past the window"
     );
     deliver("fourth", START + HOUR + 1);
-    assert!(!disk
-        .statements
-        .take()
-        .iter()
-        .any(|s| s.starts_with("DELETE")));
+    assert!(!disk.take().iter().any(|s| s.starts_with("DELETE")));
     // A wipe scheduled through the instance is the alarm it wants next, without a lookup.
     let wipe = Wipe {
         at_ms: Some(START + HOUR + 60_000),
