@@ -3,8 +3,8 @@
 //! `worker_entry` that touches `worker` types.
 
 use async_trait::async_trait;
-use wasm_bindgen::JsValue;
-use worker::{Env, Method, Request, RequestInit, SqlStorage, SqlStorageValue};
+use wasm_bindgen::{JsCast, JsValue};
+use worker::{Env, Method, Request, RequestInit, SqlStorage};
 
 use super::{
     Clock, Digest256, Digests, Fetch, Fetched, HttpMethod, Kv, Objects, Outbound, Platform,
@@ -222,7 +222,7 @@ impl Sql for WorkersSql {
         // no call into JavaScript per integer (`worker`'s conversion asks `Number.isSafeInteger`
         // of each, to log a warning). An integer past 2^53 becomes the nearest number, as it did
         // through `worker`: only the "no limit" sentinels (`i64::MAX`) are that large.
-        let bindings: Vec<JsValue> = params
+        let bindings: js_sys::Array = params
             .iter()
             .map(|p| match p {
                 SqlValue::Null => JsValue::NULL,
@@ -232,33 +232,59 @@ impl Sql for WorkersSql {
                 SqlValue::Blob(b) => js_sys::Uint8Array::from(b.as_slice()).into(),
             })
             .collect();
-        let cursor = self
-            .0
-            .exec_raw(sql, bindings)
-            .map_err(|e| SqlError(e.to_string()))?;
-        cursor
-            .raw()
-            .map(|row| {
-                row.map_err(|e| SqlError(e.to_string())).map(|values| {
-                    values
-                        .into_iter()
-                        .map(|v| match v {
-                            SqlStorageValue::Null => SqlValue::Null,
-                            SqlStorageValue::Boolean(b) => SqlValue::Integer(i64::from(b)),
-                            SqlStorageValue::Integer(i) => SqlValue::Integer(i),
-                            SqlStorageValue::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => {
-                                // JavaScript numbers come back as floats; keep integers integral.
-                                SqlValue::Integer(f as i64)
-                            }
-                            SqlStorageValue::Float(f) => SqlValue::Real(f),
-                            SqlStorageValue::String(s) => SqlValue::Text(s),
-                            SqlStorageValue::Blob(b) => SqlValue::Blob(b),
-                        })
-                        .collect()
-                })
+        let storage: &worker::worker_sys::SqlStorage = self.0.as_ref().unchecked_ref();
+        let cursor = storage
+            .exec(sql, bindings)
+            .map_err(|e| SqlError(js_text(&e)))?;
+        // Every row in one call (`Array.from` over the cursor's raw rows), then each value with
+        // as few calls into JavaScript as its type needs: numbers and strings, the common ones,
+        // first.
+        let rows = js_sys::Array::from(&cursor.raw());
+        (0..rows.length())
+            .map(|i| {
+                let row: js_sys::Array = rows.get(i).unchecked_into();
+                (0..row.length()).map(|j| sql_value(row.get(j))).collect()
             })
             .collect()
     }
+}
+
+/// One value of a result row as SQLite gave it to JavaScript.
+fn sql_value(v: JsValue) -> Result<SqlValue, SqlError> {
+    if let Some(f) = v.as_f64() {
+        // JavaScript numbers come back as floats; keep integers integral.
+        return Ok(if f.fract() == 0.0 && f.abs() < 9.0e15 {
+            SqlValue::Integer(f as i64)
+        } else {
+            SqlValue::Real(f)
+        });
+    }
+    if let Some(s) = v.as_string() {
+        return Ok(SqlValue::Text(s));
+    }
+    if v.is_null() || v.is_undefined() {
+        return Ok(SqlValue::Null);
+    }
+    if let Some(b) = v.dyn_ref::<js_sys::ArrayBuffer>() {
+        return Ok(SqlValue::Blob(js_sys::Uint8Array::new(b).to_vec()));
+    }
+    if let Some(b) = v.dyn_ref::<js_sys::Uint8Array>() {
+        return Ok(SqlValue::Blob(b.to_vec()));
+    }
+    if let Some(b) = v.as_bool() {
+        return Ok(SqlValue::Integer(i64::from(b)));
+    }
+    Err(SqlError(
+        "SQLite returned a value of an unknown type".into(),
+    ))
+}
+
+/// A JavaScript error's message (SQLite's, for a refused statement).
+fn js_text(e: &JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| format!("{e:?}"))
 }
 
 /// The Worker's env: `[vars]` and secrets, looked up by name.
