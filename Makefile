@@ -70,7 +70,7 @@ conformance: build/conformance/index.js
 
 ## bench: Dovecote beside the TypeScript stack and a constant-answer floor, signed in, one run
 ## (docs/bench.md); BENCH_QUICK=1 for short runs while working on the bench
-bench: install build/release/index.js build/bench/index.js build/bench-open/index.js build/floor/index.js
+bench: install build/release/index.js build/bench/index.js build/bench-open/index.js build/floor/index.js build/floor-store/index.js
 	@source scripts/env.sh && node bench/run.mjs
 
 ## size: where the deployed build's bytes go, by subsystem, crate and gateway module (twiggy)
@@ -78,7 +78,8 @@ size: install
 	@scripts/size.sh
 
 ## profile: where the Worker's CPU goes for one of the bench's requests (V8's profiler), e.g.
-## make profile REQUEST="tools/call calculate"; REQUEST=webhook for a GitHub delivery
+## make profile REQUEST="tools/call calculate"; REQUEST=webhook for a GitHub delivery,
+## REQUEST=list_pending_events for 20 stored events listed over MCP
 profile: install build/profile/index.js
 	@source scripts/env.sh && node bench/profile.mjs "$(or $(REQUEST),tools/list)"
 
@@ -104,6 +105,10 @@ build/profile/index.js: $(SOURCES) build/bench-manifests/tools.toml | install
 
 build/floor/index.js: $(shell find bench/floor/src -name '*.rs') bench/floor/Cargo.toml Cargo.lock | install
 	@scripts/build.sh floor --opt --crate bench/floor
+
+# The webhook floor: the same crate with one SQLite Durable Object keeping each delivery.
+build/floor-store/index.js: $(shell find bench/floor/src -name '*.rs') bench/floor/Cargo.toml Cargo.lock | install
+	@scripts/build.sh floor-store --opt --crate bench/floor --features store
 
 ## bundle: the bridge as an MCP Bundle for this machine (Linux x86-64): build/dovecote-bridge-linux.mcpb
 bundle: install

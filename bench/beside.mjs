@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { ROOT } from "../e2e/harness/worker.mjs";
 import { startTelegram } from "../e2e/harness/services/telegram.mjs";
 import { PASSWORD, dovecoteToken, peerToken } from "./auth.mjs";
-import { REQUESTS, dovecoteBindings, dovecoteKeys, forFloor, mcp, startDovecote, startPeer } from "./gateways.mjs";
+import { REQUESTS, dovecoteBindings, dovecoteKeys, forFloor, mcp, startDovecote, startFloor, startPeer } from "./gateways.mjs";
 import { QUICK, ROUNDS, SECONDS, median, timed } from "./load.mjs";
 import { summarize, printPair } from "./report.mjs";
 import { benchWebhooks, toolCall, toolProblem } from "./webhooks.mjs";
@@ -190,7 +190,13 @@ export async function besideLines({ servers, tokens, bundles, sideBySide, telegr
   console.log(`plain workerd cold start  floor ${p.coldStartMs.floor.toFixed(0)} ms, Dovecote ${p.coldStartMs.dovecote.toFixed(0)} ms (spawn to first answer)`);
 
   console.error("bench: webhooks");
-  out.webhooks = await benchWebhooks(dovecote, tokens.dovecote);
+  // The webhook floor: a Rust Worker handing each body to one SQLite Durable Object.
+  const floorStore = await startFloor({ ...bundles.floorStore, objects: { FLOOR_STORE: "FloorStore" } });
+  try {
+    out.webhooks = await benchWebhooks(dovecote, tokens.dovecote, floorStore);
+  } finally {
+    await floorStore.stop();
+  }
   return out;
 }
 

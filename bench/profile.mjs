@@ -5,7 +5,9 @@
 // held the CPU (self time) and the Rust functions with the most time under them (total time).
 // The figures are shares of the Worker's JavaScript thread, not of the whole process: the HTTP
 // server, KV and SQLite run outside it.
-//   node bench/profile.mjs ["tools/list" | "tools/call calculate" | "static document" | "401 without token" | "webhook"]
+//   node bench/profile.mjs ["tools/list" | "tools/call calculate" | "static document" | "401 without token" | "webhook"
+//                           | "list_pending_events"]
+// `list_pending_events` stores PROFILE_EVENTS (100) deliveries first and lists 20 of them.
 // Variables: PROFILE_SECONDS (5), PROFILE_TOP (30), PROFILE_INTERVAL_US (50), LOG_REQUESTS (off).
 import { writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -13,15 +15,17 @@ import { ROOT, freePort } from "../e2e/harness/worker.mjs";
 import { dovecoteToken } from "./auth.mjs";
 import { dryRun } from "./bundles.mjs";
 import { REQUESTS, startDovecote } from "./gateways.mjs";
-import { timed } from "./load.mjs";
-import { WEBHOOK_VARS, delivery } from "./webhooks.mjs";
+import { loop, timed } from "./load.mjs";
+import { WEBHOOK_VARS, delivery, toolCall } from "./webhooks.mjs";
 
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 5);
 const TOP = Number(process.env.PROFILE_TOP ?? 30);
 const INTERVAL_US = Number(process.env.PROFILE_INTERVAL_US ?? 50);
+const EVENTS = Number(process.env.PROFILE_EVENTS ?? 100);
 const name = process.argv[2] ?? "tools/list";
-if (!(name in REQUESTS) && name !== "webhook") {
-  console.error(`profile: no request "${name}"; one of: ${[...Object.keys(REQUESTS), "webhook"].join(", ")}`);
+const OWN = ["webhook", "list_pending_events"];
+if (!(name in REQUESTS) && !OWN.includes(name)) {
+  console.error(`profile: no request "${name}"; one of: ${[...Object.keys(REQUESTS), ...OWN].join(", ")}`);
   process.exit(2);
 }
 
@@ -107,6 +111,11 @@ try {
   if (name === "webhook") {
     url = `${dovecote.origin}/webhooks/github`;
     make = () => delivery();
+  } else if (name === "list_pending_events") {
+    const intake = `${dovecote.origin}/webhooks/github`;
+    await loop(dovecote.child.pid, intake, () => delivery(), { until: (n) => n >= EVENTS, expect: [202] });
+    url = `${dovecote.origin}/mcp`;
+    make = toolCall(token, name, { limit: 20 });
   } else {
     url = `${dovecote.origin}${REQUESTS[name].path}`;
     make = REQUESTS[name].make(token);

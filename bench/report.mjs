@@ -126,6 +126,7 @@ export function printTargets(results) {
     (cold.namespaces ? `; ${f(cold.namespaces.ms, 0)} ms of it is workerd starting the ${cold.namespaces.count} Durable Object namespaces the floor has none of — without them ${f((cold.dovecote.ms - cold.namespaces.ms) / cold.floor.ms)}×` : ""));
   const d = b.webhooks.deliveries;
   judge("webhook intake ≥ 1,000 deliveries/s into one tenant, measured, < 1 ms CPU each", d.rps >= 1000 && d.cpuMs < 1,
-    `${f(d.rps, 0)} /s at ${f(d.cpuMs, 3)} ms CPU each`);
+    `${f(d.rps, 0)} /s at ${f(d.cpuMs, 3)} ms CPU each` +
+    (b.webhooks.floor ? `; the webhook floor (one Durable Object INSERT, no checks) ${f(b.webhooks.floor.rps, 0)} /s at ${f(b.webhooks.floor.cpuMs, 3)} ms, so Dovecote's own ${f(b.webhooks.ownCpuMs, 3)} ms` : ""));
   results.targets = verdicts;
 }

