@@ -116,7 +116,10 @@ impl ObjectClass for AuditLog {
 
     fn serve(at: Instance<'_>, request: Request, _payload: &[u8]) -> Answer {
         // The tables, created once per instance (the instance's memory says they exist).
-        if let Err(e) = at.memory.once(SCHEMA_READY, || ensure(at.sql)) {
+        if let Err(e) = at
+            .memory
+            .once(crate::platform::Memory::TABLES, || ensure(at.sql))
+        {
             return Answer::failed(e);
         }
         match request {
@@ -270,9 +273,6 @@ fn expire(sql: &dyn Sql, now_ms: u64) -> Result<u64, SqlError> {
     )?;
     Ok(removed.len() as u64)
 }
-
-/// The instance's memory: the tables exist.
-const SCHEMA_READY: &str = "schema";
 
 /// Creates the tables (run once per instance by `serve`, before any request).
 fn ensure(sql: &dyn Sql) -> Result<(), SqlError> {

@@ -102,7 +102,10 @@ impl ObjectClass for Outbox {
     fn serve(at: Instance<'_>, request: Request, _payload: &[u8]) -> Answer {
         let (sql, now_ms) = (at.sql, at.now_ms);
         // The tables, created once per instance (the instance's memory says they exist).
-        if let Err(e) = at.memory.once(SCHEMA_READY, || schema(sql)) {
+        if let Err(e) = at
+            .memory
+            .once(crate::platform::Memory::TABLES, || schema(sql))
+        {
             return Answer::failed(e);
         }
         match request {
@@ -223,9 +226,6 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS outbox (
     created_ms INTEGER NOT NULL,
     expires_ms INTEGER NOT NULL,
     updated_ms INTEGER NOT NULL)";
-
-/// The instance's memory: the tables exist.
-const SCHEMA_READY: &str = "schema";
 
 fn schema(sql: &dyn Sql) -> Result<(), SqlError> {
     sql.exec(SCHEMA, &[])?;

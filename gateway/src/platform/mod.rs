@@ -139,6 +139,9 @@ pub struct Memory {
 }
 
 impl Memory {
+    /// The fact every class remembers once its tables exist (see [`Memory::once`]).
+    pub const TABLES: &'static str = "schema";
+
     /// The remembered value of `fact`, if any.
     pub fn get(&self, fact: &'static str) -> Option<i64> {
         self.facts.borrow().get(fact).copied()

@@ -61,15 +61,13 @@ impl RateCell<'_> {
 
 const SCHEMA: &str =
     "CREATE TABLE IF NOT EXISTS rate_cells (key TEXT PRIMARY KEY, tat_ms INTEGER NOT NULL)";
-/// The instance's memory: the table exists.
-const SCHEMA_READY: &str = "schema";
 /// The instance's memory: when cells in the past were last dropped.
 const SWEPT_AT: &str = "swept_at_ms";
 /// How often stale cells are dropped: a past cell holds no information, so it may linger.
 const SWEEP_EVERY_MS: i64 = 60_000;
 
 fn ensure_schema(sql: &dyn Sql, memory: &Memory) -> Result<(), SqlError> {
-    memory.once(SCHEMA_READY, || sql.exec(SCHEMA, &[]).map(drop))
+    memory.once(Memory::TABLES, || sql.exec(SCHEMA, &[]).map(drop))
 }
 
 /// The stored theoretical arrival time of `key`, or `now` if later or absent.

@@ -21,13 +21,12 @@ const SCHEMA: [&str; 4] = [
      deadline_ms INTEGER NOT NULL, running INTEGER NOT NULL DEFAULT 0)",
     "CREATE TABLE IF NOT EXISTS subscriptions (uri TEXT PRIMARY KEY, mark TEXT NOT NULL)",
 ];
-const SCHEMA_READY: &str = "schema";
 /// Most events one session keeps; older ones are dropped (a client that fell this far behind
 /// cannot resume, and starts over).
 pub const MAX_EVENTS: i64 = 1000;
 
 fn ensure(sql: &dyn Sql, memory: &Memory) -> Result<(), SqlError> {
-    memory.once(SCHEMA_READY, || {
+    memory.once(Memory::TABLES, || {
         SCHEMA.iter().try_for_each(|s| sql.exec(s, &[]).map(drop))
     })
 }

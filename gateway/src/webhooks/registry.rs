@@ -222,9 +222,6 @@ const SCHEMA: [&str; 3] = [
      (id INTEGER PRIMARY KEY, login TEXT NOT NULL, store TEXT NOT NULL UNIQUE)",
 ];
 
-/// The instance's memory: the tables exist.
-const SCHEMA_READY: &str = "schema";
-
 fn account_of(sql: &dyn Sql, installation: u64) -> Result<Option<Tenant>, SqlError> {
     let rows = sql.exec(
         "SELECT account FROM installations WHERE id = ? AND removed_at IS NULL",
@@ -244,7 +241,7 @@ impl ObjectClass for TenantRegistry {
     fn serve(at: Instance<'_>, request: Request, _payload: &[u8]) -> Answer {
         let (sql, now_ms) = (at.sql, at.now_ms);
         // The tables, created once per instance (the instance's memory says they exist).
-        let created = at.memory.once(SCHEMA_READY, || {
+        let created = at.memory.once(crate::platform::Memory::TABLES, || {
             let refusals = super::refusals::schema();
             let mut all = SCHEMA
                 .iter()

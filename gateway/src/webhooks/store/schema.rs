@@ -51,13 +51,10 @@ pub const EVENT_TABLES: [&str; 6] = [
     "quota",
 ];
 
-/// The instance's memory: the tables exist.
-const READY: &str = "schema";
-
 /// Creates the tables if this object has none yet. One probe of the tables added since the first
 /// release decides, once per instance: later requests ask only the instance's memory.
 pub fn ensure(sql: &dyn Sql, memory: &Memory) -> Result<(), SqlError> {
-    memory.once(READY, || {
+    memory.once(Memory::TABLES, || {
         if sql
             .exec("SELECT 1 FROM digests, tally, triggers LIMIT 0", &[])
             .is_err()
