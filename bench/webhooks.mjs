@@ -102,15 +102,14 @@ export async function benchWebhooks(server, token, floor) {
   const pid = server.child.pid;
   const intake = `${server.origin}/webhooks/github`;
   const out = {};
-  const deliveries = (to, url, seconds) =>
-    timed(to.child.pid, url, () => delivery(), seconds, { connections: CONNECTIONS, expect: [202], onBody: storedAsNew });
+  const deliveries = (to, seconds) =>
+    timed(to.child.pid, `${to.origin}/webhooks/github`, () => delivery(), seconds, { connections: CONNECTIONS, expect: [202], onBody: storedAsNew });
   // Warm-up first: V8 compiles the wasm with its baseline tier and optimizes it while it runs,
   // and the tenant's store opens; the measured window starts after that.
-  const floorIntake = floor && `${floor.origin}/webhooks/github`;
-  if (floor) await deliveries(floor, floorIntake, WARM_UP_SECONDS);
-  const warm = await deliveries(server, intake, WARM_UP_SECONDS);
-  if (floor) out.floor = await deliveries(floor, floorIntake, SECONDS);
-  out.deliveries = await deliveries(server, intake, SECONDS);
+  if (floor) await deliveries(floor, WARM_UP_SECONDS);
+  const warm = await deliveries(server, WARM_UP_SECONDS);
+  if (floor) out.floor = await deliveries(floor, SECONDS);
+  out.deliveries = await deliveries(server, SECONDS);
   const m = out.deliveries;
   const kept = warm.count + m.count;
   console.log(`\nGitHub webhooks (${PUSH.length}-byte push payload, ${CONNECTIONS} connections from ${ADDRESSES.length} addresses at WEBHOOK_IP_RATE=1000/second each, one tenant)`);
