@@ -16,6 +16,7 @@ pub mod config;
 pub mod console;
 pub mod deployment;
 pub mod envprofile;
+pub mod expiring;
 pub mod grants;
 pub mod handlers;
 pub mod health;

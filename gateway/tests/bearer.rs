@@ -219,3 +219,150 @@ fn an_open_streams_check_of_its_token_is_one_read_too() {
         "an earlier release's token, revoked"
     );
 }
+
+/// The grant `token` names.
+fn grant_of(token: &str) -> &str {
+    token
+        .strip_prefix("dva_")
+        .and_then(|t| t.split_once('.'))
+        .unwrap()
+        .0
+}
+
+/// Ten seconds, `ACCESS_TOKEN_CACHE_SECS`' default, in milliseconds.
+const CACHE_MS: u64 = 10_000;
+
+#[test]
+fn a_token_checked_lately_is_not_read_again_until_the_cache_time_is_up() {
+    let w = world();
+    let s = Session::new(&w);
+    let client = s.register();
+    let (access, _) = s.tokens(&client);
+    assert_eq!(list_tools(&s, &access), (200, 1));
+    assert_eq!(list_tools(&s, &access), (200, 0), "remembered");
+    w.clock.advance_ms(CACHE_MS - 1);
+    assert_eq!(list_tools(&s, &access), (200, 0), "still remembered");
+    w.clock.advance_ms(1);
+    assert_eq!(list_tools(&s, &access), (200, 1), "read again");
+    assert_eq!(list_tools(&s, &access), (200, 0));
+    // Unknown tokens are never remembered: each try is read.
+    assert_eq!(list_tools(&s, "dva_never-issued.secret"), (401, 1));
+    assert_eq!(list_tools(&s, "dva_never-issued.secret"), (401, 1));
+}
+
+#[test]
+fn with_no_cache_time_every_check_reads_kv() {
+    let w = world_with(&[("ACCESS_TOKEN_CACHE_SECS", "0")]);
+    let s = Session::new(&w);
+    let client = s.register();
+    let (access, _) = s.tokens(&client);
+    assert_eq!(list_tools(&s, &access), (200, 1));
+    assert_eq!(list_tools(&s, &access), (200, 1));
+}
+
+#[test]
+fn a_revocation_through_this_isolate_refuses_a_remembered_token_at_once() {
+    let w = world();
+    let s = Session::new(&w);
+    let client = s.register();
+    let (access, _) = s.tokens(&client);
+    let (other, _) = s.tokens(&client);
+    assert_eq!(list_tools(&s, &access), (200, 1));
+    assert_eq!(list_tools(&s, &other), (200, 1));
+    let r = s.form(
+        "/revoke",
+        &[("token", &access), ("client_id", &client)],
+        &[],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        list_tools(&s, &access),
+        (401, 1),
+        "forgotten, read, refused"
+    );
+    assert_eq!(
+        list_tools(&s, &other),
+        (200, 0),
+        "another grant's token is still remembered"
+    );
+}
+
+#[test]
+fn a_revocation_made_elsewhere_is_seen_within_the_cache_time() {
+    let w = world();
+    let s = Session::new(&w);
+    let client = s.register();
+    let (access, _) = s.tokens(&client);
+    assert_eq!(list_tools(&s, &access), (200, 1));
+    // Another isolate revokes the grant: its marker lands in KV, this isolate's memory stays.
+    let marker = format!("oauth:revoked:{}", grant_of(&access));
+    pollster::block_on(s.kv.put(&marker, b"1", Some(3660))).unwrap();
+    assert_eq!(
+        list_tools(&s, &access),
+        (200, 0),
+        "accepted from memory until the cache time is up"
+    );
+    w.clock.advance_ms(CACHE_MS);
+    assert_eq!(list_tools(&s, &access), (401, 1));
+    assert_eq!(
+        list_tools(&s, &access),
+        (401, 1),
+        "a refusal is not remembered"
+    );
+}
+
+#[test]
+fn a_remembered_token_still_expires_on_time() {
+    let w = world_with(&[("ACCESS_TOKEN_TTL_SECS", "60")]);
+    let s = Session::new(&w);
+    let client = s.register();
+    let (access, _) = s.tokens(&client);
+    w.clock.advance_ms(55_000);
+    assert_eq!(list_tools(&s, &access), (200, 1), "remembered until 65 s");
+    w.clock.advance_ms(5_000);
+    assert_eq!(
+        list_tools(&s, &access),
+        (401, 0),
+        "expired at 60 s, remembered or not"
+    );
+}
+
+#[test]
+fn a_user_no_longer_allowed_is_refused_with_a_remembered_token() {
+    let w = support::github::github_world("octocat,hubot");
+    let s = Session::new(&w);
+    let (_, t) = support::github::github_sign_in(&s, "hubot", 2, None);
+    let access = t["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(list_tools(&s, &access), (200, 1));
+    w.settings.replace(support::github::github_settings(&[(
+        "ALLOWED_USERNAMES",
+        "octocat",
+    )]));
+    assert_eq!(
+        list_tools(&s, &access),
+        (401, 0),
+        "judged again, from memory"
+    );
+}
+
+#[test]
+fn the_cache_time_is_between_0_and_60_seconds() {
+    use dovecote_gateway::oauth::Settings;
+    let with = |v: &str| {
+        let v = v.to_owned();
+        Settings::from_vars(move |n| (n == "ACCESS_TOKEN_CACHE_SECS").then(|| v.clone()))
+    };
+    assert_eq!(with("").map(|s| s.access_cache_secs).ok(), Some(10));
+    assert_eq!(with(" 0 ").map(|s| s.access_cache_secs).ok(), Some(0));
+    assert_eq!(with("60").map(|s| s.access_cache_secs).ok(), Some(60));
+    for wrong in ["61", "-1", "ten", "1.5"] {
+        let Err(e) = with(wrong) else {
+            panic!("{wrong} accepted")
+        };
+        assert!(
+            e.0.contains("ACCESS_TOKEN_CACHE_SECS") && e.0.contains("from 0"),
+            "{wrong}: {}",
+            e.0
+        );
+    }
+}

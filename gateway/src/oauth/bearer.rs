@@ -55,7 +55,9 @@ async fn lookup(
     Ok((!revoked).then_some(record))
 }
 
-/// The principal of `req`, from its Bearer token.
+/// The principal of `req`, from its Bearer token: its record read from KV, or remembered by
+/// this isolate from a check less than `ACCESS_TOKEN_CACHE_SECS` ago (`super::checked`); its
+/// expiry, resource and user's role are judged on every request either way.
 pub async fn principal(
     req: &HttpRequest,
     platform: &Platform<'_>,
@@ -78,17 +80,26 @@ pub async fn principal(
         return Err(invalid("the Authorization header must be `Bearer <token>`"));
     };
     let token_hash = hash_secret(token);
-    let record = match lookup(platform, named_grant(token), &token_hash).await {
-        Ok(Some(r)) => r,
-        Ok(None) => return Err(invalid("the access token is unknown, expired or revoked")),
-        Err(e) => {
-            crate::log::internal("token lookup", &e.0);
-            return Err(invalid(
-                "the access token could not be checked just now; retry",
-            ));
-        }
+    let now_ms = platform.clock.now_ms();
+    let start = super::checked::read_start();
+    let record = match super::checked::recall(&token_hash, now_ms) {
+        Some(r) => r,
+        None => match lookup(platform, named_grant(token), &token_hash).await {
+            Ok(Some(r)) => {
+                let cache_secs = settings.access_cache_secs;
+                super::checked::remember(&token_hash, &r, start, cache_secs, now_ms);
+                r
+            }
+            Ok(None) => return Err(invalid("the access token is unknown, expired or revoked")),
+            Err(e) => {
+                crate::log::internal("token lookup", &e.0);
+                return Err(invalid(
+                    "the access token could not be checked just now; retry",
+                ));
+            }
+        },
     };
-    if record.expires_ms <= platform.clock.now_ms() {
+    if record.expires_ms <= now_ms {
         return Err(invalid("the access token expired; refresh it"));
     }
     if record.resource != issuer.resource().as_str() {

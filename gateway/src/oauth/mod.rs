@@ -9,6 +9,7 @@
 
 pub mod bearer;
 mod challenge;
+mod checked;
 mod cimd;
 mod client;
 pub mod endpoints;

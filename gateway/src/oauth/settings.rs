@@ -11,6 +11,11 @@ use crate::toolbox::{Rate, RatePeriod};
 pub const DEFAULT_ACCESS_TTL_SECS: u64 = 3600;
 /// Default refresh token lifetime: 30 days.
 pub const DEFAULT_REFRESH_TTL_SECS: u64 = 30 * 24 * 3600;
+/// Default `ACCESS_TOKEN_CACHE_SECS`: how long an isolate trusts an access token's record it
+/// read from KV.
+pub const DEFAULT_ACCESS_CACHE_SECS: u64 = 10;
+/// The most `ACCESS_TOKEN_CACHE_SECS` may be: KV's own time to carry a revocation elsewhere.
+pub const MAX_ACCESS_CACHE_SECS: u64 = 60;
 /// Default authorization code lifetime: five minutes.
 pub const DEFAULT_CODE_TTL_SECS: u64 = 300;
 /// Password attempts per IP per minute; the next one gets 429.
@@ -36,6 +41,9 @@ pub struct Settings {
     pub registration_open: bool,
     /// `ACCESS_TOKEN_TTL_SECS`.
     pub access_ttl_secs: u64,
+    /// `ACCESS_TOKEN_CACHE_SECS`: how long an isolate answers a bearer check from the token's
+    /// record it read last (`oauth::checked`); 0 reads KV on every request.
+    pub access_cache_secs: u64,
     /// `REFRESH_TOKEN_TTL_SECS`.
     pub refresh_ttl_secs: u64,
     /// `AUTH_CODE_TTL_SECS`.
@@ -82,6 +90,26 @@ fn secs(
                 "{name} is `{v}`; it takes a number of seconds, at least 60"
             ))
         }),
+    }
+}
+
+fn cache_secs(var: &impl Fn(&str) -> Option<String>) -> Result<u64, ConfigError> {
+    const NAME: &str = "ACCESS_TOKEN_CACHE_SECS";
+    match var(NAME)
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+    {
+        None => Ok(DEFAULT_ACCESS_CACHE_SECS),
+        Some(v) => v
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n <= MAX_ACCESS_CACHE_SECS)
+            .ok_or_else(|| {
+                ConfigError(format!(
+                    "{NAME} is `{v}`; it takes a number of seconds from 0 (check every request \
+                     against KV) to {MAX_ACCESS_CACHE_SECS}"
+                ))
+            }),
     }
 }
 
@@ -138,6 +166,7 @@ impl Settings {
             password: var("OAUTH_PASSWORD").filter(|p| !p.is_empty()),
             registration_open,
             access_ttl_secs: secs(&var, "ACCESS_TOKEN_TTL_SECS", DEFAULT_ACCESS_TTL_SECS)?,
+            access_cache_secs: cache_secs(&var)?,
             refresh_ttl_secs: secs(&var, "REFRESH_TOKEN_TTL_SECS", DEFAULT_REFRESH_TTL_SECS)?,
             code_ttl_secs: secs(&var, "AUTH_CODE_TTL_SECS", DEFAULT_CODE_TTL_SECS)?,
             sealer,

@@ -260,6 +260,9 @@ pub async fn mark_revoked(
     access_ttl_secs: u64,
 ) -> Result<(), PlatformError> {
     let ttl = access_ttl_secs + REVOKED_MARKER_MARGIN_SECS;
+    // This isolate's memory of the grant's tokens goes first: from here on, none is accepted
+    // here without reading KV (`super::checked`).
+    super::checked::forget_grant(grant_id);
     kv.put(&revoked_key(grant_id), b"1", Some(ttl)).await
 }
 
@@ -285,6 +288,7 @@ pub async fn is_revoked(kv: &dyn Kv, grant_id: &str) -> Result<bool, PlatformErr
 
 /// Forgets access tokens (after a revocation).
 pub async fn delete_access(kv: &dyn Kv, hashes: &[String]) -> Result<(), PlatformError> {
+    super::checked::forget_tokens(hashes);
     for hash in hashes {
         kv.delete(&access_key(hash)).await?;
     }

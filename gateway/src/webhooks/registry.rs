@@ -5,11 +5,11 @@
 //! leads to a store. Quotas are counted in each tenant's own store.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
 use super::{Account, Tenant};
+use crate::expiring::Expiring;
 use crate::objects::{ask, Answer, Ask, Instance, ObjectClass};
 use crate::platform::{Objects, PlatformError, Sql, SqlError, SqlValue};
 
@@ -64,7 +64,7 @@ pub struct Forget {
 /// Forgets `tenant`: its installations and its account. Deliveries for them are refused until
 /// the App is installed again (then under a new store named by the account's id).
 pub async fn forget_tenant(objects: &dyn Objects, tenant: &Tenant) -> Result<(), PlatformError> {
-    CACHE.with(|c| c.borrow_mut().retain(|_, (_, t)| t != tenant));
+    CACHE.with(|c| c.borrow_mut().retain(|t| t != tenant));
     let op = Forget {
         tenant: tenant.clone(),
     };
@@ -128,7 +128,7 @@ pub const CACHE_MS: u64 = 60_000;
 const CACHE_ENTRIES: usize = 1024;
 
 thread_local! {
-    static CACHE: RefCell<HashMap<u64, (u64, Tenant)>> = RefCell::new(HashMap::new());
+    static CACHE: RefCell<Expiring<u64, Tenant>> = RefCell::new(Expiring::new(CACHE_ENTRIES));
 }
 
 fn forget(installation: u64) {
@@ -142,25 +142,15 @@ pub async fn lookup_cached(
     installation: u64,
     now_ms: u64,
 ) -> Result<Option<Tenant>, PlatformError> {
-    let hit = CACHE.with(|c| {
-        c.borrow()
-            .get(&installation)
-            .filter(|(until, _)| *until > now_ms)
-            .map(|(_, t)| t.clone())
-    });
+    let hit = CACHE.with(|c| c.borrow().get(&installation, now_ms));
     if hit.is_some() {
         return Ok(hit);
     }
     let found = lookup(objects, installation).await?;
     if let Some(tenant) = &found {
         CACHE.with(|c| {
-            let mut cache = c.borrow_mut();
-            if cache.len() >= CACHE_ENTRIES {
-                cache.retain(|_, (until, _)| *until > now_ms);
-            }
-            if cache.len() < CACHE_ENTRIES {
-                cache.insert(installation, (now_ms + CACHE_MS, tenant.clone()));
-            }
+            c.borrow_mut()
+                .insert(installation, tenant.clone(), now_ms + CACHE_MS, now_ms)
         });
     }
     Ok(found)
