@@ -89,7 +89,7 @@ export const REQUESTS = {
     make: (token) => mcp("tools/list", {}, token),
     expect: [200],
     check: (b) => (b.includes('"calculate"') ? undefined : "no calculate in tools/list"),
-    includes: "bearer token checked (a KV read), JSON-RPC parsed, the caller's tools listed with their schemas",
+    includes: "bearer token checked (the peer reads KV each time; Dovecote once per token per ACCESS_TOKEN_CACHE_SECS, 10 s, then from memory), JSON-RPC parsed, the caller's tools listed with their schemas",
   },
   "tools/call calculate": {
     path: "/mcp",
