@@ -52,6 +52,11 @@ fn list_tools(s: &Session<'_>, token: &str) -> (u16, usize) {
         session: s,
         reads: Cell::new(0),
     };
+    (list_tools_through(s, &kv, token), kv.reads.get())
+}
+
+/// The status of `tools/list` with `token`, the gateway reading KV through `kv`.
+fn list_tools_through(s: &Session<'_>, kv: &dyn Kv, token: &str) -> u16 {
     let bearer = format!("Bearer {token}");
     let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": {
         "io.modelcontextprotocol/protocolVersion": "2026-07-28",
@@ -64,15 +69,9 @@ fn list_tools(s: &Session<'_>, token: &str) -> (u16, usize) {
         ("Mcp-Method", "tools/list"),
         ("Authorization", bearer.as_str()),
     ];
-    let r = pollster::block_on(s.send_via(
-        &kv,
-        &s.objects,
-        "POST",
-        "/mcp",
-        &headers,
-        &body.to_string(),
-    ));
-    (r.status, kv.reads.get())
+    let r =
+        pollster::block_on(s.send_via(kv, &s.objects, "POST", "/mcp", &headers, &body.to_string()));
+    r.status
 }
 
 /// The stored record of `token`.
@@ -365,4 +364,76 @@ fn the_cache_time_is_between_0_and_60_seconds() {
             e.0
         );
     }
+}
+
+/// The session's KV, through which a client revokes `token` while a bearer check's read of
+/// it is on its way back: the read returns what it found before the revocation.
+struct RevokedDuringRead<'s, 'w> {
+    session: &'s Session<'w>,
+    revoke: std::cell::RefCell<Option<(String, String)>>,
+}
+
+#[async_trait(?Send)]
+impl Kv for RevokedDuringRead<'_, '_> {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, PlatformError> {
+        self.session.kv.get(key).await
+    }
+    async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<Vec<u8>>>, PlatformError> {
+        let found = self.session.kv.get_many(keys).await;
+        if let Some((token, client)) = self.revoke.take() {
+            let r = self
+                .session
+                .form("/revoke", &[("token", &token), ("client_id", &client)], &[]);
+            assert_eq!(r.status, 200, "{}", r.body);
+        }
+        found
+    }
+    async fn put(
+        &self,
+        key: &str,
+        value: &[u8],
+        ttl_secs: Option<u64>,
+    ) -> Result<(), PlatformError> {
+        self.session.kv.put(key, value, ttl_secs).await
+    }
+    async fn delete(&self, key: &str) -> Result<(), PlatformError> {
+        self.session.kv.delete(key).await
+    }
+    async fn list(&self, prefix: &str, limit: usize) -> Result<Vec<String>, PlatformError> {
+        self.session.kv.list(prefix, limit).await
+    }
+}
+
+#[test]
+fn a_check_that_read_kv_while_its_grant_was_revoked_here_keeps_nothing() {
+    let w = world();
+    let s = Session::new(&w);
+    let client = s.register();
+    let (access, _) = s.tokens(&client);
+    let kv = RevokedDuringRead {
+        session: &s,
+        revoke: std::cell::RefCell::new(Some((access.clone(), client))),
+    };
+    assert_eq!(
+        list_tools_through(&s, &kv, &access),
+        200,
+        "the read began before the revocation: this request is served"
+    );
+    assert!(kv.revoke.borrow().is_none(), "the revocation ran mid-read");
+    assert_eq!(
+        list_tools(&s, &access),
+        (401, 1),
+        "what that read found was not kept: the next check reads KV and is refused"
+    );
+}
+
+#[test]
+fn an_open_streams_check_always_reads_kv() {
+    let w = world();
+    let s = Session::new(&w);
+    let client = s.register();
+    let (access, _) = s.tokens(&client);
+    assert_eq!(list_tools(&s, &access), (200, 1));
+    assert_eq!(held(&s, &w, &access), (true, 1));
+    assert_eq!(held(&s, &w, &access), (true, 1));
 }

@@ -7,8 +7,9 @@
 //! verdict: the token's expiry, its resource and whether its user may still sign in are judged
 //! again on every request. Unknown and revoked tokens are never remembered. A revocation made
 //! through this isolate forgets the grant's tokens here at once; one made through another
-//! isolate is seen here within the cache time — KV itself takes up to about a minute to carry
-//! it to other locations, which is why the setting stops at 60.
+//! isolate is seen here within the cache time after KV shows it here — KV itself takes up to
+//! about a minute to carry it to other locations, so the setting stops at 60 to keep the
+//! whole delay within twice KV's own.
 
 use std::cell::{Cell, RefCell};
 

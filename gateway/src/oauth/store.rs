@@ -260,10 +260,13 @@ pub async fn mark_revoked(
     access_ttl_secs: u64,
 ) -> Result<(), PlatformError> {
     let ttl = access_ttl_secs + REVOKED_MARKER_MARGIN_SECS;
-    // This isolate's memory of the grant's tokens goes first: from here on, none is accepted
-    // here without reading KV (`super::checked`).
+    // This isolate's memory of the grant's tokens (`super::checked`) goes before the write, so
+    // a check reading KV meanwhile keeps nothing it read before, and again after it, so nothing
+    // read while the marker was on its way is kept either.
     super::checked::forget_grant(grant_id);
-    kv.put(&revoked_key(grant_id), b"1", Some(ttl)).await
+    let written = kv.put(&revoked_key(grant_id), b"1", Some(ttl)).await;
+    super::checked::forget_grant(grant_id);
+    written
 }
 
 /// The record of an access token by hash and whether its grant `grant_id` (named by the token)
