@@ -14,21 +14,43 @@ use dovecote_gateway::platform::{Kv, PlatformError};
 use serde_json::{json, Value};
 use support::*;
 
-/// The session's KV, counting the reads it is asked for (a bulk read counts once).
+/// The session's KV, counting the reads it is asked for (a bulk read counts once), and
+/// running `meanwhile` once while a read is on its way back: after KV answered, before the
+/// gateway sees the answer.
 struct CountingReads<'s, 'w> {
     session: &'s Session<'w>,
     reads: Cell<usize>,
+    meanwhile: std::cell::RefCell<Option<Box<dyn FnOnce() + 's>>>,
+}
+
+impl<'s, 'w> CountingReads<'s, 'w> {
+    fn of(session: &'s Session<'w>) -> Self {
+        Self {
+            session,
+            reads: Cell::new(0),
+            meanwhile: std::cell::RefCell::new(None),
+        }
+    }
+
+    /// Counts a read that found `found`, and runs what was to happen meanwhile.
+    fn read<T>(&self, found: T) -> T {
+        self.reads.set(self.reads.get() + 1);
+        if let Some(meanwhile) = self.meanwhile.take() {
+            meanwhile();
+        }
+        found
+    }
 }
 
 #[async_trait(?Send)]
 impl Kv for CountingReads<'_, '_> {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, PlatformError> {
-        self.reads.set(self.reads.get() + 1);
-        self.session.kv.get(key).await
+        let found = self.session.kv.get(key).await;
+        self.read(found)
     }
     async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<Vec<u8>>>, PlatformError> {
-        self.reads.set(self.reads.get() + 1);
-        self.session.kv.get_many(keys).await
+        let found = self.session.kv.get_many(keys).await;
+        self.read(found)
     }
     async fn put(
         &self,
@@ -46,12 +68,9 @@ impl Kv for CountingReads<'_, '_> {
     }
 }
 
-/// `tools/list` with `token` through `kv`: its status and how many KV reads it took.
+/// `tools/list` with `token`: its status and how many KV reads it took.
 fn list_tools(s: &Session<'_>, token: &str) -> (u16, usize) {
-    let kv = CountingReads {
-        session: s,
-        reads: Cell::new(0),
-    };
+    let kv = CountingReads::of(s);
     (list_tools_through(s, &kv, token), kv.reads.get())
 }
 
@@ -178,10 +197,7 @@ fn a_token_naming_another_grant_than_its_records_is_refused() {
 fn held(s: &Session<'_>, w: &World, token: &str) -> (bool, usize) {
     use dovecote_gateway::oauth::bearer::{still_held, Holder};
     use dovecote_gateway::platform::Platform;
-    let kv = CountingReads {
-        session: s,
-        reads: Cell::new(0),
-    };
+    let kv = CountingReads::of(s);
     let platform = Platform {
         kv: &kv,
         ..s.platform()
@@ -366,60 +382,27 @@ fn the_cache_time_is_between_0_and_60_seconds() {
     }
 }
 
-/// The session's KV, through which a client revokes `token` while a bearer check's read of
-/// it is on its way back: the read returns what it found before the revocation.
-struct RevokedDuringRead<'s, 'w> {
-    session: &'s Session<'w>,
-    revoke: std::cell::RefCell<Option<(String, String)>>,
-}
-
-#[async_trait(?Send)]
-impl Kv for RevokedDuringRead<'_, '_> {
-    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, PlatformError> {
-        self.session.kv.get(key).await
-    }
-    async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<Vec<u8>>>, PlatformError> {
-        let found = self.session.kv.get_many(keys).await;
-        if let Some((token, client)) = self.revoke.take() {
-            let r = self
-                .session
-                .form("/revoke", &[("token", &token), ("client_id", &client)], &[]);
-            assert_eq!(r.status, 200, "{}", r.body);
-        }
-        found
-    }
-    async fn put(
-        &self,
-        key: &str,
-        value: &[u8],
-        ttl_secs: Option<u64>,
-    ) -> Result<(), PlatformError> {
-        self.session.kv.put(key, value, ttl_secs).await
-    }
-    async fn delete(&self, key: &str) -> Result<(), PlatformError> {
-        self.session.kv.delete(key).await
-    }
-    async fn list(&self, prefix: &str, limit: usize) -> Result<Vec<String>, PlatformError> {
-        self.session.kv.list(prefix, limit).await
-    }
-}
-
 #[test]
 fn a_check_that_read_kv_while_its_grant_was_revoked_here_keeps_nothing() {
     let w = world();
     let s = Session::new(&w);
     let client = s.register();
     let (access, _) = s.tokens(&client);
-    let kv = RevokedDuringRead {
-        session: &s,
-        revoke: std::cell::RefCell::new(Some((access.clone(), client))),
-    };
+    let revoked = Cell::new(false);
+    let (session, token, revoked_mid_read) = (&s, access.clone(), &revoked);
+    let kv = CountingReads::of(&s);
+    *kv.meanwhile.borrow_mut() = Some(Box::new(move || {
+        let pairs = [("token", token.as_str()), ("client_id", client.as_str())];
+        let r = session.form("/revoke", &pairs, &[]);
+        assert_eq!(r.status, 200, "{}", r.body);
+        revoked_mid_read.set(true);
+    }));
     assert_eq!(
         list_tools_through(&s, &kv, &access),
         200,
         "the read began before the revocation: this request is served"
     );
-    assert!(kv.revoke.borrow().is_none(), "the revocation ran mid-read");
+    assert!(revoked.get(), "the revocation ran mid-read");
     assert_eq!(
         list_tools(&s, &access),
         (401, 1),
