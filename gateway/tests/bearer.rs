@@ -420,3 +420,17 @@ fn an_open_streams_check_always_reads_kv() {
     assert_eq!(held(&s, &w, &access), (true, 1));
     assert_eq!(held(&s, &w, &access), (true, 1));
 }
+
+#[test]
+fn a_token_lifetime_is_at_least_60_seconds() {
+    use dovecote_gateway::oauth::Settings;
+    let with = |v: &str| {
+        let v = v.to_owned();
+        Settings::from_vars(move |n| (n == "ACCESS_TOKEN_TTL_SECS").then(|| v.clone()))
+    };
+    assert_eq!(with("60").map(|s| s.access_ttl_secs).ok(), Some(60));
+    let Err(e) = with("59") else {
+        panic!("59 accepted")
+    };
+    assert!(e.0.contains("at least 60"), "{}", e.0);
+}

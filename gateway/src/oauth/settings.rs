@@ -16,6 +16,8 @@ pub const DEFAULT_REFRESH_TTL_SECS: u64 = 30 * 24 * 3600;
 pub const DEFAULT_ACCESS_CACHE_SECS: u64 = 10;
 /// The most `ACCESS_TOKEN_CACHE_SECS` may be: KV's own time to carry a revocation elsewhere.
 pub const MAX_ACCESS_CACHE_SECS: u64 = 60;
+/// What a token or code lifetime may be: at least a minute (KV's shortest expiry).
+const LIFETIME: std::ops::RangeInclusive<u64> = 60..=u64::MAX;
 /// Default authorization code lifetime: five minutes.
 pub const DEFAULT_CODE_TTL_SECS: u64 = 300;
 /// Password attempts per IP per minute; the next one gets 429.
@@ -75,40 +77,32 @@ pub enum SignIn<'a> {
     Unconfigured,
 }
 
+/// A number of seconds in `range` from variable `name`, or `default` when it is unset.
 fn secs(
     var: &impl Fn(&str) -> Option<String>,
     name: &str,
     default: u64,
+    range: std::ops::RangeInclusive<u64>,
 ) -> Result<u64, ConfigError> {
     match var(name)
         .map(|v| v.trim().to_owned())
         .filter(|v| !v.is_empty())
     {
         None => Ok(default),
-        Some(v) => v.parse::<u64>().ok().filter(|n| *n >= 60).ok_or_else(|| {
-            ConfigError(format!(
-                "{name} is `{v}`; it takes a number of seconds, at least 60"
-            ))
-        }),
-    }
-}
-
-fn cache_secs(var: &impl Fn(&str) -> Option<String>) -> Result<u64, ConfigError> {
-    const NAME: &str = "ACCESS_TOKEN_CACHE_SECS";
-    match var(NAME)
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
-    {
-        None => Ok(DEFAULT_ACCESS_CACHE_SECS),
         Some(v) => v
             .parse::<u64>()
             .ok()
-            .filter(|n| *n <= MAX_ACCESS_CACHE_SECS)
+            .filter(|n| range.contains(n))
             .ok_or_else(|| {
-                ConfigError(format!(
-                    "{NAME} is `{v}`; it takes a number of seconds from 0 (check every request \
-                     against KV) to {MAX_ACCESS_CACHE_SECS}"
-                ))
+                let (least, most) = (range.start(), range.end());
+                ConfigError(match *most {
+                    u64::MAX => {
+                        format!("{name} is `{v}`; it takes a number of seconds, at least {least}")
+                    }
+                    _ => format!(
+                        "{name} is `{v}`; it takes a number of seconds from {least} to {most}"
+                    ),
+                })
             }),
     }
 }
@@ -165,10 +159,25 @@ impl Settings {
         Ok(Self {
             password: var("OAUTH_PASSWORD").filter(|p| !p.is_empty()),
             registration_open,
-            access_ttl_secs: secs(&var, "ACCESS_TOKEN_TTL_SECS", DEFAULT_ACCESS_TTL_SECS)?,
-            access_cache_secs: cache_secs(&var)?,
-            refresh_ttl_secs: secs(&var, "REFRESH_TOKEN_TTL_SECS", DEFAULT_REFRESH_TTL_SECS)?,
-            code_ttl_secs: secs(&var, "AUTH_CODE_TTL_SECS", DEFAULT_CODE_TTL_SECS)?,
+            access_ttl_secs: secs(
+                &var,
+                "ACCESS_TOKEN_TTL_SECS",
+                DEFAULT_ACCESS_TTL_SECS,
+                LIFETIME,
+            )?,
+            access_cache_secs: secs(
+                &var,
+                "ACCESS_TOKEN_CACHE_SECS",
+                DEFAULT_ACCESS_CACHE_SECS,
+                0..=MAX_ACCESS_CACHE_SECS,
+            )?,
+            refresh_ttl_secs: secs(
+                &var,
+                "REFRESH_TOKEN_TTL_SECS",
+                DEFAULT_REFRESH_TTL_SECS,
+                LIFETIME,
+            )?,
+            code_ttl_secs: secs(&var, "AUTH_CODE_TTL_SECS", DEFAULT_CODE_TTL_SECS, LIFETIME)?,
             sealer,
             allow_loopback_metadata: var("OAUTH_ALLOW_LOOPBACK_CLIENT_METADATA").as_deref()
                 == Some("true"),
