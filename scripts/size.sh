@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make size`: where the deployed build's bytes go. Builds the gateway as `make deploy` does
-# (release profile, wasm-bindgen, wasm-opt -Oz) but keeps the function names, so that twiggy
+# (release profile, wasm-bindgen, wasm-opt with gateway/Cargo.toml's flags) but keeps the function names, so that twiggy
 # (installed into .tools/twiggy once) can attribute every function; then bench/size.mjs sums
 # them by crate and by gateway module. The names are a section of their own, left out of the
 # sums, so the totals match the deployed build's wasm.
@@ -19,8 +19,11 @@ CARGO_TARGET_DIR="$ROOT/target/size" CARGO_PROFILE_RELEASE_STRIP=false \
   cargo build --release --target wasm32-unknown-unknown -p dovecote-gateway --quiet
 "$WASM_BINDGEN_BIN" --target bundler --keep-debug --out-dir "$out/bindgen" \
   "$ROOT/target/size/wasm32-unknown-unknown/release/dovecote_gateway.wasm"
-# The features rustc's wasm32 target emits, as the deployed build's wasm-opt sees them.
-"$WASM_OPT_BIN" -Oz -g --strip-dwarf --enable-bulk-memory --enable-nontrapping-float-to-int \
+# The deployed build's wasm-opt flags, as gateway/Cargo.toml gives them to worker-build, and the
+# features rustc's wasm32 target emits, as that wasm-opt sees them.
+read -ra opt_flags < <(sed -n 's/^wasm-opt = \[\(.*\)\]$/\1/p' "$ROOT/gateway/Cargo.toml" | tr -d '",')
+[ "${#opt_flags[@]}" -gt 0 ] || { echo "size: no wasm-opt flags in gateway/Cargo.toml" >&2; exit 1; }
+"$WASM_OPT_BIN" "${opt_flags[@]}" -g --strip-dwarf --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
   "$out/bindgen/dovecote_gateway_bg.wasm" -o "$out/named.wasm"
 "$TOOLS/twiggy/bin/twiggy" top -n 1000000 --format csv "$out/named.wasm" > "$out/top.csv"
