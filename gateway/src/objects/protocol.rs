@@ -4,9 +4,10 @@
 //! its reply. The Worker side calls `ask` (or `ask_with`, for a request carrying a large
 //! payload), and every failure on the way is one `ObjectError`.
 //!
-//! On the wire a request is the JSON of the class's request, optionally followed by a newline
-//! and the payload's raw bytes (JSON never holds a raw newline, so the first one ends it). An
-//! answer is one byte, `+` (done: the reply's JSON follows) or `!` (failed: why follows).
+//! On the wire a request is the JSON of the class's request, its operation's name first
+//! (`{"op":"ingest",…}`), optionally followed by a newline and the payload's raw bytes (JSON
+//! never holds a raw newline, so the first one ends it). An answer is one byte, `+` (done: the
+//! reply's JSON follows) or `!` (failed: why follows).
 
 use async_trait::async_trait;
 use serde::{de::DeserializeOwned, Serialize};
@@ -37,7 +38,7 @@ pub trait ObjectClass: 'static {
     /// The binding that reaches the class, as `wrangler.toml` declares it.
     const BINDING: &'static str;
     /// Everything the class can be asked (one variant per `Ask`).
-    type Request: Serialize + DeserializeOwned;
+    type Request: Request;
 
     /// Serves one request; `payload` is what followed the request's JSON (usually nothing).
     fn serve(at: Instance<'_>, request: Self::Request, payload: &[u8]) -> Answer;
@@ -51,6 +52,33 @@ pub trait ObjectClass: 'static {
     async fn alarm(_at: Instance<'_>, _platform: &Platform<'_>) -> Option<u64> {
         None
     }
+}
+
+/// A class's request type, as `operations!` declares it: written with its operation's name
+/// first, under `op`, and read back by that name.
+pub trait Request: Serialize + Sized {
+    /// The request for the operation named `op` (a JSON string, quotes included), from
+    /// `fields`: the JSON object of the operation's own fields.
+    fn read(op: &[u8], fields: &[u8]) -> Result<Self, String>;
+}
+
+/// Splits a request's JSON, `{"op":"name",…}`, into its operation's name (a JSON string, quotes
+/// included) and the object of the other fields. Read this way rather than by serde's tagged
+/// enums, which buffer every request into a tree before reading it and carry a second copy of
+/// each operation's decoder in the wasm for that tree (57 KiB; docs/bench.md).
+fn split_op(head: &[u8]) -> Option<(&[u8], Vec<u8>)> {
+    let rest = head.strip_prefix(br#"{"op":"#)?;
+    let quoted = 1 + rest.get(1..)?.iter().position(|b| *b == b'"')? + 1;
+    if rest[0] != b'"' {
+        return None;
+    }
+    let (op, after) = rest.split_at(quoted);
+    let fields = match after.split_first()? {
+        (b'}', []) => b"{}".to_vec(),
+        (b',', others) => [&b"{"[..], others].concat(),
+        _ => return None,
+    };
+    Some((op, fields))
 }
 
 /// One operation on a class: what is sent, and the type of what comes back.
@@ -112,7 +140,10 @@ pub fn serve<C: ObjectClass>(at: Instance<'_>, request: &[u8]) -> Vec<u8> {
         Some(i) => (&request[..i], &request[i + 1..]),
         None => (request, &[][..]),
     };
-    match serde_json::from_slice::<C::Request>(head) {
+    let request = split_op(head)
+        .ok_or_else(|| "it does not start with its operation".to_string())
+        .and_then(|(op, fields)| C::Request::read(op, &fields));
+    match request {
         Ok(request) => C::serve(at, request, payload).into_bytes(),
         Err(e) => Answer::failed(format_args!("bad request: {e}")).into_bytes(),
     }
@@ -229,13 +260,29 @@ fn decode<A: Ask>(answer: Result<Vec<u8>, PlatformError>) -> Result<A::Reply, Ob
 macro_rules! operations {
     ($class:ty, $request:ident { $($op:ident => $reply:ty $(as $decode:path)?,)* }) => {
         #[doc = concat!("What `", stringify!($class), "` can be asked, one variant per operation.")]
-        #[derive(serde::Serialize, serde::Deserialize)]
+        #[derive(serde::Serialize)]
         #[serde(tag = "op", rename_all = "snake_case")]
         pub enum $request {
             $(
                 #[doc = concat!("`", stringify!($op), "`.")]
                 $op($op),
             )*
+        }
+
+        impl $crate::objects::Request for $request {
+            fn read(op: &[u8], fields: &[u8]) -> Result<Self, String> {
+                /// The operations' names, as a request's `op` gives them.
+                #[derive(serde::Deserialize)]
+                #[serde(rename_all = "snake_case")]
+                enum Op {
+                    $($op,)*
+                }
+                let op: Op = serde_json::from_slice(op).map_err(|e| e.to_string())?;
+                match op {
+                    $(Op::$op => serde_json::from_slice(fields).map(Self::$op),)*
+                }
+                .map_err(|e| e.to_string())
+            }
         }
         $(
             impl From<$op> for $request {
@@ -345,9 +392,55 @@ mod tests {
     #[test]
     fn a_request_that_is_not_the_class_s_is_answered_as_failed() {
         let (sql, memory) = (SqliteSql::open(), Memory::default());
-        for bad in [&b""[..], b"{nope", b"{\"op\":\"fly\"}", b"\xff\n"] {
+        let bad: [&[u8]; 17] = [
+            b"",
+            b"{nope",
+            b"{\"op\":\"fly\"}",
+            b"\xff\n",
+            b"{\"op\":\"say\"}",
+            b"{\"op\":\"say\"",
+            b"{\"op\":\"say\",}",
+            b"{\"op\":\"say\",\"word\":\"x\",\"fail\":false}}",
+            b"{\"op\":\"say\",\"word\":\"x\",\"fail\":false",
+            b"{\"op\":\"mumble\"}x",
+            b"{\"op\":\"\"}",
+            b"{\"op\":\"",
+            b"{\"op\":\"mum\\\"ble\"}",
+            b"{\"op\":1}",
+            b"{ \"op\": \"mumble\" }",
+            b"{\"word\":\"x\",\"op\":\"say\",\"fail\":false}",
+            b"[\"op\",\"mumble\"]",
+        ];
+        for bad in bad {
             let answer = serve::<Parrot>(at(&sql, &memory), bad);
-            assert_eq!(answer[0], FAILED, "{}", String::from_utf8_lossy(&answer));
+            assert_eq!(answer[0], FAILED, "{}", String::from_utf8_lossy(bad));
+            assert!(
+                answer.starts_with(b"!bad request: "),
+                "{}",
+                String::from_utf8_lossy(&answer)
+            );
         }
+    }
+
+    #[test]
+    fn a_request_is_written_with_its_operation_first_and_read_back_by_it() {
+        let say = Say {
+            word: "a\"}b,\"op\":\"mumble\"".into(),
+            fail: false,
+        };
+        let head = encode(say).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&head),
+            r#"{"op":"say","word":"a\"}b,\"op\":\"mumble\"","fail":false}"#
+        );
+        let (sql, memory) = (SqliteSql::open(), Memory::default());
+        let answer = serve::<Parrot>(at(&sql, &memory), &head);
+        assert_eq!(
+            String::from_utf8_lossy(&answer),
+            r#"+"a\"}b,\"op\":\"mumble\" and 0 bytes""#
+        );
+        let head = encode(Mumble {}).unwrap();
+        assert_eq!(head, br#"{"op":"mumble"}"#);
+        assert_eq!(serve::<Parrot>(at(&sql, &memory), &head), b"?");
     }
 }
