@@ -1,7 +1,7 @@
 // `make size` (scripts/size.sh): sums twiggy's per-item sizes of the named, optimized wasm by
 // crate and by gateway module, so that a change's cost in bytes has a place to be read.
 // A generic function is counted under the crate that defines it (serde's code for our types is
-// serde's), and wasm-opt inlines callees into callers, so a module's figure includes what it
+// serde's), and wasm-opt inlines small callees into callers, so a module's figure includes what it
 // inlined; both are as the shipped wasm is, not as the source is.
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
@@ -82,4 +82,4 @@ console.log(`optimized wasm without its names section: ${kib(total)} KiB (names:
 console.log(`gzip of the named wasm, for reference: ${kib(gzipSync(wasm, { level: 9 }).length)} KiB`);
 print("by subsystem", bySubsystem, 20);
 print("by crate (a generic counts under the crate that defines it)", byCrate, 20);
-print("dovecote_gateway by module (with what wasm-opt inlined into it)", byModule, 25);
+print("dovecote_gateway by module (with the small functions wasm-opt inlined into it)", byModule, 25);

@@ -21,7 +21,8 @@ CARGO_TARGET_DIR="$ROOT/target/size" CARGO_PROFILE_RELEASE_STRIP=false \
   "$ROOT/target/size/wasm32-unknown-unknown/release/dovecote_gateway.wasm"
 # The deployed build's wasm-opt flags, as gateway/Cargo.toml gives them to worker-build, and the
 # features rustc's wasm32 target emits, as that wasm-opt sees them.
-read -ra opt_flags < <(sed -n 's/^wasm-opt = \[\(.*\)\]$/\1/p' "$ROOT/gateway/Cargo.toml" | tr -d '",')
+read -ra opt_flags < <(sed -n '/^\[package\.metadata\.wasm-pack\.profile\.release\]/,/^\[/s/^wasm-opt = \[\(.*\)\]$/\1/p' \
+  "$ROOT/gateway/Cargo.toml" | tr -d '",')
 [ "${#opt_flags[@]}" -gt 0 ] || { echo "size: no wasm-opt flags in gateway/Cargo.toml" >&2; exit 1; }
 "$WASM_OPT_BIN" "${opt_flags[@]}" -g --strip-dwarf --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \

@@ -17,7 +17,7 @@ mod protocol;
 pub(crate) use protocol::operations;
 pub use protocol::{
     ask, ask_with, serve, serve_in_place, Answer, Ask, Instance, ObjectClass, ObjectError,
-    ObjectErrorKind, Request, DONE,
+    ObjectErrorKind, ObjectRequest, DONE,
 };
 
 use crate::platform::Platform;
