@@ -80,6 +80,12 @@ fn split_op(head: &[u8]) -> Option<(&[u8], Vec<u8>)> {
     Some((op, fields))
 }
 
+/// Reads a class's request from its JSON, `head`.
+fn read_request<R: ObjectRequest>(head: &[u8]) -> Result<R, String> {
+    let (op, fields) = split_op(head).ok_or("it does not start with its operation")?;
+    R::read(op, &fields)
+}
+
 /// One operation on a class: what is sent, and the type of what comes back.
 pub trait Ask: Into<<Self::Object as ObjectClass>::Request> {
     /// The class that answers it.
@@ -139,10 +145,7 @@ pub fn serve<C: ObjectClass>(at: Instance<'_>, request: &[u8]) -> Vec<u8> {
         Some(i) => (&request[..i], &request[i + 1..]),
         None => (request, &[][..]),
     };
-    let request = split_op(head)
-        .ok_or_else(|| "it does not start with its operation".to_string())
-        .and_then(|(op, fields)| C::Request::read(op, &fields));
-    match request {
+    match read_request::<C::Request>(head) {
         Ok(request) => C::serve(at, request, payload).into_bytes(),
         Err(e) => Answer::failed(format_args!("bad request: {e}")).into_bytes(),
     }
@@ -449,10 +452,7 @@ mod tests {
                 fail,
             })
             .unwrap();
-            let Ok(Request::Say(now)) = split_op(&head)
-                .ok_or("no operation in front".to_string())
-                .and_then(|(op, fields)| Request::read(op, &fields))
-            else {
+            let Ok(Request::Say(now)) = read_request(&head) else {
                 panic!("{} not read as say", String::from_utf8_lossy(&head));
             };
             let Previous::Say(before) = serde_json::from_slice(&head).unwrap() else {
@@ -465,10 +465,7 @@ mod tests {
             serde_json::from_slice(&head),
             Ok(Previous::Mumble(_))
         ));
-        assert!(matches!(
-            split_op(&head).map(|(op, fields)| Request::read(op, &fields)),
-            Some(Ok(Request::Mumble(_)))
-        ));
+        assert!(matches!(read_request(&head), Ok(Request::Mumble(_))));
     }
 
     #[test]
