@@ -2,8 +2,8 @@
 # `make size`: where the deployed build's bytes go. Builds the gateway as `make deploy` does
 # (release profile, wasm-bindgen, wasm-opt with gateway/Cargo.toml's flags) but keeps the
 # function names, so that twiggy (installed into .tools/twiggy once) can attribute every
-# function; then bench/size.mjs sums them by crate and by gateway module. The names are a section of their own, left out of the
-# sums, so the totals match the deployed build's wasm.
+# function; then bench/size.mjs sums them by crate and by gateway module. The names are a
+# section of their own, left out of the sums, so the totals match the deployed build's wasm.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
