@@ -70,7 +70,7 @@ pub(super) fn run(sql: &dyn Sql, filter: &Filter) -> Result<Vec<Found>, SqlError
     Ok(rows
         .iter()
         .filter_map(|r| {
-            let entry = serde_json::from_str(r[1].as_str()?).ok()?;
+            let entry = super::stored_entry(r[1].as_str()?)?;
             Some(Found {
                 id: r[0].as_i64()?,
                 entry,

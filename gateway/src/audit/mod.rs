@@ -209,10 +209,7 @@ fn count_into_run(sql: &dyn Sql, now_ms: u64, key: &str) -> Result<bool, SqlErro
     let Some([id, text]) = run.first().map(|r| [&r[0], &r[1]]) else {
         return Ok(false);
     };
-    let Some(mut counted) = text
-        .as_str()
-        .and_then(|t| serde_json::from_str::<Entry>(t).ok())
-    else {
+    let Some(mut counted) = text.as_str().and_then(stored_entry) else {
         return Ok(false);
     };
     counted.count += 1;
@@ -279,6 +276,12 @@ fn ensure(sql: &dyn Sql) -> Result<(), SqlError> {
     SCHEMA.iter().try_for_each(|s| sql.exec(s, &[]).map(drop))
 }
 
+/// An entry as stored (its JSON text), or `None` if it does not read. Read as bytes, as the
+/// log reads its requests: one decoder of `Entry` in the wasm, not a second for `&str`.
+fn stored_entry(text: &str) -> Option<Entry> {
+    serde_json::from_slice(text.as_bytes()).ok()
+}
+
 fn read(sql: &dyn Sql, limit: usize) -> Result<Vec<Entry>, SqlError> {
     let rows = sql.exec(
         "SELECT entry FROM entries ORDER BY id DESC LIMIT ?",
@@ -286,7 +289,7 @@ fn read(sql: &dyn Sql, limit: usize) -> Result<Vec<Entry>, SqlError> {
     )?;
     Ok(rows
         .iter()
-        .filter_map(|r| r[0].as_str().and_then(|t| serde_json::from_str(t).ok()))
+        .filter_map(|r| r[0].as_str().and_then(stored_entry))
         .collect())
 }
 

@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::objects::tagged::need;
 use crate::platform::{Sql, SqlError, SqlValue};
 
 const SCHEMA: [&str; 4] = [
@@ -56,7 +57,7 @@ pub struct NewTokens {
 
 /// Why a code or refresh token was refused (all `invalid_grant` on the wire).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "refused", rename_all = "snake_case")]
+#[serde(tag = "refused", rename_all = "snake_case", try_from = "RefusalRead")]
 pub enum Refusal {
     /// Unknown, expired or revoked; nothing else happened.
     Invalid {
@@ -71,6 +72,37 @@ pub enum Refusal {
         /// Hashes of the access tokens that were live.
         access_hashes: Vec<String>,
     },
+}
+
+/// A `Refusal` as it is read (see `objects::tagged`).
+#[derive(Deserialize)]
+struct RefusalRead {
+    refused: RefusalTag,
+    why: Option<String>,
+    access_hashes: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum RefusalTag {
+    Invalid,
+    Revoked,
+}
+
+impl TryFrom<RefusalRead> for Refusal {
+    type Error = String;
+
+    fn try_from(read: RefusalRead) -> Result<Self, String> {
+        Ok(match read.refused {
+            RefusalTag::Invalid => Self::Invalid {
+                why: need(read.why, "invalid", "why")?,
+            },
+            RefusalTag::Revoked => Self::Revoked {
+                why: need(read.why, "revoked", "why")?,
+                access_hashes: need(read.access_hashes, "revoked", "access_hashes")?,
+            },
+        })
+    }
 }
 
 fn invalid<T>(why: &str) -> Result<Result<T, Refusal>, SqlError> {

@@ -323,3 +323,25 @@ fn an_unredeemed_code_keeps_a_new_grant_alive_until_it_expires() {
     w.clock.advance_ms(6 * MINUTE);
     assert!(purge_now(&o).dead);
 }
+
+#[test]
+fn refusals_read_back_as_written_and_need_their_fields() {
+    for refusal in [
+        Refusal::Invalid {
+            why: "expired".into(),
+        },
+        Refusal::Revoked {
+            why: "replayed".into(),
+            access_hashes: vec!["a1".into(), "a2".into()],
+        },
+    ] {
+        let json = serde_json::to_vec(&refusal).unwrap();
+        assert_eq!(serde_json::from_slice::<Refusal>(&json).unwrap(), refusal);
+    }
+    assert_eq!(
+        serde_json::to_string(&Refusal::Invalid { why: "w".into() }).unwrap(),
+        r#"{"refused":"invalid","why":"w"}"#
+    );
+    assert!(serde_json::from_str::<Refusal>(r#"{"refused":"revoked","why":"w"}"#).is_err());
+    assert!(serde_json::from_str::<Refusal>(r#"{"refused":"invalid"}"#).is_err());
+}

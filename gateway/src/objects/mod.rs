@@ -13,6 +13,7 @@ pub mod follow;
 pub mod host;
 pub mod hourly;
 mod protocol;
+pub mod tagged;
 
 pub(crate) use protocol::operations;
 pub use protocol::{

@@ -4,11 +4,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::objects::tagged::need;
 use crate::platform::{Memory, Sql, SqlError, SqlValue};
 
 /// Whether a call may go ahead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "decision", rename_all = "snake_case")]
+#[serde(tag = "decision", rename_all = "snake_case", try_from = "Verdict")]
 pub enum Decision {
     /// Go ahead.
     Allowed,
@@ -21,7 +22,7 @@ pub enum Decision {
 
 /// What a lease request got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "decision", rename_all = "snake_case")]
+#[serde(tag = "decision", rename_all = "snake_case", try_from = "Verdict")]
 pub enum Granted {
     /// `granted` calls, taken now.
     Calls {
@@ -33,6 +34,58 @@ pub enum Granted {
         /// Milliseconds until a call is allowed again.
         retry_after_ms: u64,
     },
+}
+
+/// A `Decision` or a `Granted` as it is read (see `objects::tagged`).
+#[derive(Deserialize)]
+struct Verdict {
+    decision: VerdictTag,
+    granted: Option<u32>,
+    retry_after_ms: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum VerdictTag {
+    Allowed,
+    Calls,
+    Limited,
+}
+
+impl Verdict {
+    fn limited(&self) -> Result<u64, String> {
+        need(self.retry_after_ms, "limited", "retry_after_ms")
+    }
+}
+
+impl TryFrom<Verdict> for Decision {
+    type Error = String;
+
+    fn try_from(verdict: Verdict) -> Result<Self, String> {
+        match verdict.decision {
+            VerdictTag::Allowed => Ok(Self::Allowed),
+            VerdictTag::Limited => verdict
+                .limited()
+                .map(|retry_after_ms| Self::Limited { retry_after_ms }),
+            VerdictTag::Calls => Err("a lease's `calls` where one call's decision was due".into()),
+        }
+    }
+}
+
+impl TryFrom<Verdict> for Granted {
+    type Error = String;
+
+    fn try_from(verdict: Verdict) -> Result<Self, String> {
+        match verdict.decision {
+            VerdictTag::Calls => {
+                need(verdict.granted, "calls", "granted").map(|granted| Self::Calls { granted })
+            }
+            VerdictTag::Limited => verdict
+                .limited()
+                .map(|retry_after_ms| Self::Limited { retry_after_ms }),
+            VerdictTag::Allowed => Err("one call's `allowed` where a lease was due".into()),
+        }
+    }
 }
 
 /// One key and the rate it is held to.
@@ -163,4 +216,50 @@ fn sweep(sql: &dyn Sql, memory: &Memory, now: i64) -> Result<(), SqlError> {
         memory.set(SWEPT_AT, now);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, String> {
+        serde_json::from_slice(json.as_bytes()).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn replies_read_back_as_written() {
+        for decision in [Decision::Allowed, Decision::Limited { retry_after_ms: 7 }] {
+            let json = serde_json::to_string(&decision).unwrap();
+            assert_eq!(read::<Decision>(&json), Ok(decision), "{json}");
+        }
+        for granted in [
+            Granted::Calls { granted: 64 },
+            Granted::Limited { retry_after_ms: 9 },
+        ] {
+            let json = serde_json::to_string(&granted).unwrap();
+            assert_eq!(read::<Granted>(&json), Ok(granted), "{json}");
+        }
+        // The wire form itself, as objects of earlier releases write it.
+        assert_eq!(
+            serde_json::to_string(&Decision::Limited { retry_after_ms: 7 }).unwrap(),
+            r#"{"decision":"limited","retry_after_ms":7}"#
+        );
+        assert_eq!(
+            read::<Granted>(r#"{"granted":3,"decision":"calls","extra":[1]}"#),
+            Ok(Granted::Calls { granted: 3 })
+        );
+    }
+
+    #[test]
+    fn a_reply_without_its_fields_or_of_the_other_kind_is_refused() {
+        let missing = read::<Decision>(r#"{"decision":"limited"}"#).unwrap_err();
+        assert!(missing.contains("retry_after_ms"), "{missing}");
+        assert!(read::<Granted>(r#"{"decision":"calls"}"#)
+            .unwrap_err()
+            .contains("granted"));
+        assert!(read::<Decision>(r#"{"decision":"calls","granted":1}"#).is_err());
+        assert!(read::<Granted>(r#"{"decision":"allowed"}"#).is_err());
+        assert!(read::<Decision>(r#"{"decision":"maybe"}"#).is_err());
+        assert!(read::<Decision>(r#"{"retry_after_ms":1}"#).is_err());
+    }
 }

@@ -74,10 +74,34 @@ impl Take {
 
 /// Takes up to `want` calls at once (a lease).
 #[derive(Serialize, Deserialize)]
+#[serde(from = "TakeUpToRead")]
 pub struct TakeUpTo {
     #[serde(flatten)]
     take: Take,
     want: u32,
+}
+
+/// A `TakeUpTo` as it is read: `take`'s fields beside `want`, as they are written, read without
+/// the buffering serde's `flatten` needs (see `objects::tagged`).
+#[derive(Deserialize)]
+struct TakeUpToRead {
+    key: String,
+    count: u32,
+    period_ms: u64,
+    want: u32,
+}
+
+impl From<TakeUpToRead> for TakeUpTo {
+    fn from(read: TakeUpToRead) -> Self {
+        Self {
+            take: Take {
+                key: read.key,
+                count: read.count,
+                period_ms: read.period_ms,
+            },
+            want: read.want,
+        }
+    }
 }
 
 /// Takes one call of `key` (a tool name) for `caller` under `rate`.

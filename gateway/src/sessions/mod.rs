@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::objects::tagged::need;
 use crate::objects::{ask, Answer, Ask, Instance, ObjectClass};
 use crate::platform::{Objects, Platform, PlatformError};
 
@@ -47,7 +48,7 @@ pub struct Live {
 
 /// What a session id leads to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[serde(tag = "state", rename_all = "snake_case", try_from = "TouchedRead")]
 pub enum Touched {
     /// A live session.
     Live(Live),
@@ -79,7 +80,7 @@ pub struct Question {
 
 /// What an answer did.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
+#[serde(tag = "outcome", rename_all = "snake_case", try_from = "AnsweredRead")]
 pub enum Answered {
     /// No call waits for that id (already answered, timed out, never asked).
     Unknown,
@@ -107,6 +108,99 @@ pub enum Answered {
         /// The client's error object.
         error: Value,
     },
+}
+
+/// A `Touched` as it is read (see `objects::tagged`): the live session's fields beside the tag.
+#[derive(Deserialize)]
+struct TouchedRead {
+    state: TouchedTag,
+    owner: Option<String>,
+    version: Option<String>,
+    capabilities: Option<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum TouchedTag {
+    Live,
+    Gone,
+}
+
+impl TryFrom<TouchedRead> for Touched {
+    type Error = String;
+
+    fn try_from(read: TouchedRead) -> Result<Self, String> {
+        Ok(match read.state {
+            TouchedTag::Gone => Self::Gone,
+            TouchedTag::Live => Self::Live(Live {
+                owner: need(read.owner, "live", "owner")?,
+                version: need(read.version, "live", "version")?,
+                // `null` (capabilities unknown) reads as `None`.
+                capabilities: read.capabilities.unwrap_or(Value::Null),
+            }),
+        })
+    }
+}
+
+/// An `Answered` as it is read (see `objects::tagged`).
+#[derive(Deserialize)]
+struct AnsweredRead {
+    outcome: AnsweredTag,
+    key: Option<String>,
+    stream: Option<String>,
+    call: Option<String>,
+    answers: Option<BTreeMap<String, Value>>,
+    error: Option<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum AnsweredTag {
+    Unknown,
+    Waiting,
+    Ready,
+    Refused,
+}
+
+impl TryFrom<AnsweredRead> for Answered {
+    type Error = String;
+
+    fn try_from(read: AnsweredRead) -> Result<Self, String> {
+        let AnsweredRead {
+            outcome,
+            key,
+            stream,
+            call,
+            answers,
+            error,
+        } = read;
+        let variant = match outcome {
+            AnsweredTag::Unknown => return Ok(Self::Unknown),
+            AnsweredTag::Waiting => return Ok(Self::Waiting),
+            AnsweredTag::Ready => "ready",
+            AnsweredTag::Refused => "refused",
+        };
+        let (key, stream, call) = (
+            need(key, variant, "key")?,
+            need(stream, variant, "stream")?,
+            need(call, variant, "call")?,
+        );
+        Ok(match outcome {
+            AnsweredTag::Ready => Self::Ready {
+                key,
+                stream,
+                call,
+                answers: need(answers, variant, "answers")?,
+            },
+            // A client's error of `null` reads as `None`.
+            _ => Self::Refused {
+                key,
+                stream,
+                call,
+                error: error.unwrap_or(Value::Null),
+            },
+        })
+    }
 }
 
 #[async_trait::async_trait(?Send)]

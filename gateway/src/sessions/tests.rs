@@ -214,3 +214,53 @@ fn subscriptions_are_the_owners_capped_kept_with_their_first_mark_and_go_with_th
         assert_eq!(s.subscriptions(o).await.unwrap(), None);
     });
 }
+
+#[test]
+fn replies_read_back_as_written_and_need_their_fields() {
+    fn again<T: Serialize + serde::de::DeserializeOwned>(value: &T) -> T {
+        serde_json::from_slice(&serde_json::to_vec(value).unwrap()).unwrap()
+    }
+    let touched = [Touched::Live(live("alice")), Touched::Gone];
+    for t in &touched {
+        assert_eq!(&again(t), t);
+    }
+    let unknown = Touched::Live(Live {
+        capabilities: Value::Null,
+        ..live("bob")
+    });
+    assert_eq!(again(&unknown), unknown);
+    let answered = [
+        Answered::Unknown,
+        Answered::Waiting,
+        Answered::Ready {
+            key: "k".into(),
+            stream: "s".into(),
+            call: r#"{"id":1}"#.into(),
+            answers: BTreeMap::from([("a".to_owned(), json!({"action": "accept"}))]),
+        },
+        Answered::Refused {
+            key: "k".into(),
+            stream: "s".into(),
+            call: "{}".into(),
+            error: json!({"code": -1, "message": "no"}),
+        },
+    ];
+    for a in &answered {
+        assert_eq!(&again(a), a);
+    }
+    assert_eq!(
+        serde_json::to_value(Touched::Live(live("alice"))).unwrap(),
+        json!({"state": "live", "owner": "alice", "version": "2025-11-25",
+               "capabilities": {"elicitation": {}}})
+    );
+    for garbled in [
+        r#"{"state":"live","version":"v"}"#,
+        r#"{"state":"asleep"}"#,
+        r#"{"outcome":"ready","key":"k","stream":"s","call":"c"}"#,
+        r#"{"outcome":"refused","key":"k","call":"c"}"#,
+    ] {
+        let touched = serde_json::from_str::<Touched>(garbled);
+        let answered = serde_json::from_str::<Answered>(garbled);
+        assert!(touched.is_err() && answered.is_err(), "{garbled}");
+    }
+}

@@ -10,6 +10,7 @@ pub mod retention;
 pub mod schema;
 pub mod tally;
 mod triggered;
+mod wire;
 mod write;
 
 use schemars::JsonSchema;
@@ -33,7 +34,8 @@ pub use read::PendingStatus;
 pub const BINDING: &str = "EVENT_STORE";
 
 /// An event as the tools list it: the fields of F2 (without the payload) and the summary.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+/// Read through `wire::EventRow` (the derived reading would buffer it for `summary`).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct EventSummary {
     /// The event id (the delivery's `X-GitHub-Delivery`).
     pub id: String,
@@ -66,6 +68,7 @@ pub struct EventSummary {
 
 /// An event with its position in its store, as the store answers it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "wire::EventRow")]
 pub struct Stored {
     /// Arrival order within the store.
     pub seq: i64,
@@ -111,7 +114,7 @@ pub struct Incoming {
 
 /// What became of a delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
+#[serde(tag = "outcome", rename_all = "snake_case", try_from = "wire::Outcome")]
 pub enum Ingested {
     /// Stored as a new event.
     Stored,
