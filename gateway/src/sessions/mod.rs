@@ -135,7 +135,7 @@ impl TryFrom<TouchedRead> for Touched {
             TouchedTag::Live => Self::Live(Live {
                 owner: need(read.owner, "live", "owner")?,
                 version: need(read.version, "live", "version")?,
-                // `null` (capabilities unknown) reads as `None`.
+                // Unknown capabilities are written `null`, which an `Option` reads as `None`.
                 capabilities: read.capabilities.unwrap_or(Value::Null),
             }),
         })
@@ -192,7 +192,7 @@ impl TryFrom<AnsweredRead> for Answered {
                 call,
                 answers: need(answers, variant, "answers")?,
             },
-            // A client's error of `null` reads as `None`.
+            // `refused` (the others returned above). An error of `null` reads as `None`.
             _ => Self::Refused {
                 key,
                 stream,
