@@ -28,8 +28,9 @@ const COLUMNS: &str =
 
 fn stored(row: &[SqlValue]) -> Result<Stored, SqlError> {
     let text = |i: usize| row[i].as_str().map(str::to_owned);
-    let summary = text(7)
-        // As bytes, as the store reads its requests: one decoder of `Summary` in the wasm, not two.
+    // As bytes, as the store reads its requests: one decoder of `Summary` in the wasm, not two.
+    let summary = row[7]
+        .as_str()
         .and_then(|s| serde_json::from_slice(s.as_bytes()).ok())
         .unwrap_or_default();
     Ok(Stored {
